@@ -1,0 +1,161 @@
+package sim
+
+import (
+	"fmt"
+	"math"
+)
+
+// NBFFParams configures the N-bit flip-flop (spec §2.1). Defaults are the
+// reference's env_task/NBFF.yaml.
+type NBFFParams struct {
+	Bits            int     // n: number of independent bits (input and output channels)
+	Steps           int     // n_timesteps: steps per trial
+	SwitchProb      float64 // probability per step and bit of an up pulse (and, separately, of a down pulse)
+	Noise           float64 // std of the Gaussian noise added to every input element
+	TransitionBlind int     // steps after a target flip that the loss ignores
+	DynamicNoise    float64 // std of fresh Gaussian noise added to model inputs at every step
+}
+
+// DefaultNBFF returns the reference's configuration (3 bits, 500 steps).
+func DefaultNBFF() NBFFParams {
+	return NBFFParams{Bits: 3, Steps: 500, SwitchProb: 0.01, Noise: 0.15, TransitionBlind: 4}
+}
+
+// Validate reports the first invalid parameter by name.
+func (p NBFFParams) Validate() error {
+	switch {
+	case p.Bits < 1:
+		return fmt.Errorf("bits must be at least 1, got %d", p.Bits)
+	case p.Steps < 1:
+		return fmt.Errorf("steps must be at least 1, got %d", p.Steps)
+	case !(p.SwitchProb >= 0 && p.SwitchProb <= 0.5):
+		// Above 0.5 the up and down bands overlap and the reference's rule is ambiguous.
+		return fmt.Errorf("switch_prob must be in [0, 0.5], got %v", p.SwitchProb)
+	case !(p.Noise >= 0) || math.IsInf(p.Noise, 0):
+		return fmt.Errorf("noise must be a finite value >= 0, got %v", p.Noise)
+	case p.TransitionBlind < 0:
+		return fmt.Errorf("transition_blind must be >= 0, got %d", p.TransitionBlind)
+	case !(p.DynamicNoise >= 0) || math.IsInf(p.DynamicNoise, 0):
+		return fmt.Errorf("dynamic_noise must be a finite value >= 0, got %v", p.DynamicNoise)
+	}
+	return nil
+}
+
+// NBFF is the N-bit flip-flop task.
+type NBFF struct{ P NBFFParams }
+
+// NewNBFF validates p and returns the task.
+func NewNBFF(p NBFFParams) (*NBFF, error) {
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	return &NBFF{P: p}, nil
+}
+
+func (f *NBFF) Kind() string          { return "nbff" }
+func (f *NBFF) DatasetName() string   { return fmt.Sprintf("%dBFF", f.P.Bits) }
+func (f *NBFF) Steps() int            { return f.P.Steps }
+func (f *NBFF) InputDim() int         { return f.P.Bits }
+func (f *NBFF) ModelInputDim() int    { return f.P.Bits }
+func (f *NBFF) OutputDim() int        { return f.P.Bits }
+func (f *NBFF) Plant() Plant          { return nil }
+func (f *NBFF) Loss() Loss            { return NBFFLoss{Blind: f.P.TransitionBlind} }
+func (f *NBFF) InputLabels() []string { return labels("Input", f.P.Bits) }
+func (f *NBFF) OutputLabels() []string {
+	return labels("Output", f.P.Bits)
+}
+
+func labels(prefix string, n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = fmt.Sprintf("%s %d", prefix, i)
+	}
+	return out
+}
+
+// Trial draws one trial from rng exactly as the reference's generate_trial does:
+// uniforms for the pulses (time-major), no pulses in the first 3 steps, targets
+// that take a pulse's value on the pulse step itself, then Gaussian noise on every
+// input element. Arrays are (Steps × Bits), row-major.
+func (f *NBFF) Trial(rng *NumpyRNG) (inputs, targets, pulses []float64) {
+	T, n, sp := f.P.Steps, f.P.Bits, f.P.SwitchProb
+	pulses = make([]float64, T*n)
+	for k := range pulses {
+		u := rng.Random()
+		switch {
+		case u > 1-sp:
+			pulses[k] = 1
+		case u < sp:
+			pulses[k] = -1
+		}
+	}
+	for k := 0; k < min(3, T)*n; k++ {
+		pulses[k] = 0
+	}
+	targets = make([]float64, T*n)
+	state := make([]float64, n)
+	for t := 0; t < T; t++ {
+		for i := 0; i < n; i++ {
+			switch pulses[t*n+i] {
+			case 1:
+				state[i] = 1
+			case -1:
+				state[i] = 0
+			}
+			targets[t*n+i] = state[i]
+		}
+	}
+	inputs = make([]float64, T*n)
+	for k := range inputs {
+		inputs[k] = pulses[k] + f.P.Noise*rng.Normal()
+	}
+	return inputs, targets, pulses
+}
+
+// Generate draws n trials in sequence (the reference's generate_dataset).
+func (f *NBFF) Generate(n int, rng *NumpyRNG) *Dataset {
+	d := NewDataset(f.Kind(), "", f.P.Steps, f.P.Bits, f.P.Bits, 0, 0)
+	for range n {
+		in, tg, p := f.Trial(rng)
+		d.Append(TrialData{Len: f.P.Steps, Inputs: in, TrueInputs: p, Targets: tg})
+	}
+	return d
+}
+
+// NBFFLoss is the reference's NBFFLoss: squared error with the first 5 steps and
+// the Blind steps after each target flip masked out, averaged over every element
+// of the batch (masked ones included in the denominator).
+type NBFFLoss struct{ Blind int }
+
+func (NBFFLoss) NeedsLatents() bool { return false }
+
+// Eval implements Loss. Targets come from the batch; out.Controlled is T×B×n.
+func (l NBFFLoss) Eval(b *Batch, out, grad *Outputs) float64 {
+	T, B, n := out.T, out.B, b.TargetDim
+	target := b.Targets
+	inv := 1 / float64(T*B*n)
+	sum := 0.0
+	for bi := 0; bi < B; bi++ {
+		for i := 0; i < n; i++ {
+			lastFlip := math.MinInt / 2 // step of the most recent flip seen so far
+			for t := 0; t < T; t++ {
+				k := (t*B+bi)*n + i
+				// Weight 0 in the first 5 steps and for the Blind steps after a flip
+				// (lastFlip is the latest flip strictly before t); the flip step itself is scored.
+				masked := t < 5 || t-lastFlip <= l.Blind
+				if t >= 1 && target[k] != target[((t-1)*B+bi)*n+i] {
+					lastFlip = t
+				}
+				if masked {
+					continue
+				}
+				d := out.Controlled[k] - float64(target[k])
+				sum += d * d
+				if grad != nil {
+					grad.Controlled[k] += 2 * d * inv
+				}
+			}
+		}
+	}
+	return sum * inv
+}

@@ -1,0 +1,111 @@
+package sim
+
+// Float is the set of floating-point types the numerical code is generic over:
+// float32 for training (as the reference), float64 for gradient checks and golden tests.
+type Float interface{ ~float32 | ~float64 }
+
+// Task is a configured task environment: it knows its sizes, generates datasets and
+// owns its loss. Open-loop tasks (flip-flop, MultiTask) precompute every input;
+// a closed-loop task also returns a Plant that turns the model's outputs into its
+// next inputs.
+type Task interface {
+	// Kind is the task family: "nbff", "multitask" or "randomtarget".
+	Kind() string
+	// DatasetName is the reference's dataset name stem (e.g. "3BFF").
+	DatasetName() string
+	// Steps is the number of model steps per trial (the reference's n_timesteps).
+	Steps() int
+	// InputDim is the number of per-step inputs stored in the dataset (for a
+	// closed-loop task: the context inputs only; the plant adds its observation).
+	InputDim() int
+	// ModelInputDim is the model's input size (InputDim plus the plant's observation size).
+	ModelInputDim() int
+	// OutputDim is the model's output size (action size).
+	OutputDim() int
+	// Generate draws n trials from rng in the reference's order.
+	Generate(n int, rng *NumpyRNG) *Dataset
+	// Loss returns the task's loss function.
+	Loss() Loss
+	// Plant returns the closed-loop environment, or nil for open-loop tasks.
+	Plant() Plant
+	// InputLabels and OutputLabels name the channels for plots.
+	InputLabels() []string
+	OutputLabels() []string
+}
+
+// Outputs are the time-major results of one batch rollout that a loss reads.
+type Outputs struct {
+	B, T int
+	// Controlled is what the targets are compared with (T×B×C): the model output for
+	// open-loop tasks, the hand position for RandomTarget.
+	Controlled []float64
+	// Actions are the raw model outputs (T×B×O). For open-loop tasks the same slice
+	// as Controlled.
+	Actions []float64
+	// Latents are the hidden states after each step (T×B×H). Filled only when the
+	// loss asks for them (Loss.NeedsLatents).
+	Latents []float64
+	H       int
+}
+
+// Loss scores a batch. Eval returns the scalar loss and, when grad is non-nil,
+// ADDS d loss / d value into the slices of grad that mirror those of out
+// (grad.Controlled, grad.Actions, grad.Latents; grad.Actions may alias
+// grad.Controlled for open-loop tasks, in which case a loss touches only one of them).
+type Loss interface {
+	Eval(b *Batch, out *Outputs, grad *Outputs) float64
+	// NeedsLatents reports whether Eval reads out.Latents.
+	NeedsLatents() bool
+}
+
+// Plant is a closed-loop environment (the RandomTarget arm). Each trial of a batch
+// evolves independently, so a batch may be split across goroutines by rows.
+type Plant interface {
+	ObsDim() int
+	ActDim() int
+	// CtlDim is the size of the controlled output compared with targets (2: hand x, y).
+	CtlDim() int
+	// EnvInputDim is the size of the per-step external input (2: the bump force).
+	EnvInputDim() int
+	// Begin starts B independent episodes from ics (B×ICDim) for up to T steps.
+	Begin(ics []float64, B, T int) Episode
+}
+
+// Episode is one batch of closed-loop trials. Forward calls alternate Obs and Step
+// for t = 0..T-1; then Backward is called for t = T-1..0.
+type Episode interface {
+	// Obs writes the current observation (B×ObsDim).
+	Obs(dst []float64)
+	// Step applies the actions (B×ActDim) and the external load (B×EnvInputDim, may be
+	// nil) for one step, records what Backward needs, and writes the controlled
+	// output after the step (B×CtlDim) into ctl.
+	Step(action, load, ctl []float64)
+	// Backward walks back over step t (called in decreasing t): dObsNext is d loss /
+	// d (observation after step t), dCtl is d loss / d (controlled output of step t);
+	// it writes d loss / d action_t into dAction (overwriting) and carries the state
+	// adjoint to the previous step. Called for t=T-1 first.
+	Backward(t int, dObsNext, dCtl, dAction []float64)
+}
+
+// Batch is a mini-batch assembled from a Dataset in time-major layout.
+type Batch struct {
+	// Index holds the dataset trial indices of the rows.
+	Index []int
+	B     int
+	// T is the number of steps to simulate (may be shorter than the task's Steps
+	// when the rest is padding that the loss ignores).
+	T int
+	// Inputs (T×B×InputDim), Targets (T×B×TargetDim), EnvInputs (T×B×EnvInputDim or nil).
+	Inputs, Targets, EnvInputs []float32
+	InputDim, TargetDim        int
+	EnvInputDim                int
+	// ICs (B×ICDim) are the plant's initial conditions (closed loop only).
+	ICs   []float64
+	ICDim int
+	// Extra is the dataset's per-trial extra pair (response window for MultiTask).
+	Extra [][2]int
+	// Conds is the dataset's per-trial condition (task index, catch flag).
+	Conds []int
+	// Epoch is the 0-based training epoch (RandomTarget's curriculum reads it).
+	Epoch int
+}
