@@ -1,0 +1,81 @@
+// Package gemm provides the dense matrix products the models are built from:
+// C = alpha·op(A)·op(B) + beta·C on row-major slices, where op transposes when
+// asked. float32 (training) and float64 (gradient checks) share one API.
+package gemm
+
+// Float is the element type of the kernels.
+type Float interface{ ~float32 | ~float64 }
+
+// Gemm computes C = alpha·op(A)·op(B) + beta·C for row-major matrices:
+// op(A) is m×k (A is m×k with stride lda, or k×m when transA), op(B) is k×n
+// (B is k×n with stride ldb, or n×k when transB), C is m×n with stride ldc.
+// beta = 0 overwrites C (NaNs in C are not propagated). It panics on short slices.
+func Gemm[F Float](transA, transB bool, m, n, k int, alpha F, a []F, lda int, b []F, ldb int, beta F, c []F, ldc int) {
+	checkShapes(transA, transB, m, n, k, len(a), lda, len(b), ldb, len(c), ldc)
+	if m == 0 || n == 0 {
+		return
+	}
+	gemmRef(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+func checkShapes(transA, transB bool, m, n, k, la, lda, lb, ldb, lc, ldc int) {
+	need := func(rows, cols, ld, l int, name string) {
+		if rows == 0 || cols == 0 {
+			return
+		}
+		if ld < cols || (rows-1)*ld+cols > l {
+			panic("gemm: matrix " + name + " too short for its shape")
+		}
+	}
+	if m < 0 || n < 0 || k < 0 {
+		panic("gemm: negative dimension")
+	}
+	if transA {
+		need(k, m, lda, la, "A")
+	} else {
+		need(m, k, lda, la, "A")
+	}
+	if transB {
+		need(n, k, ldb, lb, "B")
+	} else {
+		need(k, n, ldb, lb, "B")
+	}
+	need(m, n, ldc, lc, "C")
+}
+
+// gemmRef is the plain reference implementation, used as the pure-Go fallback
+// and as the oracle in tests.
+func gemmRef[F Float](transA, transB bool, m, n, k int, alpha F, a []F, lda int, b []F, ldb int, beta F, c []F, ldc int) {
+	for i := 0; i < m; i++ {
+		ci := c[i*ldc : i*ldc+n]
+		if beta == 0 {
+			clear(ci)
+		} else if beta != 1 {
+			for j := range ci {
+				ci[j] *= beta
+			}
+		}
+		for p := 0; p < k; p++ {
+			var av F
+			if transA {
+				av = a[p*lda+i]
+			} else {
+				av = a[i*lda+p]
+			}
+			av *= alpha
+			if av == 0 {
+				continue
+			}
+			if transB {
+				for j := range ci {
+					ci[j] += av * b[j*ldb+p]
+				}
+			} else {
+				bp := b[p*ldb : p*ldb+n]
+				for j, bv := range bp {
+					ci[j] += av * bv
+				}
+			}
+		}
+	}
+}
