@@ -59,6 +59,8 @@ func (f *NBFF) InputDim() int         { return f.P.Bits }
 func (f *NBFF) ModelInputDim() int    { return f.P.Bits }
 func (f *NBFF) OutputDim() int        { return f.P.Bits }
 func (f *NBFF) Plant() Plant          { return nil }
+func (f *NBFF) Sampler() Sampler      { return RandomSampler{} }
+func (f *NBFF) DynamicNoise() float64 { return f.P.DynamicNoise }
 func (f *NBFF) Loss() Loss            { return NBFFLoss{Blind: f.P.TransitionBlind} }
 func (f *NBFF) InputLabels() []string { return labels("Input", f.P.Bits) }
 func (f *NBFF) OutputLabels() []string {

@@ -27,7 +27,14 @@ type Task interface {
 	// Loss returns the task's loss function.
 	Loss() Loss
 	// Plant returns the closed-loop environment, or nil for open-loop tasks.
+	// The model's input at each step is then [observation, dataset inputs]
+	// (observation first), as in the reference's wrapper.
 	Plant() Plant
+	// Sampler returns how training trials are batched (MultiTask groups by task).
+	Sampler() Sampler
+	// DynamicNoise is the std of fresh Gaussian noise added to every model input
+	// at every step (the reference's dynamic_noise; 0 for off).
+	DynamicNoise() float64
 	// InputLabels and OutputLabels name the channels for plots.
 	InputLabels() []string
 	OutputLabels() []string
