@@ -1,0 +1,74 @@
+package nets
+
+import (
+	"math"
+
+	"github.com/ctdtui/ctdtui/nets/gemm"
+	"github.com/ctdtui/ctdtui/sim"
+)
+
+// Small helpers shared by the cells. The hot element-wise loops live in the
+// cells themselves so that each pass over the gate arrays is fused.
+
+func sigmoid[F sim.Float](x F) F { return F(1 / (1 + math.Exp(-float64(x)))) }
+
+func tanh[F sim.Float](x F) F { return F(math.Tanh(float64(x))) }
+
+// linearFwd computes y = x·Wᵀ + b for B rows (W is out×in, row-major).
+func linearFwd[F sim.Float](y, x, w, b []F, B, in, out int) {
+	gemm.Gemm(false, true, B, out, in, 1, x, in, w, in, 0, y, out)
+	if b != nil {
+		addBias(y, b, B, out)
+	}
+}
+
+func addBias[F sim.Float](y, b []F, rows, cols int) {
+	for r := 0; r < rows; r++ {
+		yr := y[r*cols : (r+1)*cols]
+		for j, v := range b {
+			yr[j] += v
+		}
+	}
+}
+
+// linearBwd accumulates d W += dyᵀ·x and d b += Σ_rows dy, and, if dx is non-nil,
+// computes dx = dy·W (beta 0 overwrites, 1 accumulates).
+func linearBwd[F sim.Float](dW, db, dx []F, dxBeta F, dy, x, w []F, B, in, out int) {
+	gemm.Gemm(true, false, out, in, B, 1, dy, out, x, in, 1, dW, in)
+	if db != nil {
+		colSum(db, dy, B, out)
+	}
+	if dx != nil {
+		gemm.Gemm(false, false, B, in, out, 1, dy, out, w, in, dxBeta, dx, in)
+	}
+}
+
+// colSum adds the column sums of the rows×cols matrix a into dst.
+func colSum[F sim.Float](dst, a []F, rows, cols int) {
+	for r := 0; r < rows; r++ {
+		ar := a[r*cols : (r+1)*cols]
+		for j, v := range ar {
+			dst[j] += v
+		}
+	}
+}
+
+// paramGrads returns the slice of grad that mirrors each parameter view, in
+// declaration order.
+func paramGrads[F sim.Float](p *Params[F], grad []F) [][]F {
+	if len(grad) != len(p.Data) {
+		panic("nets: gradient vector has the wrong length")
+	}
+	out := make([][]F, len(p.Views))
+	for i, v := range p.Views {
+		out[i] = grad[v.Off : v.Off+v.Len()]
+	}
+	return out
+}
+
+func grow[F sim.Float](s []F, n int) []F {
+	if cap(s) < n {
+		return make([]F, n)
+	}
+	return s[:n]
+}
