@@ -137,13 +137,13 @@ func runGolden[F sim.Float](t *testing.T, gc goldenCase, tol, gtol float64) {
 }
 
 type goldenFile struct {
-	Config  map[string]any     `json:"config"`
-	Params  map[string]any     `json:"params"`
-	Inputs  any                `json:"inputs"`
-	Targets any                `json:"targets"`
-	Forward map[string]any     `json:"forward"`
-	Loss    float64            `json:"loss"`
-	Grads   map[string]any     `json:"grads"`
+	Config  map[string]any `json:"config"`
+	Params  map[string]any `json:"params"`
+	Inputs  any            `json:"inputs"`
+	Targets any            `json:"targets"`
+	Forward map[string]any `json:"forward"`
+	Loss    float64        `json:"loss"`
+	Grads   map[string]any `json:"grads"`
 }
 
 func TestGRUGolden(t *testing.T) {
@@ -231,7 +231,9 @@ func TestMiscModelsGolden(t *testing.T) {
 	}
 	t.Run("vanilla_rnn", func(t *testing.T) { runGolden[float64](t, mk(KindRNN, g.Vanilla, nil), 1e-12, 1e-10) })
 	t.Run("noisy_gru", func(t *testing.T) { runGolden[float64](t, mk(KindNoisyGRU, g.NoisyGRU, stepNoise(true)), 1e-12, 1e-10) })
-	t.Run("driscoll_rnn", func(t *testing.T) { runGolden[float64](t, mk(KindDriscoll, g.Driscoll, stepNoise(false)), 1e-12, 1e-10) })
+	t.Run("driscoll_rnn", func(t *testing.T) {
+		runGolden[float64](t, mk(KindDriscoll, g.Driscoll, stepNoise(false)), 1e-12, 1e-10)
+	})
 }
 
 // numbers keeps the numeric entries of a golden config.
