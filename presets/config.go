@@ -1,0 +1,196 @@
+package presets
+
+import (
+	"bytes"
+	"fmt"
+	"math"
+	"os"
+	"sort"
+	"strings"
+
+	"github.com/BurntSushi/toml"
+
+	"github.com/ctdtui/ctdtui/nets"
+	"github.com/ctdtui/ctdtui/sim"
+)
+
+// Config is a complete run configuration: what a preset file holds and what a
+// run directory records as config.toml.
+type Config struct {
+	Name        string      `toml:"name"`
+	Description string      `toml:"description"`
+	Task        TaskConfig  `toml:"task"`
+	Model       ModelConfig `toml:"model"`
+	Train       TrainConfig `toml:"train"`
+}
+
+// TaskConfig selects and configures the task environment.
+type TaskConfig struct {
+	Kind string `toml:"kind"` // nbff | multitask | randomtarget
+	// Samples is the reference's n_samples (per task for MultiTask).
+	Samples int `toml:"samples"`
+	// Seed seeds numpy's legacy generator for the dataset and the 80/20 split,
+	// as the reference's seed_everything(seed) and train_test_split do.
+	Seed int        `toml:"seed"`
+	NBFF NBFFConfig `toml:"nbff"`
+}
+
+// NBFFConfig is the N-bit flip-flop's section.
+type NBFFConfig struct {
+	Bits            int     `toml:"bits"`
+	Steps           int     `toml:"steps"`
+	SwitchProb      float64 `toml:"switch_prob"`
+	Noise           float64 `toml:"noise"`
+	TransitionBlind int     `toml:"transition_blind"`
+	DynamicNoise    float64 `toml:"dynamic_noise"`
+}
+
+// ModelConfig selects and sizes the model.
+type ModelConfig struct {
+	Kind        string  `toml:"kind"` // gru | noisygru | rnn | driscoll | node
+	Latent      int     `toml:"latent"`
+	ICStd       float64 `toml:"ic_std"`
+	Noise       float64 `toml:"noise"`
+	Gamma       float64 `toml:"gamma"`
+	Layers      int     `toml:"layers"`
+	LayerHidden int     `toml:"layer_hidden"`
+}
+
+// TrainConfig holds the optimisation settings.
+type TrainConfig struct {
+	Epochs      int     `toml:"epochs"`
+	Batch       int     `toml:"batch"`
+	LR          float64 `toml:"lr"`
+	WeightDecay float64 `toml:"weight_decay"`
+	Clip        float64 `toml:"clip"`
+	Seed        int     `toml:"seed"`
+	Threads     int     `toml:"threads"`
+}
+
+// Defaults returns the reference's defaults for the flip-flop with a GRU-128
+// (configs env_task/NBFF, model/GRU_RNN, task_wrapper, trainer/default).
+// Every preset is decoded over these values, so a file may set only what it changes.
+func Defaults() Config {
+	nb := sim.DefaultNBFF()
+	return Config{
+		Name: "custom",
+		Task: TaskConfig{Kind: "nbff", Samples: 1000, Seed: 0,
+			NBFF: NBFFConfig{Bits: nb.Bits, Steps: nb.Steps, SwitchProb: nb.SwitchProb, Noise: nb.Noise,
+				TransitionBlind: nb.TransitionBlind, DynamicNoise: nb.DynamicNoise}},
+		Model: ModelConfig{Kind: nets.KindGRU, Latent: 128, ICStd: 0.05, Noise: 0.01, Gamma: 0.2, Layers: 3, LayerHidden: 128},
+		Train: TrainConfig{Epochs: 1000, Batch: 256, LR: 1e-3, WeightDecay: 1e-8, Clip: 1.0},
+	}
+}
+
+// Parse decodes TOML over the defaults. source names the file in messages.
+// Unknown keys are errors.
+func Parse(data []byte, source string) (Config, error) {
+	c := Defaults()
+	md, err := toml.Decode(string(data), &c)
+	if err != nil {
+		return c, fmt.Errorf("%s: %v", source, err)
+	}
+	if und := md.Undecoded(); len(und) > 0 {
+		keys := make([]string, len(und))
+		for i, k := range und {
+			keys[i] = k.String()
+		}
+		sort.Strings(keys)
+		return c, fmt.Errorf("%s: unknown key %s (valid keys: %s)", source, strings.Join(keys, ", "), strings.Join(KeyNames(), ", "))
+	}
+	if err := c.Validate(); err != nil {
+		return c, fmt.Errorf("%s: %w", source, err)
+	}
+	return c, nil
+}
+
+// LoadFile reads and validates a preset file.
+func LoadFile(path string) (Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return Config{}, err
+	}
+	return Parse(data, path)
+}
+
+// Encode writes the configuration as TOML.
+func (c Config) Encode() ([]byte, error) {
+	var buf bytes.Buffer
+	if err := toml.NewEncoder(&buf).Encode(c); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// Validate checks every parameter against its definition, then the task and
+// model as a whole.
+func (c Config) Validate() error {
+	for _, d := range Definitions() {
+		if d.Applies != nil && !d.Applies(&c) {
+			continue
+		}
+		if err := d.check(&c); err != nil {
+			return err
+		}
+	}
+	if _, err := c.BuildTask(); err != nil {
+		return err
+	}
+	mc := c.ModelConfig()
+	mc.Inputs, mc.Outputs = 1, 1 // sized by the task later
+	if err := mc.Validate(); err != nil {
+		return err
+	}
+	return c.TrainConfig().Validate()
+}
+
+// BuildTask constructs the configured task.
+func (c Config) BuildTask() (sim.Task, error) {
+	switch c.Task.Kind {
+	case "nbff":
+		n := c.Task.NBFF
+		t, err := sim.NewNBFF(sim.NBFFParams{Bits: n.Bits, Steps: n.Steps, SwitchProb: n.SwitchProb, Noise: n.Noise,
+			TransitionBlind: n.TransitionBlind, DynamicNoise: n.DynamicNoise})
+		if err != nil {
+			return nil, fmt.Errorf("task.nbff.%w", err)
+		}
+		return t, nil
+	}
+	return nil, fmt.Errorf("task.kind %q is not one of %s", c.Task.Kind, strings.Join(TaskKinds, ", "))
+}
+
+// TaskKinds lists the task kinds this build supports.
+var TaskKinds = []string{"nbff"}
+
+// ModelConfig returns the model settings (inputs and outputs come from the task).
+func (c Config) ModelConfig() nets.Config {
+	m := c.Model
+	return nets.Config{Kind: m.Kind, Latent: m.Latent, ICStd: m.ICStd, Noise: m.Noise, Gamma: m.Gamma,
+		Layers: m.Layers, LayerHidden: m.LayerHidden}
+}
+
+// TrainConfig returns the optimisation settings.
+func (c Config) TrainConfig() nets.TrainConfig {
+	t := c.Train
+	return nets.TrainConfig{Epochs: t.Epochs, BatchSize: t.Batch, LR: t.LR, WeightDecay: t.WeightDecay,
+		Clip: t.Clip, Seed: uint64(t.Seed), Workers: t.Threads}
+}
+
+// DatasetName is the reference's cache name for the configured dataset, e.g.
+// "3BFF_1000S_500T_0seed_0.15".
+func (c Config) DatasetName(task sim.Task) string {
+	name := fmt.Sprintf("%s_%dS_%dT_%dseed", task.DatasetName(), c.Task.Samples, task.Steps(), c.Task.Seed)
+	switch c.Task.Kind {
+	case "nbff":
+		name += "_" + pyFloat(c.Task.NBFF.Noise)
+	}
+	return name
+}
+
+// pyFloat formats like Python's repr of a float (0.15, 0.0, 1e-05).
+func pyFloat(v float64) string {
+	if v == math.Trunc(v) && math.Abs(v) < 1e16 {
+		return fmt.Sprintf("%.1f", v)
+	}
+	return strings.Replace(fmt.Sprint(v), "e-0", "e-0", 1)
+}

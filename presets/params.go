@@ -1,0 +1,243 @@
+package presets
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/ctdtui/ctdtui/nets"
+)
+
+// ParamType is the kind of value a parameter holds.
+type ParamType int
+
+const (
+	Int ParamType = iota
+	Float
+	Choice
+)
+
+// Def defines one configurable parameter: its key (as in TOML and --set), help
+// text, bounds and slider steps. The same definitions validate presets and
+// flags and drive the TUI's sliders.
+type Def struct {
+	Key  string
+	Help string
+	Type ParamType
+	// Min and Max bound Int and Float values (inclusive).
+	Min, Max float64
+	// Step and Coarse are the slider increments; for Log parameters they are
+	// multiplicative factors (e.g. 2 doubles the value).
+	Step, Coarse float64
+	Log          bool
+	// Choices lists the values of a Choice parameter.
+	Choices []string
+	// Applies reports whether the parameter matters for c (e.g. only for one task
+	// or model kind); nil means always.
+	Applies func(*Config) bool
+
+	intField   func(*Config) *int
+	floatField func(*Config) *float64
+	strField   func(*Config) *string
+}
+
+func taskIs(kind string) func(*Config) bool {
+	return func(c *Config) bool { return c.Task.Kind == kind }
+}
+
+func modelIn(kinds ...string) func(*Config) bool {
+	return func(c *Config) bool { return slices.Contains(kinds, c.Model.Kind) }
+}
+
+// Definitions lists every parameter in display order.
+func Definitions() []Def {
+	return []Def{
+		{Key: "task.kind", Help: "task environment", Type: Choice, Choices: TaskKinds, strField: func(c *Config) *string { return &c.Task.Kind }},
+		{Key: "task.samples", Help: "trials in the dataset (per task for MultiTask); 80% train, 20% validation", Type: Int, Min: 5, Max: 100000, Step: 50, Coarse: 500, intField: func(c *Config) *int { return &c.Task.Samples }},
+		{Key: "task.seed", Help: "dataset seed (numpy's legacy generator, as the reference)", Type: Int, Min: 0, Max: math.MaxUint32, Step: 1, Coarse: 10, intField: func(c *Config) *int { return &c.Task.Seed }},
+
+		{Key: "task.nbff.bits", Help: "number of independent bits", Type: Int, Min: 1, Max: 16, Step: 1, Coarse: 4, Applies: taskIs("nbff"), intField: func(c *Config) *int { return &c.Task.NBFF.Bits }},
+		{Key: "task.nbff.steps", Help: "time steps per trial", Type: Int, Min: 10, Max: 5000, Step: 10, Coarse: 100, Applies: taskIs("nbff"), intField: func(c *Config) *int { return &c.Task.NBFF.Steps }},
+		{Key: "task.nbff.switch_prob", Help: "per-step probability of an up (and of a down) pulse on each bit", Type: Float, Min: 0, Max: 0.5, Step: 0.005, Coarse: 0.05, Applies: taskIs("nbff"), floatField: func(c *Config) *float64 { return &c.Task.NBFF.SwitchProb }},
+		{Key: "task.nbff.noise", Help: "std of the input noise", Type: Float, Min: 0, Max: 2, Step: 0.01, Coarse: 0.1, Applies: taskIs("nbff"), floatField: func(c *Config) *float64 { return &c.Task.NBFF.Noise }},
+		{Key: "task.nbff.transition_blind", Help: "steps after each flip left out of the loss", Type: Int, Min: 0, Max: 50, Step: 1, Coarse: 5, Applies: taskIs("nbff"), intField: func(c *Config) *int { return &c.Task.NBFF.TransitionBlind }},
+		{Key: "task.nbff.dynamic_noise", Help: "std of fresh input noise at every step and epoch", Type: Float, Min: 0, Max: 2, Step: 0.01, Coarse: 0.1, Applies: taskIs("nbff"), floatField: func(c *Config) *float64 { return &c.Task.NBFF.DynamicNoise }},
+
+		{Key: "model.kind", Help: "recurrent model", Type: Choice, Choices: nets.Kinds, strField: func(c *Config) *string { return &c.Model.Kind }},
+		{Key: "model.latent", Help: "latent (hidden state) size", Type: Int, Min: 1, Max: 1024, Step: 1, Coarse: 16, intField: func(c *Config) *int { return &c.Model.Latent }},
+		{Key: "model.ic_std", Help: "std of the noise on the learned initial state (the reference's latent_ic_var)", Type: Float, Min: 0, Max: 2, Step: 0.01, Coarse: 0.1, Applies: modelIn(nets.KindGRU, nets.KindNoisyGRU), floatField: func(c *Config) *float64 { return &c.Model.ICStd }},
+		{Key: "model.noise", Help: "std of the state noise at every step", Type: Float, Min: 0, Max: 2, Step: 0.01, Coarse: 0.1, Applies: modelIn(nets.KindNoisyGRU, nets.KindDriscoll), floatField: func(c *Config) *float64 { return &c.Model.Noise }},
+		{Key: "model.gamma", Help: "leak of the Driscoll RNN", Type: Float, Min: 0.001, Max: 1, Step: 0.01, Coarse: 0.1, Applies: modelIn(nets.KindDriscoll), floatField: func(c *Config) *float64 { return &c.Model.Gamma }},
+		{Key: "model.layers", Help: "layers of the NODE's vector-field MLP", Type: Int, Min: 2, Max: 8, Step: 1, Coarse: 2, Applies: modelIn(nets.KindNODE), intField: func(c *Config) *int { return &c.Model.Layers }},
+		{Key: "model.layer_hidden", Help: "width of the NODE's hidden layers", Type: Int, Min: 1, Max: 1024, Step: 1, Coarse: 16, Applies: modelIn(nets.KindNODE), intField: func(c *Config) *int { return &c.Model.LayerHidden }},
+
+		{Key: "train.epochs", Help: "total epochs of the run", Type: Int, Min: 1, Max: 100000, Step: 10, Coarse: 100, intField: func(c *Config) *int { return &c.Train.Epochs }},
+		{Key: "train.batch", Help: "trials per mini-batch", Type: Int, Min: 1, Max: 100000, Step: 8, Coarse: 64, intField: func(c *Config) *int { return &c.Train.Batch }},
+		{Key: "train.lr", Help: "Adam learning rate", Type: Float, Min: 1e-6, Max: 1, Step: 1.25, Coarse: 10, Log: true, floatField: func(c *Config) *float64 { return &c.Train.LR }},
+		{Key: "train.weight_decay", Help: "L2 weight decay added to the gradient (torch Adam, not AdamW)", Type: Float, Min: 0, Max: 1, Step: 2, Coarse: 10, Log: true, floatField: func(c *Config) *float64 { return &c.Train.WeightDecay }},
+		{Key: "train.clip", Help: "global gradient-norm clip (0 = off)", Type: Float, Min: 0, Max: 100, Step: 0.1, Coarse: 1, floatField: func(c *Config) *float64 { return &c.Train.Clip }},
+		{Key: "train.seed", Help: "seed for initialisation, batch order and model noise", Type: Int, Min: 0, Max: math.MaxUint32, Step: 1, Coarse: 10, intField: func(c *Config) *int { return &c.Train.Seed }},
+		{Key: "train.threads", Help: "worker goroutines per batch (0 = all cores)", Type: Int, Min: 0, Max: 256, Step: 1, Coarse: 4, intField: func(c *Config) *int { return &c.Train.Threads }},
+	}
+}
+
+// KeyNames lists every parameter key.
+func KeyNames() []string {
+	var out []string
+	for _, d := range Definitions() {
+		out = append(out, d.Key)
+	}
+	return out
+}
+
+// Lookup finds a parameter by key.
+func Lookup(key string) (Def, bool) {
+	for _, d := range Definitions() {
+		if d.Key == key {
+			return d, true
+		}
+	}
+	return Def{}, false
+}
+
+// Get formats the parameter's value in c.
+func (d Def) Get(c *Config) string {
+	switch d.Type {
+	case Int:
+		return strconv.Itoa(*d.intField(c))
+	case Float:
+		return strconv.FormatFloat(*d.floatField(c), 'g', -1, 64)
+	default:
+		return *d.strField(c)
+	}
+}
+
+// Value returns a numeric parameter's value as float64.
+func (d Def) Value(c *Config) float64 {
+	switch d.Type {
+	case Int:
+		return float64(*d.intField(c))
+	case Float:
+		return *d.floatField(c)
+	}
+	return math.NaN()
+}
+
+// Set parses s and stores it, refusing malformed and out-of-range values with a
+// message naming the key.
+func (d Def) Set(c *Config, s string) error {
+	s = strings.TrimSpace(s)
+	switch d.Type {
+	case Int:
+		v, err := strconv.Atoi(s)
+		if err != nil {
+			return fmt.Errorf("%s: %q is not an integer", d.Key, s)
+		}
+		if err := d.inRange(float64(v)); err != nil {
+			return err
+		}
+		*d.intField(c) = v
+	case Float:
+		v, err := strconv.ParseFloat(s, 64)
+		if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+			return fmt.Errorf("%s: %q is not a finite number", d.Key, s)
+		}
+		if err := d.inRange(v); err != nil {
+			return err
+		}
+		*d.floatField(c) = v
+	case Choice:
+		if !slices.Contains(d.Choices, s) {
+			return fmt.Errorf("%s: %q is not one of %s", d.Key, s, strings.Join(d.Choices, ", "))
+		}
+		*d.strField(c) = s
+	}
+	return nil
+}
+
+func (d Def) inRange(v float64) error {
+	if v < d.Min || v > d.Max {
+		return fmt.Errorf("%s: %v is outside [%v, %v]", d.Key, v, d.Min, d.Max)
+	}
+	return nil
+}
+
+func (d Def) check(c *Config) error {
+	switch d.Type {
+	case Int, Float:
+		v := d.Value(c)
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return fmt.Errorf("%s: %v is not a finite number", d.Key, v)
+		}
+		return d.inRange(v)
+	default:
+		if !slices.Contains(d.Choices, *d.strField(c)) {
+			return fmt.Errorf("%s: %q is not one of %s", d.Key, *d.strField(c), strings.Join(d.Choices, ", "))
+		}
+	}
+	return nil
+}
+
+// Nudge moves a slider by one step (coarse when asked) in direction dir (±1),
+// clamped to the bounds; Choice parameters cycle through their choices.
+func (d Def) Nudge(c *Config, dir int, coarse bool) {
+	step := d.Step
+	if coarse {
+		step = d.Coarse
+	}
+	switch d.Type {
+	case Choice:
+		p := d.strField(c)
+		i := slices.Index(d.Choices, *p)
+		*p = d.Choices[((i+dir)%len(d.Choices)+len(d.Choices))%len(d.Choices)]
+		return
+	}
+	v := d.Value(c)
+	switch {
+	case d.Log && v == 0 && dir > 0:
+		v = d.Min
+		if v == 0 {
+			v = 1e-8
+		}
+	case d.Log && dir > 0:
+		v *= step
+	case d.Log:
+		v /= step
+		if v < 1e-12 {
+			v = 0 // stepping down a log slider ends at zero (e.g. no weight decay)
+		}
+	default:
+		v += float64(dir) * step
+	}
+	v = math.Min(math.Max(v, d.Min), d.Max)
+	if d.Log && v > 0 {
+		// Keep log-scale values tidy: three significant digits.
+		v, _ = strconv.ParseFloat(strconv.FormatFloat(v, 'g', 3, 64), 64)
+	}
+	switch d.Type {
+	case Int:
+		*d.intField(c) = int(math.Round(v))
+	case Float:
+		*d.floatField(c) = v
+	}
+}
+
+// Set applies key=value to c.
+func (c *Config) Set(key, value string) error {
+	d, ok := Lookup(key)
+	if !ok {
+		return fmt.Errorf("unknown key %q (valid keys: %s)", key, strings.Join(KeyNames(), ", "))
+	}
+	return d.Set(c, value)
+}
+
+// SetAssignment applies a "key=value" string (the --set flag).
+func (c *Config) SetAssignment(kv string) error {
+	key, value, ok := strings.Cut(kv, "=")
+	if !ok {
+		return fmt.Errorf("--set %q: expected key=value", kv)
+	}
+	return c.Set(strings.TrimSpace(key), value)
+}
