@@ -94,7 +94,8 @@ func NewTrainer(task sim.Task, data *sim.Dataset, mc Config, tc TrainConfig) (*T
 	return &Trainer{Task: task, Data: data, Model: model, Opt: NewAdam[float32](model.Params().Len(), tc.LR, tc.WeightDecay), Cfg: tc}, nil
 }
 
-func (tr *Trainer) workers() int {
+// Workers is the number of goroutines a batch is split across.
+func (tr *Trainer) Workers() int {
 	if tr.Cfg.Workers > 0 {
 		return tr.Cfg.Workers
 	}
@@ -104,7 +105,7 @@ func (tr *Trainer) workers() int {
 func (tr *Trainer) ensureRunner() {
 	if tr.runner == nil {
 		maxB := min(tr.Cfg.BatchSize, max(len(tr.Data.Train), len(tr.Data.Valid)))
-		tr.runner = newRunner(tr.Model, tr.Task, max(1, maxB), tr.workers())
+		tr.runner = newRunner(tr.Model, tr.Task, max(1, maxB), tr.Workers())
 	}
 }
 

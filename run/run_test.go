@@ -1,0 +1,236 @@
+package run
+
+import (
+	"bytes"
+	"context"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/ctdtui/ctdtui/nets"
+	"github.com/ctdtui/ctdtui/presets"
+	"github.com/ctdtui/ctdtui/sim"
+)
+
+// tiny is a configuration that trains in a fraction of a second per epoch.
+func tiny(t *testing.T) presets.Config {
+	c, err := presets.Embedded("3bff-small")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Task.Samples, c.Task.NBFF.Steps, c.Model.Latent, c.Train.Batch = 40, 30, 8, 8
+	c.Train.Threads = 2
+	return c
+}
+
+func trainTo(t *testing.T, dir string, cfg presets.Config, epochs int, resume bool) *Run {
+	t.Helper()
+	var r *Run
+	var err error
+	if resume {
+		r, err = Open(dir)
+	} else {
+		cfg.Train.Epochs = epochs
+		r, err = Create(dir, cfg)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := NewSession(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resume {
+		if err := s.SetEpochs(epochs); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Train(context.Background(), nil); err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// TestResumeMatchesUninterrupted: 2 epochs then a resume to 4 gives the same
+// checkpoint, bit for bit, as 4 epochs in one go.
+func TestResumeMatchesUninterrupted(t *testing.T) {
+	cfg := tiny(t)
+	root := t.TempDir()
+	a, b := filepath.Join(root, "a"), filepath.Join(root, "b")
+	trainTo(t, a, cfg, 4, false)
+	trainTo(t, b, cfg, 2, false)
+	rb := trainTo(t, b, cfg, 4, true)
+	ca, _ := os.ReadFile(filepath.Join(a, CheckpointFile))
+	cb, _ := os.ReadFile(filepath.Join(b, CheckpointFile))
+	if !bytes.Equal(ca, cb) {
+		t.Fatal("resumed run's checkpoint differs from the uninterrupted run's")
+	}
+	if len(rb.History) != 4 || rb.State.Status != StatusFinished || rb.State.Epoch != 4 {
+		t.Fatalf("resumed run state %+v, %d history rows", rb.State, len(rb.History))
+	}
+	ha, _ := os.ReadFile(filepath.Join(a, HistoryFile))
+	if !strings.HasPrefix(string(ha), "epoch,train_loss,val_loss,seconds\n") {
+		t.Fatalf("history header: %q", ha)
+	}
+}
+
+func TestDamagedFilesRefused(t *testing.T) {
+	cfg := tiny(t)
+	dir := filepath.Join(t.TempDir(), "r")
+	trainTo(t, dir, cfg, 2, false)
+	ck := filepath.Join(dir, CheckpointFile)
+	good, _ := os.ReadFile(ck)
+	expectErr := func(what, wantInMsg string) {
+		t.Helper()
+		r, err := Open(dir)
+		if err == nil {
+			_, err = NewSession(r)
+		}
+		if err == nil || !strings.Contains(err.Error(), wantInMsg) {
+			t.Errorf("%s: error %v should mention %q", what, err, wantInMsg)
+		}
+	}
+	os.WriteFile(ck, good[:len(good)/2], 0o644)
+	expectErr("truncated checkpoint", CheckpointFile)
+	bad := bytes.Clone(good)
+	bad[len(bad)/2] ^= 0xff
+	os.WriteFile(ck, bad, 0o644)
+	expectErr("flipped byte", "checksum")
+	os.WriteFile(ck, good, 0o644)
+
+	// A checkpoint from another architecture.
+	other := cfg
+	other.Model.Latent = 9
+	odir := filepath.Join(t.TempDir(), "o")
+	trainTo(t, odir, other, 1, false)
+	foreign, _ := os.ReadFile(filepath.Join(odir, CheckpointFile))
+	os.WriteFile(ck, foreign, 0o644)
+	expectErr("mismatched checkpoint", "does not match")
+	os.WriteFile(ck, good, 0o644)
+
+	hist := filepath.Join(dir, HistoryFile)
+	os.WriteFile(hist, []byte("epoch,train_loss\n1,2\n"), 0o644)
+	expectErr("bad history header", HistoryFile)
+	os.WriteFile(hist, []byte("epoch,train_loss,val_loss,seconds\n1,0.5,0.5,1\n"), 0o644)
+	expectErr("history behind the checkpoint", HistoryFile)
+
+	os.WriteFile(filepath.Join(dir, ConfigFile), []byte("[model]\nlatnt = 3\n"), 0o644)
+	expectErr("bad config", "model.latnt")
+
+	if _, err := Open(filepath.Join(t.TempDir(), "missing")); err == nil {
+		t.Error("missing run directory accepted")
+	}
+}
+
+// nanAt wraps a task so that its loss becomes NaN from a given epoch on.
+type nanAt struct {
+	sim.Task
+	epoch int
+}
+
+func (n nanAt) Loss() sim.Loss { return nanLoss{n.Task.Loss(), n.epoch} }
+
+type nanLoss struct {
+	sim.Loss
+	epoch int
+}
+
+func (l nanLoss) Eval(b *sim.Batch, out, grad *sim.Outputs) float64 {
+	v := l.Loss.Eval(b, out, grad)
+	if b.Epoch >= l.epoch {
+		return math.NaN()
+	}
+	return v
+}
+
+func TestDivergenceKeepsLastGoodEpoch(t *testing.T) {
+	cfg := tiny(t)
+	cfg.Train.Epochs = 5
+	r, err := Create(filepath.Join(t.TempDir(), "d"), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := NewSession(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	task := nanAt{s.Task, 2}
+	tr, err := nets.NewTrainer(task, s.Data, cfg.ModelConfig(), cfg.TrainConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Task, s.Trainer = task, tr
+	err = s.Train(context.Background(), nil)
+	if err == nil || !strings.Contains(err.Error(), "diverged") {
+		t.Fatalf("expected divergence, got %v", err)
+	}
+	back, err := Open(r.Dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if back.State.Status != StatusDiverged || back.State.Epoch != 2 || !strings.Contains(back.State.Message, "epoch 3") {
+		t.Fatalf("state after divergence: %+v", back.State)
+	}
+	ck, err := back.ReadCheckpoint(false)
+	if err != nil || ck.Header.Epoch != 2 {
+		t.Fatalf("checkpoint after divergence: %v, epoch %d", err, ck.Header.Epoch)
+	}
+	for _, v := range ck.Params {
+		if math.IsNaN(float64(v)) {
+			t.Fatal("NaN parameters saved")
+		}
+	}
+}
+
+func TestCancelSavesAndStops(t *testing.T) {
+	cfg := tiny(t)
+	cfg.Train.Epochs = 50
+	r, err := Create(filepath.Join(t.TempDir(), "c"), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := NewSession(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	err = s.Train(ctx, func(st nets.EpochStats) {
+		if st.Epoch == 3 {
+			cancel()
+		}
+	})
+	if err == nil {
+		t.Fatal("cancelled run returned no error")
+	}
+	back, err := Open(r.Dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if back.State.Status != StatusStopped || back.State.Epoch != 3 {
+		t.Fatalf("state after cancel: %+v", back.State)
+	}
+	if ck, err := back.ReadCheckpoint(false); err != nil || ck.Header.Epoch != 3 {
+		t.Fatalf("checkpoint after cancel: %v", err)
+	}
+}
+
+func TestHeadlessOutput(t *testing.T) {
+	var out bytes.Buffer
+	dir := filepath.Join(t.TempDir(), "h")
+	err := TrainHeadless(context.Background(), TrainOptions{Preset: "3bff-small", Sets: []string{"task.samples=20", "task.nbff.steps=20", "model.latent=4"}, Epochs: 2, Out: dir}, &out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := out.String()
+	for _, want := range []string{"epoch 1/2", "epoch 2/2", "finished: 2 epochs done, best val", "median epoch", "run directory: " + dir} {
+		if !strings.Contains(s, want) {
+			t.Errorf("output lacks %q:\n%s", want, s)
+		}
+	}
+	err = TrainHeadless(context.Background(), TrainOptions{Preset: "3bff-small", Sets: []string{"model.latnt=4"}, Out: filepath.Join(t.TempDir(), "x")}, &out)
+	if err == nil || !strings.Contains(err.Error(), "model.latnt") {
+		t.Errorf("bad --set not refused by name: %v", err)
+	}
+}
