@@ -23,6 +23,8 @@ type runner struct {
 	// Full-batch outputs and their gradients (float64, time-major).
 	out, dout sim.Outputs
 	grad      []float32
+	// recordInputs keeps every step's model inputs in the workers (inference).
+	recordInputs bool
 }
 
 type worker struct {
@@ -36,6 +38,8 @@ type worker struct {
 	ep                  sim.Episode
 	obs, act, ctl, load []float64
 	dAct, dObs          []float64
+	// inputs holds every step's model inputs (T×rows×I) when recordInputs is set.
+	inputs []float32
 }
 
 // newRunner sizes the workers for batches of up to maxB rows.
@@ -127,6 +131,7 @@ func (r *runner) forward(b *sim.Batch, noise *Noise, keepLatents bool) error {
 		rows := w.r1 - w.r0
 		wn := noise.Rows(w.r0, w.r1)
 		w.tape.Reset(rows, wn)
+		w.inputs = w.inputs[:0]
 		I, O, H := c.Inputs, c.Outputs, c.Latent
 		x, y := w.x[:rows*I], w.y[:rows*O]
 		var obsDim int
@@ -154,6 +159,9 @@ func (r *runner) forward(b *sim.Batch, noise *Noise, keepLatents bool) error {
 						x[i*I+j] += float32(dyn * wn.Norm(i))
 					}
 				}
+			}
+			if r.recordInputs {
+				w.inputs = append(w.inputs, x...)
 			}
 			w.tape.Step(x, y)
 			acts := r.out.Actions[(t*B+w.r0)*O : (t*B+w.r1)*O]

@@ -99,8 +99,10 @@ func (tr *Trainer) Workers() int {
 	if tr.Cfg.Workers > 0 {
 		return tr.Cfg.Workers
 	}
-	return runtime.GOMAXPROCS(0)
+	return defaultWorkers()
 }
+
+func defaultWorkers() int { return runtime.GOMAXPROCS(0) }
 
 func (tr *Trainer) ensureRunner() {
 	if tr.runner == nil {
