@@ -3,6 +3,8 @@
 // asked. float32 (training) and float64 (gradient checks) share one API.
 package gemm
 
+import "unsafe"
+
 // Float is the element type of the kernels.
 type Float interface{ ~float32 | ~float64 }
 
@@ -15,7 +17,26 @@ func Gemm[F Float](transA, transB bool, m, n, k int, alpha F, a []F, lda int, b 
 	if m == 0 || n == 0 {
 		return
 	}
-	gemmRef(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	var z F
+	if unsafe.Sizeof(z) == 4 {
+		if sgemmFast(transA, transB, m, n, k, float32(alpha), as32(a), lda, as32(b), ldb, float32(beta), as32(c), ldc) {
+			return
+		}
+		blocked(goKernels32, transA, transB, m, n, k, float32(alpha), as32(a), lda, as32(b), ldb, float32(beta), as32(c), ldc)
+		return
+	}
+	blocked(goKernels64, transA, transB, m, n, k, float64(alpha), as64(a), lda, as64(b), ldb, float64(beta), as64(c), ldc)
+}
+
+// as32 and as64 view a slice of a type whose underlying type is float32 or
+// float64 as that basic type (same memory), so the kernels need no generics
+// over named float types.
+func as32[F Float](s []F) []float32 {
+	return unsafe.Slice((*float32)(unsafe.Pointer(unsafe.SliceData(s))), len(s))
+}
+
+func as64[F Float](s []F) []float64 {
+	return unsafe.Slice((*float64)(unsafe.Pointer(unsafe.SliceData(s))), len(s))
 }
 
 func checkShapes(transA, transB bool, m, n, k, la, lda, lb, ldb, lc, ldc int) {

@@ -1,0 +1,105 @@
+package gemm
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/gonum"
+)
+
+// benchShape is one product the models perform, named by where it occurs.
+type benchShape struct {
+	name           string
+	transA, transB bool
+	m, n, k        int
+}
+
+func (s benchShape) label() string {
+	tr := map[bool]string{false: "N", true: "T"}
+	return fmt.Sprintf("%s_%s%s_%dx%dx%d", s.name, tr[s.transA], tr[s.transB], s.m, s.n, s.k)
+}
+
+// gruShapes are the three products of a GRU layer with hidden size h on a
+// batch of b rows: the recurrent forward h·W_hhᵀ, the backward dG·W_hh and the
+// weight gradient dGᵀ·h (per step, and batched over 50 steps where listed).
+func benchShapes() []benchShape {
+	var out []benchShape
+	for _, h := range []int{128, 64} {
+		for _, batch := range []int{256, 128, 1000, 1024} {
+			pre := fmt.Sprintf("gru%d_b%d", h, batch)
+			out = append(out,
+				benchShape{pre + "_fwd", false, true, batch, 3 * h, h},
+				benchShape{pre + "_bwd", false, false, batch, h, 3 * h},
+				benchShape{pre + "_wgrad", true, false, 3 * h, h, batch},
+			)
+			if batch == 256 || batch == 128 {
+				out = append(out, benchShape{pre + "_wgradT50", true, false, 3 * h, h, batch * 50})
+			}
+		}
+	}
+	for _, in := range []int{3, 17, 20} {
+		pre := fmt.Sprintf("inproj%d", in)
+		out = append(out,
+			benchShape{pre + "_fwd", false, true, 256, 384, in},
+			benchShape{pre + "_wgrad", true, false, 384, in, 256},
+		)
+	}
+	return out
+}
+
+func randSlice(rng *rand.Rand, n int) []float32 {
+	s := make([]float32, n)
+	for i := range s {
+		s[i] = rng.Float32() - 0.5
+	}
+	return s
+}
+
+// BenchmarkSgemm reports GFLOP/s (2mnk per call) for the assembly kernel, the
+// portable Go kernel and gonum's Sgemm on one goroutine (run with -cpu 1 so
+// that gonum does not spread over cores).
+func BenchmarkSgemm(b *testing.B) {
+	for _, s := range benchShapes() {
+		rng := rand.New(rand.NewPCG(1, 1))
+		lda, ldb := s.k, s.n
+		if s.transA {
+			lda = s.m
+		}
+		if s.transB {
+			ldb = s.k
+		}
+		a, bb, c := randSlice(rng, s.m*s.k), randSlice(rng, s.k*s.n), randSlice(rng, s.m*s.n)
+		flops := 2 * float64(s.m) * float64(s.n) * float64(s.k)
+		report := func(b *testing.B) {
+			b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		}
+		b.Run(s.label(), func(b *testing.B) {
+			for _, asm := range paths() {
+				b.Run(pathName(asm), func(b *testing.B) {
+					withAsm(b, asm, func() {
+						for b.Loop() {
+							Gemm(s.transA, s.transB, s.m, s.n, s.k, 1, a, lda, bb, ldb, 0, c, s.n)
+						}
+					})
+					report(b)
+				})
+			}
+			b.Run("gonum", func(b *testing.B) {
+				tA, tB := blas.NoTrans, blas.NoTrans
+				if s.transA {
+					tA = blas.Trans
+				}
+				if s.transB {
+					tB = blas.Trans
+				}
+				var impl gonum.Implementation
+				for b.Loop() {
+					impl.Sgemm(tA, tB, s.m, s.n, s.k, 1, a, lda, bb, ldb, 0, c, s.n)
+				}
+				report(b)
+			})
+		})
+	}
+}

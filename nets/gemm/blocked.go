@@ -1,0 +1,245 @@
+package gemm
+
+import (
+	"sync"
+	"unsafe"
+)
+
+// Cache blocking. A kc×nc block of op(B) is packed once per (jc, pc) and
+// stays in L2/L3; an mc×kc block of op(A) is packed (or, for a row-major A
+// with alpha folded into the kernel, addressed in place) and stays in L2;
+// each kc×nr micro-panel of B stays in L1 while the micro-kernel sweeps the
+// mr-row strips of the A block over it.
+const (
+	kcMax = 256  // depth of one pass; k is split into equal passes of at most kcMax
+	mcMax = 144  // rows of A per block (a multiple of every mr used)
+	ncMax = 3072 // columns of B per block (a multiple of every nr used)
+)
+
+// kernelFunc computes one mr×nr tile: C = alpha·A·B + beta·C where A is mr×kc
+// with element (r,p) at a[r·rowStride + p·step], B is a packed kc×nr panel and
+// C is row-major with stride ldc. beta == 0 must not read C.
+type kernelFunc[F Float] func(kc int, a []F, rowStride, step int, b []F, c []F, ldc int, alpha, beta F)
+
+// kernelSet describes one micro-kernel and how the driver feeds it.
+type kernelSet[F Float] struct {
+	mr, nr int
+	kern   kernelFunc[F]
+	// directA lets full strips of a non-transposed A be read in place (the
+	// kernel accepts any row stride) instead of being packed.
+	directA bool
+}
+
+// workspace holds the packing buffers of one Gemm call. Workspaces are
+// recycled through a sync.Pool so that steady-state calls do not allocate
+// and concurrent calls never share one.
+type workspace[F Float] struct {
+	a, b, tile []F
+}
+
+var (
+	pool32 = sync.Pool{New: func() any { return new(workspace[float32]) }}
+	pool64 = sync.Pool{New: func() any { return new(workspace[float64]) }}
+)
+
+func poolFor[F Float]() *sync.Pool {
+	var z F
+	if _, ok := any(z).(float32); ok {
+		return &pool32
+	}
+	return &pool64
+}
+
+// alignedSlice returns a slice of length n whose first element is 64-byte
+// aligned (one packed B row of 16 float32 then fills exactly one cache line),
+// reusing buf when it is large enough.
+func alignedSlice[F Float](buf []F, n int) []F {
+	var z F
+	size := int(unsafe.Sizeof(z))
+	pad := 64 / size
+	if cap(buf) < n+pad {
+		buf = make([]F, n+pad)
+	}
+	buf = buf[:cap(buf)]
+	off := int(uintptr(unsafe.Pointer(&buf[0]))%64) / size
+	if off != 0 {
+		off = pad - off
+	}
+	return buf[off : off+n]
+}
+
+// blocked runs the GotoBLAS/BLIS loop nest around ks.kern. Shapes are
+// already checked; m, n > 0.
+func blocked[F Float](ks *kernelSet[F], transA, transB bool, m, n, k int, alpha F, a []F, lda int, b []F, ldb int, beta F, c []F, ldc int) {
+	if k == 0 || alpha == 0 {
+		scaleC(m, n, beta, c, ldc)
+		return
+	}
+	mr, nr := ks.mr, ks.nr
+	passes := (k + kcMax - 1) / kcMax
+	kc := (k + passes - 1) / passes
+	nc := min(ncMax, roundUp(n, nr))
+	mc := min(mcMax, roundUp(m, mr))
+
+	pool := poolFor[F]()
+	ws := pool.Get().(*workspace[F])
+	defer pool.Put(ws)
+	ws.b = alignedSlice(ws.b, kc*nc)
+	ws.a = alignedSlice(ws.a, kc*mc)
+	ws.tile = alignedSlice(ws.tile, mr*nr)
+	bufA, bufB, tile := ws.a, ws.b, ws.tile
+	direct := ks.directA && !transA
+
+	for jc := 0; jc < n; jc += nc {
+		nb := min(nc, n-jc)
+		for pc := 0; pc < k; pc += kc {
+			kb := min(kc, k-pc)
+			betaPass := beta
+			if pc > 0 {
+				betaPass = 1
+			}
+			packB(transB, b, ldb, pc, jc, kb, nb, nr, bufB)
+			for ic := 0; ic < m; ic += mc {
+				mb := min(mc, m-ic)
+				fullStrips := mb / mr
+				if direct {
+					// Only the ragged last strip needs packing (zero padded).
+					if mb%mr != 0 {
+						packA(false, a, lda, pc, ic+fullStrips*mr, kb, mb%mr, mr, bufA)
+					}
+				} else {
+					packA(transA, a, lda, pc, ic, kb, mb, mr, bufA)
+				}
+				for jr := 0; jr < nb; jr += nr {
+					cols := min(nr, nb-jr)
+					panel := bufB[(jr/nr)*kb*nr:]
+					for ir := 0; ir < mb; ir += mr {
+						rows := min(mr, mb-ir)
+						var strip []F
+						rowStride, step := 1, mr
+						switch {
+						case direct && rows == mr:
+							strip = a[(ic+ir)*lda+pc:]
+							rowStride, step = lda, 1
+						case direct:
+							strip = bufA
+						default:
+							strip = bufA[(ir/mr)*kb*mr:]
+						}
+						ci := (ic+ir)*ldc + jc + jr
+						if rows == mr && cols == nr {
+							ks.kern(kb, strip, rowStride, step, panel, c[ci:], ldc, alpha, betaPass)
+							continue
+						}
+						ks.kern(kb, strip, rowStride, step, panel, tile, nr, alpha, 0)
+						mergeTile(rows, cols, tile, nr, betaPass, c[ci:], ldc)
+					}
+				}
+			}
+		}
+	}
+}
+
+func roundUp(x, to int) int { return (x + to - 1) / to * to }
+
+// scaleC sets C = beta·C (beta == 0 clears, so NaNs in C do not survive).
+func scaleC[F Float](m, n int, beta F, c []F, ldc int) {
+	for i := 0; i < m; i++ {
+		ci := c[i*ldc : i*ldc+n]
+		switch beta {
+		case 0:
+			clear(ci)
+		case 1:
+		default:
+			for j := range ci {
+				ci[j] *= beta
+			}
+		}
+	}
+}
+
+// mergeTile adds a partial tile computed into a scratch buffer: C = T + beta·C.
+func mergeTile[F Float](rows, cols int, t []F, ldt int, beta F, c []F, ldc int) {
+	for i := 0; i < rows; i++ {
+		ti := t[i*ldt : i*ldt+cols]
+		ci := c[i*ldc : i*ldc+cols]
+		if beta == 0 {
+			copy(ci, ti)
+			continue
+		}
+		for j, v := range ti {
+			ci[j] = v + beta*ci[j]
+		}
+	}
+}
+
+// packB copies the kb×nb block of op(B) starting at (pc, jc) into panels of
+// nr columns: panel q holds columns q·nr.. as kb rows of nr contiguous values,
+// the columns past nb zero.
+func packB[F Float](transB bool, b []F, ldb, pc, jc, kb, nb, nr int, dst []F) {
+	for q := 0; q*nr < nb; q++ {
+		j0 := jc + q*nr
+		cols := min(nr, nb-q*nr)
+		panel := dst[q*kb*nr : (q+1)*kb*nr]
+		if !transB {
+			if nr == 16 && cols == 16 {
+				for p := 0; p < kb; p++ {
+					src := b[(pc+p)*ldb+j0:]
+					*(*[16]F)(panel[p*16:]) = *(*[16]F)(src)
+				}
+				continue
+			}
+			for p := 0; p < kb; p++ {
+				row := panel[p*nr : p*nr+nr]
+				n := copy(row, b[(pc+p)*ldb+j0:(pc+p)*ldb+j0+cols])
+				clear(row[n:])
+			}
+			continue
+		}
+		// op(B)(p, j) = B[j, p]: transpose rows of B into the panel.
+		if cols < nr {
+			clear(panel)
+		}
+		for jj := 0; jj < cols; jj++ {
+			src := b[(j0+jj)*ldb+pc : (j0+jj)*ldb+pc+kb]
+			for p, v := range src {
+				panel[p*nr+jj] = v
+			}
+		}
+	}
+}
+
+// packA copies the mb×kb block of op(A) starting at (ic, pc) into strips of
+// mr rows: strip s holds rows s·mr.. as kb steps of mr contiguous values, the
+// rows past mb zero.
+func packA[F Float](transA bool, a []F, lda, pc, ic, kb, mb, mr int, dst []F) {
+	for s := 0; s*mr < mb; s++ {
+		i0 := ic + s*mr
+		rows := min(mr, mb-s*mr)
+		strip := dst[s*kb*mr : (s+1)*kb*mr]
+		if transA {
+			// op(A)(i, p) = A[p, i]: each step is a contiguous run of A's row p.
+			if rows == mr {
+				for p := 0; p < kb; p++ {
+					copy(strip[p*mr:p*mr+mr], a[(pc+p)*lda+i0:])
+				}
+				continue
+			}
+			for p := 0; p < kb; p++ {
+				st := strip[p*mr : p*mr+mr]
+				n := copy(st[:rows], a[(pc+p)*lda+i0:])
+				clear(st[n:])
+			}
+			continue
+		}
+		if rows < mr {
+			clear(strip)
+		}
+		for r := 0; r < rows; r++ {
+			src := a[(i0+r)*lda+pc : (i0+r)*lda+pc+kb]
+			for p, v := range src {
+				strip[p*mr+r] = v
+			}
+		}
+	}
+}

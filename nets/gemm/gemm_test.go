@@ -1,0 +1,281 @@
+package gemm
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// paths lists the float32 implementations a test should cover: the assembly
+// kernel where this machine has one, and the portable Go kernel always.
+func paths() []bool {
+	if useAsm {
+		return []bool{true, false}
+	}
+	return []bool{false}
+}
+
+// withAsm runs f with the float32 dispatch forced to asm (true) or Go.
+func withAsm(t testing.TB, asm bool, f func()) {
+	saved := useAsm
+	useAsm = asm
+	defer func() { useAsm = saved }()
+	f()
+}
+
+func pathName(asm bool) string {
+	if asm {
+		return "asm"
+	}
+	return "go"
+}
+
+type gemmCase struct {
+	transA, transB bool
+	m, n, k        int
+	lda, ldb, ldc  int
+	alpha, beta    float64
+}
+
+func (tc gemmCase) String() string {
+	return fmt.Sprintf("tA=%v tB=%v m=%d n=%d k=%d lda=%d ldb=%d ldc=%d alpha=%g beta=%g",
+		tc.transA, tc.transB, tc.m, tc.n, tc.k, tc.lda, tc.ldb, tc.ldc, tc.alpha, tc.beta)
+}
+
+// operands returns random A, B and C (C seeded with NaN where beta == 0, to
+// check that it is not read) of the case's shapes, with padding past each
+// row filled with a sentinel that must survive.
+func (tc gemmCase) operands(rng *rand.Rand) (a, b, c []float64) {
+	ar, ac := tc.m, tc.k
+	if tc.transA {
+		ar, ac = tc.k, tc.m
+	}
+	br, bc := tc.k, tc.n
+	if tc.transB {
+		br, bc = tc.n, tc.k
+	}
+	fill := func(rows, cols, ld int, nanBody bool) []float64 {
+		s := make([]float64, max(0, (rows-1)*ld+cols)+3)
+		for i := range s {
+			s[i] = sentinel
+		}
+		for i := 0; i < rows; i++ {
+			for j := 0; j < cols; j++ {
+				if nanBody {
+					s[i*ld+j] = math.NaN()
+				} else {
+					s[i*ld+j] = rng.Float64()*2 - 1
+				}
+			}
+		}
+		return s
+	}
+	return fill(ar, ac, tc.lda, false), fill(br, bc, tc.ldb, false), fill(tc.m, tc.n, tc.ldc, tc.beta == 0)
+}
+
+const sentinel = 12345.5
+
+func randomCase(rng *rand.Rand, maxDim int) gemmCase {
+	tc := gemmCase{
+		transA: rng.IntN(2) == 1, transB: rng.IntN(2) == 1,
+		m: 1 + rng.IntN(maxDim), n: 1 + rng.IntN(maxDim), k: 1 + rng.IntN(maxDim),
+	}
+	if rng.IntN(8) == 0 {
+		tc.k = 0
+	}
+	ld := func(cols int) int {
+		if rng.IntN(2) == 0 {
+			return cols
+		}
+		return cols + 1 + rng.IntN(5)
+	}
+	if tc.transA {
+		tc.lda = ld(tc.m)
+	} else {
+		tc.lda = ld(tc.k)
+	}
+	if tc.transB {
+		tc.ldb = ld(tc.k)
+	} else {
+		tc.ldb = ld(tc.n)
+	}
+	tc.ldc = ld(tc.n)
+	alphas := []float64{1, -1, 0.5, 0, 1.75}
+	betas := []float64{0, 1, -0.5, 2}
+	tc.alpha = alphas[rng.IntN(len(alphas))]
+	tc.beta = betas[rng.IntN(len(betas))]
+	return tc
+}
+
+// check runs Gemm[F] on the case and compares with gemmRef in float64 on the
+// same (rounded) inputs. Each element must be within tol·(|alpha|·Σ|a||b| +
+// |beta·c|); padding between rows must be untouched.
+func check[F Float](t *testing.T, tc gemmCase, rng *rand.Rand, tol float64) {
+	t.Helper()
+	a64, b64, c64 := tc.operands(rng)
+	conv := func(s []float64) []F {
+		out := make([]F, len(s))
+		for i, v := range s {
+			out[i] = F(v)
+		}
+		return out
+	}
+	a, b, c := conv(a64), conv(b64), conv(c64)
+	// Round the float64 oracle inputs to F so both see the same numbers.
+	for i := range a64 {
+		a64[i] = float64(a[i])
+	}
+	for i := range b64 {
+		b64[i] = float64(b[i])
+	}
+	want := append([]float64(nil), c64...)
+	for i := range want {
+		want[i] = float64(c[i])
+	}
+	scale := make([]float64, len(want))
+	absA, absB := make([]float64, len(a64)), make([]float64, len(b64))
+	for i, v := range a64 {
+		absA[i] = math.Abs(v)
+	}
+	for i, v := range b64 {
+		absB[i] = math.Abs(v)
+	}
+	for i := 0; i < tc.m; i++ {
+		for j := 0; j < tc.n; j++ {
+			scale[i*tc.ldc+j] = math.Abs(tc.beta * want[i*tc.ldc+j])
+			if tc.beta == 0 {
+				scale[i*tc.ldc+j] = 0
+			}
+		}
+	}
+	gemmRef(tc.transA, tc.transB, tc.m, tc.n, tc.k, math.Abs(tc.alpha), absA, tc.lda, absB, tc.ldb, 1, scale, tc.ldc)
+	gemmRef(tc.transA, tc.transB, tc.m, tc.n, tc.k, tc.alpha, a64, tc.lda, b64, tc.ldb, tc.beta, want, tc.ldc)
+
+	Gemm(tc.transA, tc.transB, tc.m, tc.n, tc.k, F(tc.alpha), a, tc.lda, b, tc.ldb, F(tc.beta), c, tc.ldc)
+
+	for i := range c {
+		inside := i/tc.ldc < tc.m && i%tc.ldc < tc.n
+		got := float64(c[i])
+		if !inside {
+			if got != sentinel {
+				t.Fatalf("%v: padding element %d changed to %g", tc, i, got)
+			}
+			continue
+		}
+		if math.IsNaN(got) || math.Abs(got-want[i]) > tol*(scale[i]+1e-30) {
+			t.Fatalf("%v: C[%d,%d] = %g, want %g (bound %g)", tc, i/tc.ldc, i%tc.ldc, got, want[i], tol*scale[i])
+		}
+	}
+}
+
+func TestGemmRandomShapes(t *testing.T) {
+	for _, asm := range paths() {
+		t.Run(pathName(asm), func(t *testing.T) {
+			withAsm(t, asm, func() {
+				rng := rand.New(rand.NewPCG(1, 2))
+				for it := 0; it < 3000; it++ {
+					tc := randomCase(rng, 40)
+					check[float32](t, tc, rng, 1e-6)
+				}
+			})
+		})
+	}
+	t.Run("float64", func(t *testing.T) {
+		rng := rand.New(rand.NewPCG(3, 4))
+		for it := 0; it < 1000; it++ {
+			check[float64](t, randomCase(rng, 40), rng, 1e-14)
+		}
+	})
+}
+
+// TestGemmBlockEdges uses shapes that cross the cache-block sizes (several k
+// passes, several row and column blocks, ragged last tiles).
+func TestGemmBlockEdges(t *testing.T) {
+	dims := [][3]int{
+		{mcMax + 7, 33, kcMax + 5}, {6, ncMax + 17, 3}, {mcMax*2 + 1, 40, 2*kcMax + 1},
+		{256, 384, 128}, {256, 128, 384}, {13, 5, 1000}, {1, 1, 700}, {7, 300, 1},
+	}
+	for _, asm := range paths() {
+		t.Run(pathName(asm), func(t *testing.T) {
+			withAsm(t, asm, func() {
+				rng := rand.New(rand.NewPCG(5, 6))
+				for _, d := range dims {
+					for tr := 0; tr < 4; tr++ {
+						tc := gemmCase{transA: tr&1 != 0, transB: tr&2 != 0, m: d[0], n: d[1], k: d[2], alpha: 0.75, beta: -0.5}
+						if tc.transA {
+							tc.lda = tc.m + 3
+						} else {
+							tc.lda = tc.k + 3
+						}
+						if tc.transB {
+							tc.ldb = tc.k
+						} else {
+							tc.ldb = tc.n + 1
+						}
+						tc.ldc = tc.n + 2
+						check[float32](t, tc, rng, 1e-6)
+					}
+				}
+			})
+		})
+	}
+}
+
+// TestGemmNamedFloat checks that element types defined on float32/float64
+// reach the same kernels.
+func TestGemmNamedFloat(t *testing.T) {
+	type f32 float32
+	a := []f32{1, 2, 3, 4, 5, 6} // 2×3
+	b := []f32{1, 0, 0, 1, 1, 1} // 3×2
+	c := make([]f32, 4)
+	Gemm(false, false, 2, 2, 3, 1, a, 3, b, 2, 0, c, 2)
+	want := []f32{4, 5, 10, 11}
+	for i := range c {
+		if c[i] != want[i] {
+			t.Fatalf("c = %v, want %v", c, want)
+		}
+	}
+}
+
+func TestGemmPanicsOnShortSlices(t *testing.T) {
+	defer func() {
+		if recover() == nil {
+			t.Fatal("no panic for short C")
+		}
+	}()
+	Gemm(false, false, 2, 2, 2, float32(1), make([]float32, 4), 2, make([]float32, 4), 2, 0, make([]float32, 3), 2)
+}
+
+// TestGemmConcurrent runs the shared-workspace path from several goroutines.
+func TestGemmConcurrent(t *testing.T) {
+	const m, n, k = 50, 70, 300
+	rng := rand.New(rand.NewPCG(7, 8))
+	a, b := make([]float32, m*k), make([]float32, k*n)
+	for i := range a {
+		a[i] = rng.Float32() - 0.5
+	}
+	for i := range b {
+		b[i] = rng.Float32() - 0.5
+	}
+	want := make([]float32, m*n)
+	Gemm(false, false, m, n, k, 1, a, k, b, n, 0, want, n)
+	done := make(chan []float32)
+	for g := 0; g < 8; g++ {
+		go func() {
+			c := make([]float32, m*n)
+			for it := 0; it < 20; it++ {
+				Gemm(false, false, m, n, k, 1, a, k, b, n, 0, c, n)
+			}
+			done <- c
+		}()
+	}
+	for g := 0; g < 8; g++ {
+		c := <-done
+		for i := range c {
+			if c[i] != want[i] {
+				t.Fatalf("goroutine result differs at %d: %g vs %g", i, c[i], want[i])
+			}
+		}
+	}
+}

@@ -1,0 +1,10 @@
+//go:build !amd64 || purego
+
+package gemm
+
+// useAsm is always false without the amd64 assembly.
+var useAsm = false
+
+func sgemmFast(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) bool {
+	return false
+}
