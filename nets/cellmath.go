@@ -31,10 +31,21 @@ func addBias[F sim.Float](y, b []F, rows, cols int) {
 	}
 }
 
+// gradView returns the part of grad that mirrors v, or nil when grad is nil.
+func gradView[F sim.Float](grad []F, v ParamView) []F {
+	if grad == nil {
+		return nil
+	}
+	return grad[v.Off : v.Off+v.Len()]
+}
+
 // linearBwd accumulates d W += dyᵀ·x and d b += Σ_rows dy, and, if dx is non-nil,
-// computes dx = dy·W (beta 0 overwrites, 1 accumulates).
+// computes dx = dy·W (beta 0 overwrites, 1 accumulates). A nil dW (and db)
+// skips the parameter gradients.
 func linearBwd[F sim.Float](dW, db, dx []F, dxBeta F, dy, x, w []F, B, in, out int) {
-	gemm.Gemm(true, false, out, in, B, 1, dy, out, x, in, 1, dW, in)
+	if dW != nil {
+		gemm.Gemm(true, false, out, in, B, 1, dy, out, x, in, 1, dW, in)
+	}
 	if db != nil {
 		colSum(db, dy, B, out)
 	}
@@ -45,6 +56,9 @@ func linearBwd[F sim.Float](dW, db, dx []F, dxBeta F, dy, x, w []F, B, in, out i
 
 // colSum adds the column sums of the rows×cols matrix a into dst.
 func colSum[F sim.Float](dst, a []F, rows, cols int) {
+	if dst == nil {
+		return
+	}
 	for r := 0; r < rows; r++ {
 		ar := a[r*cols : (r+1)*cols]
 		for j, v := range ar {

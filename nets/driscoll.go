@@ -65,6 +65,15 @@ func (t *driscollTape[F]) Reset(B int, noise *Noise) {
 	clear(t.dh[:B*t.m.cfg.Latent])
 }
 
+func (t *driscollTape[F]) ResetState(B int, h0 []F) {
+	t.Reset(B, nil)
+	copy(t.hs[:B*t.m.cfg.Latent], h0)
+}
+
+// InitialGrad is d loss/d h0 after Backward(0); the model's own initial state
+// is a constant zero, so it feeds no parameter.
+func (t *driscollTape[F]) InitialGrad() []F { return t.dh[:t.B*t.m.cfg.Latent] }
+
 func (t *driscollTape[F]) Initial() []F { return t.hs[:t.B*t.m.cfg.Latent] }
 
 func (t *driscollTape[F]) Latent(step int) []F {
@@ -105,7 +114,7 @@ func (t *driscollTape[F]) Backward(s int, dy, dlat, dx, grad []F) {
 	m, B := t.m, t.B
 	H, I, O := m.cfg.Latent, m.cfg.Inputs, m.cfg.Outputs
 	nh := B * H
-	g := func(v ParamView) []F { return grad[v.Off : v.Off+v.Len()] }
+	g := func(v ParamView) []F { return gradView(grad, v) }
 	hprev, th := t.hs[s*nh:(s+1)*nh], t.th[s*nh:(s+1)*nh]
 	dh, da, du := t.dh[:nh], t.da[:nh], t.du[:nh]
 	if dlat != nil {
@@ -122,7 +131,5 @@ func (t *driscollTape[F]) Backward(s int, dy, dlat, dx, grad []F) {
 	linearBwd(g(m.vRec), nil, dh, 0, du, hprev, m.rec, B, H, H)
 	// The step's output read hprev.
 	linearBwd(g(m.vWout), g(m.vBout), dh, 1, dy, hprev, m.wout, B, H, O)
-	if s == 0 {
-		clear(dh)
-	}
+
 }

@@ -107,3 +107,53 @@ func TestFiniteDifferences(t *testing.T) {
 		})
 	}
 }
+
+// TestInitialStateGradient checks ResetState/InitialGrad (used by the
+// fixed-point maps) and the nil-grad path against central differences.
+func TestInitialStateGradient(t *testing.T) {
+	const B, T = 2, 3
+	for _, cfg := range fdModels {
+		t.Run(cfg.Kind, func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(5, 6))
+			m, _ := New[float64](cfg, rng)
+			H, I, O := cfg.Latent, cfg.Inputs, cfg.Outputs
+			x := make([]float64, T*B*I)
+			h0 := make([]float64, B*H)
+			w := make([]float64, T*B*H)
+			for _, a := range [][]float64{x, h0, w} {
+				for i := range a {
+					a[i] = rng.NormFloat64()
+				}
+			}
+			tape := m.NewTape(B, T)
+			loss := func() float64 {
+				tape.ResetState(B, h0)
+				y := make([]float64, T*B*O)
+				ForwardOpen(tape, B, T, I, O, x, y)
+				l := 0.0
+				for s := 0; s < T; s++ {
+					for i, v := range tape.Latent(s) {
+						l += w[s*B*H+i] * v
+					}
+				}
+				return l
+			}
+			loss()
+			for s := T - 1; s >= 0; s-- {
+				tape.Backward(s, make([]float64, B*O), w[s*B*H:(s+1)*B*H], nil, nil)
+			}
+			g := append([]float64(nil), tape.InitialGrad()...)
+			for i := range h0 {
+				old := h0[i]
+				h0[i] = old + 1e-6
+				lp := loss()
+				h0[i] = old - 1e-6
+				lm := loss()
+				h0[i] = old
+				if fd := (lp - lm) / 2e-6; math.Abs(fd-g[i]) > 1e-6*(1+math.Abs(fd)) {
+					t.Errorf("d/dh0[%d]: analytic %v, finite difference %v", i, g[i], fd)
+				}
+			}
+		})
+	}
+}

@@ -77,6 +77,9 @@ type gruTape[F sim.Float] struct {
 	// Per-step scratch.
 	gi, gh, dh, dgi, dgh []F
 	noise                *Noise
+	// explicitStart is set when ResetState gave the initial state, which then
+	// owes nothing to latent_ics.
+	explicitStart bool
 }
 
 func (t *gruTape[F]) Reset(B int, noise *Noise) {
@@ -97,7 +100,16 @@ func (t *gruTape[F]) Reset(B int, noise *Noise) {
 	}
 	clear(t.dh[:B*H])
 	t.noise = noise
+	t.explicitStart = false
 }
+
+func (t *gruTape[F]) ResetState(B int, h0 []F) {
+	t.Reset(B, nil)
+	copy(t.hs[:B*t.m.cfg.Latent], h0)
+	t.explicitStart = true
+}
+
+func (t *gruTape[F]) InitialGrad() []F { return t.dh[:t.B*t.m.cfg.Latent] }
 
 func (t *gruTape[F]) Initial() []F { return t.hs[:t.B*t.m.cfg.Latent] }
 
@@ -154,7 +166,7 @@ func (t *gruTape[F]) Backward(s int, dy, dlat, dx, grad []F) {
 	m, B := t.m, t.B
 	H, I, O := m.cfg.Latent, m.cfg.Inputs, m.cfg.Outputs
 	nh := B * H
-	g := func(v ParamView) []F { return grad[v.Off : v.Off+v.Len()] }
+	g := func(v ParamView) []F { return gradView(grad, v) }
 	hprev := t.hs[s*nh : (s+1)*nh]
 	hread := t.hs[(s+1)*nh : (s+2)*nh] // what the readout saw
 	if m.noisy {
@@ -189,9 +201,9 @@ func (t *gruTape[F]) Backward(s int, dy, dlat, dx, grad []F) {
 	x := t.xs[s*B*I : (s+1)*B*I]
 	linearBwd(g(m.vWih), g(m.vBih), dx, 0, dgi, x, m.wih, B, I, 3*H)
 	linearBwd(g(m.vWhh), g(m.vBhh), dh, 1, dgh, hprev, m.whh, B, H, 3*H)
-	if s == 0 {
+	if s == 0 && !t.explicitStart {
 		// The initial state is latent_ics plus noise: its gradient sums over rows.
+		// dh keeps d loss/d h0 (InitialGrad) until the next Reset.
 		colSum(g(m.vIcs), dh, B, H)
-		clear(dh)
 	}
 }

@@ -88,9 +88,15 @@ type Tape[F sim.Float] interface {
 	Latent(t int) []F
 	// Initial returns the initial state (B×Latent).
 	Initial() []F
+	// ResetState starts a rollout of B rows from the given states h0 (B×Latent)
+	// instead of the model's own initial state (fixed-point analysis).
+	ResetState(B int, h0 []F)
+	// InitialGrad returns d loss/d initial state (B×Latent) after Backward(0).
+	InitialGrad() []F
 	// Backward processes step t; call it for t = steps-1 down to 0 exactly once each.
 	// dy (B×Outputs) is d loss/d y_t, dlat (B×Latent, may be nil) d loss/d Latent(t).
-	// Parameter gradients are ADDED into grad (same layout as Params().Data).
+	// Parameter gradients are ADDED into grad (same layout as Params().Data);
+	// a nil grad skips them (only state and input gradients are wanted).
 	// If dx is non-nil it receives d loss/d x_t (overwritten).
 	Backward(t int, dy, dlat, dx, grad []F)
 }

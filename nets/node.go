@@ -83,6 +83,8 @@ type nodeTape[F sim.Float] struct {
 	dh, df     []F
 	dact       []F
 	dact2      []F
+	// explicitStart: ResetState gave the initial state (not latent_ics).
+	explicitStart bool
 }
 
 func (t *nodeTape[F]) Reset(B int, _ *Noise) {
@@ -95,7 +97,16 @@ func (t *nodeTape[F]) Reset(B int, _ *Noise) {
 		copy(t.hs[b*H:(b+1)*H], t.m.ics)
 	}
 	clear(t.dh[:B*H])
+	t.explicitStart = false
 }
+
+func (t *nodeTape[F]) ResetState(B int, h0 []F) {
+	t.Reset(B, nil)
+	copy(t.hs[:B*t.m.cfg.Latent], h0)
+	t.explicitStart = true
+}
+
+func (t *nodeTape[F]) InitialGrad() []F { return t.dh[:t.B*t.m.cfg.Latent] }
 
 func (t *nodeTape[F]) Initial() []F { return t.hs[:t.B*t.m.cfg.Latent] }
 
@@ -152,7 +163,7 @@ func (t *nodeTape[F]) Backward(s int, dy, dlat, dx, grad []F) {
 	m, B := t.m, t.B
 	H, I, O, L, LH := m.cfg.Latent, m.cfg.Inputs, m.cfg.Outputs, m.cfg.Layers, m.cfg.LayerHidden
 	nh := B * H
-	g := func(v ParamView) []F { return grad[v.Off : v.Off+v.Len()] }
+	g := func(v ParamView) []F { return gradView(grad, v) }
 	h, hn := t.hs[s*nh:(s+1)*nh], t.hs[(s+1)*nh:(s+2)*nh]
 	dh := t.dh[:nh]
 	if dlat != nil {
@@ -184,15 +195,16 @@ func (t *nodeTape[F]) Backward(s int, dy, dlat, dx, grad []F) {
 	// Layer 0: gradients of the two column blocks of W0, then of h and x.
 	w0, dw0 := m.w[0], g(m.vW[0])
 	x := t.xs[s*B*I : (s+1)*B*I]
-	gemm.Gemm(true, false, LH, H, B, 1, dact, LH, h, H, 1, dw0, H+I)
-	gemm.Gemm(true, false, LH, I, B, 1, dact, LH, x, I, 1, dw0[H:], H+I)
+	if dw0 != nil {
+		gemm.Gemm(true, false, LH, H, B, 1, dact, LH, h, H, 1, dw0, H+I)
+		gemm.Gemm(true, false, LH, I, B, 1, dact, LH, x, I, 1, dw0[H:], H+I)
+	}
 	colSum(g(m.vB[0]), dact, B, LH)
 	gemm.Gemm(false, false, B, H, LH, 1, dact, LH, w0, H+I, 1, dh, H)
 	if dx != nil {
 		gemm.Gemm(false, false, B, I, LH, 1, dact, LH, w0[H:], H+I, 0, dx, I)
 	}
-	if s == 0 {
-		colSum(g(m.vIcs), dh, B, H)
-		clear(dh)
+	if s == 0 && !t.explicitStart {
+		colSum(g(m.vIcs), dh, B, H) // dh keeps d loss/d h0 until the next Reset
 	}
 }

@@ -56,6 +56,15 @@ func (t *rnnTape[F]) Reset(B int, _ *Noise) {
 	clear(t.dh[:B*t.m.cfg.Latent])
 }
 
+func (t *rnnTape[F]) ResetState(B int, h0 []F) {
+	t.Reset(B, nil)
+	copy(t.hs[:B*t.m.cfg.Latent], h0)
+}
+
+// InitialGrad is d loss/d h0 after Backward(0); the model's own initial state
+// is a constant zero, so it feeds no parameter.
+func (t *rnnTape[F]) InitialGrad() []F { return t.dh[:t.B*t.m.cfg.Latent] }
+
 func (t *rnnTape[F]) Initial() []F { return t.hs[:t.B*t.m.cfg.Latent] }
 
 func (t *rnnTape[F]) Latent(step int) []F {
@@ -85,7 +94,7 @@ func (t *rnnTape[F]) Backward(s int, dy, dlat, dx, grad []F) {
 	m, B := t.m, t.B
 	H, I, O := m.cfg.Latent, m.cfg.Inputs, m.cfg.Outputs
 	nh := B * H
-	g := func(v ParamView) []F { return grad[v.Off : v.Off+v.Len()] }
+	g := func(v ParamView) []F { return gradView(grad, v) }
 	hprev, h := t.hs[s*nh:(s+1)*nh], t.hs[(s+1)*nh:(s+2)*nh]
 	dh, da := t.dh[:nh], t.da[:nh]
 	if dlat != nil {
@@ -99,7 +108,5 @@ func (t *rnnTape[F]) Backward(s int, dy, dlat, dx, grad []F) {
 	}
 	linearBwd(g(m.vWih), g(m.vBih), dx, 0, da, t.xs[s*B*I:(s+1)*B*I], m.wih, B, I, H)
 	linearBwd(g(m.vWhh), g(m.vBhh), dh, 0, da, hprev, m.whh, B, H, H)
-	if s == 0 {
-		clear(dh) // the initial state is a constant zero
-	}
+
 }
