@@ -1,7 +1,5 @@
 package arm
 
-import "math"
-
 // The adjoint (reverse-mode derivative) of Step and Observe. An adjoint State g
 // holds d loss / d (each field of a State). Derivatives follow torch's conventions
 // for the reference's non-smooth operations: a clamp passes the gradient when its
@@ -15,6 +13,7 @@ import "math"
 // du (NumMuscles values) receives d loss / d u (overwritten).
 func (a *Arm) StepBackward(g *State, s *State, u, load []float64, du []float64) {
 	var v stepVals
+	v.t.set(s.Q)
 	a.forward(&v, s, u, load)
 	a.backward(g, &v, s, u, du)
 }
@@ -51,10 +50,11 @@ func (a *Arm) backward(g *State, v *stepVals, s *State, u, du []float64) {
 			gaRaw = gn.Act[m]
 		}
 		gadot := p.DT * gaRaw
-		g.Act[m] += gaRaw + gadot*v.dadA[m]
+		dadU, dadA := a.actRateGrad(v.ub[m], s.Act[m])
+		g.Act[m] += gaRaw + gadot*dadA
 		du[m] = 0
 		if inside(u[m], p.MinActivation, p.ActivationHigh) {
-			du[m] = gadot * v.dadU[m]
+			du[m] = gadot * dadU
 		}
 	}
 
@@ -89,9 +89,10 @@ func (a *Arm) backward(g *State, v *stepVals, s *State, u, du []float64) {
 		}
 		// Force of the muscle state at the start of the step.
 		fm := p.MaxIsoForce[m] * gF
+		L := s.Len[m] / p.L0CE[m]
 		g.Act[m] += fm * v.fl[m] * v.fv[m]
-		g.Len[m] += fm * (s.Act[m]*v.dfl[m]*v.fv[m] + p.PassiveForces*v.dfp[m]) / p.L0CE[m]
-		g.Vel[m] += fm * s.Act[m] * v.fl[m] * v.dfv[m] / p.VMax
+		g.Len[m] += fm * (s.Act[m]*a.k.dfl(L)*v.fv[m] + p.PassiveForces*a.k.dfp(L)) / p.L0CE[m]
+		g.Vel[m] += fm * s.Act[m] * v.fl[m] * a.k.dfv(s.Vel[m]/p.VMax) / p.VMax
 	}
 	g.Q[0] += gth[0]
 	g.Q[1] += gth[1]
@@ -101,6 +102,12 @@ func (a *Arm) backward(g *State, v *stepVals, s *State, u, du []float64) {
 // position: dObs (ObsDim values) is d loss / d observation and dHand (2 values)
 // d loss / d hand position; either may be nil.
 func (a *Arm) ObserveBackward(g *State, s *State, dObs, dHand []float64) {
+	var t trig
+	t.set(s.Q)
+	a.observeBackward(g, s, &t, dObs, dHand)
+}
+
+func (a *Arm) observeBackward(g *State, s *State, t *trig, dObs, dHand []float64) {
 	var gx, gy float64
 	if dObs != nil {
 		_ = dObs[ObsDim-1]
@@ -117,9 +124,7 @@ func (a *Arm) ObserveBackward(g *State, s *State, dObs, dHand []float64) {
 	if gx == 0 && gy == 0 {
 		return
 	}
-	s1, c1 := math.Sincos(s.Q[0])
-	s12, c12 := math.Sincos(s.Q[0] + s.Q[1])
 	L1, L2 := a.p.L1, a.p.L2
-	g.Q[0] += gx*(-L1*s1-L2*s12) + gy*(L1*c1+L2*c12)
-	g.Q[1] += gx*(-L2*s12) + gy*(L2*c12)
+	g.Q[0] += gx*(-L1*t.s1-L2*t.s12) + gy*(L1*t.c1+L2*t.c12)
+	g.Q[1] += gx*(-L2*t.s12) + gy*(L2*t.c12)
 }

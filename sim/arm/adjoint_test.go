@@ -147,6 +147,7 @@ func TestStepAdjointFD(t *testing.T) {
 		// values the functional weighs) and the branches the step took.
 		eval := func(s State, u []float64) ([]float64, string) {
 			var v stepVals
+			v.t.set(s.Q)
 			a.forward(&v, &s, u, load)
 			n := v.next
 			a.Observe(obs, &n)
@@ -156,6 +157,7 @@ func TestStepAdjointFD(t *testing.T) {
 		out0, sig0 := eval(s, u)
 		// Adjoint.
 		var v stepVals
+		v.t.set(s.Q)
 		a.forward(&v, &s, u, load)
 		n := v.next
 		g := vecState(wNext)
@@ -360,6 +362,7 @@ func TestRolloutAdjointFD(t *testing.T) {
 			for b := range B {
 				s := r.cur[b]
 				ub := u[k][b*NumMuscles : (b+1)*NumMuscles]
+				v.t.set(s.Q)
 				a.forward(&v, &s, ub, c.load[k][b*2:b*2+2])
 				sig += a.branches(&v, &s, ub)
 			}

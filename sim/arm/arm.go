@@ -175,6 +175,7 @@ type StepInfo struct {
 // (spec §5). If info is non-nil it receives the step's derivatives.
 func (a *Arm) Step(s *State, u, load []float64, info *StepInfo) {
 	var v stepVals
+	v.t.set(s.Q)
 	a.forward(&v, s, u, load)
 	if info != nil {
 		info.QDDot = v.sk.qdd
@@ -185,21 +186,21 @@ func (a *Arm) Step(s *State, u, load []float64, info *StepInfo) {
 
 // stepVals holds one step's intermediate values; the adjoint recomputes them.
 type stepVals struct {
-	ub                [NumMuscles]float64 // clamped excitation
-	load              [2]float64
-	t                 trig
-	force             [NumMuscles]float64
-	fl, fp, fv        [NumMuscles]float64
-	dfl, dfp, dfv     [NumMuscles]float64
-	geo               Geometry
-	sk                skel
-	adot, dadU, dadA  [NumMuscles]float64
-	aRaw              [NumMuscles]float64 // activation before its clamp
-	qRaw, wRaw, wClip [2]float64          // positions and velocities before the limits
-	wStopped          [2]bool             // velocity zeroed by a joint stop
-	next              State
+	t          trig                // of the state at the start of the step (set by the caller)
+	ub         [NumMuscles]float64 // clamped excitation
+	load       [2]float64
+	force      [NumMuscles]float64
+	fl, fv     [NumMuscles]float64
+	geo        Geometry
+	sk         skel
+	adot       [NumMuscles]float64
+	aRaw       [NumMuscles]float64 // activation before its clamp
+	qRaw, wRaw [2]float64          // positions and velocities before the limits
+	wStopped   [2]bool             // velocity zeroed by a joint stop
+	next       State
 }
 
+// forward computes one step from s; v.t must hold the trig of s.Q.
 func (a *Arm) forward(v *stepVals, s *State, u, load []float64) {
 	p := &a.p
 	_ = u[NumMuscles-1]
@@ -215,10 +216,9 @@ func (a *Arm) forward(v *stepVals, s *State, u, load []float64) {
 	// from the previous geometry) and the current geometry's moment arms.
 	for m := range NumMuscles {
 		L := s.Len[m] / p.L0CE[m]
-		v.fl[m], v.dfl[m] = a.k.fl(L)
-		v.fp[m], v.dfp[m] = a.k.fp(L)
-		v.fv[m], v.dfv[m] = a.k.fv(s.Vel[m] / p.VMax)
-		v.force[m] = p.MaxIsoForce[m] * (s.Act[m]*v.fl[m]*v.fv[m] + p.PassiveForces*v.fp[m])
+		v.fl[m] = a.k.fl(L)
+		v.fv[m] = a.k.fv(s.Vel[m] / p.VMax)
+		v.force[m] = p.MaxIsoForce[m] * (s.Act[m]*v.fl[m]*v.fv[m] + p.PassiveForces*a.k.fp(L))
 	}
 	a.Geometry(&v.geo, s.Q, s.QDot)
 	var tau [2]float64
@@ -229,12 +229,11 @@ func (a *Arm) forward(v *stepVals, s *State, u, load []float64) {
 		}
 		tau[j] = t - p.Damping*s.QDot[j]
 	}
-	v.t.set(s.Q)
 	a.skeleton(&v.sk, &v.t, s.QDot, tau, v.load)
 
 	n := &v.next
 	for m := range NumMuscles {
-		v.adot[m], v.dadU[m], v.dadA[m] = a.actRate(v.ub[m], s.Act[m])
+		v.adot[m] = a.ActivationRate(v.ub[m], s.Act[m])
 		v.aRaw[m] = s.Act[m] + p.DT*v.adot[m]
 		n.Act[m] = clamp(v.aRaw[m], lo, hi)
 		// The new muscle state uses the geometry at the START of the step.
@@ -247,7 +246,6 @@ func (a *Arm) forward(v *stepVals, s *State, u, load []float64) {
 		v.wRaw[j] = s.QDot[j] + p.DT*v.sk.qdd[j]
 		v.qRaw[j] = s.Q[j] + p.DT*s.QDot[j]
 		w := clamp(v.wRaw[j], p.VelLower[j], p.VelUpper[j])
-		v.wClip[j] = w
 		v.wStopped[j] = (w < 0 && v.qRaw[j] <= p.PosLower[j]) || (w > 0 && v.qRaw[j] >= p.PosUpper[j])
 		if v.wStopped[j] {
 			w = 0
@@ -261,13 +259,21 @@ func (a *Arm) forward(v *stepVals, s *State, u, load []float64) {
 // hand x, y; fibre lengths / L0CE; fibre velocities / VMax (spec §7; the delay
 // buffers of length one add no lag).
 func (a *Arm) Observe(dst []float64, s *State) {
+	var t trig
+	t.set(s.Q)
+	a.observe(dst, s, &t)
+}
+
+func (a *Arm) observe(dst []float64, s *State, t *trig) {
 	_ = dst[ObsDim-1]
-	s1, c1 := math.Sincos(s.Q[0])
-	s12, c12 := math.Sincos(s.Q[0] + s.Q[1])
-	dst[0] = a.p.L1*c1 + a.p.L2*c12
-	dst[1] = a.p.L1*s1 + a.p.L2*s12
+	dst[0], dst[1] = a.handPos(t)
 	for m := range NumMuscles {
 		dst[2+m] = s.Len[m] / a.p.L0CE[m]
 		dst[2+NumMuscles+m] = s.Vel[m] / a.p.VMax
 	}
+}
+
+// handPos is the forward kinematics of the hand position.
+func (a *Arm) handPos(t *trig) (x, y float64) {
+	return a.p.L1*t.c1 + a.p.L2*t.c12, a.p.L1*t.s1 + a.p.L2*t.s12
 }

@@ -1,34 +1,53 @@
 package arm
 
 // MuJoCo's muscle curves as MotorNet's MujocoHillMuscle evaluates them (spec §4).
-// Each returns the value and its derivative with respect to the argument; the
-// derivative is that of the branch the value came from (the curves are C¹ except
-// at L = lo and L = hi of the bump and V = −1, where any one-sided value is fine).
+// Each curve has a value function, written with the reference's operations so
+// that it rounds alike, and a derivative function for the adjoint: the derivative
+// of the piece the value came from (the curves are C¹, so at the breakpoints
+// either one-sided value is the derivative).
 
 // bump is MuJoCo's quadratic-spline bump through (lo, 0), (mid, 1), (hi, 0). The
 // comparisons are those of the spec, in that order.
-func bump(L, lo, mid, hi float64) (y, dy float64) {
+func bump(L, lo, mid, hi float64) float64 {
 	left := 0.5 * (lo + mid)
 	right := 0.5 * (mid + hi)
 	switch {
 	case L <= lo || L >= hi:
-		return 0, 0
+		return 0
+	case L < left:
+		x := (L - lo) / (left - lo)
+		return 0.5 * x * x
+	case L < mid:
+		x := (mid - L) / (mid - left)
+		return 1 - 0.5*x*x
+	case L < right:
+		x := (L - mid) / (right - mid)
+		return 1 - 0.5*x*x
+	default:
+		x := (hi - L) / (hi - right)
+		return 0.5 * x * x
+	}
+}
+
+// bumpGrad is d bump / d L on the same pieces.
+func bumpGrad(L, lo, mid, hi float64) float64 {
+	left := 0.5 * (lo + mid)
+	right := 0.5 * (mid + hi)
+	switch {
+	case L <= lo || L >= hi:
+		return 0
 	case L < left:
 		w := left - lo
-		x := (L - lo) / w
-		return 0.5 * x * x, x / w
+		return (L - lo) / (w * w)
 	case L < mid:
 		w := mid - left
-		x := (mid - L) / w
-		return 1 - 0.5*x*x, x / w
+		return (mid - L) / (w * w)
 	case L < right:
 		w := right - mid
-		x := (L - mid) / w
-		return 1 - 0.5*x*x, -x / w
+		return -(L - mid) / (w * w)
 	default:
 		w := hi - right
-		x := (hi - L) / w
-		return 0.5 * x * x, -x / w
+		return -(hi - L) / (w * w)
 	}
 }
 
@@ -51,70 +70,103 @@ func newCurves(p *Params) curves {
 }
 
 // fl is the active force-length curve FL(L) of spec §4.3.
-func (k *curves) fl(L float64) (y, dy float64) {
-	y1, d1 := bump(L, k.lmin, 1, k.lmax)
-	y2, d2 := bump(L, k.lmin, k.mid, 0.95)
-	return y1 + 0.15*y2, d1 + 0.15*d2
+func (k *curves) fl(L float64) float64 {
+	return bump(L, k.lmin, 1, k.lmax) + 0.15*bump(L, k.lmin, k.mid, 0.95)
+}
+
+func (k *curves) dfl(L float64) float64 {
+	return bumpGrad(L, k.lmin, 1, k.lmax) + 0.15*bumpGrad(L, k.lmin, k.mid, 0.95)
 }
 
 // fp is the passive force-length curve FP(L) of spec §4.4 (without F_max).
-func (k *curves) fp(L float64) (y, dy float64) {
+func (k *curves) fp(L float64) float64 {
 	switch {
 	case L <= 1:
-		return 0, 0
+		return 0
 	case L <= k.b:
 		x := (L - 1) / k.p1
-		return k.p2 * x * x * x, 3 * k.p2 * x * x / k.p1
+		return k.p2 * x * x * x
 	default:
 		x := (L - k.b) / k.p1
-		return k.p2 * (1 + 3*x), 3 * k.p2 / k.p1
+		return k.p2 * (1 + 3*x)
+	}
+}
+
+func (k *curves) dfp(L float64) float64 {
+	switch {
+	case L <= 1:
+		return 0
+	case L <= k.b:
+		x := (L - 1) / k.p1
+		return 3 * k.p2 * x * x / k.p1
+	default:
+		return 3 * k.p2 / k.p1
 	}
 }
 
 // fv is the force-velocity curve FV(V) of spec §4.5, V = velocity / vmax.
-func (k *curves) fv(V float64) (y, dy float64) {
+func (k *curves) fv(V float64) float64 {
 	switch {
 	case V <= -1:
-		return 0, 0
+		return 0
 	case V <= 0:
-		return (V + 1) * (V + 1), 2 * (V + 1)
+		return (V + 1) * (V + 1)
 	case V <= k.c:
-		return k.fvmax - (k.c-V)*(k.c-V)/k.c, 2 * (k.c - V) / k.c
+		return k.fvmax - (k.c-V)*(k.c-V)/k.c
 	default:
-		return k.fvmax, 0
+		return k.fvmax
+	}
+}
+
+func (k *curves) dfv(V float64) float64 {
+	switch {
+	case V <= -1:
+		return 0
+	case V <= 0:
+		return 2 * (V + 1)
+	case V <= k.c:
+		return 2 * (k.c - V) / k.c
+	default:
+		return 0
 	}
 }
 
 // FL returns MotorNet's active force-length value at normalised length L.
-func (a *Arm) FL(L float64) float64 { y, _ := a.k.fl(L); return y }
+func (a *Arm) FL(L float64) float64 { return a.k.fl(L) }
 
 // FP returns the passive force-length value (before F_max) at normalised length L.
-func (a *Arm) FP(L float64) float64 { y, _ := a.k.fp(L); return y }
+func (a *Arm) FP(L float64) float64 { return a.k.fp(L) }
 
 // FV returns the force-velocity value at normalised velocity V = velocity / vmax.
-func (a *Arm) FV(V float64) float64 { y, _ := a.k.fv(V); return y }
+func (a *Arm) FV(V float64) float64 { return a.k.fv(V) }
 
 // ActivationRate returns MotorNet's activation derivative ȧ for excitation u and
 // activation act (both clamped to the activation range first, spec §4.7).
 func (a *Arm) ActivationRate(u, act float64) float64 {
-	d, _, _ := a.actRate(u, act)
-	return d
-}
-
-// actRate returns ȧ(u, act) and its partial derivatives, for u and act already
-// inside the activation range (the inner clamps of the ODE then do nothing).
-func (a *Arm) actRate(u, act float64) (adot, dU, dA float64) {
 	u = clamp(u, a.p.MinActivation, a.p.ActivationHigh)
 	act = clamp(act, a.p.MinActivation, a.p.ActivationHigh)
 	k := 0.5 + 1.5*act
-	var tau, dTau float64
+	var tau float64
 	if u > act {
-		tau, dTau = a.p.TauActivation*k, a.p.TauActivation*1.5
+		tau = a.p.TauActivation * k
 	} else {
-		tau, dTau = a.p.TauDeactivate/k, -a.p.TauDeactivate*1.5/(k*k)
+		tau = a.p.TauDeactivate / k
 	}
-	adot = (u - act) / tau
-	return adot, 1 / tau, -1/tau - adot*dTau/tau
+	return (u - act) / tau
+}
+
+// actRateGrad returns the partial derivatives of ȧ(u, act) for u and act inside
+// the activation range (where the ODE's own clamps do nothing).
+func (a *Arm) actRateGrad(u, act float64) (dU, dA float64) {
+	k := 0.5 + 1.5*act
+	if u > act {
+		// τ = τ_a·k: ȧ = (u − a)/(τ_a k).
+		inv := 1 / (a.p.TauActivation * k)
+		return inv, -inv - (u-act)*inv*1.5/k
+	}
+	// τ = τ_d/k: ȧ = (u − a)·k/τ_d.
+	inv := k / a.p.TauDeactivate
+	return inv, -inv + (u-act)*1.5/a.p.TauDeactivate
 }
 
 // MuscleState is MotorNet's 7-row muscle state of one trial.
@@ -144,14 +196,22 @@ func (a *Arm) Muscle(dst *MuscleState, act, mtl, mtv *[NumMuscles]float64) {
 // length [m] and velocity [m/s].
 func (a *Arm) force(m int, act, length, vel float64) (fp, fl, fv, f float64) {
 	L := length / a.p.L0CE[m]
-	fl, _ = a.k.fl(L)
-	fp, _ = a.k.fp(L)
-	fv, _ = a.k.fv(vel / a.p.VMax)
+	fl = a.k.fl(L)
+	fp = a.k.fp(L)
+	fv = a.k.fv(vel / a.p.VMax)
 	return fp, fl, fv, a.p.MaxIsoForce[m] * (act*fl*fv + a.p.PassiveForces*fp)
 }
 
+// clamp limits x to [lo, hi]; NaN passes through, as in torch.clamp (and this
+// compiles to plain compares, unlike the NaN- and signed-zero-aware min/max).
 func clamp(x, lo, hi float64) float64 {
-	return min(max(x, lo), hi)
+	if x < lo {
+		return lo
+	}
+	if x > hi {
+		return hi
+	}
+	return x
 }
 
 // inside reports whether lo ≤ x ≤ hi, where torch's clamp passes the gradient.

@@ -24,6 +24,10 @@ type Rollout struct {
 	cur   []State
 	adj   []State
 	tape  []float64 // T×B×tapeSize
+	// Sines and cosines of the joint angles, so that each configuration's are
+	// evaluated once per pass: of cur during the forward pass, of the state after
+	// the step being walked back during the backward pass.
+	trig, trigAfter []trig
 }
 
 // NewRollout returns an empty rollout of arm a; call Begin before use.
@@ -42,6 +46,8 @@ func (r *Rollout) Begin(ics []float64, B, T int) error {
 	r.B, r.T, r.taken, r.next = B, T, 0, -1
 	r.cur = grow(r.cur, B)
 	r.adj = grow(r.adj, B)
+	r.trig = growTrig(r.trig, B)
+	r.trigAfter = growTrig(r.trigAfter, B)
 	if n := T * B * tapeSize; cap(r.tape) < n {
 		r.tape = make([]float64, n)
 	} else {
@@ -52,6 +58,7 @@ func (r *Rollout) Begin(ics []float64, B, T int) error {
 		if err := r.arm.Reset(&r.cur[b], [2]float64{ic[0], ic[1]}, [2]float64{ic[2], ic[3]}); err != nil {
 			return fmt.Errorf("trial %d: %w", b, err)
 		}
+		r.trig[b].set(r.cur[b].Q)
 	}
 	return nil
 }
@@ -63,6 +70,13 @@ func grow(s []State, n int) []State {
 	return s[:n]
 }
 
+func growTrig(s []trig, n int) []trig {
+	if cap(s) < n {
+		return make([]trig, n)
+	}
+	return s[:n]
+}
+
 // Taken returns the number of steps taken since Begin.
 func (r *Rollout) Taken() int { return r.taken }
 
@@ -70,7 +84,7 @@ func (r *Rollout) Taken() int { return r.taken }
 func (r *Rollout) Obs(dst []float64) {
 	checkLen("observation", dst, r.B*ObsDim)
 	for b := range r.B {
-		r.arm.Observe(dst[b*ObsDim:(b+1)*ObsDim], &r.cur[b])
+		r.arm.observe(dst[b*ObsDim:(b+1)*ObsDim], &r.cur[b], &r.trig[b])
 	}
 }
 
@@ -103,10 +117,11 @@ func (r *Rollout) Step(action, load, ctl []float64) {
 		} else {
 			rec[StateSize+NumMuscles], rec[StateSize+NumMuscles+1] = 0, 0
 		}
+		v.t = r.trig[b]
 		r.arm.forward(&v, s, u, l)
 		*s = v.next
-		h := r.arm.Hand(s.Q, s.QDot)
-		ctl[b*2], ctl[b*2+1] = h[0], h[1]
+		r.trig[b].set(s.Q)
+		ctl[b*2], ctl[b*2+1] = r.arm.handPos(&r.trig[b])
 	}
 	r.taken++
 }
@@ -120,6 +135,7 @@ func (r *Rollout) Backward(t int, dObsNext, dCtl, dAction []float64) {
 	switch {
 	case r.next == -1 && t == r.taken-1:
 		clear(r.adj)
+		copy(r.trigAfter, r.trig)
 	case r.next >= 0 && t == r.next:
 	default:
 		panic(fmt.Sprintf("arm: Backward(%d) out of order (steps taken %d, expected step %d)", t, r.taken, r.expected()))
@@ -147,11 +163,13 @@ func (r *Rollout) Backward(t int, dObsNext, dCtl, dAction []float64) {
 		if dCtl != nil {
 			dc = dCtl[b*2 : b*2+2]
 		}
-		r.arm.ObserveBackward(g, &after, do, dc)
+		r.arm.observeBackward(g, &after, &r.trigAfter[b], do, dc)
 		rec := r.tape[(t*r.B+b)*tapeSize : (t*r.B+b+1)*tapeSize]
 		getState(&s, rec)
 		u := rec[StateSize : StateSize+NumMuscles]
 		l := rec[StateSize+NumMuscles : StateSize+NumMuscles+2]
+		v.t.set(s.Q)
+		r.trigAfter[b] = v.t
 		r.arm.forward(&v, &s, u, l)
 		r.arm.backward(g, &v, &s, u, dAction[b*NumMuscles:(b+1)*NumMuscles])
 	}
