@@ -258,6 +258,22 @@ func TestRandomTargetEnvGolden(t *testing.T) {
 			if rec.StepsTaken() != K {
 				t.Errorf("steps taken %d", rec.StepsTaken())
 			}
+			// Replay every recorded time from the tape (not only the current state).
+			for row := 0; row <= K; row++ {
+				for b := range B {
+					rec.State(state, row, b)
+					for j := range 4 {
+						check("recorded joint", row, b, state[ArmShoulder+j], g.Joint[row][b][j], atol, 0)
+					}
+					for j := range 2 {
+						check("recorded fingertip", row, b, state[ArmHandX+j], g.Fingertip[row][b][j], atol, 0)
+					}
+					for m := range arm.NumMuscles {
+						check("recorded activation", row, b, state[ArmAct0+m], g.Activation[row][b][m], atol, 0)
+						check("recorded force", row, b, state[ArmForce0+m], g.Force[row][b][m], fAtol, fRtol)
+					}
+				}
+			}
 			t.Logf("%s: max |diff| %v", prec, maxErr)
 		})
 	}
@@ -399,4 +415,69 @@ func TestRandomTargetDrawOrder(t *testing.T) {
 			t.Fatalf("drew %+v\nwant %+v", tr, want)
 		}
 	}
+}
+
+// TestArmEpisodeRestart checks that a restarted episode reproduces a fresh one
+// exactly and that restarting and stepping allocate nothing.
+func TestArmEpisodeRestart(t *testing.T) {
+	task := newRandomTarget(t)
+	const B, T = 4, 12
+	ics := []float64{0.8, 1.5, 0, 0, 1.2, 0.9, 0, 0, 0.6, 2.0, 0, 0, 1.0, 1.0, 0, 0}
+	act := make([]float64, B*arm.NumMuscles)
+	for i := range act {
+		act[i] = 0.05 * float64(i%7)
+	}
+	load := make([]float64, B*2)
+	load[2], load[3] = 3, -4
+	ctl := make([]float64, B*2)
+	obs := make([]float64, B*arm.ObsDim)
+	dAct := make([]float64, B*arm.NumMuscles)
+	run := func(ep Episode) ([]float64, []float64) {
+		var trace, grads []float64
+		for range T {
+			ep.Obs(obs)
+			ep.Step(act, load, ctl)
+			trace = append(append(trace, obs...), ctl...)
+		}
+		for k := T - 1; k >= 0; k-- {
+			ep.Backward(k, obs, ctl, dAct)
+			grads = append(grads, dAct...)
+		}
+		return trace, grads
+	}
+	fresh := task.Plant().Begin(ics, B, T)
+	tr1, g1 := run(fresh)
+	// Reuse an episode that ran a different batch before.
+	ep := task.Plant().Begin(ics[:4], 1, 3)
+	ep.(Restarter).Restart(ics, B, T)
+	tr2, g2 := run(ep)
+	for i := range tr1 {
+		if tr1[i] != tr2[i] {
+			t.Fatalf("restarted trace differs at %d: %v vs %v", i, tr2[i], tr1[i])
+		}
+	}
+	for i := range g1 {
+		if g1[i] != g2[i] {
+			t.Fatalf("restarted gradient differs at %d", i)
+		}
+	}
+	allocs := testing.AllocsPerRun(3, func() {
+		ep.(Restarter).Restart(ics, B, T)
+		for range T {
+			ep.Obs(obs)
+			ep.Step(act, load, ctl)
+		}
+		for k := T - 1; k >= 0; k-- {
+			ep.Backward(k, obs, ctl, dAct)
+		}
+	})
+	if allocs != 0 {
+		t.Errorf("%v allocations per restarted episode", allocs)
+	}
+	defer func() {
+		if recover() == nil {
+			t.Error("no panic for an initial posture outside the joint limits")
+		}
+	}()
+	task.Plant().Begin([]float64{-0.1, 1, 0, 0}, 1, 1)
 }

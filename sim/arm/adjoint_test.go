@@ -3,6 +3,7 @@ package arm
 import (
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 )
 
@@ -447,4 +448,46 @@ func TestRolloutAdjointFD(t *testing.T) {
 	if zeroChecked == 0 {
 		t.Error("no clamped (zero-gradient) action was checked")
 	}
+}
+
+func TestRolloutMisuse(t *testing.T) {
+	a := newArm(t)
+	r := NewRollout(a)
+	if err := r.Begin([]float64{0.5, 3.0, 0, 0}, 1, 2); err == nil || !strings.Contains(err.Error(), "joint 1") {
+		t.Errorf("elbow beyond 155°: error %v", err)
+	}
+	if err := r.Begin([]float64{0.5, 1.0, 2000, 0}, 1, 2); err == nil || !strings.Contains(err.Error(), "velocity of joint 0") {
+		t.Errorf("shoulder velocity beyond 1000 rad/s: error %v", err)
+	}
+	if err := r.Begin([]float64{0.5, 1.0, 0, 0}, 1, 2); err != nil {
+		t.Fatal(err)
+	}
+	u := []float64{0.1, 0.2, 0.3, 0.4, 0.5, 0.6}
+	ctl := make([]float64, 2)
+	r.Step(u, nil, ctl)
+	r.Step(u, nil, ctl)
+	mustPanic(t, "step beyond T", func() { r.Step(u, nil, ctl) })
+	du := make([]float64, NumMuscles)
+	mustPanic(t, "backward not from the last step", func() { r.Backward(0, nil, ctl, du) })
+	r.Backward(1, nil, ctl, du)
+	mustPanic(t, "backward skipping a step", func() { r.Backward(-1, nil, ctl, du) })
+	r.Backward(0, nil, ctl, du)
+	first := r.StateAdjoint(0)
+	// A second backward pass gives the same result.
+	r.Backward(1, nil, ctl, du)
+	r.Backward(0, nil, ctl, du)
+	if r.StateAdjoint(0) != first {
+		t.Error("a repeated backward pass differs")
+	}
+	mustPanic(t, "short action", func() { r.Begin([]float64{0.5, 1, 0, 0}, 1, 1); r.Step(u[:5], nil, ctl) })
+}
+
+func mustPanic(t *testing.T, what string, f func()) {
+	t.Helper()
+	defer func() {
+		if recover() == nil {
+			t.Errorf("%s: no panic", what)
+		}
+	}()
+	f()
 }
