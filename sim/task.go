@@ -90,7 +90,8 @@ type Episode interface {
 	// Backward walks back over step t (called in decreasing t): dObsNext is d loss /
 	// d (observation after step t), dCtl is d loss / d (controlled output of step t);
 	// it writes d loss / d action_t into dAction (overwriting) and carries the state
-	// adjoint to the previous step. Called for t=T-1 first.
+	// adjoint to the previous step. Called for t=T-1 first. dObsNext and dCtl may
+	// be nil for zero (e.g. dObsNext at t=T-1, whose observation no model step reads).
 	Backward(t int, dObsNext, dCtl, dAction []float64)
 }
 
