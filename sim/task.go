@@ -90,8 +90,28 @@ type Episode interface {
 	// Backward walks back over step t (called in decreasing t): dObsNext is d loss /
 	// d (observation after step t), dCtl is d loss / d (controlled output of step t);
 	// it writes d loss / d action_t into dAction (overwriting) and carries the state
-	// adjoint to the previous step. Called for t=T-1 first.
+	// adjoint to the previous step. Called for t=T-1 first. dObsNext and dCtl may
+	// be nil for zero (e.g. dObsNext at t=T-1, whose observation no model step reads).
 	Backward(t int, dObsNext, dCtl, dAction []float64)
+}
+
+// Restarter is implemented by episodes that can begin again with new initial
+// conditions (B×ICDim) for up to T steps while reusing their buffers, an
+// allocation-free alternative to calling Plant.Begin for every batch.
+type Restarter interface {
+	Restart(ics []float64, B, T int)
+}
+
+// Recorder is implemented by episodes whose plant state can be inspected during
+// or after a rollout (the UI's arm view, analysis). Time t = 0 is the state at
+// Begin and t = k+1 the state after Step k, for 0 ≤ t ≤ StepsTaken(). Recording
+// is free: the state is recomputed from what the backward pass keeps anyway.
+type Recorder interface {
+	StepsTaken() int
+	// StateLabels names the channels State writes.
+	StateLabels() []string
+	// State writes the channels of trial b at time t into dst (len(StateLabels())).
+	State(dst []float64, t, b int)
 }
 
 // Batch is a mini-batch assembled from a Dataset in time-major layout.
