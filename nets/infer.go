@@ -24,6 +24,29 @@ type Inference struct {
 	outputs    []float32
 	controlled []float32 // nil for open-loop tasks (aliases outputs)
 	inputs     []float32 // model inputs as fed, noise and observations included
+
+	// Plant states (closed loop with a sim.Recorder plant only): S channels named
+	// PlantLabels, recorded after every step, plus each trial's state at reset.
+	S            int
+	PlantLabels  []string
+	plantStates  []float32
+	plantInitial []float32
+}
+
+// PlantStates returns trial k's plant state after each step (Len(k)×S), or nil.
+func (r *Inference) PlantStates(k int) []float32 {
+	if r.plantStates == nil {
+		return nil
+	}
+	return r.view(r.plantStates, k, r.S)
+}
+
+// PlantInitial returns trial k's plant state at reset (S values), or nil.
+func (r *Inference) PlantInitial(k int) []float32 {
+	if r.plantInitial == nil {
+		return nil
+	}
+	return r.plantInitial[k*r.S : (k+1)*r.S]
 }
 
 // Len is the number of steps of the k-th trial.
@@ -132,6 +155,26 @@ func Infer(ctx context.Context, model Model[float32], task sim.Task, data *sim.D
 				k := start + row
 				L := res.Len(k)
 				lat, out, in := res.Latents(k), res.Outputs(k), res.Inputs(k)
+				if rec, ok := w.ep.(sim.Recorder); ok {
+					if res.plantStates == nil {
+						res.PlantLabels = rec.StateLabels()
+						res.S = len(res.PlantLabels)
+						res.plantStates = make([]float32, n*res.S)
+						res.plantInitial = make([]float32, len(trials)*res.S)
+					}
+					st := make([]float64, res.S)
+					ps := res.PlantStates(k)
+					for t := 0; t <= L; t++ {
+						rec.State(st, t, row-w.r0)
+						dst := res.plantInitial[k*res.S : (k+1)*res.S]
+						if t > 0 {
+							dst = ps[(t-1)*res.S : t*res.S]
+						}
+						for j, v := range st {
+							dst[j] = float32(v)
+						}
+					}
+				}
 				for t := 0; t < L; t++ {
 					copy(lat[t*res.H:(t+1)*res.H], w.tape.Latent(t)[(row-w.r0)*res.H:(row-w.r0+1)*res.H])
 					copy(in[t*res.I:(t+1)*res.I], w.inputs[t*(w.r1-w.r0)*res.I+(row-w.r0)*res.I:][:res.I])

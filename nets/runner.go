@@ -14,49 +14,49 @@ import (
 // each worker has its own tape, plant episode and gradient vector, and the
 // gradients are summed in worker order, so results are deterministic for a
 // given number of workers.
-type runner struct {
-	model   Model[float32]
+type runner[F sim.Float] struct {
+	model   Model[F]
 	task    sim.Task
 	plant   sim.Plant
 	loss    sim.Loss
-	workers []*worker
+	workers []*worker[F]
 	// Full-batch outputs and their gradients (float64, time-major).
 	out, dout sim.Outputs
-	grad      []float32
+	grad      []F
 	// recordInputs keeps every step's model inputs in the workers (inference).
 	recordInputs bool
 }
 
-type worker struct {
-	tape   Tape[float32]
-	grad   []float32
+type worker[F sim.Float] struct {
+	tape   Tape[F]
+	grad   []F
 	r0, r1 int
-	x, y   []float32 // one step: rows×ModelInputDim, rows×OutputDim
-	dy, dx []float32
-	dlat   []float32
+	x, y   []F // one step: rows×ModelInputDim, rows×OutputDim
+	dy, dx []F
+	dlat   []F
 	// Closed loop only.
 	ep                  sim.Episode
 	obs, act, ctl, load []float64
 	dAct, dObs          []float64
 	// inputs holds every step's model inputs (T×rows×I) when recordInputs is set.
-	inputs []float32
+	inputs []F
 }
 
 // newRunner sizes the workers for batches of up to maxB rows.
-func newRunner(model Model[float32], task sim.Task, maxB, nWorkers int) *runner {
+func newRunner[F sim.Float](model Model[F], task sim.Task, maxB, nWorkers int) *runner[F] {
 	c := model.Config()
 	if c.Inputs != task.ModelInputDim() || c.Outputs != task.OutputDim() {
 		panic(fmt.Sprintf("nets: model is %d→%d but the task needs %d→%d", c.Inputs, c.Outputs, task.ModelInputDim(), task.OutputDim()))
 	}
 	nWorkers = max(1, min(nWorkers, maxB))
-	r := &runner{model: model, task: task, plant: task.Plant(), loss: task.Loss(), grad: make([]float32, model.Params().Len())}
+	r := &runner[F]{model: model, task: task, plant: task.Plant(), loss: task.Loss(), grad: make([]F, model.Params().Len())}
 	rowsPer := (maxB + nWorkers - 1) / nWorkers
 	T := task.Steps()
 	for range nWorkers {
-		w := &worker{tape: model.NewTape(rowsPer, T), grad: make([]float32, len(r.grad)),
-			x: make([]float32, rowsPer*c.Inputs), y: make([]float32, rowsPer*c.Outputs),
-			dy: make([]float32, rowsPer*c.Outputs), dx: make([]float32, rowsPer*c.Inputs),
-			dlat: make([]float32, rowsPer*c.Latent)}
+		w := &worker[F]{tape: model.NewTape(rowsPer, T), grad: make([]F, len(r.grad)),
+			x: make([]F, rowsPer*c.Inputs), y: make([]F, rowsPer*c.Outputs),
+			dy: make([]F, rowsPer*c.Outputs), dx: make([]F, rowsPer*c.Inputs),
+			dlat: make([]F, rowsPer*c.Latent)}
 		if p := r.plant; p != nil {
 			w.obs = make([]float64, rowsPer*p.ObsDim())
 			w.act = make([]float64, rowsPer*p.ActDim())
@@ -71,7 +71,7 @@ func newRunner(model Model[float32], task sim.Task, maxB, nWorkers int) *runner 
 }
 
 // parallel runs f for every worker that has rows, recovering panics into errors.
-func (r *runner) parallel(f func(w *worker)) error {
+func (r *runner[F]) parallel(f func(w *worker[F])) error {
 	var wg sync.WaitGroup
 	errs := make([]error, len(r.workers))
 	for k, w := range r.workers {
@@ -103,7 +103,7 @@ func (r *runner) parallel(f func(w *worker)) error {
 }
 
 // forward runs batch b (rows split across workers) and fills r.out.
-func (r *runner) forward(b *sim.Batch, noise *Noise, keepLatents bool) error {
+func (r *runner[F]) forward(b *sim.Batch, noise *Noise, keepLatents bool) error {
 	c := r.model.Config()
 	B, T := b.B, b.T
 	ctlDim := c.Outputs
@@ -127,7 +127,7 @@ func (r *runner) forward(b *sim.Batch, noise *Noise, keepLatents bool) error {
 		w.r0, w.r1 = k*B/n, (k+1)*B/n
 	}
 	dyn := r.task.DynamicNoise()
-	return r.parallel(func(w *worker) {
+	return r.parallel(func(w *worker[F]) {
 		rows := w.r1 - w.r0
 		wn := noise.Rows(w.r0, w.r1)
 		w.tape.Reset(rows, wn)
@@ -137,7 +137,12 @@ func (r *runner) forward(b *sim.Batch, noise *Noise, keepLatents bool) error {
 		var obsDim int
 		if r.plant != nil {
 			obsDim = r.plant.ObsDim()
-			w.ep = r.plant.Begin(b.ICs[w.r0*b.ICDim:w.r1*b.ICDim], rows, T)
+			ics := b.ICs[w.r0*b.ICDim : w.r1*b.ICDim]
+			if rs, ok := w.ep.(sim.Restarter); ok {
+				rs.Restart(ics, rows, T) // reuse the episode's buffers
+			} else {
+				w.ep = r.plant.Begin(ics, rows, T)
+			}
 		}
 		for t := 0; t < T; t++ {
 			if r.plant != nil {
@@ -146,17 +151,21 @@ func (r *runner) forward(b *sim.Batch, noise *Noise, keepLatents bool) error {
 				for i := 0; i < rows; i++ {
 					xi := x[i*I : (i+1)*I]
 					for j := 0; j < obsDim; j++ {
-						xi[j] = float32(w.obs[i*obsDim+j])
+						xi[j] = F(w.obs[i*obsDim+j])
 					}
-					copy(xi[obsDim:], ctx[i*b.InputDim:(i+1)*b.InputDim])
+					for j, v := range ctx[i*b.InputDim : (i+1)*b.InputDim] {
+						xi[obsDim+j] = F(v)
+					}
 				}
 			} else {
-				copy(x, b.Inputs[(t*B+w.r0)*I:(t*B+w.r1)*I])
+				for i, v := range b.Inputs[(t*B+w.r0)*I : (t*B+w.r1)*I] {
+					x[i] = F(v)
+				}
 			}
 			if dyn > 0 && wn != nil {
 				for i := 0; i < rows; i++ {
 					for j := 0; j < I; j++ {
-						x[i*I+j] += float32(dyn * wn.Norm(i))
+						x[i*I+j] += F(dyn * wn.Norm(i))
 					}
 				}
 			}
@@ -191,15 +200,15 @@ func (r *runner) forward(b *sim.Batch, noise *Noise, keepLatents bool) error {
 
 // backward runs the backward pass for the gradients in r.dout and leaves the
 // summed parameter gradient in r.grad.
-func (r *runner) backward(b *sim.Batch) error {
+func (r *runner[F]) backward(b *sim.Batch) error {
 	c := r.model.Config()
 	B, T := b.B, b.T
-	err := r.parallel(func(w *worker) {
+	err := r.parallel(func(w *worker[F]) {
 		clear(w.grad)
 		rows := w.r1 - w.r0
 		I, O, H := c.Inputs, c.Outputs, c.Latent
 		dy := w.dy[:rows*O]
-		var dx []float32
+		var dx []F
 		var obsDim, ctlDim int
 		if r.plant != nil {
 			obsDim, ctlDim = r.plant.ObsDim(), r.plant.CtlDim()
@@ -212,20 +221,20 @@ func (r *runner) backward(b *sim.Batch) error {
 				w.ep.Backward(t, w.dObs[:rows*obsDim], r.dout.Controlled[(t*B+w.r0)*ctlDim:(t*B+w.r1)*ctlDim], dAct)
 				da := r.dout.Actions[(t*B+w.r0)*O : (t*B+w.r1)*O]
 				for i := range dy {
-					dy[i] = float32(dAct[i] + da[i])
+					dy[i] = F(dAct[i] + da[i])
 				}
 			} else {
 				src := r.dout.Controlled[(t*B+w.r0)*O : (t*B+w.r1)*O]
 				for i, v := range src {
-					dy[i] = float32(v)
+					dy[i] = F(v)
 				}
 			}
-			var dlat []float32
+			var dlat []F
 			if len(r.dout.Latents) > 0 {
 				dlat = w.dlat[:rows*H]
 				src := r.dout.Latents[(t*B+w.r0)*H : (t*B+w.r1)*H]
 				for i, v := range src {
-					dlat[i] = float32(v)
+					dlat[i] = F(v)
 				}
 			}
 			w.tape.Backward(t, dy, dlat, dx, w.grad)
@@ -257,7 +266,7 @@ func (r *runner) backward(b *sim.Batch) error {
 
 // lossAndGrad runs batch b forward, evaluates the loss, and if withGrad runs the
 // backward pass (gradient in r.grad).
-func (r *runner) lossAndGrad(b *sim.Batch, noise *Noise, withGrad bool) (float64, error) {
+func (r *runner[F]) lossAndGrad(b *sim.Batch, noise *Noise, withGrad bool) (float64, error) {
 	if err := r.forward(b, noise, r.loss.NeedsLatents()); err != nil {
 		return 0, err
 	}

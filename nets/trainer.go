@@ -77,7 +77,7 @@ type Trainer struct {
 	// end-of-epoch state (checkpoint there). An error stops training.
 	OnEpoch func(EpochStats) error
 
-	runner *runner
+	runner *runner[float32]
 }
 
 // NewTrainer builds a trainer with a freshly initialised model and optimiser.
