@@ -55,7 +55,7 @@ func ScoreMultiTask(d *Dataset, idx []int, outputs [][]float64) MultiTaskScores 
 		panic("sim: ScoreMultiTask needs a MultiTask dataset")
 	}
 	type acc struct {
-		s                   MultiTaskScore
+		s                     MultiTaskScore
 		succ, strict, lossSum float64
 	}
 	var order []string
