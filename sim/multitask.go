@@ -411,6 +411,9 @@ func (m *MultiTask) trial(task int, rng *NumpyRNG) (TrialData, multiTaskInfo) {
 			case strings.Contains(name, "2"):
 				info.chosen = argmax(b1, b2)
 			default:
+				// [reference quirk] With cohA = cohB and opposite signs (1 trial in
+				// 6) both stimuli carry the same total evidence and the answer is
+				// decided by the rounding of these sums.
 				info.chosen = argmax(a1+b1, a2+b2)
 			}
 		default:
