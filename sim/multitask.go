@@ -158,6 +158,16 @@ func maxTrialSteps(task string, bin int) int {
 	return n
 }
 
+// meanTrialSteps is the expected length of a task's trials (each phase length
+// is uniform on [lo/bin, hi/bin)).
+func (m *MultiTask) meanTrialSteps(task string) float64 {
+	s := 0.0
+	for _, ph := range familyPhases[familyOf(task)] {
+		s += float64(ph.lo/m.P.BinSize+ph.hi/m.P.BinSize-1) / 2
+	}
+	return s
+}
+
 // Validate reports the first invalid parameter by name. Unknown task names are
 // refused with the list of valid ones; configurations the reference would crash
 // on (a phase range with no whole step, a trial longer than Steps) are refused.
@@ -299,11 +309,31 @@ const twoPi = 2 * math.Pi
 // then the input noise (total_len × 20, row-major). Arrays cover the trial's own
 // length only; Cond, Extra, TaskName and Phases are filled in.
 func (m *MultiTask) Trial(task int, rng *NumpyRNG) TrialData {
-	tr, _ := m.trial(task, rng)
+	tr, _ := m.trialInto(task, rng, nil)
 	return tr
 }
 
 func (m *MultiTask) trial(task int, rng *NumpyRNG) (TrialData, multiTaskInfo) {
+	return m.trialInto(task, rng, nil)
+}
+
+// trialScratch holds reusable trial buffers (Generate converts each trial to
+// float32 at once, so its buffers can serve the next trial).
+type trialScratch struct{ in, tg, noisy []float64 }
+
+func zeroed(buf *[]float64, n int) []float64 {
+	if cap(*buf) < n {
+		*buf = make([]float64, n)
+	}
+	a := (*buf)[:n]
+	clear(a)
+	return a
+}
+
+func (m *MultiTask) trialInto(task int, rng *NumpyRNG, sc *trialScratch) (TrialData, multiTaskInfo) {
+	if sc == nil {
+		sc = &trialScratch{}
+	}
 	name := m.P.Tasks[task]
 	fam := familyOf(name)
 	var ln [6]int // context, stim1, mem1, stim2, mem2, response
@@ -320,8 +350,8 @@ func (m *MultiTask) trial(task int, rng *NumpyRNG) (TrialData, multiTaskInfo) {
 	end := r + ln[5]
 
 	const nin, nout = multiTaskInputs, multiTaskOutputs
-	in := make([]float64, end*nin)
-	tg := make([]float64, end*nout)
+	in := zeroed(&sc.in, end*nin)
+	tg := zeroed(&sc.tg, end*nout)
 	set := func(a []float64, dim, ch, from, to int, v float64) {
 		for t := from; t < to; t++ {
 			a[t*dim+ch] = v
@@ -477,7 +507,7 @@ func (m *MultiTask) trial(task int, rng *NumpyRNG) (TrialData, multiTaskInfo) {
 	// Noise: true + noise·randn(total_len, 20), over the trial's own steps only
 	// (the dataset's padding stays exactly zero). The conversion keeps Go from
 	// fusing the multiply-add.
-	noisy := make([]float64, len(in))
+	noisy := zeroed(&sc.noisy, len(in))
 	for k := range in {
 		noisy[k] = in[k] + float64(m.P.Noise*rng.Normal())
 	}
@@ -493,9 +523,16 @@ func (m *MultiTask) trial(task int, rng *NumpyRNG) (TrialData, multiTaskInfo) {
 // task index, Extra the response window [start, end).
 func (m *MultiTask) Generate(n int, rng *NumpyRNG) *Dataset {
 	d := NewDataset(m.Kind(), "", m.P.Steps, multiTaskInputs, multiTaskOutputs, 0, 0)
+	expected := 0.0
+	for _, name := range m.P.Tasks {
+		expected += float64(n) * m.meanTrialSteps(name)
+	}
+	d.Reserve(int(expected*1.01) + m.P.Steps)
+	var sc trialScratch
 	for task := range m.P.Tasks {
 		for range n {
-			d.Append(m.Trial(task, rng))
+			tr, _ := m.trialInto(task, rng, &sc)
+			d.Append(tr)
 		}
 	}
 	return d
