@@ -299,8 +299,9 @@ func npMod(a, b float64) float64 {
 	return m
 }
 
-// deg2rad is numpy's deg2rad: x·(π/180) with π/180 rounded once.
-func deg2rad(x float64) float64 { return x * (math.Pi / 180) }
+// deg2rad is numpy's deg2rad: x·(NPY_PI/180.0), the double π divided by 180 in
+// double arithmetic (the typed conversion rounds π first, as C does).
+func deg2rad(x float64) float64 { return x * (float64(math.Pi) / 180) }
 
 const twoPi = 2 * math.Pi
 

@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"fmt"
 	"math"
 	"testing"
 )
@@ -59,7 +60,7 @@ func TestMultiTaskTrialsGolden(t *testing.T) {
 			t.Fatal(err)
 		}
 		tr, info := m.trial(0, NewNumpyRNG(gt.Seed))
-		id := gt.Task + "/" + string(rune('0'+gt.Seed%10))
+		id := fmt.Sprintf("%s (seed %d)", gt.Task, gt.Seed)
 		if tr.Len != gt.TotalLen {
 			t.Fatalf("%s: length %d want %d", id, tr.Len, gt.TotalLen)
 		}
