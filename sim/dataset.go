@@ -1,6 +1,9 @@
 package sim
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+)
 
 // PhaseDict maps a MultiTask phase name (context, stim1, mem1, stim2, mem2,
 // response) to its [start, end) step range within the trial.
@@ -111,6 +114,16 @@ func (d *Dataset) Append(tr TrialData) {
 		d.Phases = append(d.Phases, tr.Phases)
 	}
 	d.offsets = append(d.offsets, d.offsets[len(d.offsets)-1]+tr.Len)
+}
+
+// Reserve makes room for about steps more trial steps in every array, so that
+// appending many trials (tens of millions of values for MultiTask) does not copy
+// the arrays over and over as they grow.
+func (d *Dataset) Reserve(steps int) {
+	d.inputs = slices.Grow(d.inputs, steps*d.InputDim)
+	d.trueInputs = slices.Grow(d.trueInputs, steps*d.InputDim)
+	d.targets = slices.Grow(d.targets, steps*d.TargetDim)
+	d.envInputs = slices.Grow(d.envInputs, steps*d.EnvInputDim)
 }
 
 func appendF32(dst []float32, src []float64) []float32 {

@@ -78,8 +78,10 @@ func (r *NumpyRNG) Random() float64 {
 }
 
 // Uniform returns lo + (hi-lo)·Random(), with (hi-lo) rounded in double as numpy does.
+// The explicit conversion keeps Go from fusing the multiply-add (it may on arm64),
+// which would change the last bit.
 func (r *NumpyRNG) Uniform(lo, hi float64) float64 {
-	return lo + (hi-lo)*r.Random()
+	return lo + float64((hi-lo)*r.Random())
 }
 
 // interval draws an integer in [0, max] by masked rejection (numpy's legacy
@@ -166,12 +168,13 @@ func (r *NumpyRNG) Normal() float64 {
 	for {
 		x1 = 2*r.Random() - 1
 		x2 = 2*r.Random() - 1
-		r2 = x1*x1 + x2*x2
+		r2 = float64(x1*x1) + float64(x2*x2) // unfused, as numpy's C code
 		if r2 < 1 && r2 != 0 {
 			break
 		}
 	}
-	f := math.Sqrt(-2 * crLog(r2) / r2)
+	// numpy calls the C library's log here; libmLog is glibc's, bit for bit.
+	f := math.Sqrt(-2 * libmLog(r2) / r2)
 	r.gaussNext = f * x1
 	r.hasGauss = true
 	return f * x2

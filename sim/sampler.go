@@ -32,3 +32,20 @@ func Chunk(idx []int, batchSize int) [][]int {
 	}
 	return out
 }
+
+// DatasetSampler is a Sampler that needs the dataset itself (e.g. its
+// conditions) to form batches. Trainers pass every task's sampler through
+// BindSampler once the training dataset exists.
+type DatasetSampler interface {
+	Sampler
+	// ForDataset returns the sampler bound to d.
+	ForDataset(d *Dataset) Sampler
+}
+
+// BindSampler returns s bound to d when s is a DatasetSampler, else s unchanged.
+func BindSampler(s Sampler, d *Dataset) Sampler {
+	if ds, ok := s.(DatasetSampler); ok {
+		return ds.ForDataset(d)
+	}
+	return s
+}
