@@ -59,7 +59,7 @@ func runMain(args []string, stdout, stderr io.Writer) int {
 	case "presets":
 		for _, n := range presets.Names() {
 			c, _ := presets.Embedded(n)
-			fmt.Fprintf(stdout, "%-18s %s\n", n, c.Description)
+			fmt.Fprintf(stdout, "%-20s %s\n", n, c.Description)
 		}
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)

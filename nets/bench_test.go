@@ -88,3 +88,40 @@ func BenchmarkInferGRU128(b *testing.B) {
 	}
 	b.ReportMetric(b.Elapsed().Seconds()/float64(b.N), "s/pass")
 }
+
+// MultiTask epochs (the 15 tasks, 1000 trials each, batch 64, GRU-128): trials
+// are padded to 640 steps but last at most 314; "Cut" stops every batch at its
+// longest trial, "Padded" simulates all 640 steps as the reference does.
+var multiTaskBench struct {
+	task sim.Task
+	data *sim.Dataset
+}
+
+func benchMultiTask(b *testing.B, fullLength bool) {
+	if multiTaskBench.data == nil {
+		task, err := sim.NewMultiTask(sim.DefaultMultiTask())
+		if err != nil {
+			b.Fatal(err)
+		}
+		d := task.Generate(1000, sim.NewNumpyRNG(0))
+		d.Split(0)
+		multiTaskBench.task, multiTaskBench.data = task, d
+	}
+	task, d := multiTaskBench.task, multiTaskBench.data
+	tr, err := NewTrainer(task, d, Config{Kind: KindGRU, Latent: 128, ICStd: 0.05}, TrainConfig{Epochs: 1, BatchSize: 64, LR: 1e-3, WeightDecay: 1e-8, Clip: 1, Seed: 1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	tr.FullLength = fullLength
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		tr.Cfg.Epochs = tr.Epoch + 1
+		if err := tr.Run(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(b.Elapsed().Seconds()/float64(b.N), "s/epoch")
+}
+
+func BenchmarkEpochMultiTaskCut(b *testing.B)    { benchMultiTask(b, false) }
+func BenchmarkEpochMultiTaskPadded(b *testing.B) { benchMultiTask(b, true) }

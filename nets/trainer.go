@@ -73,11 +73,16 @@ type Trainer struct {
 	Epoch int
 	// Progress, if set, receives batch progress without blocking (dropped when full).
 	Progress chan<- Progress
+	// FullLength simulates every step of the task's padded length, as the
+	// reference does, instead of stopping each batch at its longest trial (the
+	// padding carries no loss, so only the time differs; for measurements).
+	FullLength bool
 	// OnEpoch, if set, is called after every epoch with the model in its
 	// end-of-epoch state (checkpoint there). An error stops training.
 	OnEpoch func(EpochStats) error
 
-	runner *runner[float32]
+	runner  *runner[float32]
+	sampler sim.Sampler
 }
 
 // NewTrainer builds a trainer with a freshly initialised model and optimiser.
@@ -105,6 +110,9 @@ func (tr *Trainer) Workers() int {
 func defaultWorkers() int { return runtime.GOMAXPROCS(0) }
 
 func (tr *Trainer) ensureRunner() {
+	if tr.sampler == nil {
+		tr.sampler = sim.BindSampler(tr.Task.Sampler(), tr.Data)
+	}
 	if tr.runner == nil {
 		maxB := min(tr.Cfg.BatchSize, max(len(tr.Data.Train), len(tr.Data.Valid)))
 		tr.runner = newRunner(tr.Model, tr.Task, max(1, maxB), tr.Workers())
@@ -132,7 +140,7 @@ func (tr *Trainer) Run(ctx context.Context) error {
 		epochStart := time.Now()
 		e := tr.Epoch
 		rng := epochRNG(tr.Cfg.Seed, e)
-		batches := tr.Task.Sampler().Epoch(tr.Data.Train, tr.Cfg.BatchSize, rng)
+		batches := tr.sampler.Epoch(tr.Data.Train, tr.Cfg.BatchSize, rng)
 		noise := &Noise{}
 		sum, n := 0.0, 0
 		for k, idx := range batches {
@@ -140,7 +148,7 @@ func (tr *Trainer) Run(ctx context.Context) error {
 				snapshot.restore(tr)
 				return err
 			}
-			tr.Data.FillBatch(&batch, idx, 0, e)
+			tr.Data.FillBatch(&batch, idx, tr.batchSteps(), e)
 			noise.Reset(rng.Uint64(), idx)
 			loss, err := tr.runner.lossAndGrad(&batch, noise, true)
 			if err != nil {
@@ -199,7 +207,7 @@ func (tr *Trainer) Evaluate(ctx context.Context, idx []int, epoch int) (float64,
 		if err := ctx.Err(); err != nil {
 			return 0, err
 		}
-		tr.Data.FillBatch(&batch, chunk, 0, epoch)
+		tr.Data.FillBatch(&batch, chunk, tr.batchSteps(), epoch)
 		noise.Reset(tr.Cfg.Seed^uint64(epoch+1)<<20^uint64(k), chunk)
 		loss, err := tr.runner.lossAndGrad(&batch, noise, false)
 		if err != nil {
@@ -208,6 +216,14 @@ func (tr *Trainer) Evaluate(ctx context.Context, idx []int, epoch int) (float64,
 		sum += loss * float64(len(chunk))
 	}
 	return sum / float64(max(len(idx), 1)), nil
+}
+
+// batchSteps is the FillBatch steps argument: 0 cuts at the batch's longest trial.
+func (tr *Trainer) batchSteps() int {
+	if tr.FullLength {
+		return tr.Data.Steps
+	}
+	return 0
 }
 
 func isFinite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }

@@ -31,8 +31,37 @@ type TaskConfig struct {
 	Samples int `toml:"samples"`
 	// Seed seeds numpy's legacy generator for the dataset and the 80/20 split,
 	// as the reference's seed_everything(seed) and train_test_split do.
-	Seed int        `toml:"seed"`
-	NBFF NBFFConfig `toml:"nbff"`
+	Seed         int                `toml:"seed"`
+	NBFF         NBFFConfig         `toml:"nbff"`
+	MultiTask    MultiTaskConfig    `toml:"multitask"`
+	RandomTarget RandomTargetConfig `toml:"randomtarget"`
+}
+
+// MultiTaskConfig is the MultiTask section (the reference's MultiTaskWrapper).
+type MultiTaskConfig struct {
+	Tasks        []string `toml:"tasks"`
+	BinSize      int      `toml:"bin_size"`
+	Steps        int      `toml:"steps"`
+	NumTargets   int      `toml:"num_targets"`
+	Noise        float64  `toml:"noise"`
+	DynamicNoise float64  `toml:"dynamic_noise"`
+	LatentL2     float64  `toml:"latent_l2"`
+	Grouped      bool     `toml:"grouped"`
+	Name         string   `toml:"name"`
+}
+
+// RandomTargetConfig is the RandomTarget section (the arm reaching task).
+type RandomTargetConfig struct {
+	MaxEpDuration  float64 `toml:"max_ep_duration"`
+	CatchProb      float64 `toml:"catch_prob"`
+	BumpProb       float64 `toml:"bump_prob"`
+	MoveBumpProb   float64 `toml:"move_bump_prob"`
+	BumpMagLow     float64 `toml:"bump_mag_low"`
+	BumpMagHigh    float64 `toml:"bump_mag_high"`
+	PosWeight      float64 `toml:"pos_weight"`
+	ActWeight      float64 `toml:"act_weight"`
+	FullTrialEpoch int     `toml:"full_trial_epoch"`
+	DynamicNoise   float64 `toml:"dynamic_noise"`
 }
 
 // NBFFConfig is the N-bit flip-flop's section.
@@ -72,11 +101,18 @@ type TrainConfig struct {
 // Every preset is decoded over these values, so a file may set only what it changes.
 func Defaults() Config {
 	nb := sim.DefaultNBFF()
+	mt := sim.DefaultMultiTask()
+	rt := sim.DefaultRandomTarget()
 	return Config{
 		Name: "custom",
 		Task: TaskConfig{Kind: "nbff", Samples: 1000, Seed: 0,
 			NBFF: NBFFConfig{Bits: nb.Bits, Steps: nb.Steps, SwitchProb: nb.SwitchProb, Noise: nb.Noise,
-				TransitionBlind: nb.TransitionBlind, DynamicNoise: nb.DynamicNoise}},
+				TransitionBlind: nb.TransitionBlind, DynamicNoise: nb.DynamicNoise},
+			MultiTask: MultiTaskConfig{Tasks: mt.Tasks, BinSize: mt.BinSize, Steps: mt.Steps, NumTargets: mt.NumTargets,
+				Noise: mt.Noise, DynamicNoise: mt.DynamicNoise, LatentL2: mt.LatentL2, Grouped: mt.Grouped, Name: mt.Name},
+			RandomTarget: RandomTargetConfig{MaxEpDuration: rt.MaxEpDuration, CatchProb: rt.CatchProb, BumpProb: rt.BumpProb,
+				MoveBumpProb: rt.MoveBumpProb, BumpMagLow: rt.BumpMagLow, BumpMagHigh: rt.BumpMagHigh, PosWeight: rt.PosWeight,
+				ActWeight: rt.ActWeight, FullTrialEpoch: rt.FullTrialEpoch, DynamicNoise: rt.DynamicNoise}},
 		Model: ModelConfig{Kind: nets.KindGRU, Latent: 128, ICStd: 0.05, Noise: 0.01, Gamma: 0.2, Layers: 3, LayerHidden: 128},
 		Train: TrainConfig{Epochs: 1000, Batch: 256, LR: 1e-3, WeightDecay: 1e-8, Clip: 1.0},
 	}
@@ -155,12 +191,30 @@ func (c Config) BuildTask() (sim.Task, error) {
 			return nil, fmt.Errorf("task.nbff.%w", err)
 		}
 		return t, nil
+	case "multitask":
+		m := c.Task.MultiTask
+		t, err := sim.NewMultiTask(sim.MultiTaskParams{Tasks: m.Tasks, BinSize: m.BinSize, Steps: m.Steps, NumTargets: m.NumTargets,
+			Noise: m.Noise, DynamicNoise: m.DynamicNoise, LatentL2: m.LatentL2, Grouped: m.Grouped, Name: m.Name})
+		if err != nil {
+			return nil, fmt.Errorf("task.multitask.%w", err)
+		}
+		return t, nil
+	case "randomtarget":
+		r := c.Task.RandomTarget
+		t, err := sim.NewRandomTarget(sim.RandomTargetParams{MaxEpDuration: r.MaxEpDuration, CatchProb: r.CatchProb, BumpProb: r.BumpProb,
+			MoveBumpProb: r.MoveBumpProb, BumpMagLow: r.BumpMagLow, BumpMagHigh: r.BumpMagHigh, PosWeight: r.PosWeight,
+			ActWeight: r.ActWeight, FullTrialEpoch: r.FullTrialEpoch, DynamicNoise: r.DynamicNoise})
+		if err != nil {
+			return nil, fmt.Errorf("task.randomtarget.%w", err)
+		}
+		return t, nil
 	}
 	return nil, fmt.Errorf("task.kind %q is not one of %s", c.Task.Kind, strings.Join(TaskKinds, ", "))
 }
 
-// TaskKinds lists the task kinds this build supports.
-var TaskKinds = []string{"nbff"}
+// TaskKinds lists the task kinds: the N-bit flip-flop, the 15-task MultiTask
+// set and the arm's random-target reach.
+var TaskKinds = []string{"nbff", "multitask", "randomtarget"}
 
 // ModelConfig returns the model settings (inputs and outputs come from the task).
 func (c Config) ModelConfig() nets.Config {
@@ -180,9 +234,12 @@ func (c Config) TrainConfig() nets.TrainConfig {
 // "3BFF_1000S_500T_0seed_0.15".
 func (c Config) DatasetName(task sim.Task) string {
 	name := fmt.Sprintf("%s_%dS_%dT_%dseed", task.DatasetName(), c.Task.Samples, task.Steps(), c.Task.Seed)
+	// The reference appends the env's noise when it has one (not RandomTarget).
 	switch c.Task.Kind {
 	case "nbff":
 		name += "_" + pyFloat(c.Task.NBFF.Noise)
+	case "multitask":
+		name += "_" + pyFloat(c.Task.MultiTask.Noise)
 	}
 	return name
 }

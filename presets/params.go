@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/ctdtui/ctdtui/nets"
+	"github.com/ctdtui/ctdtui/sim"
 )
 
 // ParamType is the kind of value a parameter holds.
@@ -17,6 +18,11 @@ const (
 	Int ParamType = iota
 	Float
 	Choice
+	// Bool values are true or false; a slider step toggles them.
+	Bool
+	// List values are a comma-separated selection from Choices, in order, with
+	// repeats allowed (MultiTaskInt repeats tasks).
+	List
 )
 
 // Def defines one configurable parameter: its key (as in TOML and --set), help
@@ -41,6 +47,8 @@ type Def struct {
 	intField   func(*Config) *int
 	floatField func(*Config) *float64
 	strField   func(*Config) *string
+	boolField  func(*Config) *bool
+	listField  func(*Config) *[]string
 }
 
 func taskIs(kind string) func(*Config) bool {
@@ -64,6 +72,27 @@ func Definitions() []Def {
 		{Key: "task.nbff.noise", Help: "std of the input noise", Type: Float, Min: 0, Max: 2, Step: 0.01, Coarse: 0.1, Applies: taskIs("nbff"), floatField: func(c *Config) *float64 { return &c.Task.NBFF.Noise }},
 		{Key: "task.nbff.transition_blind", Help: "steps after each flip left out of the loss", Type: Int, Min: 0, Max: 50, Step: 1, Coarse: 5, Applies: taskIs("nbff"), intField: func(c *Config) *int { return &c.Task.NBFF.TransitionBlind }},
 		{Key: "task.nbff.dynamic_noise", Help: "std of fresh input noise at every step and epoch", Type: Float, Min: 0, Max: 2, Step: 0.01, Coarse: 0.1, Applies: taskIs("nbff"), floatField: func(c *Config) *float64 { return &c.Task.NBFF.DynamicNoise }},
+
+		{Key: "task.multitask.tasks", Help: "the sub-tasks, in order (the reference's task_list)", Type: List, Choices: sim.MultiTaskNames[:], Applies: taskIs("multitask"), listField: func(c *Config) *[]string { return &c.Task.MultiTask.Tasks }},
+		{Key: "task.multitask.bin_size", Help: "milliseconds per step", Type: Int, Min: 5, Max: 100, Step: 5, Coarse: 20, Applies: taskIs("multitask"), intField: func(c *Config) *int { return &c.Task.MultiTask.BinSize }},
+		{Key: "task.multitask.steps", Help: "padded trial length in steps (the reference's n_timesteps)", Type: Int, Min: 50, Max: 5000, Step: 10, Coarse: 100, Applies: taskIs("multitask"), intField: func(c *Config) *int { return &c.Task.MultiTask.Steps }},
+		{Key: "task.multitask.num_targets", Help: "stimulus directions on the circle", Type: Int, Min: 2, Max: 360, Step: 1, Coarse: 8, Applies: taskIs("multitask"), intField: func(c *Config) *int { return &c.Task.MultiTask.NumTargets }},
+		{Key: "task.multitask.noise", Help: "std of the input noise", Type: Float, Min: 0, Max: 2, Step: 0.01, Coarse: 0.1, Applies: taskIs("multitask"), floatField: func(c *Config) *float64 { return &c.Task.MultiTask.Noise }},
+		{Key: "task.multitask.dynamic_noise", Help: "std of fresh input noise at every step and epoch", Type: Float, Min: 0, Max: 2, Step: 0.01, Coarse: 0.1, Applies: taskIs("multitask"), floatField: func(c *Config) *float64 { return &c.Task.MultiTask.DynamicNoise }},
+		{Key: "task.multitask.latent_l2", Help: "weight of the latent L2 penalty (the reference's latent_l2_wt)", Type: Float, Min: 0, Max: 10, Step: 10, Coarse: 100, Log: true, Applies: taskIs("multitask"), floatField: func(c *Config) *float64 { return &c.Task.MultiTask.LatentL2 }},
+		{Key: "task.multitask.grouped", Help: "single-task batches (the reference's grouped sampler)", Type: Bool, Applies: taskIs("multitask"), boolField: func(c *Config) *bool { return &c.Task.MultiTask.Grouped }},
+		{Key: "task.multitask.name", Help: "dataset name stem", Type: Choice, Choices: sim.MultiTaskPresets, Applies: taskIs("multitask"), strField: func(c *Config) *string { return &c.Task.MultiTask.Name }},
+
+		{Key: "task.randomtarget.max_ep_duration", Help: "trial length in seconds (10 ms steps)", Type: Float, Min: 0.31, Max: 20, Step: 0.1, Coarse: 1, Applies: taskIs("randomtarget"), floatField: func(c *Config) *float64 { return &c.Task.RandomTarget.MaxEpDuration }},
+		{Key: "task.randomtarget.catch_prob", Help: "fraction of catch trials (target shown, no go cue)", Type: Float, Min: 0, Max: 1, Step: 0.05, Coarse: 0.2, Applies: taskIs("randomtarget"), floatField: func(c *Config) *float64 { return &c.Task.RandomTarget.CatchProb }},
+		{Key: "task.randomtarget.bump_prob", Help: "fraction of trials with a force bump", Type: Float, Min: 0, Max: 1, Step: 0.05, Coarse: 0.2, Applies: taskIs("randomtarget"), floatField: func(c *Config) *float64 { return &c.Task.RandomTarget.BumpProb }},
+		{Key: "task.randomtarget.move_bump_prob", Help: "fraction of bumps during the movement (else any time)", Type: Float, Min: 0, Max: 1, Step: 0.05, Coarse: 0.2, Applies: taskIs("randomtarget"), floatField: func(c *Config) *float64 { return &c.Task.RandomTarget.MoveBumpProb }},
+		{Key: "task.randomtarget.bump_mag_low", Help: "smallest bump force [N]", Type: Float, Min: 0, Max: 100, Step: 0.5, Coarse: 5, Applies: taskIs("randomtarget"), floatField: func(c *Config) *float64 { return &c.Task.RandomTarget.BumpMagLow }},
+		{Key: "task.randomtarget.bump_mag_high", Help: "largest bump force [N]", Type: Float, Min: 0, Max: 100, Step: 0.5, Coarse: 5, Applies: taskIs("randomtarget"), floatField: func(c *Config) *float64 { return &c.Task.RandomTarget.BumpMagHigh }},
+		{Key: "task.randomtarget.pos_weight", Help: "weight of the hand-position error", Type: Float, Min: 0, Max: 100, Step: 0.1, Coarse: 1, Applies: taskIs("randomtarget"), floatField: func(c *Config) *float64 { return &c.Task.RandomTarget.PosWeight }},
+		{Key: "task.randomtarget.act_weight", Help: "weight of the muscle-command penalty", Type: Float, Min: 0, Max: 100, Step: 0.1, Coarse: 1, Applies: taskIs("randomtarget"), floatField: func(c *Config) *float64 { return &c.Task.RandomTarget.ActWeight }},
+		{Key: "task.randomtarget.full_trial_epoch", Help: "epoch from which the whole trial is scored (curriculum)", Type: Int, Min: 0, Max: 100000, Step: 10, Coarse: 100, Applies: taskIs("randomtarget"), intField: func(c *Config) *int { return &c.Task.RandomTarget.FullTrialEpoch }},
+		{Key: "task.randomtarget.dynamic_noise", Help: "std of fresh input noise at every step", Type: Float, Min: 0, Max: 2, Step: 0.01, Coarse: 0.1, Applies: taskIs("randomtarget"), floatField: func(c *Config) *float64 { return &c.Task.RandomTarget.DynamicNoise }},
 
 		{Key: "model.kind", Help: "recurrent model", Type: Choice, Choices: nets.Kinds, strField: func(c *Config) *string { return &c.Model.Kind }},
 		{Key: "model.latent", Help: "latent (hidden state) size", Type: Int, Min: 1, Max: 1024, Step: 1, Coarse: 16, intField: func(c *Config) *int { return &c.Model.Latent }},
@@ -109,6 +138,10 @@ func (d Def) Get(c *Config) string {
 		return strconv.Itoa(*d.intField(c))
 	case Float:
 		return strconv.FormatFloat(*d.floatField(c), 'g', -1, 64)
+	case Bool:
+		return strconv.FormatBool(*d.boolField(c))
+	case List:
+		return strings.Join(*d.listField(c), ",")
 	default:
 		return *d.strField(c)
 	}
@@ -153,6 +186,22 @@ func (d Def) Set(c *Config, s string) error {
 			return fmt.Errorf("%s: %q is not one of %s", d.Key, s, strings.Join(d.Choices, ", "))
 		}
 		*d.strField(c) = s
+	case Bool:
+		v, err := strconv.ParseBool(s)
+		if err != nil {
+			return fmt.Errorf("%s: %q is not true or false", d.Key, s)
+		}
+		*d.boolField(c) = v
+	case List:
+		var items []string
+		for _, it := range strings.Split(s, ",") {
+			it = strings.TrimSpace(it)
+			if !slices.Contains(d.Choices, it) {
+				return fmt.Errorf("%s: %q is not one of %s", d.Key, it, strings.Join(d.Choices, ", "))
+			}
+			items = append(items, it)
+		}
+		*d.listField(c) = items
 	}
 	return nil
 }
@@ -172,9 +221,19 @@ func (d Def) check(c *Config) error {
 			return fmt.Errorf("%s: %v is not a finite number", d.Key, v)
 		}
 		return d.inRange(v)
-	default:
+	case Choice:
 		if !slices.Contains(d.Choices, *d.strField(c)) {
 			return fmt.Errorf("%s: %q is not one of %s", d.Key, *d.strField(c), strings.Join(d.Choices, ", "))
+		}
+	case List:
+		items := *d.listField(c)
+		if len(items) == 0 {
+			return fmt.Errorf("%s: empty; choose from %s", d.Key, strings.Join(d.Choices, ", "))
+		}
+		for i, it := range items {
+			if !slices.Contains(d.Choices, it) {
+				return fmt.Errorf("%s[%d]: %q is not one of %s", d.Key, i, it, strings.Join(d.Choices, ", "))
+			}
 		}
 	}
 	return nil
@@ -193,6 +252,11 @@ func (d Def) Nudge(c *Config, dir int, coarse bool) {
 		i := slices.Index(d.Choices, *p)
 		*p = d.Choices[((i+dir)%len(d.Choices)+len(d.Choices))%len(d.Choices)]
 		return
+	case Bool:
+		*d.boolField(c) = !*d.boolField(c)
+		return
+	case List:
+		return // edited by typing or by Toggle, not by stepping
 	}
 	v := d.Value(c)
 	switch {
@@ -222,6 +286,28 @@ func (d Def) Nudge(c *Config, dir int, coarse bool) {
 	case Float:
 		*d.floatField(c) = v
 	}
+}
+
+// Has reports whether a List parameter includes choice.
+func (d Def) Has(c *Config, choice string) bool {
+	return d.Type == List && slices.Contains(*d.listField(c), choice)
+}
+
+// Toggle adds choice to a List parameter (at the end) or removes every copy of
+// it; the last remaining item cannot be removed.
+func (d Def) Toggle(c *Config, choice string) {
+	if d.Type != List || !slices.Contains(d.Choices, choice) {
+		return
+	}
+	p := d.listField(c)
+	if slices.Contains(*p, choice) {
+		rest := slices.DeleteFunc(slices.Clone(*p), func(s string) bool { return s == choice })
+		if len(rest) > 0 {
+			*p = rest
+		}
+		return
+	}
+	*p = append(slices.Clone(*p), choice)
 }
 
 // Set applies key=value to c.

@@ -3,6 +3,7 @@ package presets
 import (
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -84,7 +85,7 @@ func TestRoundTripAndFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if back != c {
+	if !reflect.DeepEqual(back, c) {
 		t.Fatalf("round trip changed the config:\n%+v\n%+v", c, back)
 	}
 }

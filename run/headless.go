@@ -102,6 +102,16 @@ func TrainHeadless(ctx context.Context, o TrainOptions, w io.Writer) error {
 	if r.State.Message != "" {
 		fmt.Fprintln(w, r.State.Message)
 	}
+	// Score the model the run ended with (also after a stop), unless nothing was trained.
+	if r.State.Epoch > 0 && (err == nil || errors.Is(err, context.Canceled)) {
+		ev, eerr := s.Evaluate(context.WithoutCancel(ctx))
+		if eerr != nil {
+			return errors.Join(err, eerr)
+		}
+		if tbl := ev.Table(); tbl != "" {
+			fmt.Fprintf(w, "\nvalidation trials (%s):\n%s", EvalFile, tbl)
+		}
+	}
 	if errors.Is(err, context.Canceled) {
 		return nil // a requested stop is not a failure
 	}

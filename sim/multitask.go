@@ -173,11 +173,11 @@ func (m *MultiTask) meanTrialSteps(task string) float64 {
 // on (a phase range with no whole step, a trial longer than Steps) are refused.
 func (p MultiTaskParams) Validate() error {
 	if len(p.Tasks) == 0 {
-		return fmt.Errorf("task_list is empty; valid tasks: %s", strings.Join(MultiTaskNames[:], ", "))
+		return fmt.Errorf("tasks (the reference's task_list) is empty; valid tasks: %s", strings.Join(MultiTaskNames[:], ", "))
 	}
 	for i, name := range p.Tasks {
 		if !slices.Contains(MultiTaskNames[:], name) {
-			return fmt.Errorf("task_list[%d]: unknown task %q; valid tasks: %s",
+			return fmt.Errorf("tasks[%d]: unknown task %q; valid tasks: %s",
 				i, name, strings.Join(MultiTaskNames[:], ", "))
 		}
 	}
@@ -185,7 +185,7 @@ func (p MultiTaskParams) Validate() error {
 	case p.BinSize < 1:
 		return fmt.Errorf("bin_size must be at least 1 ms, got %d", p.BinSize)
 	case p.Steps < 1:
-		return fmt.Errorf("n_timesteps must be at least 1, got %d", p.Steps)
+		return fmt.Errorf("steps (n_timesteps) must be at least 1, got %d", p.Steps)
 	case p.NumTargets < 1:
 		return fmt.Errorf("num_targets must be at least 1, got %d", p.NumTargets)
 	case !(p.Noise >= 0) || math.IsInf(p.Noise, 0):
@@ -193,7 +193,7 @@ func (p MultiTaskParams) Validate() error {
 	case !(p.DynamicNoise >= 0) || math.IsInf(p.DynamicNoise, 0):
 		return fmt.Errorf("dynamic_noise must be a finite value >= 0, got %v", p.DynamicNoise)
 	case !(p.LatentL2 >= 0) || math.IsInf(p.LatentL2, 0):
-		return fmt.Errorf("latent_l2_wt must be a finite value >= 0, got %v", p.LatentL2)
+		return fmt.Errorf("latent_l2 (latent_l2_wt) must be a finite value >= 0, got %v", p.LatentL2)
 	}
 	for _, name := range p.Tasks {
 		for _, ph := range familyPhases[familyOf(name)] {
@@ -208,7 +208,7 @@ func (p MultiTaskParams) Validate() error {
 			}
 		}
 		if m := maxTrialSteps(name, p.BinSize); m > p.Steps {
-			return fmt.Errorf("n_timesteps %d is too short: a %s trial can last %d steps at bin_size %d ms (the reference would crash)",
+			return fmt.Errorf("steps (n_timesteps) %d is too short: a %s trial can last %d steps at bin_size %d ms (the reference would crash)",
 				p.Steps, name, m, p.BinSize)
 		}
 	}

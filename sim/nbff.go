@@ -109,7 +109,9 @@ func (f *NBFF) Trial(rng *NumpyRNG) (inputs, targets, pulses []float64) {
 	}
 	inputs = make([]float64, T*n)
 	for k := range inputs {
-		inputs[k] = pulses[k] + f.P.Noise*rng.Normal()
+		// The explicit conversion stops Go from fusing the multiply-add into one
+		// FMA (it may on arm64 or GOAMD64=v3), which would change the last bit.
+		inputs[k] = pulses[k] + float64(f.P.Noise*rng.Normal())
 	}
 	return inputs, targets, pulses
 }
