@@ -16,10 +16,11 @@ const (
 	ncMax = 3072 // columns of B per block (a multiple of every nr used)
 )
 
-// kernelFunc computes one mr×nr tile: C = alpha·A·B + beta·C where A is mr×kc
-// with element (r,p) at a[r·rowStride + p·step], B is a packed kc×nr panel and
-// C is row-major with stride ldc. beta == 0 must not read C.
-type kernelFunc[F Float] func(kc int, a []F, rowStride, step int, b []F, c []F, ldc int, alpha, beta F)
+// kernelFunc computes one mr×nr tile: C = alpha·A·B + beta·C where A is mr×kc,
+// packed step-major (mr values per step) when rowStride == 0 or row-major
+// with rows rowStride apart otherwise, B is a packed kc×nr panel and C is
+// row-major with stride ldc. beta == 0 must not read C.
+type kernelFunc[F Float] func(kc int, a []F, rowStride int, b []F, c []F, ldc int, alpha, beta F)
 
 // kernelSet describes one micro-kernel and how the driver feeds it.
 type kernelSet[F Float] struct {
@@ -28,6 +29,9 @@ type kernelSet[F Float] struct {
 	// directA lets full strips of a non-transposed A be read in place (the
 	// kernel accepts any row stride) instead of being packed.
 	directA bool
+	// packBT, if set, packs a full nr-wide panel of a transposed B: rows
+	// j0..j0+nr of B, steps pc..pc+kb, into panel (a faster packB).
+	packBT func(b []F, ldb, j0, pc, kb int, panel []F)
 }
 
 // workspace holds the packing buffers of one Gemm call. Workspaces are
@@ -98,7 +102,7 @@ func blocked[F Float](ks *kernelSet[F], transA, transB bool, m, n, k int, alpha 
 			if pc > 0 {
 				betaPass = 1
 			}
-			packB(transB, b, ldb, pc, jc, kb, nb, nr, bufB)
+			packB(ks, transB, b, ldb, pc, jc, kb, nb, bufB)
 			for ic := 0; ic < m; ic += mc {
 				mb := min(mc, m-ic)
 				fullStrips := mb / mr
@@ -116,11 +120,11 @@ func blocked[F Float](ks *kernelSet[F], transA, transB bool, m, n, k int, alpha 
 					for ir := 0; ir < mb; ir += mr {
 						rows := min(mr, mb-ir)
 						var strip []F
-						rowStride, step := 1, mr
+						rowStride := 0
 						switch {
 						case direct && rows == mr:
 							strip = a[(ic+ir)*lda+pc:]
-							rowStride, step = lda, 1
+							rowStride = lda
 						case direct:
 							strip = bufA
 						default:
@@ -128,10 +132,10 @@ func blocked[F Float](ks *kernelSet[F], transA, transB bool, m, n, k int, alpha 
 						}
 						ci := (ic+ir)*ldc + jc + jr
 						if rows == mr && cols == nr {
-							ks.kern(kb, strip, rowStride, step, panel, c[ci:], ldc, alpha, betaPass)
+							ks.kern(kb, strip, rowStride, panel, c[ci:], ldc, alpha, betaPass)
 							continue
 						}
-						ks.kern(kb, strip, rowStride, step, panel, tile, nr, alpha, 0)
+						ks.kern(kb, strip, rowStride, panel, tile, nr, alpha, 0)
 						mergeTile(rows, cols, tile, nr, betaPass, c[ci:], ldc)
 					}
 				}
@@ -176,7 +180,8 @@ func mergeTile[F Float](rows, cols int, t []F, ldt int, beta F, c []F, ldc int) 
 // packB copies the kb×nb block of op(B) starting at (pc, jc) into panels of
 // nr columns: panel q holds columns q·nr.. as kb rows of nr contiguous values,
 // the columns past nb zero.
-func packB[F Float](transB bool, b []F, ldb, pc, jc, kb, nb, nr int, dst []F) {
+func packB[F Float](ks *kernelSet[F], transB bool, b []F, ldb, pc, jc, kb, nb int, dst []F) {
+	nr := ks.nr
 	for q := 0; q*nr < nb; q++ {
 		j0 := jc + q*nr
 		cols := min(nr, nb-q*nr)
@@ -184,8 +189,7 @@ func packB[F Float](transB bool, b []F, ldb, pc, jc, kb, nb, nr int, dst []F) {
 		if !transB {
 			if nr == 16 && cols == 16 {
 				for p := 0; p < kb; p++ {
-					src := b[(pc+p)*ldb+j0:]
-					*(*[16]F)(panel[p*16:]) = *(*[16]F)(src)
+					copy16(panel[p*16:p*16+16:p*16+16], b[(pc+p)*ldb+j0:(pc+p)*ldb+j0+16])
 				}
 				continue
 			}
@@ -197,6 +201,10 @@ func packB[F Float](transB bool, b []F, ldb, pc, jc, kb, nb, nr int, dst []F) {
 			continue
 		}
 		// op(B)(p, j) = B[j, p]: transpose rows of B into the panel.
+		if cols == nr && ks.packBT != nil {
+			ks.packBT(b, ldb, j0, pc, kb, panel)
+			continue
+		}
 		if cols < nr {
 			clear(panel)
 		}
@@ -213,6 +221,34 @@ func packB[F Float](transB bool, b []F, ldb, pc, jc, kb, nb, nr int, dst []F) {
 // mr rows: strip s holds rows s·mr.. as kb steps of mr contiguous values, the
 // rows past mb zero.
 func packA[F Float](transA bool, a []F, lda, pc, ic, kb, mb, mr int, dst []F) {
+	if transA && (mr == 6 || mr == 4) {
+		// Row p of A holds step p of every strip: read it once, left to
+		// right, and drop fixed-size pieces into the strips.
+		full := mb / mr
+		for p := 0; p < kb; p++ {
+			row := a[(pc+p)*lda+ic : (pc+p)*lda+ic+mb]
+			o := p * mr
+			if mr == 6 {
+				for s := 0; s < full; s++ {
+					d, r := dst[o:o+6:o+6], row[s*6:s*6+6:s*6+6]
+					d[0], d[1], d[2], d[3], d[4], d[5] = r[0], r[1], r[2], r[3], r[4], r[5]
+					o += kb * 6
+				}
+			} else {
+				for s := 0; s < full; s++ {
+					d, r := dst[o:o+4:o+4], row[s*4:s*4+4:s*4+4]
+					d[0], d[1], d[2], d[3] = r[0], r[1], r[2], r[3]
+					o += kb * 4
+				}
+			}
+			if rest := mb - full*mr; rest > 0 {
+				st := dst[o : o+mr]
+				copy(st, row[full*mr:])
+				clear(st[rest:])
+			}
+		}
+		return
+	}
 	for s := 0; s*mr < mb; s++ {
 		i0 := ic + s*mr
 		rows := min(mr, mb-s*mr)
@@ -242,4 +278,12 @@ func packA[F Float](transA bool, a []F, lda, pc, ic, kb, mb, mr int, dst []F) {
 			}
 		}
 	}
+}
+
+// copy16 copies 16 values with plain moves (a generic array copy would call
+// memmove, which costs more than the copy itself at this size).
+func copy16[F Float](d, s []F) {
+	d, s = d[:16:16], s[:16:16]
+	d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7] = s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7]
+	d[8], d[9], d[10], d[11], d[12], d[13], d[14], d[15] = s[8], s[9], s[10], s[11], s[12], s[13], s[14], s[15]
 }
