@@ -10,25 +10,26 @@ import (
 // with alpha folded into the kernel, addressed in place) and stays in L2;
 // each kc×nr micro-panel of B stays in L1 while the micro-kernel sweeps the
 // mr-row strips of the A block over it.
-const (
+var (
 	kcMax = 256  // depth of one pass; k is split into equal passes of at most kcMax
 	mcMax = 144  // rows of A per block (a multiple of every mr used)
 	ncMax = 3072 // columns of B per block (a multiple of every nr used)
 )
 
-// kernelFunc computes one mr×nr tile: C = alpha·A·B + beta·C where A is mr×kc,
-// packed step-major (mr values per step) when rowStride == 0 or row-major
-// with rows rowStride apart otherwise, B is a packed kc×nr panel and C is
-// row-major with stride ldc. beta == 0 must not read C.
-type kernelFunc[F Float] func(kc int, a []F, rowStride int, b []F, c []F, ldc int, alpha, beta F)
+// kernelFunc computes one mr×nr tile: C = alpha·A·B + beta·C where A is
+// mr×kc, B is a packed kc×nr panel and C is row-major with stride ldc. When
+// rowStride == 0 the mr values of step p of A are consecutive at a[p·step]
+// (packed A: step = mr; transposed A in place: step = lda); otherwise A is
+// row-major with rows rowStride apart (step unused). beta == 0 must not read C.
+type kernelFunc[F Float] func(kc int, a []F, rowStride, step int, b []F, c []F, ldc int, alpha, beta F)
 
 // kernelSet describes one micro-kernel and how the driver feeds it.
 type kernelSet[F Float] struct {
 	mr, nr int
 	kern   kernelFunc[F]
-	// directA lets full strips of a non-transposed A be read in place (the
-	// kernel accepts any row stride) instead of being packed.
-	directA bool
+	// directA and directAT let full strips of a non-transposed (directA) or
+	// transposed (directAT) A be read in place instead of being packed.
+	directA, directAT bool
 	// packBT, if set, packs a full nr-wide panel of a transposed B: rows
 	// j0..j0+nr of B, steps pc..pc+kb, into panel (a faster packB).
 	packBT func(b []F, ldb, j0, pc, kb int, panel []F)
@@ -92,7 +93,7 @@ func blocked[F Float](ks *kernelSet[F], transA, transB bool, m, n, k int, alpha 
 	ws.a = alignedSlice(ws.a, kc*mc)
 	ws.tile = alignedSlice(ws.tile, mr*nr)
 	bufA, bufB, tile := ws.a, ws.b, ws.tile
-	direct := ks.directA && !transA
+	direct := (ks.directA && !transA) || (ks.directAT && transA)
 
 	for jc := 0; jc < n; jc += nc {
 		nb := min(nc, n-jc)
@@ -109,7 +110,7 @@ func blocked[F Float](ks *kernelSet[F], transA, transB bool, m, n, k int, alpha 
 				if direct {
 					// Only the ragged last strip needs packing (zero padded).
 					if mb%mr != 0 {
-						packA(false, a, lda, pc, ic+fullStrips*mr, kb, mb%mr, mr, bufA)
+						packA(transA, a, lda, pc, ic+fullStrips*mr, kb, mb%mr, mr, bufA)
 					}
 				} else {
 					packA(transA, a, lda, pc, ic, kb, mb, mr, bufA)
@@ -120,8 +121,11 @@ func blocked[F Float](ks *kernelSet[F], transA, transB bool, m, n, k int, alpha 
 					for ir := 0; ir < mb; ir += mr {
 						rows := min(mr, mb-ir)
 						var strip []F
-						rowStride := 0
+						rowStride, step := 0, mr
 						switch {
+						case direct && rows == mr && transA:
+							strip = a[pc*lda+ic+ir:]
+							step = lda
 						case direct && rows == mr:
 							strip = a[(ic+ir)*lda+pc:]
 							rowStride = lda
@@ -132,10 +136,10 @@ func blocked[F Float](ks *kernelSet[F], transA, transB bool, m, n, k int, alpha 
 						}
 						ci := (ic+ir)*ldc + jc + jr
 						if rows == mr && cols == nr {
-							ks.kern(kb, strip, rowStride, panel, c[ci:], ldc, alpha, betaPass)
+							ks.kern(kb, strip, rowStride, step, panel, c[ci:], ldc, alpha, betaPass)
 							continue
 						}
-						ks.kern(kb, strip, rowStride, panel, tile, nr, alpha, 0)
+						ks.kern(kb, strip, rowStride, step, panel, tile, nr, alpha, 0)
 						mergeTile(rows, cols, tile, nr, betaPass, c[ci:], ldc)
 					}
 				}

@@ -13,10 +13,11 @@ var (
 )
 
 // kernel4x4 is the kernelFunc for mr = nr = 4.
-func kernel4x4[F Float](kc int, a []F, rowStride int, b []F, c []F, ldc int, alpha, beta F) {
-	step := 1
+func kernel4x4[F Float](kc int, a []F, rowStride, step int, b []F, c []F, ldc int, alpha, beta F) {
 	if rowStride == 0 {
-		rowStride, step = 1, 4
+		rowStride = 1
+	} else {
+		step = 1
 	}
 	var c00, c01, c02, c03 F
 	var c10, c11, c12, c13 F

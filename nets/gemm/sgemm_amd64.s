@@ -7,8 +7,9 @@
 // Y12/Y13, broadcasts the six A values of that step and issues 12 FMAs: 8 loads
 // per 12 FMAs, within the two loads per cycle that keep both FMA pipes busy.
 
-// STEP_PACKED: A packed step-major, six consecutive values per step, at SI.
-#define STEP_PACKED(boff, aoff) \
+// STEP_COLS: the six A values of a step are consecutive at SI (packed A, or
+// a transposed A read in place); the caller advances SI by the step.
+#define STEP_COLS(boff, aoff) \
 	VMOVUPS boff(BX), Y12; \
 	VMOVUPS boff+32(BX), Y13; \
 	VBROADCASTSS aoff(SI), Y14; \
@@ -55,19 +56,22 @@
 	VFMADD231PS Y12, Y15, Y10; \
 	VFMADD231PS Y13, Y15, Y11
 
-// func kernel6x16(k int, a *float32, rowStride int, b *float32, c *float32, ldc int, alpha, beta float32)
+// func kernel6x16(k int, a *float32, rowStride, step int, b *float32, c *float32, ldc int, alpha, beta float32)
 //
 // C[0:6, 0:16] = alpha·A·B + beta·C. B is a packed k×16 panel (16 contiguous
-// values per step). A is 6×k: packed step-major (six values per step) when
-// rowStride == 0, else row-major with rows rowStride elements apart. C is
-// row-major with stride ldc. beta == 0 does not read C.
-TEXT ·kernel6x16(SB), NOSPLIT, $0-56
+// values per step). A is 6×k: when rowStride == 0 the six values of step p
+// are consecutive at a + p·step (packed A with step 6, or a transposed A in
+// place with step lda); otherwise A is row-major with rows rowStride elements
+// apart. C is row-major with stride ldc. beta == 0 does not read C.
+TEXT ·kernel6x16(SB), NOSPLIT, $0-64
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ rowStride+16(FP), AX
-	MOVQ b+24(FP), BX
-	MOVQ c+32(FP), DX
-	MOVQ ldc+40(FP), R12
+	MOVQ step+24(FP), R9
+	SHLQ $2, R9
+	MOVQ b+32(FP), BX
+	MOVQ c+40(FP), DX
+	MOVQ ldc+48(FP), R12
 	SHLQ $2, R12
 	LEAQ (DX)(R12*2), R13
 	ADDQ R12, R13
@@ -99,30 +103,33 @@ TEXT ·kernel6x16(SB), NOSPLIT, $0-56
 	TESTQ AX, AX
 	JNZ  rows
 
-	// Packed A.
+	// Six consecutive A values per step, steps R9 bytes apart.
 	TESTQ DI, DI
-	JZ    ptail
+	JZ    ctail
 
-ploop4:
-	STEP_PACKED(0, 0)
-	STEP_PACKED(64, 24)
-	STEP_PACKED(128, 48)
-	STEP_PACKED(192, 72)
+cloop4:
+	STEP_COLS(0, 0)
+	ADDQ R9, SI
+	STEP_COLS(64, 0)
+	ADDQ R9, SI
+	STEP_COLS(128, 0)
+	ADDQ R9, SI
+	STEP_COLS(192, 0)
+	ADDQ R9, SI
 	ADDQ $256, BX
-	ADDQ $96, SI
 	DECQ DI
-	JNZ  ploop4
+	JNZ  cloop4
 
-ptail:
+ctail:
 	TESTQ CX, CX
 	JZ    done
 
-ploop1:
-	STEP_PACKED(0, 0)
+cloop1:
+	STEP_COLS(0, 0)
 	ADDQ $64, BX
-	ADDQ $24, SI
+	ADDQ R9, SI
 	DECQ CX
-	JNZ  ploop1
+	JNZ  cloop1
 	JMP  done
 
 rows:
@@ -171,7 +178,7 @@ rloop1:
 done:
 	LEAQ (DX)(R12*2), R13
 	ADDQ R12, R13
-	VBROADCASTSS alpha+48(FP), Y14
+	VBROADCASTSS alpha+56(FP), Y14
 	VMULPS Y14, Y0, Y0
 	VMULPS Y14, Y1, Y1
 	VMULPS Y14, Y2, Y2
@@ -187,7 +194,7 @@ done:
 
 	// beta == 0 (and not NaN): overwrite C without reading it.
 	VXORPS   X13, X13, X13
-	VMOVSS   beta+52(FP), X15
+	VMOVSS   beta+60(FP), X15
 	VUCOMISS X13, X15
 	JNE      withbeta
 	JPS      withbeta
