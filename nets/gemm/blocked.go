@@ -13,7 +13,7 @@ import (
 var (
 	kcMax = 256  // depth of one pass; k is split into equal passes of at most kcMax
 	mcMax = 144  // rows of A per block (a multiple of every mr used)
-	ncMax = 3072 // columns of B per block (a multiple of every nr used)
+	ncMax = 1536 // columns of B per block (a multiple of every nr used)
 )
 
 // kernelFunc computes one mr×nr tile: C = alpha·A·B + beta·C where A is
@@ -35,24 +35,49 @@ type kernelSet[F Float] struct {
 	packBT func(b []F, ldb, j0, pc, kb int, panel []F)
 }
 
-// workspace holds the packing buffers of one Gemm call. Workspaces are
-// recycled through a sync.Pool so that steady-state calls do not allocate
-// and concurrent calls never share one.
+// workspace holds the packing buffers of one Gemm call.
 type workspace[F Float] struct {
 	a, b, tile []F
 }
 
+// wsCache recycles workspaces so that steady-state calls do not allocate and
+// concurrent calls never share one. Unlike a sync.Pool it is not emptied by
+// the garbage collector: re-creating the buffers (hundreds of KiB, first
+// touched page by page) would cost as much as a small product. It holds at
+// most as many workspaces as there were concurrent calls.
+type wsCache[F Float] struct {
+	mu   sync.Mutex
+	free []*workspace[F]
+}
+
+func (w *wsCache[F]) get() *workspace[F] {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if n := len(w.free); n > 0 {
+		ws := w.free[n-1]
+		w.free = w.free[:n-1]
+		return ws
+	}
+	return new(workspace[F])
+}
+
+func (w *wsCache[F]) put(ws *workspace[F]) {
+	w.mu.Lock()
+	w.free = append(w.free, ws)
+	w.mu.Unlock()
+}
+
 var (
-	pool32 = sync.Pool{New: func() any { return new(workspace[float32]) }}
-	pool64 = sync.Pool{New: func() any { return new(workspace[float64]) }}
+	cache32 wsCache[float32]
+	cache64 wsCache[float64]
 )
 
-func poolFor[F Float]() *sync.Pool {
+func cacheFor[F Float]() *wsCache[F] {
 	var z F
-	if _, ok := any(z).(float32); ok {
-		return &pool32
+	if unsafe.Sizeof(z) == 4 {
+		return any(&cache32).(*wsCache[F])
 	}
-	return &pool64
+	return any(&cache64).(*wsCache[F])
 }
 
 // alignedSlice returns a slice of length n whose first element is 64-byte
@@ -86,9 +111,9 @@ func blocked[F Float](ks *kernelSet[F], transA, transB bool, m, n, k int, alpha 
 	nc := min(ncMax, roundUp(n, nr))
 	mc := min(mcMax, roundUp(m, mr))
 
-	pool := poolFor[F]()
-	ws := pool.Get().(*workspace[F])
-	defer pool.Put(ws)
+	cache := cacheFor[F]()
+	ws := cache.get()
+	defer cache.put(ws)
 	ws.b = alignedSlice(ws.b, kc*nc)
 	ws.a = alignedSlice(ws.a, kc*mc)
 	ws.tile = alignedSlice(ws.tile, mr*nr)
