@@ -16,12 +16,14 @@ var (
 	ncMax = 1536 // columns of B per block (a multiple of every nr used)
 )
 
-// kernelFunc computes one mr×nr tile: C = alpha·A·B + beta·C where A is
-// mr×kc, B is a packed kc×nr panel and C is row-major with stride ldc. When
-// rowStride == 0 the mr values of step p of A are consecutive at a[p·step]
-// (packed A: step = mr; transposed A in place: step = lda); otherwise A is
-// row-major with rows rowStride apart (step unused). beta == 0 must not read C.
-type kernelFunc[F Float] func(kc int, a []F, rowStride, step int, b []F, c []F, ldc int, alpha, beta F)
+// kernelFunc computes strips ≥ 1 vertically adjacent mr×nr tiles of C
+// against one packed kc×nr panel of B (kc ≥ 1): for s < strips,
+// C[s·mr:(s+1)·mr, 0:nr] = alpha·A_s·B + beta·C[...], with C row-major with
+// stride ldc. A_s starts at a[s·aNext]; when rowStride == 0 the mr values of
+// its step p are consecutive at a[s·aNext + p·step] (packed A: step = mr;
+// transposed A in place: step = lda); otherwise A_s is row-major with rows
+// rowStride apart (step unused). beta == 0 must not read C.
+type kernelFunc[F Float] func(strips, kc int, a []F, aNext, rowStride, step int, b []F, c []F, ldc int, alpha, beta F)
 
 // kernelSet describes one micro-kernel and how the driver feeds it.
 type kernelSet[F Float] struct {
@@ -140,32 +142,41 @@ func blocked[F Float](ks *kernelSet[F], transA, transB bool, m, n, k int, alpha 
 				} else {
 					packA(transA, a, lda, pc, ic, kb, mb, mr, bufA)
 				}
+				// Where the full strips of this A block start and how they
+				// are laid out; a ragged last strip is always packed.
+				var aBlock []F
+				aNext, rowStride, step := kb*mr, 0, mr
+				switch {
+				case direct && transA:
+					aBlock, aNext, step = a[pc*lda+ic:], mr, lda
+				case direct:
+					aBlock, aNext, rowStride = a[ic*lda+pc:], mr*lda, lda
+				default:
+					aBlock = bufA
+				}
+				rest := mb - fullStrips*mr
+				restA := bufA
+				if !direct {
+					restA = bufA[fullStrips*kb*mr:]
+				}
 				for jr := 0; jr < nb; jr += nr {
 					cols := min(nr, nb-jr)
 					panel := bufB[(jr/nr)*kb*nr:]
-					for ir := 0; ir < mb; ir += mr {
-						rows := min(mr, mb-ir)
-						var strip []F
-						rowStride, step := 0, mr
-						switch {
-						case direct && rows == mr && transA:
-							strip = a[pc*lda+ic+ir:]
-							step = lda
-						case direct && rows == mr:
-							strip = a[(ic+ir)*lda+pc:]
-							rowStride = lda
-						case direct:
-							strip = bufA
-						default:
-							strip = bufA[(ir/mr)*kb*mr:]
+					cBlock := c[ic*ldc+jc+jr:]
+					if fullStrips > 0 {
+						if cols == nr {
+							ks.kern(fullStrips, kb, aBlock, aNext, rowStride, step, panel, cBlock, ldc, alpha, betaPass)
+						} else {
+							// Ragged last panel: each tile through the scratch tile.
+							for s := 0; s < fullStrips; s++ {
+								ks.kern(1, kb, aBlock[s*aNext:], aNext, rowStride, step, panel, tile, nr, alpha, 0)
+								mergeTile(mr, cols, tile, nr, betaPass, cBlock[s*mr*ldc:], ldc)
+							}
 						}
-						ci := (ic+ir)*ldc + jc + jr
-						if rows == mr && cols == nr {
-							ks.kern(kb, strip, rowStride, step, panel, c[ci:], ldc, alpha, betaPass)
-							continue
-						}
-						ks.kern(kb, strip, rowStride, step, panel, tile, nr, alpha, 0)
-						mergeTile(rows, cols, tile, nr, betaPass, c[ci:], ldc)
+					}
+					if rest > 0 {
+						ks.kern(1, kb, restA, kb*mr, 0, mr, panel, tile, nr, alpha, 0)
+						mergeTile(rest, cols, tile, nr, betaPass, cBlock[fullStrips*mr*ldc:], ldc)
 					}
 				}
 			}

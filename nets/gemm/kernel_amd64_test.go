@@ -17,7 +17,7 @@ func BenchmarkKernel6x16(b *testing.B) {
 	rng := rand.New(rand.NewPCG(1, 1))
 	a, p, c := randSlice(rng, 6*kc), randSlice(rng, 16*kc), make([]float32, 6*16)
 	for b.Loop() {
-		kernel6x16(kc, &a[0], 0, 6, &p[0], &c[0], 16, 1, 1)
+		kernel6x16(1, kc, &a[0], 6*kc, 0, 6, &p[0], &c[0], 16, 1, 1)
 	}
 	b.ReportMetric(2*6*16*kc*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 }

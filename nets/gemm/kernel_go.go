@@ -20,10 +20,16 @@ var (
 
 // kernel4x16 is the kernelFunc for mr = 4, nr = 16. It supports only the
 // step layout of A (rowStride == 0).
-func kernel4x16[F Float](kc int, a []F, rowStride, step int, b []F, c []F, ldc int, alpha, beta F) {
+func kernel4x16[F Float](strips, kc int, a []F, aNext, rowStride, step int, b []F, c []F, ldc int, alpha, beta F) {
 	if rowStride != 0 {
 		panic("gemm: kernel4x16 needs a step-major A")
 	}
+	for s := 0; s < strips; s++ {
+		tile4x16(kc, a[s*aNext:], step, b, c[s*4*ldc:], ldc, alpha, beta)
+	}
+}
+
+func tile4x16[F Float](kc int, a []F, step int, b []F, c []F, ldc int, alpha, beta F) {
 	var acc [4][16]F
 	b = b[:kc*16]
 	o := 0

@@ -31,19 +31,20 @@ func packBTAsm(b []float32, ldb, j0, pc, kb int, panel []float32) {
 }
 
 //go:noescape
-func kernel6x16(k int, a *float32, rowStride, step int, b *float32, c *float32, ldc int, alpha, beta float32)
+func kernel6x16(strips, k int, a *float32, aNext, rowStride, step int, b *float32, c *float32, ldc int, alpha, beta float32)
 
 // kernelAsm is the kernelFunc wrapper of kernel6x16; the index expressions
 // are bounds checks that keep the assembly inside the slices.
-func kernelAsm(kc int, a []float32, rowStride, step int, b []float32, c []float32, ldc int, alpha, beta float32) {
-	_ = c[5*ldc+15]
+func kernelAsm(strips, kc int, a []float32, aNext, rowStride, step int, b []float32, c []float32, ldc int, alpha, beta float32) {
+	_ = c[(strips*6-1)*ldc+15]
 	_ = b[kc*16-1]
+	last := (strips - 1) * aNext
 	if rowStride == 0 {
-		_ = a[(kc-1)*step+5]
+		_ = a[last+(kc-1)*step+5]
 	} else {
-		_ = a[5*rowStride+kc-1]
+		_ = a[last+5*rowStride+kc-1]
 	}
-	kernel6x16(kc, &a[0], rowStride, step, &b[0], &c[0], ldc, alpha, beta)
+	kernel6x16(strips, kc, &a[0], aNext, rowStride, step, &b[0], &c[0], ldc, alpha, beta)
 }
 
 func sgemmFast(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) bool {

@@ -56,23 +56,37 @@
 	VFMADD231PS Y12, Y15, Y10; \
 	VFMADD231PS Y13, Y15, Y11
 
-// func kernel6x16(k int, a *float32, rowStride, step int, b *float32, c *float32, ldc int, alpha, beta float32)
+// func kernel6x16(strips, k int, a *float32, aNext, rowStride, step int, b *float32, c *float32, ldc int, alpha, beta float32)
 //
-// C[0:6, 0:16] = alpha·A·B + beta·C. B is a packed k×16 panel (16 contiguous
-// values per step). A is 6×k: when rowStride == 0 the six values of step p
-// are consecutive at a + p·step (packed A with step 6, or a transposed A in
-// place with step lda); otherwise A is row-major with rows rowStride elements
-// apart. C is row-major with stride ldc. beta == 0 does not read C.
-TEXT ·kernel6x16(SB), NOSPLIT, $0-64
-	MOVQ k+0(FP), CX
-	MOVQ a+8(FP), SI
-	MOVQ rowStride+16(FP), AX
-	MOVQ step+24(FP), R9
-	SHLQ $2, R9
-	MOVQ b+32(FP), BX
-	MOVQ c+40(FP), DX
-	MOVQ ldc+48(FP), R12
+// For s < strips: C[6s:6s+6, 0:16] = alpha·A_s·B + beta·C[6s:6s+6, 0:16].
+// B is a packed k×16 panel (16 contiguous values per step), shared by all
+// strips. A_s is 6×k and starts aNext elements after A_(s-1): when
+// rowStride == 0 the six values of step p are consecutive at a + p·step
+// (packed A with step 6, or a transposed A read in place with step lda);
+// otherwise A_s is row-major with rows rowStride elements apart. C is
+// row-major with stride ldc. beta == 0 does not read C. Looping over the
+// strips here, not in Go, keeps the per-tile overhead to a few instructions,
+// which matters when k is small.
+//
+// Frame: 0(SP) strips left, 8(SP) current A, 16(SP) current C.
+TEXT ·kernel6x16(SB), NOSPLIT, $24-80
+	MOVQ strips+0(FP), AX
+	MOVQ AX, 0(SP)
+	MOVQ a+16(FP), AX
+	MOVQ AX, 8(SP)
+	MOVQ c+56(FP), AX
+	MOVQ AX, 16(SP)
+	MOVQ ldc+64(FP), R12
 	SHLQ $2, R12
+
+strip:
+	MOVQ k+8(FP), CX
+	MOVQ 8(SP), SI
+	MOVQ rowStride+32(FP), AX
+	MOVQ step+40(FP), R9
+	SHLQ $2, R9
+	MOVQ b+48(FP), BX
+	MOVQ 16(SP), DX
 	LEAQ (DX)(R12*2), R13
 	ADDQ R12, R13
 
@@ -97,11 +111,11 @@ TEXT ·kernel6x16(SB), NOSPLIT, $0-64
 	VXORPS Y10, Y10, Y10
 	VXORPS Y11, Y11, Y11
 
-	MOVQ CX, DI
-	SHRQ $2, DI
-	ANDQ $3, CX
+	MOVQ  CX, DI
+	SHRQ  $2, DI
+	ANDQ  $3, CX
 	TESTQ AX, AX
-	JNZ  rows
+	JNZ   rows
 
 	// Six consecutive A values per step, steps R9 bytes apart.
 	TESTQ DI, DI
@@ -134,13 +148,13 @@ cloop1:
 
 rows:
 	// Row-major A: six row pointers.
-	MOVQ DI, R13
-	SHLQ $2, AX
-	LEAQ (SI)(AX*1), DI
-	LEAQ (DI)(AX*1), R8
-	LEAQ (R8)(AX*1), R9
-	LEAQ (R9)(AX*1), R10
-	LEAQ (R10)(AX*1), R11
+	MOVQ  DI, R13
+	SHLQ  $2, AX
+	LEAQ  (SI)(AX*1), DI
+	LEAQ  (DI)(AX*1), R8
+	LEAQ  (R8)(AX*1), R9
+	LEAQ  (R9)(AX*1), R10
+	LEAQ  (R10)(AX*1), R11
 	TESTQ R13, R13
 	JZ    rtail
 
@@ -178,7 +192,7 @@ rloop1:
 done:
 	LEAQ (DX)(R12*2), R13
 	ADDQ R12, R13
-	VBROADCASTSS alpha+56(FP), Y14
+	VBROADCASTSS alpha+72(FP), Y14
 	VMULPS Y14, Y0, Y0
 	VMULPS Y14, Y1, Y1
 	VMULPS Y14, Y2, Y2
@@ -194,7 +208,7 @@ done:
 
 	// beta == 0 (and not NaN): overwrite C without reading it.
 	VXORPS   X13, X13, X13
-	VMOVSS   beta+60(FP), X15
+	VMOVSS   beta+76(FP), X15
 	VUCOMISS X13, X15
 	JNE      withbeta
 	JPS      withbeta
@@ -212,6 +226,16 @@ store:
 	VMOVUPS Y9, 32(R13)(R12*1)
 	VMOVUPS Y10, (R13)(R12*2)
 	VMOVUPS Y11, 32(R13)(R12*2)
+
+	// Next strip: A moves by aNext elements, C by six rows.
+	MOVQ aNext+24(FP), AX
+	SHLQ $2, AX
+	ADDQ AX, 8(SP)
+	LEAQ (R13)(R12*2), R13
+	ADDQ R12, R13
+	MOVQ R13, 16(SP)
+	DECQ 0(SP)
+	JNZ  strip
 	VZEROUPPER
 	RET
 
