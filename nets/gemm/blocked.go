@@ -37,7 +37,8 @@ type kernelSet[F Float] struct {
 	packBT func(b []F, ldb, j0, pc, kb int, panel []F)
 }
 
-// workspace holds the packing buffers of one Gemm call.
+// workspace holds the packing buffers of one Gemm call, and a scratch panel
+// (mc×nr) for tiles that are only partly inside C.
 type workspace[F Float] struct {
 	a, b, tile []F
 }
@@ -118,7 +119,7 @@ func blocked[F Float](ks *kernelSet[F], transA, transB bool, m, n, k int, alpha 
 	defer cache.put(ws)
 	ws.b = alignedSlice(ws.b, kc*nc)
 	ws.a = alignedSlice(ws.a, kc*mc)
-	ws.tile = alignedSlice(ws.tile, mr*nr)
+	ws.tile = alignedSlice(ws.tile, roundUp(mc, mr)*nr)
 	bufA, bufB, tile := ws.a, ws.b, ws.tile
 	direct := (ks.directA && !transA) || (ks.directAT && transA)
 
@@ -167,11 +168,9 @@ func blocked[F Float](ks *kernelSet[F], transA, transB bool, m, n, k int, alpha 
 						if cols == nr {
 							ks.kern(fullStrips, kb, aBlock, aNext, rowStride, step, panel, cBlock, ldc, alpha, betaPass)
 						} else {
-							// Ragged last panel: each tile through the scratch tile.
-							for s := 0; s < fullStrips; s++ {
-								ks.kern(1, kb, aBlock[s*aNext:], aNext, rowStride, step, panel, tile, nr, alpha, 0)
-								mergeTile(mr, cols, tile, nr, betaPass, cBlock[s*mr*ldc:], ldc)
-							}
+							// Ragged last panel: through the scratch panel.
+							ks.kern(fullStrips, kb, aBlock, aNext, rowStride, step, panel, tile, nr, alpha, 0)
+							mergeTile(fullStrips*mr, cols, tile, nr, betaPass, cBlock, ldc)
 						}
 					}
 					if rest > 0 {
