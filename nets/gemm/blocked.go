@@ -10,44 +10,77 @@ import (
 // with alpha folded into the kernel, addressed in place) and stays in L2;
 // each kc×nr micro-panel of B stays in L1 while the micro-kernel sweeps the
 // mr-row strips of the A block over it.
-const (
+var (
 	kcMax = 256  // depth of one pass; k is split into equal passes of at most kcMax
 	mcMax = 144  // rows of A per block (a multiple of every mr used)
-	ncMax = 3072 // columns of B per block (a multiple of every nr used)
+	ncMax = 1536 // columns of B per block (a multiple of every nr used)
 )
 
-// kernelFunc computes one mr×nr tile: C = alpha·A·B + beta·C where A is mr×kc
-// with element (r,p) at a[r·rowStride + p·step], B is a packed kc×nr panel and
-// C is row-major with stride ldc. beta == 0 must not read C.
-type kernelFunc[F Float] func(kc int, a []F, rowStride, step int, b []F, c []F, ldc int, alpha, beta F)
+// kernelFunc computes strips ≥ 1 vertically adjacent mr×nr tiles of C
+// against one packed kc×nr panel of B (kc ≥ 1): for s < strips,
+// C[s·mr:(s+1)·mr, 0:nr] = alpha·A_s·B + beta·C[...], with C row-major with
+// stride ldc. A_s starts at a[s·aNext]; when rowStride == 0 the mr values of
+// its step p are consecutive at a[s·aNext + p·step] (packed A: step = mr;
+// transposed A in place: step = lda); otherwise A_s is row-major with rows
+// rowStride apart (step unused). beta == 0 must not read C.
+type kernelFunc[F Float] func(strips, kc int, a []F, aNext, rowStride, step int, b []F, c []F, ldc int, alpha, beta F)
 
 // kernelSet describes one micro-kernel and how the driver feeds it.
 type kernelSet[F Float] struct {
 	mr, nr int
 	kern   kernelFunc[F]
-	// directA lets full strips of a non-transposed A be read in place (the
-	// kernel accepts any row stride) instead of being packed.
-	directA bool
+	// directA and directAT let full strips of a non-transposed (directA) or
+	// transposed (directAT) A be read in place instead of being packed.
+	directA, directAT bool
+	// packBT, if set, packs a full nr-wide panel of a transposed B: rows
+	// j0..j0+nr of B, steps pc..pc+kb, into panel (a faster packB).
+	packBT func(b []F, ldb, j0, pc, kb int, panel []F)
 }
 
-// workspace holds the packing buffers of one Gemm call. Workspaces are
-// recycled through a sync.Pool so that steady-state calls do not allocate
-// and concurrent calls never share one.
+// workspace holds the packing buffers of one Gemm call, and a scratch panel
+// (mc×nr) for tiles that are only partly inside C.
 type workspace[F Float] struct {
 	a, b, tile []F
 }
 
+// wsCache recycles workspaces so that steady-state calls do not allocate and
+// concurrent calls never share one. Unlike a sync.Pool it is not emptied by
+// the garbage collector: re-creating the buffers (hundreds of KiB, first
+// touched page by page) would cost as much as a small product. It holds at
+// most as many workspaces as there were concurrent calls.
+type wsCache[F Float] struct {
+	mu   sync.Mutex
+	free []*workspace[F]
+}
+
+func (w *wsCache[F]) get() *workspace[F] {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if n := len(w.free); n > 0 {
+		ws := w.free[n-1]
+		w.free = w.free[:n-1]
+		return ws
+	}
+	return new(workspace[F])
+}
+
+func (w *wsCache[F]) put(ws *workspace[F]) {
+	w.mu.Lock()
+	w.free = append(w.free, ws)
+	w.mu.Unlock()
+}
+
 var (
-	pool32 = sync.Pool{New: func() any { return new(workspace[float32]) }}
-	pool64 = sync.Pool{New: func() any { return new(workspace[float64]) }}
+	cache32 wsCache[float32]
+	cache64 wsCache[float64]
 )
 
-func poolFor[F Float]() *sync.Pool {
+func cacheFor[F Float]() *wsCache[F] {
 	var z F
-	if _, ok := any(z).(float32); ok {
-		return &pool32
+	if unsafe.Sizeof(z) == 4 {
+		return any(&cache32).(*wsCache[F])
 	}
-	return &pool64
+	return any(&cache64).(*wsCache[F])
 }
 
 // alignedSlice returns a slice of length n whose first element is 64-byte
@@ -81,14 +114,14 @@ func blocked[F Float](ks *kernelSet[F], transA, transB bool, m, n, k int, alpha 
 	nc := min(ncMax, roundUp(n, nr))
 	mc := min(mcMax, roundUp(m, mr))
 
-	pool := poolFor[F]()
-	ws := pool.Get().(*workspace[F])
-	defer pool.Put(ws)
+	cache := cacheFor[F]()
+	ws := cache.get()
+	defer cache.put(ws)
 	ws.b = alignedSlice(ws.b, kc*nc)
 	ws.a = alignedSlice(ws.a, kc*mc)
-	ws.tile = alignedSlice(ws.tile, mr*nr)
+	ws.tile = alignedSlice(ws.tile, roundUp(mc, mr)*nr)
 	bufA, bufB, tile := ws.a, ws.b, ws.tile
-	direct := ks.directA && !transA
+	direct := (ks.directA && !transA) || (ks.directAT && transA)
 
 	for jc := 0; jc < n; jc += nc {
 		nb := min(nc, n-jc)
@@ -98,41 +131,51 @@ func blocked[F Float](ks *kernelSet[F], transA, transB bool, m, n, k int, alpha 
 			if pc > 0 {
 				betaPass = 1
 			}
-			packB(transB, b, ldb, pc, jc, kb, nb, nr, bufB)
+			packB(ks, transB, b, ldb, pc, jc, kb, nb, bufB)
 			for ic := 0; ic < m; ic += mc {
 				mb := min(mc, m-ic)
 				fullStrips := mb / mr
 				if direct {
 					// Only the ragged last strip needs packing (zero padded).
 					if mb%mr != 0 {
-						packA(false, a, lda, pc, ic+fullStrips*mr, kb, mb%mr, mr, bufA)
+						packA(transA, a, lda, pc, ic+fullStrips*mr, kb, mb%mr, mr, bufA)
 					}
 				} else {
 					packA(transA, a, lda, pc, ic, kb, mb, mr, bufA)
 				}
+				// Where the full strips of this A block start and how they
+				// are laid out; a ragged last strip is always packed.
+				var aBlock []F
+				aNext, rowStride, step := kb*mr, 0, mr
+				switch {
+				case direct && transA:
+					aBlock, aNext, step = a[pc*lda+ic:], mr, lda
+				case direct:
+					aBlock, aNext, rowStride = a[ic*lda+pc:], mr*lda, lda
+				default:
+					aBlock = bufA
+				}
+				rest := mb - fullStrips*mr
+				restA := bufA
+				if !direct {
+					restA = bufA[fullStrips*kb*mr:]
+				}
 				for jr := 0; jr < nb; jr += nr {
 					cols := min(nr, nb-jr)
 					panel := bufB[(jr/nr)*kb*nr:]
-					for ir := 0; ir < mb; ir += mr {
-						rows := min(mr, mb-ir)
-						var strip []F
-						rowStride, step := 1, mr
-						switch {
-						case direct && rows == mr:
-							strip = a[(ic+ir)*lda+pc:]
-							rowStride, step = lda, 1
-						case direct:
-							strip = bufA
-						default:
-							strip = bufA[(ir/mr)*kb*mr:]
+					cBlock := c[ic*ldc+jc+jr:]
+					if fullStrips > 0 {
+						if cols == nr {
+							ks.kern(fullStrips, kb, aBlock, aNext, rowStride, step, panel, cBlock, ldc, alpha, betaPass)
+						} else {
+							// Ragged last panel: through the scratch panel.
+							ks.kern(fullStrips, kb, aBlock, aNext, rowStride, step, panel, tile, nr, alpha, 0)
+							mergeTile(fullStrips*mr, cols, tile, nr, betaPass, cBlock, ldc)
 						}
-						ci := (ic+ir)*ldc + jc + jr
-						if rows == mr && cols == nr {
-							ks.kern(kb, strip, rowStride, step, panel, c[ci:], ldc, alpha, betaPass)
-							continue
-						}
-						ks.kern(kb, strip, rowStride, step, panel, tile, nr, alpha, 0)
-						mergeTile(rows, cols, tile, nr, betaPass, c[ci:], ldc)
+					}
+					if rest > 0 {
+						ks.kern(1, kb, restA, kb*mr, 0, mr, panel, tile, nr, alpha, 0)
+						mergeTile(rest, cols, tile, nr, betaPass, cBlock[fullStrips*mr*ldc:], ldc)
 					}
 				}
 			}
@@ -176,7 +219,8 @@ func mergeTile[F Float](rows, cols int, t []F, ldt int, beta F, c []F, ldc int) 
 // packB copies the kb×nb block of op(B) starting at (pc, jc) into panels of
 // nr columns: panel q holds columns q·nr.. as kb rows of nr contiguous values,
 // the columns past nb zero.
-func packB[F Float](transB bool, b []F, ldb, pc, jc, kb, nb, nr int, dst []F) {
+func packB[F Float](ks *kernelSet[F], transB bool, b []F, ldb, pc, jc, kb, nb int, dst []F) {
+	nr := ks.nr
 	for q := 0; q*nr < nb; q++ {
 		j0 := jc + q*nr
 		cols := min(nr, nb-q*nr)
@@ -184,8 +228,7 @@ func packB[F Float](transB bool, b []F, ldb, pc, jc, kb, nb, nr int, dst []F) {
 		if !transB {
 			if nr == 16 && cols == 16 {
 				for p := 0; p < kb; p++ {
-					src := b[(pc+p)*ldb+j0:]
-					*(*[16]F)(panel[p*16:]) = *(*[16]F)(src)
+					copy16(panel[p*16:p*16+16:p*16+16], b[(pc+p)*ldb+j0:(pc+p)*ldb+j0+16])
 				}
 				continue
 			}
@@ -197,6 +240,10 @@ func packB[F Float](transB bool, b []F, ldb, pc, jc, kb, nb, nr int, dst []F) {
 			continue
 		}
 		// op(B)(p, j) = B[j, p]: transpose rows of B into the panel.
+		if cols == nr && ks.packBT != nil {
+			ks.packBT(b, ldb, j0, pc, kb, panel)
+			continue
+		}
 		if cols < nr {
 			clear(panel)
 		}
@@ -213,6 +260,34 @@ func packB[F Float](transB bool, b []F, ldb, pc, jc, kb, nb, nr int, dst []F) {
 // mr rows: strip s holds rows s·mr.. as kb steps of mr contiguous values, the
 // rows past mb zero.
 func packA[F Float](transA bool, a []F, lda, pc, ic, kb, mb, mr int, dst []F) {
+	if transA && (mr == 6 || mr == 4) {
+		// Row p of A holds step p of every strip: read it once, left to
+		// right, and drop fixed-size pieces into the strips.
+		full := mb / mr
+		for p := 0; p < kb; p++ {
+			row := a[(pc+p)*lda+ic : (pc+p)*lda+ic+mb]
+			o := p * mr
+			if mr == 6 {
+				for s := 0; s < full; s++ {
+					d, r := dst[o:o+6:o+6], row[s*6:s*6+6:s*6+6]
+					d[0], d[1], d[2], d[3], d[4], d[5] = r[0], r[1], r[2], r[3], r[4], r[5]
+					o += kb * 6
+				}
+			} else {
+				for s := 0; s < full; s++ {
+					d, r := dst[o:o+4:o+4], row[s*4:s*4+4:s*4+4]
+					d[0], d[1], d[2], d[3] = r[0], r[1], r[2], r[3]
+					o += kb * 4
+				}
+			}
+			if rest := mb - full*mr; rest > 0 {
+				st := dst[o : o+mr]
+				copy(st, row[full*mr:])
+				clear(st[rest:])
+			}
+		}
+		return
+	}
 	for s := 0; s*mr < mb; s++ {
 		i0 := ic + s*mr
 		rows := min(mr, mb-s*mr)
@@ -242,4 +317,12 @@ func packA[F Float](transA bool, a []F, lda, pc, ic, kb, mb, mr int, dst []F) {
 			}
 		}
 	}
+}
+
+// copy16 copies 16 values with plain moves (a generic array copy would call
+// memmove, which costs more than the copy itself at this size).
+func copy16[F Float](d, s []F) {
+	d, s = d[:16:16], s[:16:16]
+	d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7] = s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7]
+	d[8], d[9], d[10], d[11], d[12], d[13], d[14], d[15] = s[8], s[9], s[10], s[11], s[12], s[13], s[14], s[15]
 }

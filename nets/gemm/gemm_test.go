@@ -279,3 +279,35 @@ func TestGemmConcurrent(t *testing.T) {
 		}
 	}
 }
+
+// TestGemmNoAllocs checks that steady-state calls reuse their workspace.
+func TestGemmNoAllocs(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	const m, n, k = 37, 45, 300
+	a, b, c := make([]float32, m*k), make([]float32, k*n), make([]float32, m*n)
+	for i := range a {
+		a[i] = rng.Float32()
+	}
+	a64, b64, c64 := make([]float64, m*k), make([]float64, k*n), make([]float64, m*n)
+	for _, asm := range paths() {
+		withAsm(t, asm, func() {
+			for tr := 0; tr < 4; tr++ {
+				tA, tB := tr&1 != 0, tr&2 != 0
+				lda, ldb := k, n
+				if tA {
+					lda = m
+				}
+				if tB {
+					ldb = k
+				}
+				allocs := testing.AllocsPerRun(20, func() {
+					Gemm(tA, tB, m, n, k, 1, a, lda, b, ldb, 0.5, c, n)
+					Gemm(tA, tB, m, n, k, 1, a64, lda, b64, ldb, 0.5, c64, n)
+				})
+				if allocs > 0 {
+					t.Errorf("%s tA=%v tB=%v: %v allocations per call", pathName(asm), tA, tB, allocs)
+				}
+			}
+		})
+	}
+}
