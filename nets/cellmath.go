@@ -4,6 +4,7 @@ import (
 	"math"
 
 	"github.com/ctdtui/ctdtui/nets/gemm"
+	"github.com/ctdtui/ctdtui/nets/vecmath"
 	"github.com/ctdtui/ctdtui/sim"
 )
 
@@ -13,6 +14,29 @@ import (
 func sigmoid[F sim.Float](x F) F { return F(1 / (1 + math.Exp(-float64(x)))) }
 
 func tanh[F sim.Float](x F) F { return F(math.Tanh(float64(x))) }
+
+// sigmoidInPlace applies σ to every element: vectorised for float32, exact
+// float64 arithmetic otherwise.
+func sigmoidInPlace[F sim.Float](x []F) {
+	if x32, ok := any(x).([]float32); ok {
+		vecmath.Sigmoid(x32, x32)
+		return
+	}
+	for i, v := range x {
+		x[i] = sigmoid(v)
+	}
+}
+
+// tanhInPlace applies tanh to every element (vectorised for float32).
+func tanhInPlace[F sim.Float](x []F) {
+	if x32, ok := any(x).([]float32); ok {
+		vecmath.Tanh(x32, x32)
+		return
+	}
+	for i, v := range x {
+		x[i] = tanh(v)
+	}
+}
 
 // linearFwd computes y = x·Wᵀ + b for B rows (W is out×in, row-major).
 func linearFwd[F sim.Float](y, x, w, b []F, B, in, out int) {

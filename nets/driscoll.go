@@ -99,13 +99,15 @@ func (t *driscollTape[F]) Step(x, y []F) {
 	for b := 0; b < B; b++ {
 		for j := 0; j < H; j++ {
 			i := b*H + j
-			a := u[i] + th[i]
+			th[i] += u[i]
 			if useNoise {
-				a += F(m.cfg.Noise * t.noise.Norm(b))
+				th[i] += F(m.cfg.Noise * t.noise.Norm(b))
 			}
-			th[i] = tanh(a)
-			h[i] = (1-gamma)*u[i] + gamma*th[i]
 		}
+	}
+	tanhInPlace(th)
+	for i := range h {
+		h[i] = (1-gamma)*u[i] + gamma*th[i]
 	}
 	t.steps++
 }

@@ -136,13 +136,23 @@ func (t *gruTape[F]) Step(x, y []F) {
 	for b := 0; b < B; b++ {
 		gib, ghb := gi[b*3*H:(b+1)*3*H], gh[b*3*H:(b+1)*3*H]
 		o := b * H
+		// Gate pre-activations, then one vectorised pass per nonlinearity.
+		rb, zb := r[o:o+H], z[o:o+H]
 		for j := 0; j < H; j++ {
-			rj := sigmoid(gib[j] + ghb[j])
-			zj := sigmoid(gib[H+j] + ghb[H+j])
-			hn := ghb[2*H+j]
-			nj := tanh(gib[2*H+j] + rj*hn)
-			r[o+j], z[o+j], n[o+j], ghn[o+j] = rj, zj, nj, hn
-			hnext[o+j] = (1-zj)*nj + zj*hprev[o+j]
+			rb[j] = gib[j] + ghb[j]
+			zb[j] = gib[H+j] + ghb[H+j]
+		}
+		sigmoidInPlace(rb)
+		sigmoidInPlace(zb)
+		nb, hn := n[o:o+H], ghn[o:o+H]
+		copy(hn, ghb[2*H:3*H])
+		for j := 0; j < H; j++ {
+			nb[j] = gib[2*H+j] + rb[j]*hn[j]
+		}
+		tanhInPlace(nb)
+		hp, hx := hprev[o:o+H], hnext[o:o+H]
+		for j := 0; j < H; j++ {
+			hx[j] = (1-zb[j])*nb[j] + zb[j]*hp[j]
 		}
 	}
 	if m.noisy {

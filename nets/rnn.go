@@ -84,8 +84,9 @@ func (t *rnnTape[F]) Step(x, y []F) {
 	linearFwd(h, x, m.wih, m.bih, B, I, H)
 	linearFwd(t.da[:nh], hprev, m.whh, m.bhh, B, H, H)
 	for i := range h {
-		h[i] = tanh(h[i] + t.da[i])
+		h[i] += t.da[i]
 	}
+	tanhInPlace(h)
 	linearFwd(y, h, m.wout, m.bout, B, H, O)
 	t.steps++
 }
