@@ -1,0 +1,81 @@
+package ui
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/term"
+
+	"github.com/ctdtui/ctdtui/presets"
+)
+
+// Options are the terminal UI's flags.
+type Options struct {
+	Preset string // embedded preset name or TOML file; "" is presets.DefaultName
+	Runs   string // root of the run directories; "" is "runs"
+	ASCII  bool   // no braille or box-drawing glyphs
+	Theme  string // dark, light or auto ("" is auto)
+}
+
+// New validates the options and builds the app without touching the
+// terminal, so a bad preset or flag is reported on a normal screen.
+func New(o Options) (*Model, error) {
+	if o.Preset == "" {
+		o.Preset = presets.DefaultName
+	}
+	if o.Runs == "" {
+		o.Runs = "runs"
+	}
+	if o.Theme == "" {
+		o.Theme = "auto"
+	}
+	if o.Theme != "auto" {
+		if _, err := ThemeByName(o.Theme); err != nil {
+			return nil, err
+		}
+	}
+	cfg, err := presets.Load(o.Preset)
+	if err != nil {
+		return nil, err
+	}
+	if st, err := os.Stat(o.Runs); err == nil && !st.IsDir() {
+		return nil, fmt.Errorf("--runs %s is a file, not a directory", o.Runs)
+	} else if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("--runs %s: %w", o.Runs, err)
+	}
+	// Only now, with everything else valid, ask the terminal for its background.
+	theme := DarkTheme()
+	switch {
+	case o.Theme == "auto" && !lipgloss.HasDarkBackground():
+		theme = LightTheme()
+	case o.Theme != "auto":
+		theme, _ = ThemeByName(o.Theme)
+	}
+	g := newGlyphs(o.ASCII)
+	sh := &shared{st: NewStyles(theme), g: g, runsDir: o.Runs, cfg: cfg, base: cfg, baseName: o.Preset, now: time.Now}
+	return newModel(sh), nil
+}
+
+// Run takes the terminal (alternate screen) and runs the app until the user
+// quits. Whatever ends the program (quit, SIGTERM, a panic, which Bubble Tea
+// recovers after restoring the terminal) a run still training is stopped
+// after saving its last completed epoch before Run returns.
+func Run(m *Model) error {
+	if !term.IsTerminal(os.Stdin.Fd()) || !term.IsTerminal(os.Stdout.Fd()) {
+		return errors.New("the terminal UI needs an interactive terminal (for scripts and batch jobs use `ctdtui train`)")
+	}
+	p := tea.NewProgram(m, tea.WithAltScreen())
+	_, err := p.Run()
+	if m.train.Active() {
+		fmt.Fprintln(os.Stderr, "ctdtui: saving the training run's last completed epoch…")
+		m.train.shutdown(2 * time.Minute)
+	}
+	if errors.Is(err, tea.ErrInterrupted) {
+		return nil
+	}
+	return err
+}
