@@ -156,6 +156,16 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		m.active = 1
 		return m.train.Update(msg)
 	case tea.KeyMsg:
+		// Bubble Tea hands over runes that arrived in one read ("2s" typed
+		// fast, or sent by a script) as one message; they are separate key
+		// presses unless they were pasted.
+		if msg.Type == tea.KeyRunes && len(msg.Runes) > 1 && !msg.Paste {
+			var cmds []tea.Cmd
+			for _, r := range msg.Runes {
+				cmds = append(cmds, m.onKey(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}, Alt: msg.Alt}))
+			}
+			return tea.Batch(cmds...)
+		}
 		return m.onKey(msg)
 	}
 	// Everything else (worker polls, scans) goes to every tab; each ignores

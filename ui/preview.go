@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/ctdtui/ctdtui/presets"
 	"github.com/ctdtui/ctdtui/sim"
@@ -113,7 +114,17 @@ func (p *preview) View() string {
 		return p.cache
 	}
 	p.dirty = false
-	p.cache = fitBlock(p.render(), p.w, p.h)
+	lines := fitLines(strings.Split(p.render(), "\n"), p.w, p.h)
+	// Say what v switches to, on the first line's right when there is room.
+	if modes := p.modes(); len(modes) > 1 && p.err == nil && len(lines) > 0 {
+		next := modes[(p.mode+1)%len(modes)]
+		hint := "v " + [...]string{"both views", "channels", "3-D cube"}[next]
+		used := ansi.StringWidth(strings.TrimRight(ansi.Strip(lines[0]), " "))
+		if used+len(hint)+2 <= p.w {
+			lines[0] = fitLine(lines[0], p.w-len(hint)) + p.sh.st.Faint.Render(hint)
+		}
+	}
+	p.cache = strings.Join(lines, "\n")
 	return p.cache
 }
 
@@ -203,6 +214,9 @@ func (p *preview) channelsView(w, h int) string {
 	extra := avail - rows*len(panels)
 
 	title := st.Header.Render("Sample trial") + st.Muted.Render(fmt.Sprintf(" · seed %d · %d steps", p.sh.cfg.Task.Seed, T))
+	if w < 60 { // leave room for the view switch hint
+		title = st.Header.Render("Sample trial") + st.Muted.Render(fmt.Sprintf(" · %d steps", T))
+	}
 	if hidden > 0 {
 		title += st.Warn.Render(fmt.Sprintf(" · %d more channels (taller terminal)", hidden))
 	}

@@ -48,6 +48,10 @@ type jobEnd struct {
 	err   error
 }
 
+// newSession builds the training session; tests replace it to make a worker
+// fail.
+var newSession = run.NewSession
+
 // pollInterval is how often the UI drains a job's channels; it bounds chart
 // redraws to about ten a second.
 const pollInterval = 100 * time.Millisecond
@@ -87,7 +91,7 @@ func (j *trainJob) work(ctx context.Context, r *run.Run) {
 			j.events <- jobEvent{end: &jobEnd{state: st, err: err}}
 		}
 	}()
-	s, err := run.NewSession(r)
+	s, err := newSession(r)
 	if err != nil {
 		st := r.State
 		st.Message = err.Error()
