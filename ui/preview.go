@@ -217,11 +217,15 @@ func (p *preview) channelsView(w, h int) string {
 	if w < 60 { // leave room for the view switch hint
 		title = st.Header.Render("Sample trial") + st.Muted.Render(fmt.Sprintf(" · %d steps", T))
 	}
-	if hidden > 0 {
-		title += st.Warn.Render(fmt.Sprintf(" · %d more channels (taller terminal)", hidden))
+	if hidden > 0 { // too short a terminal for every channel
+		title = st.Header.Render("Sample trial") + st.Warn.Render(fmt.Sprintf(" · first %d of %d channels", len(panels)-1, len(panels)-1+hidden))
 	}
 	lines := []string{title}
-	gutter := min(10, max(w/5, 4))
+	gutter := 0
+	for _, pn := range panels {
+		gutter = max(gutter, ansi.StringWidth(pn.label)+1)
+	}
+	gutter = max(4, min(gutter, 13, w/4))
 	pw := w - gutter
 	for i, pn := range panels {
 		r := rows
