@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/signal"
+	"syscall"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -69,6 +71,16 @@ func Run(m *Model) error {
 		return errors.New("the terminal UI needs an interactive terminal (for scripts and batch jobs use `ctdtui train`)")
 	}
 	p := tea.NewProgram(m, tea.WithAltScreen())
+	// A dropped SSH connection sends SIGHUP: end the program like a quit, so
+	// that a run in training is stopped and saved below rather than killed.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	go func() {
+		if _, ok := <-hup; ok {
+			p.Quit()
+		}
+	}()
 	_, err := p.Run()
 	if m.train.Active() {
 		fmt.Fprintln(os.Stderr, "ctdtui: saving the training run's last completed epoch…")
