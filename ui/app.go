@@ -85,13 +85,7 @@ func (m *Model) helpView() string {
 	}
 	if m.help.ShowAll {
 		groups := append(t.FullHelp(), []key.Binding{m.keys.NextTab, m.keys.PrevTab, m.keys.Jump, m.keys.Help, m.keys.Quit})
-		var nonEmpty [][]key.Binding
-		for _, g := range groups {
-			if len(g) > 0 {
-				nonEmpty = append(nonEmpty, g)
-			}
-		}
-		return m.help.FullHelpView(nonEmpty)
+		return m.fullHelp(groups)
 	}
 	// The tab's keys, most important first, then the global ones; when the
 	// line is too long the tab's last keys give way, never "?" and "q".
@@ -110,11 +104,75 @@ func (m *Model) helpView() string {
 	}
 }
 
-// bodyHeight is what is left for the active tab.
+// fullHelp lays the groups of bindings out as columns, left to right,
+// starting a new band of columns when the next would not fit the width (the
+// help bubble would cut them off instead).
+func (m *Model) fullHelp(groups [][]key.Binding) string {
+	st := m.help.Styles
+	type col struct {
+		lines []string
+		w     int
+	}
+	var cols []col
+	for _, g := range groups {
+		kw := 0
+		for _, b := range g {
+			if b.Enabled() {
+				kw = max(kw, ansi.StringWidth(b.Help().Key))
+			}
+		}
+		var c col
+		for _, b := range g {
+			if !b.Enabled() {
+				continue
+			}
+			l := st.FullKey.Render(padRight(b.Help().Key, kw)) + " " + st.FullDesc.Render(b.Help().Desc)
+			c.lines = append(c.lines, l)
+			c.w = max(c.w, ansi.StringWidth(l))
+		}
+		if len(c.lines) > 0 {
+			cols = append(cols, c)
+		}
+	}
+	const gap = 4
+	var out []string
+	for len(cols) > 0 {
+		n, w := 0, 0
+		for n < len(cols) && (n == 0 || w+gap+cols[n].w <= m.w) {
+			if n > 0 {
+				w += gap
+			}
+			w += cols[n].w
+			n++
+		}
+		h := 0
+		for _, c := range cols[:n] {
+			h = max(h, len(c.lines))
+		}
+		for y := 0; y < h; y++ {
+			var b strings.Builder
+			for i, c := range cols[:n] {
+				l := ""
+				if y < len(c.lines) {
+					l = c.lines[y]
+				}
+				if i < n-1 {
+					l = fitLine(l, c.w+gap)
+				}
+				b.WriteString(l)
+			}
+			out = append(out, b.String())
+		}
+		cols = cols[n:]
+	}
+	return strings.Join(out, "\n")
+}
+
+// layout returns the help footer's lines and what is left for the active tab.
 func (m *Model) layout() (helpLines []string, bodyH int) {
 	helpLines = strings.Split(m.helpView(), "\n")
-	if len(helpLines) > m.h/3 {
-		helpLines = helpLines[:m.h/3]
+	if limit := max(1, m.h/2); len(helpLines) > limit {
+		helpLines = helpLines[:limit]
 	}
 	return helpLines, m.h - 2 - len(helpLines)
 }
@@ -185,7 +243,7 @@ func (m *Model) onKey(km tea.KeyMsg) tea.Cmd {
 		case key.Matches(km, m.yesNo.Yes):
 			m.confirmQuit, m.quitting = false, true
 			m.train.stopForQuit()
-			m.sh.warn("stopping the run and saving its last completed epoch, then quitting…")
+			m.sh.warn("stopping the run at the end of its current batch, then quitting… (ctrl+c: do not wait)")
 		case key.Matches(km, m.yesNo.No):
 			m.confirmQuit = false
 			m.sh.info("still training")
@@ -193,6 +251,11 @@ func (m *Model) onKey(km tea.KeyMsg) tea.Cmd {
 		return nil
 	}
 	if m.quitting {
+		// Waiting for the run to save; ctrl+c leaves the UI now and the
+		// wait goes on in the terminal, where another ctrl+c ends it.
+		if km.String() == "ctrl+c" {
+			return tea.Quit
+		}
 		return nil
 	}
 	t := m.tabs[m.active]
@@ -218,6 +281,11 @@ func (m *Model) onKey(km tea.KeyMsg) tea.Cmd {
 		return m.onTabEnter()
 	case key.Matches(km, m.keys.Help):
 		m.help.ShowAll = !m.help.ShowAll
+		if m.help.ShowAll {
+			m.keys.Help.SetHelp("?", "fewer keys")
+		} else {
+			m.keys.Help.SetHelp("?", "more")
+		}
 		return nil
 	}
 	return t.Update(km)

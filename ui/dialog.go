@@ -181,12 +181,13 @@ func (d *presetDialog) View() string {
 	for _, n := range d.names {
 		nameW = max(nameW, len(n))
 	}
-	// Keep the cursor visible when there are more presets than lines.
-	avail := d.h - 6
+	// Keep the cursor visible when there are more presets than lines; the
+	// selected preset's description is shown whole below the list.
+	avail := max(1, d.h-10)
 	first := max(0, min(d.cursor-avail+1, len(d.names)-avail))
+	descW := d.w - nameW - 4
 	for i := first; i < len(d.names) && i < first+avail; i++ {
 		n := d.names[i]
-		cfg, _ := presets.Embedded(n)
 		marker, style := "  ", st.Text
 		if i == d.cursor {
 			marker, style = g.right+" ", st.Cursor
@@ -194,8 +195,20 @@ func (d *presetDialog) View() string {
 				marker = "> "
 			}
 		}
-		desc := truncate(cfg.Description, d.w-nameW-4, g.ellipsis)
-		lines = append(lines, style.Render(marker+padRight(n, nameW))+"  "+st.Muted.Render(desc))
+		line := style.Render(marker + padRight(n, nameW))
+		if descW >= 24 {
+			cfg, _ := presets.Embedded(n)
+			line += "  " + st.Muted.Render(truncate(cfg.Description, descW, g.ellipsis))
+		}
+		lines = append(lines, line)
+	}
+	if !d.onFile() {
+		cfg, _ := presets.Embedded(d.names[d.cursor])
+		lines = append(lines, "")
+		desc := wrap(describeConfig(cfg)+". "+cfg.Description, d.w)
+		for _, l := range desc[:min(len(desc), 4)] {
+			lines = append(lines, st.Faint.Render(l))
+		}
 	}
 	lines = append(lines, "")
 	fileLabel := "  a TOML file:"

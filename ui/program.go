@@ -83,8 +83,19 @@ func Run(m *Model) error {
 	}()
 	_, err := p.Run()
 	if m.train.Active() {
-		fmt.Fprintln(os.Stderr, "ctdtui: saving the training run's last completed epoch…")
-		m.train.shutdown(2 * time.Minute)
+		// The terminal is back to normal: say what is happening, and let a
+		// second Ctrl-C (or SIGTERM) leave at once. Nothing is lost then but
+		// the state label: every completed epoch is already on disk.
+		fmt.Fprintln(os.Stderr, "ctdtui: stopping the training run; it is saved when the current batch ends (Ctrl-C to leave now, keeping the last completed epoch)")
+		sig := make(chan os.Signal, 1)
+		signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+		abort := make(chan struct{})
+		go func() {
+			<-sig
+			close(abort)
+		}()
+		m.train.shutdown(abort)
+		signal.Stop(sig)
 	}
 	if errors.Is(err, tea.ErrInterrupted) {
 		return nil

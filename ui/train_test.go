@@ -144,7 +144,7 @@ func TestShutdownStopsAndSaves(t *testing.T) {
 	d.until(func() bool { return m.train.cur.state.Epoch >= 1 }, 30*time.Second, "an epoch")
 	dir := m.train.cur.dir
 	// What Run does when the program ends without a quit (SIGTERM, a panic).
-	m.train.shutdown(30 * time.Second)
+	m.train.shutdown(nil)
 	if st := readState(t, dir); st.Status != run.StatusStopped {
 		t.Fatalf("state after shutdown: %+v", st)
 	}
@@ -171,7 +171,7 @@ func TestWorkerPanicIsRecovered(t *testing.T) {
 	if m.train.job == nil {
 		t.Fatalf("cannot start after a failed run: %q", m.sh.status.text)
 	}
-	m.train.shutdown(30 * time.Second)
+	m.train.shutdown(nil)
 }
 
 // fakeJob is a job whose events the test writes.
@@ -276,4 +276,53 @@ func TestResumeRefusesARunTrainingElsewhere(t *testing.T) {
 	if m.train.job != nil || !strings.Contains(m.sh.status.text, "another ctdtui") {
 		t.Fatalf("resume of a run training elsewhere: %q", m.sh.status.text)
 	}
+}
+
+func TestProgressLine(t *testing.T) {
+	m := newTestModel(t, "3bff-small", 100, 30)
+	press(m, keyOf('2'))
+	withTrainingHistory(t, m)
+	tt := m.train
+	now := time.Date(2025, 1, 1, 12, 0, 0, 0, time.UTC)
+	m.sh.now = func() time.Time { return now }
+	tt.job = fakeJob()
+	// A slow first epoch of a session: the line says it is running.
+	tt.cur.seconds = nil
+	tt.cur.info = &jobStarted{epoch: 30, epochs: 40}
+	tt.cur.epochStart = now.Add(-75 * time.Second)
+	if l := tt.progressLine(100); !strings.Contains(l, "epoch 30/40") || !strings.Contains(l, "epoch 31 running for 1m15s") {
+		t.Fatalf("progress line %q", l)
+	}
+	// With epoch times: the rate and the time left (9.6 epochs at 2 s).
+	tt.cur.seconds = []float64{2, 2, 2}
+	if l := tt.progressLine(100); !strings.Contains(l, "2.0 s/epoch") || !strings.Contains(l, "19s left") || !strings.Contains(l, "76%") {
+		t.Fatalf("progress line %q", l)
+	}
+	tt.cur.seconds = []float64{0.25}
+	if l := tt.progressLine(100); !strings.Contains(l, "4.0 epochs/s") {
+		t.Fatalf("progress line %q", l)
+	}
+	tt.job = nil
+}
+
+func TestCtrlCLeavesWhileSaving(t *testing.T) {
+	m := newTestModel(t, "3bff-small", 100, 30)
+	press(m, keyOf('2'))
+	withTrainingHistory(t, m)
+	m.train.job = fakeJob()
+	press(m, keyOf('q'))
+	press(m, keyOf('y'))
+	if !m.quitting {
+		t.Fatal("y did not start the quit")
+	}
+	if quits(press(m, keyOf('q'))) {
+		t.Fatal("q while saving quit without waiting")
+	}
+	if !quits(press(m, tea.KeyMsg{Type: tea.KeyCtrlC})) {
+		t.Fatal("ctrl+c while saving did not leave the UI")
+	}
+	if !m.train.Active() {
+		t.Fatal("the run was dropped instead of left to Run's shutdown")
+	}
+	m.train.job = nil
 }

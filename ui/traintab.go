@@ -46,6 +46,9 @@ type runView struct {
 	progress *nets.Progress
 	info     *jobStarted
 	seconds  []float64 // durations of the epochs trained in this session
+	// epochStart is when the epoch in progress began (the session's start
+	// for the first), to show a slow epoch is alive.
+	epochStart time.Time
 }
 
 func newTrainTab(sh *shared) *trainTab {
@@ -73,10 +76,10 @@ func (t *trainTab) stopForQuit() {
 }
 
 // shutdown stops a run that is still training when the program ends for any
-// reason (quit, SIGTERM, a panic), waiting for it to save its last epoch.
-func (t *trainTab) shutdown(timeout time.Duration) {
-	if t.job != nil {
-		t.job.stopAndWait(timeout)
+// reason (quit, SIGTERM, SIGHUP, a panic), waiting for it to save its last
+// completed epoch unless abort is closed first.
+func (t *trainTab) shutdown(abort <-chan struct{}) {
+	if t.job != nil && t.job.stopAndWait(abort) {
 		t.job = nil
 	}
 }
@@ -249,6 +252,7 @@ func (t *trainTab) onPoll(m jobPollMsg) tea.Cmd {
 		switch {
 		case e.started != nil:
 			v.info = e.started
+			v.epochStart = t.sh.now()
 			v.history = e.started.history
 			v.state.Epoch = e.started.epoch
 			t.chart.Reset()
@@ -259,6 +263,7 @@ func (t *trainTab) onPoll(m jobPollMsg) tea.Cmd {
 			s := *e.epoch
 			v.history = append(v.history, s)
 			v.seconds = append(v.seconds, s.Seconds)
+			v.epochStart = t.sh.now()
 			v.state.Epoch = s.Epoch
 			if v.state.BestEpoch == 0 || s.ValLoss < v.state.BestVal {
 				v.state.BestVal, v.state.BestEpoch = s.ValLoss, s.Epoch
@@ -424,6 +429,9 @@ func (t *trainTab) progressLine(w int) string {
 		}
 		left := float64(epochs) - done
 		right += "  " + fmtDuration(time.Duration(left*mean*float64(time.Second))) + " left"
+	} else if t.job != nil && v.info != nil {
+		// No epoch has finished yet in this session: show that it is alive.
+		right += fmt.Sprintf("  epoch %d running for %s", v.state.Epoch+1, fmtDuration(t.sh.now().Sub(v.epochStart)))
 	}
 	barW := max(0, min(50, w-len(counter)-ansi.StringWidth(right)-2))
 	k := int(math.Round(frac * float64(barW)))

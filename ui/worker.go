@@ -142,19 +142,19 @@ events:
 	}
 }
 
-// stopAndWait cancels the job and waits (at most timeout) for it to save the
-// last completed epoch, discarding its events. It is for shutdown, when the
-// UI no longer drains.
-func (j *trainJob) stopAndWait(timeout time.Duration) bool {
+// stopAndWait cancels the job and waits for it to save the last completed
+// epoch (training notices the cancel between batches), discarding its events:
+// it is for shutdown, when the UI no longer drains. It gives up when abort is
+// closed and reports whether the job ended.
+func (j *trainJob) stopAndWait(abort <-chan struct{}) bool {
 	j.cancel()
-	deadline := time.After(timeout)
 	for {
 		select {
 		case <-j.events:
 		case <-j.progress:
 		case <-j.done:
 			return true
-		case <-deadline:
+		case <-abort:
 			return false
 		}
 	}
