@@ -12,14 +12,14 @@ import (
 // finite values get in) and redraws onto one canvas only when its data, size
 // or scale changed.
 type lossChart struct {
-	sh           *shared
-	train, val   []point
-	logY         bool
-	w, h         int
-	dirty        bool
-	cache        []string
-	renders      int // how many times it was drawn (tests check the throttle)
-	droppedNonFi int // non-finite values refused
+	sh         *shared
+	train, val []point
+	logY       bool
+	w, h       int
+	dirty      bool
+	cache      []string
+	renders    int // how many times it was drawn (tests check the throttle)
+	refused    int // non-finite values refused
 }
 
 type point struct{ x, y float64 }
@@ -37,12 +37,12 @@ func (c *lossChart) Add(epoch int, train, val float64) {
 	if finite(train) {
 		c.train = append(c.train, point{float64(epoch), train})
 	} else {
-		c.droppedNonFi++
+		c.refused++
 	}
 	if finite(val) {
 		c.val = append(c.val, point{float64(epoch), val})
 	} else {
-		c.droppedNonFi++
+		c.refused++
 	}
 	c.dirty = true
 }

@@ -20,8 +20,8 @@ func TestChartRefusesNonFiniteAndWildValuesAreCheap(t *testing.T) {
 	c.Add(3, 1e300, 1e-300)
 	c.Add(4, -1e300, 0)
 	c.Add(5, 0.1, 0.2)
-	if len(c.train) != 3 || len(c.val) != 4 || c.droppedNonFi != 3 {
-		t.Fatalf("kept %d train and %d val points, dropped %d; want 3, 4, 3", len(c.train), len(c.val), c.droppedNonFi)
+	if len(c.train) != 3 || len(c.val) != 4 || c.refused != 3 {
+		t.Fatalf("kept %d train and %d val points, dropped %d; want 3, 4, 3", len(c.train), len(c.val), c.refused)
 	}
 	for _, logY := range []bool{false, true} {
 		c.SetLogY(logY)

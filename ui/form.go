@@ -138,7 +138,7 @@ func (f *form) SetSize(w, h int) {
 	f.scroll()
 }
 
-// helpLines is how many lines the focused parameter's description takes.
+// formHelpLines is how many lines the focused parameter's description takes.
 const formHelpLines = 3
 
 func (f *form) listHeight() int { return f.h - 1 - formHelpLines - 1 }
