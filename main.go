@@ -16,15 +16,22 @@ import (
 
 	"github.com/ctdtui/ctdtui/presets"
 	"github.com/ctdtui/ctdtui/run"
+	"github.com/ctdtui/ctdtui/ui"
 )
 
 const usage = `ctdtui: computation-through-dynamics in the terminal
 
 usage:
-  ctdtui                       open the terminal UI (coming; prints this help for now)
+  ctdtui [flags]               open the terminal UI
   ctdtui train [flags]         train a model headless, one line per epoch
   ctdtui presets               list the embedded presets
   ctdtui help                  show this help
+
+terminal UI flags:
+  --preset NAME|FILE.toml      the settings to start from (default ` + presets.DefaultName + `)
+  --runs DIR                   root of the run directories (default runs)
+  --ascii                      no braille or box-drawing glyphs
+  --theme dark|light|auto      colours (default auto: from the terminal's background)
 
 train flags:
   --preset NAME|FILE.toml      embedded preset or a TOML file (default ` + presets.DefaultName + `)
@@ -48,9 +55,8 @@ func (s *stringList) String() string     { return strings.Join(*s, ",") }
 func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
 
 func runMain(args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 {
-		fmt.Fprint(stderr, usage)
-		return 2
+	if len(args) == 0 || (strings.HasPrefix(args[0], "-") && !isHelp(args[0])) {
+		return tuiCmd(args, stderr)
 	}
 	var err error
 	switch args[0] {
@@ -61,7 +67,7 @@ func runMain(args []string, stdout, stderr io.Writer) int {
 			c, _ := presets.Embedded(n)
 			fmt.Fprintf(stdout, "%-20s %s\n", n, c.Description)
 		}
-	case "help", "-h", "--help":
+	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 	default:
 		fmt.Fprintf(stderr, "ctdtui: unknown command %q\n\n%s", args[0], usage)
@@ -71,6 +77,38 @@ func runMain(args []string, stdout, stderr io.Writer) int {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}
+		fmt.Fprintln(stderr, "ctdtui:", err)
+		return 1
+	}
+	return 0
+}
+
+func isHelp(arg string) bool { return arg == "-h" || arg == "-help" || arg == "--help" }
+
+// tuiCmd opens the terminal UI. Flags and the preset are checked before the
+// UI takes the terminal; a bad one is a usage error (exit status 2).
+func tuiCmd(args []string, stderr io.Writer) int {
+	fs := flag.NewFlagSet("ctdtui", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, usage) }
+	var o ui.Options
+	fs.StringVar(&o.Preset, "preset", presets.DefaultName, "embedded preset name or TOML file")
+	fs.StringVar(&o.Runs, "runs", "runs", "root of the run directories")
+	fs.BoolVar(&o.ASCII, "ascii", false, "no braille or box-drawing glyphs")
+	fs.StringVar(&o.Theme, "theme", "auto", "dark, light or auto")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "ctdtui: unexpected argument %q (subcommands come first: ctdtui train --preset ...)\n", fs.Arg(0))
+		return 2
+	}
+	m, err := ui.New(o)
+	if err != nil {
+		fmt.Fprintln(stderr, "ctdtui:", err)
+		return 2
+	}
+	if err := ui.Run(m); err != nil {
 		fmt.Fprintln(stderr, "ctdtui:", err)
 		return 1
 	}

@@ -1,0 +1,107 @@
+package ui
+
+import (
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+)
+
+// The key bindings. Each binding both dispatches (key.Matches) and documents
+// itself in the help footer, so the help can never disagree with the keys.
+// Bindings that come in pairs (←/→, [/]) are one binding whose direction is
+// read from the key pressed.
+
+// globalKeys work on every tab unless a focused input takes the key first.
+type globalKeys struct {
+	NextTab, PrevTab, Jump, Help, Quit key.Binding
+}
+
+func newGlobalKeys() globalKeys {
+	return globalKeys{
+		NextTab: key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "next tab")),
+		PrevTab: key.NewBinding(key.WithKeys("shift+tab"), key.WithHelp("shift+tab", "previous tab")),
+		Jump:    key.NewBinding(key.WithKeys("1", "2", "3", "4", "5"), key.WithHelp("1-5", "go to tab")),
+		Help:    key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "more")),
+		Quit:    key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
+	}
+}
+
+// confirmKeys answer a yes/no question in the status line.
+type confirmKeys struct{ Yes, No key.Binding }
+
+func newConfirmKeys() confirmKeys {
+	return confirmKeys{
+		Yes: key.NewBinding(key.WithKeys("y", "Y", "enter", "ctrl+c"), key.WithHelp("y", "yes")),
+		No:  key.NewBinding(key.WithKeys("n", "N", "esc"), key.WithHelp("n/esc", "no")),
+	}
+}
+
+// taskKeys drive the Task tab's form, preview and preset dialogs.
+type taskKeys struct {
+	Move, Page, Ends       key.Binding
+	Adjust, Coarse         key.Binding
+	Edit, Confirm, Cancel  key.Binding
+	Reset, ResetAll        key.Binding
+	Load, Save, Train      key.Binding
+	Rotate, Tilt, View     key.Binding
+	DialogMove, DialogPick key.Binding
+}
+
+func newTaskKeys(g glyphs) taskKeys {
+	ud, lr := g.up+g.down, "←→"
+	if g.ascii {
+		lr = "left/right"
+		ud = "up/down"
+	}
+	return taskKeys{
+		Move:       key.NewBinding(key.WithKeys("up", "down", "k", "j"), key.WithHelp(ud, "move")),
+		Page:       key.NewBinding(key.WithKeys("pgup", "pgdown"), key.WithHelp("pgup/pgdn", "page")),
+		Ends:       key.NewBinding(key.WithKeys("home", "end", "g", "G"), key.WithHelp("home/end", "first/last")),
+		Adjust:     key.NewBinding(key.WithKeys("left", "right", "h", "l"), key.WithHelp(lr, "adjust")),
+		Coarse:     key.NewBinding(key.WithKeys("shift+left", "shift+right", "H", "L"), key.WithHelp("shift+"+lr, "coarse")),
+		Edit:       key.NewBinding(key.WithKeys("enter", "="), key.WithHelp("enter", "type")),
+		Confirm:    key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "confirm")),
+		Cancel:     key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),
+		Reset:      key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "reset to preset")),
+		ResetAll:   key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "reset all")),
+		Load:       key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "load")),
+		Save:       key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "save")),
+		Train:      key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "train")),
+		Rotate:     key.NewBinding(key.WithKeys("[", "]"), key.WithHelp("[ ]", "rotate cube")),
+		Tilt:       key.NewBinding(key.WithKeys("{", "}"), key.WithHelp("{ }", "tilt cube")),
+		View:       key.NewBinding(key.WithKeys("v"), key.WithHelp("v", "switch preview")),
+		DialogMove: key.NewBinding(key.WithKeys("up", "down", "k", "j"), key.WithHelp(ud, "choose")),
+		DialogPick: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open")),
+	}
+}
+
+// trainKeys drive the Train tab.
+type trainKeys struct {
+	Start, Pause, Stop, LogY key.Binding
+	Move, Open, Resume       key.Binding
+}
+
+func newTrainKeys(g glyphs) trainKeys {
+	ud := g.up + g.down
+	if g.ascii {
+		ud = "up/down"
+	}
+	return trainKeys{
+		Start:  key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "start")),
+		Pause:  key.NewBinding(key.WithKeys(" ", "p"), key.WithHelp("space", "pause/resume")),
+		Stop:   key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "stop")),
+		LogY:   key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "log y")),
+		Move:   key.NewBinding(key.WithKeys("up", "down", "k", "j"), key.WithHelp(ud, "select")),
+		Open:   key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open")),
+		Resume: key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "resume")),
+	}
+}
+
+// direction reads the direction of a paired binding from the key pressed:
+// -1 for up/left/[/{ and their vim letters, +1 otherwise.
+func direction(msg tea.KeyMsg) int {
+	switch msg.String() {
+	case "up", "k", "left", "h", "shift+left", "H", "[", "{", "pgup", "home", "g":
+		return -1
+	}
+	return 1
+}

@@ -1,0 +1,49 @@
+package ui
+
+import (
+	"time"
+
+	"github.com/ctdtui/ctdtui/presets"
+)
+
+// shared is the context every tab holds a pointer to: theme, glyphs, the
+// settings being edited and the status line. Only the UI goroutine touches it.
+type shared struct {
+	st      *Styles
+	g       glyphs
+	runsDir string
+
+	// cfg is the settings the Task tab edits and the Train tab starts runs
+	// with; base is the preset they are compared with, loaded from baseName.
+	cfg      presets.Config
+	base     presets.Config
+	baseName string
+
+	status status
+	now    func() time.Time // the clock; tests replace it
+}
+
+// status is the message shown in the status line.
+type status struct {
+	text  string
+	level statusLevel
+	seq   int // bumped on every message, so a timed clear only clears its own
+}
+
+type statusLevel int
+
+const (
+	levelInfo statusLevel = iota
+	levelGood
+	levelWarn
+	levelError
+)
+
+func (s *shared) setStatus(level statusLevel, text string) {
+	s.status = status{text: text, level: level, seq: s.status.seq + 1}
+}
+
+func (s *shared) info(text string) { s.setStatus(levelInfo, text) }
+func (s *shared) good(text string) { s.setStatus(levelGood, text) }
+func (s *shared) warn(text string) { s.setStatus(levelWarn, text) }
+func (s *shared) fail(err error)   { s.setStatus(levelError, err.Error()) }

@@ -1,0 +1,544 @@
+package ui
+
+import (
+	"fmt"
+	"math"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/ctdtui/ctdtui/nets"
+	"github.com/ctdtui/ctdtui/presets"
+	"github.com/ctdtui/ctdtui/run"
+)
+
+// trainTab starts, pauses, resumes and stops runs, draws the live loss
+// curves and epoch progress, and lists the runs under --runs.
+type trainTab struct {
+	sh   *shared
+	keys trainKeys
+	w, h int
+
+	job      *trainJob // the training goroutine, nil when none
+	stopping string    // "paused", "stopped" or "quit" once a stop was asked
+	resume   bool      // resume as soon as the pause completes
+
+	cur   *runView // the run shown, training or not
+	chart *lossChart
+	logY  bool
+
+	runs    []runEntry
+	runsErr error
+	sel     int
+}
+
+// runView is the UI's own copy of a run's state: the worker owns the run.Run.
+type runView struct {
+	dir      string
+	cfg      presets.Config
+	state    run.State
+	history  []nets.EpochStats
+	progress *nets.Progress
+	info     *jobStarted
+	seconds  []float64 // durations of the epochs trained in this session
+	// epochStart is when the epoch in progress began (the session's start
+	// for the first), to show a slow epoch is alive.
+	epochStart time.Time
+}
+
+func newTrainTab(sh *shared) *trainTab {
+	return &trainTab{sh: sh, keys: newTrainKeys(sh.g), chart: newLossChart(sh)}
+}
+
+func (t *trainTab) Title() string { return "Train" }
+func (t *trainTab) Focused() bool { return false }
+
+// Active reports whether a run is training (or saving after a stop).
+func (t *trainTab) Active() bool { return t.job != nil }
+
+func (t *trainTab) Init() tea.Cmd { return scanRunsCmd(t.sh.runsDir) }
+
+func (t *trainTab) SetSize(w, h int) {
+	t.w, t.h = w, h
+}
+
+// stopForQuit asks the training run to stop; the app quits when it has saved.
+func (t *trainTab) stopForQuit() {
+	if t.job != nil {
+		t.stopping = "quit"
+		t.job.cancel()
+	}
+}
+
+// shutdown stops a run that is still training when the program ends for any
+// reason (quit, SIGTERM, SIGHUP, a panic), waiting for it to save its last
+// completed epoch unless abort is closed first.
+func (t *trainTab) shutdown(abort <-chan struct{}) {
+	if t.job != nil && t.job.stopAndWait(abort) {
+		t.job = nil
+	}
+}
+
+func (t *trainTab) Update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case runsMsg:
+		t.runs, t.runsErr = msg.entries, msg.err
+		t.sel = max(0, min(t.sel, len(t.runs)-1))
+		return nil
+	case jobPollMsg:
+		return t.onPoll(msg)
+	case startTrainingMsg:
+		return t.start()
+	case tea.KeyMsg:
+		return t.onKey(msg)
+	}
+	return nil
+}
+
+func (t *trainTab) onKey(km tea.KeyMsg) tea.Cmd {
+	k := t.keys
+	switch {
+	case key.Matches(km, k.Start):
+		return t.start()
+	case key.Matches(km, k.Pause):
+		return t.pauseOrResume()
+	case key.Matches(km, k.Stop):
+		if t.job == nil {
+			t.sh.info("nothing is training")
+			return nil
+		}
+		t.stopping, t.resume = "stopped", false
+		t.job.cancel()
+		t.sh.info("stopping: the unfinished epoch is discarded, the last completed one is saved")
+	case key.Matches(km, k.LogY):
+		t.logY = !t.logY
+		t.chart.SetLogY(t.logY)
+	case key.Matches(km, k.Move):
+		t.sel = max(0, min(len(t.runs)-1, t.sel+direction(km)))
+	case key.Matches(km, k.Open):
+		if e, ok := t.selected(); ok {
+			return t.open(e.dir)
+		}
+	case key.Matches(km, k.Resume):
+		if e, ok := t.selected(); ok {
+			return t.resumeDir(e.dir)
+		}
+	}
+	return nil
+}
+
+func (t *trainTab) selected() (runEntry, bool) {
+	if t.sel < 0 || t.sel >= len(t.runs) {
+		t.sh.info("no run selected (press s to start one)")
+		return runEntry{}, false
+	}
+	return t.runs[t.sel], true
+}
+
+// start creates a run directory for the Task tab's settings and trains it.
+func (t *trainTab) start() tea.Cmd {
+	if t.job != nil {
+		t.sh.warn("a run is already training: pause (space) or stop (x) it first")
+		return nil
+	}
+	cfg := t.sh.cfg
+	if err := cfg.Validate(); err != nil {
+		t.sh.fail(fmt.Errorf("cannot start: %w", err))
+		return nil
+	}
+	r, err := run.Create(run.NewDirName(t.sh.runsDir, cfg.Name), cfg)
+	if err != nil {
+		t.sh.fail(err)
+		return nil
+	}
+	t.sh.info("starting " + r.Dir)
+	return t.train(r)
+}
+
+func (t *trainTab) pauseOrResume() tea.Cmd {
+	switch {
+	case t.job != nil && t.stopping == "":
+		t.stopping = "paused"
+		t.job.cancel()
+		t.sh.info("pausing: the unfinished epoch is discarded, the last completed one is saved")
+	case t.job != nil:
+		t.resume = !t.resume
+		if t.resume {
+			t.sh.info("will resume as soon as the pause has saved")
+		}
+	case t.cur != nil:
+		return t.resumeDir(t.cur.dir)
+	default:
+		t.sh.info("no run yet: press s to start one with the Task tab's settings")
+	}
+	return nil
+}
+
+// open shows a run's history without training it.
+func (t *trainTab) open(dir string) tea.Cmd {
+	if t.job != nil && dir != t.job.dir {
+		t.sh.warn("a run is training: pause (space) or stop (x) it before opening another")
+		return nil
+	}
+	if t.job != nil {
+		return nil // it is already the one shown
+	}
+	r, err := run.Open(dir)
+	if err != nil {
+		t.sh.fail(err)
+		return nil
+	}
+	t.show(r)
+	t.sh.info(fmt.Sprintf("opened %s: %s, epoch %d of %d", r.Dir, r.State.Status, r.State.Epoch, r.State.Epochs))
+	return nil
+}
+
+// resumeDir continues a saved run from its last completed epoch.
+func (t *trainTab) resumeDir(dir string) tea.Cmd {
+	if t.job != nil {
+		t.sh.warn("a run is already training")
+		return nil
+	}
+	r, err := run.Open(dir)
+	if err != nil {
+		t.sh.fail(err)
+		return nil
+	}
+	if r.State.Status == run.StatusTraining && t.sh.now().Sub(r.State.Updated) < 2*time.Minute {
+		t.sh.warn(fmt.Sprintf("%s was saved as training %s ago: another ctdtui may be training it", dir,
+			t.sh.now().Sub(r.State.Updated).Round(time.Second)))
+		return nil
+	}
+	if r.State.Epoch >= r.Config.Train.Epochs {
+		t.show(r)
+		t.sh.info(fmt.Sprintf("%s has finished all %d epochs (to train longer: ctdtui train --resume %s --epochs N)",
+			filepath.Base(dir), r.Config.Train.Epochs, dir))
+		return nil
+	}
+	t.sh.info(fmt.Sprintf("resuming %s after epoch %d", filepath.Base(dir), r.State.Epoch))
+	return t.train(r)
+}
+
+// show makes r the displayed run.
+func (t *trainTab) show(r *run.Run) {
+	t.cur = &runView{dir: r.Dir, cfg: r.Config, state: r.State, history: slices.Clone(r.History)}
+	t.chart.Reset()
+	for _, h := range r.History {
+		t.chart.Add(h.Epoch, h.TrainLoss, h.ValLoss)
+	}
+}
+
+// train shows r and starts its worker; r belongs to the worker from now on.
+func (t *trainTab) train(r *run.Run) tea.Cmd {
+	t.show(r)
+	t.cur.state.Status = run.StatusTraining
+	t.job = startJob(r)
+	t.stopping, t.resume = "", false
+	return tea.Batch(t.job.poll(), scanRunsCmd(t.sh.runsDir))
+}
+
+// onPoll applies one drain of the worker's channels.
+func (t *trainTab) onPoll(m jobPollMsg) tea.Cmd {
+	if m.job != t.job || t.cur == nil {
+		return nil
+	}
+	v := t.cur
+	for _, e := range m.events {
+		switch {
+		case e.started != nil:
+			v.info = e.started
+			v.epochStart = t.sh.now()
+			v.history = e.started.history
+			v.state.Epoch = e.started.epoch
+			t.chart.Reset()
+			for _, h := range v.history {
+				t.chart.Add(h.Epoch, h.TrainLoss, h.ValLoss)
+			}
+		case e.epoch != nil:
+			s := *e.epoch
+			v.history = append(v.history, s)
+			v.seconds = append(v.seconds, s.Seconds)
+			v.epochStart = t.sh.now()
+			v.state.Epoch = s.Epoch
+			if v.state.BestEpoch == 0 || s.ValLoss < v.state.BestVal {
+				v.state.BestVal, v.state.BestEpoch = s.ValLoss, s.Epoch
+			}
+			t.chart.Add(s.Epoch, s.TrainLoss, s.ValLoss)
+		case e.end != nil:
+			return t.onEnd(e.end)
+		}
+	}
+	if p := m.progress; p != nil && p.Epoch > v.state.Epoch {
+		v.progress = p
+	}
+	return t.job.poll()
+}
+
+func (t *trainTab) onEnd(end *jobEnd) tea.Cmd {
+	v := t.cur
+	v.state = end.state
+	v.progress = nil
+	reason := t.stopping
+	t.job, t.stopping = nil, ""
+	cmds := []tea.Cmd{scanRunsCmd(t.sh.runsDir)}
+	name := filepath.Base(v.dir)
+	switch {
+	case v.state.Status == run.StatusFinished:
+		msg := fmt.Sprintf("%s finished %d epochs", name, v.state.Epoch)
+		if v.state.BestEpoch > 0 {
+			msg += fmt.Sprintf(": best validation loss %s at epoch %d", fmtLoss(v.state.BestVal), v.state.BestEpoch)
+		}
+		t.sh.good(msg)
+	case v.state.Status == run.StatusDiverged:
+		t.sh.setStatus(levelError, fmt.Sprintf("%s diverged: %s (the last good epoch is kept)", name, v.state.Message))
+	case end.err != nil:
+		t.sh.fail(fmt.Errorf("%s: %w", name, end.err))
+	case v.state.Status == run.StatusStopped && reason == "paused":
+		t.sh.info(fmt.Sprintf("paused after epoch %d (saved): space resumes", v.state.Epoch))
+	case v.state.Status == run.StatusStopped:
+		t.sh.info(fmt.Sprintf("stopped after epoch %d (saved): r on the run resumes it", v.state.Epoch))
+	}
+	if t.resume && end.err == nil && v.state.Status == run.StatusStopped {
+		t.resume = false
+		cmds = append(cmds, t.resumeDir(v.dir))
+	}
+	return tea.Batch(cmds...)
+}
+
+// layout sizes of the tab.
+func (t *trainTab) runsPanelSide() bool { return t.w >= 150 }
+
+func (t *trainTab) View() string {
+	if t.runsPanelSide() {
+		sideW := min(60, t.w/3)
+		mainW := t.w - sideW - 3
+		sep := " " + t.sh.st.Faint.Render(t.sh.g.vrule) + " "
+		return joinColumns(t.h, sep, column{t.mainView(mainW, t.h), mainW}, column{t.runsView(sideW, t.h), sideW})
+	}
+	runsH := min(len(t.runs)+1, max(3, t.h/4))
+	if len(t.runs) == 0 {
+		runsH = 2
+	}
+	mainH := t.h - runsH - 1
+	rule := t.sh.st.Faint.Render(strings.Repeat(t.sh.g.hrule, t.w))
+	return fitBlock(t.mainView(t.w, mainH)+"\n"+rule+"\n"+t.runsView(t.w, runsH), t.w, t.h)
+}
+
+// mainView is the run header, progress, legend and loss chart.
+func (t *trainTab) mainView(w, h int) string {
+	st := t.sh.st
+	v := t.cur
+	if v == nil {
+		lines := []string{st.Header.Render("No run open"), ""}
+		for _, l := range wrap("Press s to train the Task tab's settings: "+describeConfig(t.sh.cfg)+".", w) {
+			lines = append(lines, st.Text.Render(l))
+		}
+		lines = append(lines, "")
+		for _, l := range wrap(fmt.Sprintf("Runs are saved in %s. Pick one from the list: enter opens it, r resumes it.", t.sh.runsDir), w) {
+			lines = append(lines, st.Muted.Render(l))
+		}
+		return fitBlock(strings.Join(lines, "\n"), w, h)
+	}
+	lines := []string{t.titleLine(w), t.summaryLine(w), t.progressLine(w), t.legendLine(w)}
+	chartH := h - len(lines)
+	t.chart.SetSize(w, chartH)
+	if t.chart.Empty() {
+		msg := "waiting for the first epoch…"
+		switch {
+		case t.job == nil:
+			msg = "no epochs saved yet"
+		case v.info == nil:
+			msg = "building the dataset and model…"
+		}
+		if t.sh.g.ascii {
+			msg = strings.ReplaceAll(msg, "…", "...")
+		}
+		block := make([]string, chartH)
+		block[chartH/2] = padLeft("", max(0, (w-len(msg))/2)) + st.Muted.Render(msg)
+		lines = append(lines, block...)
+	} else {
+		lines = append(lines, t.chart.View())
+	}
+	return fitBlock(strings.Join(lines, "\n"), w, h)
+}
+
+func (t *trainTab) statusBadge(s string) string {
+	st, g := t.sh.st, t.sh.g
+	label := s
+	style := st.Muted
+	switch s {
+	case run.StatusTraining:
+		style = st.Accent
+		if t.stopping != "" {
+			label = "saving"
+		}
+	case run.StatusFinished:
+		style = st.Good
+	case run.StatusStopped:
+		style = st.Warn
+	case run.StatusDiverged, run.StatusFailed:
+		style = st.Bad
+	}
+	return style.Render(g.bullet + " " + label)
+}
+
+func (t *trainTab) titleLine(w int) string {
+	st := t.sh.st
+	v := t.cur
+	return t.statusBadge(v.state.Status) + "  " + st.Bold.Render(filepath.Base(v.dir)) +
+		st.Muted.Render("  "+truncate(filepath.Dir(v.dir), max(w-40, 4), t.sh.g.ellipsis))
+}
+
+func (t *trainTab) summaryLine(w int) string {
+	v := t.cur
+	s := describeConfig(v.cfg)
+	if v.info != nil {
+		s += fmt.Sprintf(" · %d/%d trials · %d workers", v.info.train, v.info.valid, v.info.workers)
+	}
+	return t.sh.st.Muted.Render(truncate(s, w, t.sh.g.ellipsis))
+}
+
+// progressLine is the epoch counter, the progress bar, the speed and the time left.
+func (t *trainTab) progressLine(w int) string {
+	st, g := t.sh.st, t.sh.g
+	v := t.cur
+	epochs := max(v.cfg.Train.Epochs, 1)
+	done := float64(v.state.Epoch)
+	if p := v.progress; p != nil && p.Batches > 0 && t.job != nil {
+		done += float64(p.Batch) / float64(p.Batches)
+	}
+	frac := math.Min(1, done/float64(epochs))
+	counter := fmt.Sprintf("epoch %d/%d", v.state.Epoch, epochs)
+	right := fmt.Sprintf(" %3.0f%%", 100*frac)
+	if n := len(v.seconds); n > 0 && t.job != nil {
+		recent := v.seconds[max(0, n-10):]
+		mean := 0.0
+		for _, s := range recent {
+			mean += s
+		}
+		mean /= float64(len(recent))
+		if mean < 1 {
+			right += fmt.Sprintf("  %.1f epochs/s", 1/math.Max(mean, 1e-3))
+		} else {
+			right += fmt.Sprintf("  %.1f s/epoch", mean)
+		}
+		left := float64(epochs) - done
+		right += "  " + fmtDuration(time.Duration(left*mean*float64(time.Second))) + " left"
+	} else if t.job != nil && v.info != nil {
+		// No epoch has finished yet in this session: show that it is alive.
+		right += fmt.Sprintf("  epoch %d running for %s", v.state.Epoch+1, fmtDuration(t.sh.now().Sub(v.epochStart)))
+	}
+	barW := max(0, min(50, w-len(counter)-ansi.StringWidth(right)-2))
+	k := int(math.Round(frac * float64(barW)))
+	bar := st.Accent.Render(strings.Repeat(g.progFull, k)) + st.Faint.Render(strings.Repeat(g.progEmpty, barW-k))
+	return st.Bold.Render(counter) + " " + bar + st.Muted.Render(right)
+}
+
+func (t *trainTab) legendLine(w int) string {
+	st, g := t.sh.st, t.sh.g
+	v := t.cur
+	mark := g.barFull + g.barFull
+	part := func(name string, style func(string) string, last float64, best float64, bestEpoch int) string {
+		s := style(mark+" "+name) + " " + st.Text.Render(fmtLoss(last))
+		if bestEpoch > 0 {
+			s += st.Muted.Render(fmt.Sprintf(" (best %s @%d)", fmtLoss(best), bestEpoch))
+		}
+		return s
+	}
+	lastT, lastV := math.NaN(), math.NaN()
+	bestT, bestTE := math.Inf(1), 0
+	for _, h := range v.history {
+		lastT, lastV = h.TrainLoss, h.ValLoss
+		if finite(h.TrainLoss) && h.TrainLoss < bestT {
+			bestT, bestTE = h.TrainLoss, h.Epoch
+		}
+	}
+	bestV, bestVE := v.state.BestVal, v.state.BestEpoch
+	s := part("train", func(s string) string { return st.Train.Render(s) }, lastT, bestT, bestTE) + "   " +
+		part("val", func(s string) string { return st.Val.Render(s) }, lastV, bestV, bestVE)
+	scale := "linear y"
+	if t.logY {
+		scale = "log y"
+	}
+	if ansi.StringWidth(s)+len(scale)+2 <= w {
+		s = fitLine(s, w-len(scale)) + st.Faint.Render(scale)
+	}
+	return s
+}
+
+// runsView lists the runs under --runs, the selected one marked.
+func (t *trainTab) runsView(w, h int) string {
+	st, g := t.sh.st, t.sh.g
+	head := st.Header.Render("Runs") + st.Muted.Render(" in "+truncate(t.sh.runsDir, max(w-10, 4), g.ellipsis))
+	lines := []string{head}
+	if t.runsErr != nil {
+		lines = append(lines, st.Bad.Render(t.runsErr.Error()))
+		return fitBlock(strings.Join(lines, "\n"), w, h)
+	}
+	if len(t.runs) == 0 {
+		lines = append(lines, st.Muted.Render("none yet: s starts one"))
+		return fitBlock(strings.Join(lines, "\n"), w, h)
+	}
+	avail := h - 1
+	first := max(0, min(t.sel-avail/2, len(t.runs)-avail))
+	for i := first; i < len(t.runs) && len(lines) < h; i++ {
+		e := t.runs[i]
+		state := e.state
+		if t.cur != nil && e.dir == t.cur.dir {
+			state = t.cur.state // live, not the last scan
+		}
+		marker := "  "
+		nameStyle := st.Text
+		if i == t.sel {
+			marker, nameStyle = st.Cursor.Render(g.right+" "), st.Cursor
+			if g.ascii {
+				marker = st.Cursor.Render("> ")
+			}
+		}
+		status := state.Status
+		if e.err != nil {
+			status = "damaged"
+		}
+		badge := t.statusBadge(status)
+		badgeW := 11
+		epochs := fmt.Sprintf("%d/%d", state.Epoch, state.Epochs)
+		best := ""
+		if state.BestEpoch > 0 {
+			best = "best " + fmtLoss(state.BestVal)
+		}
+		tail := fmt.Sprintf(" %9s %15s", epochs, best)
+		if w < 60 {
+			tail = fmt.Sprintf(" %9s", epochs)
+		}
+		nameW := max(w-2-badgeW-ansi.StringWidth(tail)-1, 8)
+		line := marker + fitLine(badge, badgeW) + " " + nameStyle.Render(padRight(truncate(e.name, nameW, g.ellipsis), nameW)) + st.Muted.Render(tail)
+		lines = append(lines, line)
+	}
+	return fitBlock(strings.Join(lines, "\n"), w, h)
+}
+
+func fmtDuration(d time.Duration) string {
+	d = d.Round(time.Second)
+	switch {
+	case d < time.Minute:
+		return fmt.Sprintf("%ds", int(d.Seconds()))
+	case d < time.Hour:
+		return fmt.Sprintf("%dm%02ds", int(d.Minutes()), int(d.Seconds())%60)
+	}
+	return fmt.Sprintf("%dh%02dm", int(d.Hours()), int(d.Minutes())%60)
+}
+
+func (t *trainTab) ShortHelp() []key.Binding {
+	k := t.keys
+	return []key.Binding{k.Start, k.Pause, k.Stop, k.LogY, k.Move, k.Open, k.Resume}
+}
+
+func (t *trainTab) FullHelp() [][]key.Binding {
+	k := t.keys
+	return [][]key.Binding{{k.Start, k.Pause, k.Stop}, {k.LogY}, {k.Move, k.Open, k.Resume}}
+}
