@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 
@@ -325,7 +326,7 @@ func TestChangedValuesAreMarked(t *testing.T) {
 		t.Fatalf("r: batch %d, %d changed", m.sh.cfg.Train.Batch, m.task.form.changedCount())
 	}
 	press(m, keyOf('R'))
-	if m.sh.cfg != m.sh.base {
+	if !reflect.DeepEqual(m.sh.cfg, m.sh.base) {
 		t.Fatal("R did not reset every setting")
 	}
 }
