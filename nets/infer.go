@@ -134,6 +134,7 @@ func Infer(ctx context.Context, model Model[float32], task sim.Task, data *sim.D
 	}
 	r := newRunner(model, task, min(chunk, max(1, len(trials))), workers)
 	r.recordInputs = true
+	r.ctx = ctx
 	var batch sim.Batch
 	noise := &Noise{}
 	for start := 0; start < len(trials); start += chunk {
@@ -147,6 +148,9 @@ func Infer(ctx context.Context, model Model[float32], task sim.Task, data *sim.D
 		}
 		noise.Reset(o.Seed, idx)
 		if err := r.forward(&batch, noise, false); err != nil {
+			return nil, err
+		}
+		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
 		B := len(idx)

@@ -1,6 +1,7 @@
 package nets
 
 import (
+	"context"
 	"fmt"
 	"runtime/debug"
 	"sync"
@@ -25,7 +26,14 @@ type runner[F sim.Float] struct {
 	grad      []F
 	// recordInputs keeps every step's model inputs in the workers (inference).
 	recordInputs bool
+	// ctx, when set, is polled every few steps so that a long batch stops
+	// promptly when cancelled (the half-done batch is then discarded).
+	ctx context.Context
 }
+
+// cancelled reports whether the runner's context is done; it is cheap enough to
+// call every step.
+func (r *runner[F]) cancelled() bool { return r.ctx != nil && r.ctx.Err() != nil }
 
 type worker[F sim.Float] struct {
 	tape   Tape[F]
@@ -145,6 +153,9 @@ func (r *runner[F]) forward(b *sim.Batch, noise *Noise, keepLatents bool) error 
 			}
 		}
 		for t := 0; t < T; t++ {
+			if r.cancelled() {
+				return
+			}
 			if r.plant != nil {
 				w.ep.Obs(w.obs[:rows*obsDim])
 				ctx := b.Inputs[(t*B+w.r0)*b.InputDim : (t*B+w.r1)*b.InputDim]
@@ -216,6 +227,9 @@ func (r *runner[F]) backward(b *sim.Batch) error {
 			clear(w.dObs[:rows*obsDim])
 		}
 		for t := T - 1; t >= 0; t-- {
+			if r.cancelled() {
+				return
+			}
 			if r.plant != nil {
 				dAct := w.dAct[:rows*O]
 				w.ep.Backward(t, w.dObs[:rows*obsDim], r.dout.Controlled[(t*B+w.r0)*ctlDim:(t*B+w.r1)*ctlDim], dAct)
@@ -270,6 +284,9 @@ func (r *runner[F]) lossAndGrad(b *sim.Batch, noise *Noise, withGrad bool) (floa
 	if err := r.forward(b, noise, r.loss.NeedsLatents()); err != nil {
 		return 0, err
 	}
+	if r.cancelled() {
+		return 0, r.ctx.Err()
+	}
 	if !withGrad {
 		return r.loss.Eval(b, &r.out, nil), nil
 	}
@@ -288,6 +305,9 @@ func (r *runner[F]) lossAndGrad(b *sim.Batch, noise *Noise, withGrad bool) (floa
 	loss := r.loss.Eval(b, &r.out, d)
 	if err := r.backward(b); err != nil {
 		return loss, err
+	}
+	if r.cancelled() {
+		return 0, r.ctx.Err()
 	}
 	return loss, nil
 }

@@ -132,6 +132,8 @@ func epochRNG(seed uint64, epoch int) *rand.Rand {
 // an error wrapping ErrDiverged when a loss is not finite.
 func (tr *Trainer) Run(ctx context.Context) error {
 	tr.ensureRunner()
+	tr.runner.ctx = ctx
+	defer func() { tr.runner.ctx = nil }()
 	start := time.Now()
 	params := tr.Model.Params().Data
 	snapshot := newSnapshot(tr)
@@ -153,7 +155,7 @@ func (tr *Trainer) Run(ctx context.Context) error {
 			loss, err := tr.runner.lossAndGrad(&batch, noise, true)
 			if err != nil {
 				snapshot.restore(tr)
-				return err
+				return err // a cancellation inside the batch lands here too
 			}
 			if !isFinite(loss) || !allFinite(tr.runner.grad) {
 				snapshot.restore(tr)

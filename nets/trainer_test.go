@@ -2,6 +2,7 @@ package nets
 
 import (
 	"context"
+	"slices"
 	"testing"
 
 	"github.com/ctdtui/ctdtui/sim"
@@ -55,5 +56,24 @@ func TestConvergenceSmallFlipFlop(t *testing.T) {
 	t.Logf("val loss %.4g after %d epochs; constant predictor %.4g", last.ValLoss, last.Epoch, floor)
 	if !(last.ValLoss < floor/10) {
 		t.Fatalf("val loss %.4g not below a tenth of the constant predictor's %.4g", last.ValLoss, floor)
+	}
+}
+
+// TestCancelInsideBatch: cancelling during a long batch returns promptly with
+// the model restored to its last completed epoch.
+func TestCancelInsideBatch(t *testing.T) {
+	task, d := smallFlipFlop(t, 100)
+	tr, err := NewTrainer(task, d, Config{Kind: KindGRU, Latent: 8}, TrainConfig{Epochs: 2, BatchSize: 100, LR: 1e-2, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := append([]float32(nil), tr.Model.Params().Data...)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel() // already cancelled: the first step of the first batch stops
+	if err := tr.Run(ctx); err == nil {
+		t.Fatal("cancelled run returned no error")
+	}
+	if tr.Epoch != 0 || !slices.Equal(before, tr.Model.Params().Data) || tr.Opt.Step != 0 {
+		t.Fatal("a cancelled batch changed the model or optimiser")
 	}
 }
