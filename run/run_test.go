@@ -234,3 +234,49 @@ func TestHeadlessOutput(t *testing.T) {
 		t.Errorf("bad --set not refused by name: %v", err)
 	}
 }
+
+func TestLoadAndSameTrials(t *testing.T) {
+	cfg := tiny(t)
+	root := t.TempDir()
+	a, b, c := filepath.Join(root, "a"), filepath.Join(root, "b"), filepath.Join(root, "c")
+	trainTo(t, a, cfg, 2, false)
+	other := cfg
+	other.Model.Latent = 5 // another model on the same trials
+	trainTo(t, b, other, 1, false)
+	diff := cfg
+	diff.Task.NBFF.Noise = 0.2 // other trials
+	trainTo(t, c, diff, 1, false)
+	la, err := Load(a, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if la.Epoch != 2 {
+		t.Fatalf("loaded epoch %d", la.Epoch)
+	}
+	inf, err := la.Infer(context.Background(), "val")
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, _ := la.Infer(context.Background(), "val")
+	if inf != again || len(inf.Trials) != len(la.Data.Valid) {
+		t.Fatal("inference not cached per phase")
+	}
+	all, _ := la.Trials("all")
+	if len(all) != la.Data.N() {
+		t.Fatalf("phase all has %d trials", len(all))
+	}
+	if _, err := la.Trials("test"); err == nil {
+		t.Fatal("unknown phase accepted")
+	}
+	lb, _ := Load(b, true)
+	lc, _ := Load(c, false)
+	if err := SameTrials(la, lb); err != nil {
+		t.Fatalf("same trials refused: %v", err)
+	}
+	if err := SameTrials(la, lc); err == nil {
+		t.Fatal("different trials accepted")
+	}
+	if _, err := Load(filepath.Join(root, "none"), false); err == nil {
+		t.Fatal("missing run loaded")
+	}
+}
