@@ -462,22 +462,29 @@ func TestDSAPairwiseGolden(t *testing.T) {
 
 func TestDSAHeadGolden(t *testing.T) {
 	g := loadDSA(t)
-	var h struct {
-		Cfg map[string]struct {
-			DMD map[string]struct {
-				S    []float64 `json:"singular_values"`
-				Diff float64   `json:"max_abs_diff_A_v_lamb1e-8_vs_lamb0"`
-			} `json:"dmd"`
-			Pairs map[string]struct {
-				W float64 `json:"wasserstein_default"`
-			} `json:"pairs"`
-		}
+	type headCfg struct {
+		DMD map[string]struct {
+			S    []float64 `json:"singular_values"`
+			Diff float64   `json:"max_abs_diff_A_v_lamb1e-8_vs_lamb0"`
+		} `json:"dmd"`
+		Pairs map[string]struct {
+			W float64 `json:"wasserstein_default"`
+		} `json:"pairs"`
 	}
-	var raw map[string]any
-	loadJSON(t, "dsa_head.json", &raw)
-	loadJSON(t, "dsa_head.json", &h.Cfg) // cfgA / cfgB keys; other keys decode to zero values
+	var h struct {
+		Defaults struct {
+			Score string `json:"DSA.score_method"`
+		} `json:"defaults"`
+		CfgA headCfg `json:"cfgA"`
+		CfgB headCfg `json:"cfgB"`
+	}
+	loadJSON(t, "dsa_head.json", &h)
+	if h.Defaults.Score != ScoreWasserstein.String() {
+		t.Fatalf("DSA v2 default score %q", h.Defaults.Score)
+	}
+	cfgs := map[string]headCfg{"cfgA": h.CfgA, "cfgB": h.CfgB}
 	for _, cfg := range []string{"cfgA", "cfgB"} {
-		c := h.Cfg[cfg]
+		c := cfgs[cfg]
 		_, s := g.cfg(cfg)
 		for sys, want := range c.DMD {
 			d := dmdFor(t, g, cfg, sys)
