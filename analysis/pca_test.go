@@ -1,6 +1,8 @@
 package analysis
 
 import (
+	"math"
+	"math/rand/v2"
 	"testing"
 
 	"gonum.org/v1/gonum/mat"
@@ -137,5 +139,49 @@ func TestPCAErrors(t *testing.T) {
 	}
 	if p.NComponents() != 3 || s < 1-1e-12 || s > 1+1e-12 {
 		t.Errorf("wide PCA: %d components, ratio sum %v", p.NComponents(), s)
+	}
+}
+
+// The Gram-matrix path used for large tall inputs agrees with the SVD path.
+func TestPCAGramPathMatchesSVD(t *testing.T) {
+	rng := rand.New(rand.NewPCG(8, 9))
+	const n, d = 9000, 12 // > gramBlockRows, so the blocked accumulation is exercised
+	x := mat.NewDense(n, d, nil)
+	for i := 0; i < n; i++ {
+		for j := 0; j < d; j++ {
+			x.Set(i, j, float64(j+1)*rng.NormFloat64()+0.3*x.At(i, max(j-1, 0))+5)
+		}
+	}
+	mean := colMeans(x)
+	s, v, total, ok := gramPCA(x, mean)
+	if !ok {
+		t.Fatal("eigendecomposition failed")
+	}
+	var svd mat.SVD
+	if !svd.Factorize(centred(x, mean), mat.SVDThinV) {
+		t.Fatal("svd failed")
+	}
+	sw := svd.Values(nil)
+	var vw mat.Dense
+	svd.VTo(&vw)
+	rel := 0.0
+	tw := 0.0
+	for j := range s {
+		rel = math.Max(rel, math.Abs(s[j]-sw[j])/sw[0])
+		tw += sw[j] * sw[j]
+		// columns agree up to sign
+		dotp := 0.0
+		for i := 0; i < d; i++ {
+			dotp += v.At(i, j) * vw.At(i, j)
+		}
+		if math.Abs(math.Abs(dotp)-1) > 1e-10 {
+			t.Errorf("component %d: |cos| = %v", j, math.Abs(dotp))
+		}
+	}
+	if rel > 1e-12 || math.Abs(total-tw)/tw > 1e-13 {
+		t.Errorf("singular values differ by %g (relative to σ_max), total by %g", rel, math.Abs(total-tw)/tw)
+	}
+	if !useGram(200_000, 128) || useGram(100, 6) {
+		t.Error("path selection")
 	}
 }

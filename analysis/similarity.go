@@ -1,6 +1,7 @@
 package analysis
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"math"
@@ -9,6 +10,8 @@ import (
 	"slices"
 	"sync"
 
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas64"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -386,8 +389,34 @@ func globalSimilarity(an, bn *mat.Dense, rng *rand.Rand, c *SimilaritySettings) 
 		return scoreAt(an, bn, one)
 	}
 	starts := similarityStarts(an, bn, rng, c)
-	// Local optimisations are independent: run them on all cores, then
-	// reduce in start order so the result does not depend on scheduling.
+	// Two stages: every start gets a short local optimisation, then only the
+	// best quarter (at least 2) is run to convergence. The local optima of a
+	// start are usually apparent after the first stage.
+	cs, vals := runStarts(an, bn, starts, 150)
+	order := make([]int, len(starts))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(i, j int) int { return cmp.Compare(vals[i], vals[j]) })
+	keep := order[:min(len(order), max(2, len(order)/4))]
+	slices.Sort(keep)
+	finalStarts := make([]*mat.Dense, len(keep))
+	for i, k := range keep {
+		finalStarts[i] = cs[k]
+	}
+	cs, vals = runStarts(an, bn, finalStarts, 3000)
+	best := 0
+	for i := range vals {
+		if vals[i] < vals[best] {
+			best = i
+		}
+	}
+	return scoreAt(an, bn, cs[best])
+}
+
+// runStarts runs orthoLBFGS from every start on all cores and returns the
+// results in start order, so that they do not depend on scheduling.
+func runStarts(an, bn *mat.Dense, starts []*mat.Dense, maxIter int) ([]*mat.Dense, []float64) {
 	results := make([]*mat.Dense, len(starts))
 	vals := make([]float64, len(starts))
 	var wg sync.WaitGroup
@@ -397,7 +426,7 @@ func globalSimilarity(an, bn *mat.Dense, rng *rand.Rand, c *SimilaritySettings) 
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				results[i], vals[i] = orthoLBFGS(an, bn, starts[i])
+				results[i], vals[i] = orthoLBFGS(an, bn, starts[i], maxIter)
 			}
 		}()
 	}
@@ -406,13 +435,7 @@ func globalSimilarity(an, bn *mat.Dense, rng *rand.Rand, c *SimilaritySettings) 
 	}
 	close(next)
 	wg.Wait()
-	best := 0
-	for i := range vals {
-		if vals[i] < vals[best] {
-			best = i
-		}
-	}
-	return scoreAt(an, bn, results[best])
+	return results, vals
 }
 
 // similarityStarts builds the starting points: for each pair of bases
@@ -606,7 +629,7 @@ func haar(rng *rand.Rand, r int) *mat.Dense {
 // gradients are taken in that body frame (identity transport). It returns
 // the final C and L. Matrices are small (r ≤ ~100), so plain loops on
 // row-major slices beat general matrix routines here.
-func orthoLBFGS(an, bn, start *mat.Dense) (*mat.Dense, float64) {
+func orthoLBFGS(an, bn, start *mat.Dense, maxIter int) (*mat.Dense, float64) {
 	r, _ := an.Dims()
 	np := r * (r - 1) / 2
 	ev := newOrthoEval(an, bn)
@@ -619,7 +642,7 @@ func orthoLBFGS(an, bn, start *mat.Dense) (*mat.Dense, float64) {
 	alphas := make([]float64, memory)
 	trial := make([]float64, r*r)
 	stall := 0
-	for iter := 0; iter < 2000; iter++ {
+	for iter := 0; iter < maxIter; iter++ {
 		gn := math.Sqrt(dot(g, g))
 		if gn < 1e-11 {
 			break
@@ -720,80 +743,65 @@ func reorthonormalise(c *mat.Dense) {
 }
 
 // orthoEval evaluates L and its body-frame gradient with scratch buffers;
-// all matrices are r×r row-major slices.
+// all matrices are r×r row-major slices. Since ‖A − C B Cᵀ‖ = ‖CᵀA C − B‖,
+// it works with R̃ = CᵀA C − B, which saves two products per gradient.
 type orthoEval struct {
-	r                      int
-	a, b                   []float64
-	cb, m, res, t1, g, ctg []float64
-	ips, ims, q            []float64
+	r              int
+	a, b           []float64
+	ac, res, x, t1 []float64
+	ips, ims, q    []float64
 }
 
 func newOrthoEval(an, bn *mat.Dense) *orthoEval {
 	r, _ := an.Dims()
 	mk := func() []float64 { return make([]float64, r*r) }
 	return &orthoEval{r: r, a: denseData(an), b: denseData(bn),
-		cb: mk(), m: mk(), res: mk(), t1: mk(), g: mk(), ctg: mk(), ips: mk(), ims: mk(), q: mk()}
+		ac: mk(), res: mk(), x: mk(), t1: mk(), ips: mk(), ims: mk(), q: mk()}
 }
 
 // matMul sets dst = op(a)·op(b) for n×n row-major matrices.
 func matMul(dst, a, b []float64, n int, transA, transB bool) {
-	clear(dst)
-	for i := 0; i < n; i++ {
-		di := dst[i*n : (i+1)*n]
-		for k := 0; k < n; k++ {
-			var av float64
-			if transA {
-				av = a[k*n+i]
-			} else {
-				av = a[i*n+k]
-			}
-			if av == 0 {
-				continue
-			}
-			if transB {
-				for j := range di {
-					di[j] += av * b[j*n+k]
-				}
-			} else {
-				bk := b[k*n : (k+1)*n]
-				for j, bv := range bk {
-					di[j] += av * bv
-				}
-			}
-		}
+	ta, tb := blas.NoTrans, blas.NoTrans
+	if transA {
+		ta = blas.Trans
 	}
+	if transB {
+		tb = blas.Trans
+	}
+	blas64.Gemm(ta, tb, 1,
+		blas64.General{Rows: n, Cols: n, Stride: n, Data: a},
+		blas64.General{Rows: n, Cols: n, Stride: n, Data: b},
+		0, blas64.General{Rows: n, Cols: n, Stride: n, Data: dst})
 }
 
 func (e *orthoEval) value(c []float64) float64 {
 	n := e.r
-	matMul(e.cb, c, e.b, n, false, false)
-	matMul(e.m, e.cb, c, n, false, true)
+	matMul(e.ac, e.a, c, n, false, false)
+	matMul(e.res, c, e.ac, n, true, false)
 	s := 0.0
-	for i, av := range e.a {
-		d := av - e.m[i]
+	for i, bv := range e.b {
+		d := e.res[i] - bv
 		e.res[i] = d
 		s += d * d
 	}
 	return s
 }
 
-// valueGrad returns L(C) and its gradient in body coordinates: with
-// G = ∂L/∂C = −2(R C Bᵀ + Rᵀ C B) and dC = C·dcay = −2 C dS at S = 0, the
-// derivative along the skew basis E_ij − E_ji (i < j) is −2((CᵀG)_ij − (CᵀG)_ji).
+// valueGrad returns L(C) and its gradient in body coordinates. With
+// G = ∂L/∂C = −2(R C Bᵀ + Rᵀ C B), R = A − C B Cᵀ, one has
+// CᵀG = −2X with X = R̃Bᵀ + R̃ᵀB, and with dC = C·dcay = −2 C dS at S = 0 the
+// derivative along the skew basis E_ij − E_ji (i < j) is 4(X_ij − X_ji).
 func (e *orthoEval) valueGrad(c []float64) (float64, []float64) {
 	n := e.r
 	f := e.value(c)
-	matMul(e.t1, e.res, c, n, false, false)
-	matMul(e.g, e.t1, e.b, n, false, true)
-	matMul(e.t1, e.res, e.cb, n, true, false)
-	for i := range e.g {
-		e.g[i] = -2 * (e.g[i] + e.t1[i])
-	}
-	matMul(e.ctg, c, e.g, n, true, false)
+	matMul(e.x, e.res, e.b, n, false, true)
+	matMul(e.t1, e.res, e.b, n, true, false)
 	out := make([]float64, 0, n*(n-1)/2)
 	for i := 0; i < n; i++ {
 		for j := i + 1; j < n; j++ {
-			out = append(out, -2*(e.ctg[i*n+j]-e.ctg[j*n+i]))
+			xij := e.x[i*n+j] + e.t1[i*n+j]
+			xji := e.x[j*n+i] + e.t1[j*n+i]
+			out = append(out, 4*(xij-xji))
 		}
 	}
 	return f, out
