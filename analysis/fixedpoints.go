@@ -53,7 +53,9 @@ type FixedPointMode int
 
 const (
 	// FixedPointRefine (the default) goes beyond the reference: rows stop
-	// when q < TolQ, converged and slow rows are refined by Newton's method,
+	// when q < TolQ or when Newton's method, tried periodically once q is
+	// small, converges locally; the remaining converged and slow rows are
+	// refined by Newton's method after Adam,
 	// points are classified as fixed points (q < FixedQ after refinement) or
 	// slow points, distance outliers are dropped, duplicates are merged, and
 	// the Jacobian, its eigenvalues and the stability of every distinct point
@@ -99,6 +101,15 @@ type FixedPointSettings struct {
 	// NewtonIters bounds the Newton refinement steps per row (default 20);
 	// negative disables refinement.
 	NewtonIters int
+	// NewtonEvery: in refine mode, every NewtonEvery Adam iterations the
+	// rows with q < NewtonQ try Newton's method and stop once it converges
+	// (negative disables these early attempts, leaving only the refinement
+	// after Adam; default 50). A row retries after its q fell
+	// 100-fold. A result is kept only if it converged locally (within twice
+	// the first Newton step), so rows are not moved to distant fixed points.
+	NewtonEvery int
+	// NewtonQ is the q below which early Newton attempts start (default 1e-4).
+	NewtonQ float64
 	// NoJacobians skips Jacobians and eigenvalues.
 	NoJacobians bool
 	// Progress, if not nil, is called every ProgressEvery iterations
@@ -220,6 +231,10 @@ func (s *FixedPointSettings) withDefaults(m Map) fpConfig {
 	if c.NewtonIters == 0 {
 		c.NewtonIters = 20
 	}
+	if c.NewtonEvery == 0 {
+		c.NewtonEvery = 50
+	}
+	setF(&c.NewtonQ, 1e-4, 1e-4)
 	if c.ProgressEvery <= 0 {
 		c.ProgressEvery = 100
 	}
@@ -371,7 +386,7 @@ func FindFixedPoints(ctx context.Context, m Map, x0, u mat.Matrix, s *FixedPoint
 	for i := range res.Rows {
 		res.Rows[i].Q = qAt[i]
 	}
-	if err := refineRows(ctx, m, res.Rows, &cfg); err != nil {
+	if err := refineRows(ctx, m, res.Rows, opt.refined, &cfg); err != nil {
 		return nil, err
 	}
 	classifyRows(res, init, n, h, &cfg)
@@ -434,6 +449,9 @@ type adamOutcome struct {
 	q, dq    []float64
 	rowIters []int
 	iters    int
+	// refined marks rows whose final x came from a converged Newton
+	// refinement during the optimisation (q then holds its q).
+	refined []bool
 }
 
 // adamState holds torch.optim.Adam's per-element moments and step counter.
@@ -467,15 +485,21 @@ func (a *adamState) update(p, g, m, v []float64) {
 
 // runAdam minimises the mean over the n rows of q with Adam, in place on x.
 // Reference mode runs all rows for MaxIters steps; refine mode removes a row
-// from the optimisation once its q < TolQ (the loss keeps its 1/n scale, so
-// the other rows' updates are unchanged by the removal).
+// from the optimisation once its q < TolQ or an early Newton refinement
+// converged (the loss keeps its 1/n scale, so the other rows' updates are
+// unchanged by the removal).
 func runAdam(ctx context.Context, m Map, x, u []float64, n int, c *fpConfig) (adamOutcome, error) {
 	h, in := m.Dim(), m.InputDim()
-	out := adamOutcome{q: make([]float64, n), dq: make([]float64, n), rowIters: make([]int, n)}
+	out := adamOutcome{q: make([]float64, n), dq: make([]float64, n), rowIters: make([]int, n), refined: make([]bool, n)}
+	lastTry := make([]float64, n) // q at the last failed Newton attempt
+	for i := range lastTry {
+		lastTry[i] = math.Inf(1)
+	}
 	for i := range out.q {
 		out.q[i], out.dq[i] = math.NaN(), math.NaN()
 	}
 	refine := c.Mode == FixedPointRefine
+	tryNewton := refine && c.NewtonEvery > 0 && c.NewtonIters > 0
 	active := make([]int, n)
 	for i := range active {
 		active[i] = i
@@ -515,6 +539,16 @@ func runAdam(ctx context.Context, m Map, x, u []float64, n int, c *fpConfig) (ad
 				copy(x[row*h:(row+1)*h], xa[a*h:(a+1)*h])
 				converged++
 				continue
+			}
+			if tryNewton && it > 0 && it%c.NewtonEvery == 0 && q < c.NewtonQ && q < lastTry[row]/100 {
+				xr, qr, ok := newtonLocal(m, xa[a*h:(a+1)*h], ua[a*in:(a+1)*in], c.NewtonIters, c.FixedQ)
+				if ok {
+					copy(x[row*h:(row+1)*h], xr)
+					out.q[row], out.refined[row] = qr, true
+					converged++
+					continue
+				}
+				lastTry[row] = q
 			}
 			// Gradient of the mean q: scale·(Jᵀr − r) with r = F − x.
 			if keep != a {
@@ -558,10 +592,34 @@ func runAdam(ctx context.Context, m Map, x, u []float64, n int, c *fpConfig) (ad
 	return out, nil
 }
 
+// newtonLocal refines x by Newton's method and accepts the result if it is a
+// fixed point (q < fixedQ) reached locally: the total displacement is at
+// most twice the first Newton step (the linearisation's estimate of the
+// distance to the fixed point), so a row is not moved to some distant fixed
+// point that an undamped Newton iteration happened to jump to.
+func newtonLocal(m Map, x, u []float64, iters int, fixedQ float64) ([]float64, float64, bool) {
+	xr, q, first := newtonRefine(m, x, u, iters)
+	if !(q < fixedQ) {
+		return nil, q, false
+	}
+	if dist(xr, x) > 2*first+1e-12*(1+maxAbsSlice(x)) {
+		return nil, q, false
+	}
+	return xr, q, true
+}
+
+func maxAbsSlice(v []float64) float64 {
+	m := 0.0
+	for _, x := range v {
+		m = math.Max(m, math.Abs(x))
+	}
+	return m
+}
+
 // newtonRefine runs damped Newton steps x ← x − α(J − I)⁻¹(F − x), halving α
-// until q decreases, for at most iters steps. It returns the refined state and
-// its q; x is not modified.
-func newtonRefine(m Map, x, u []float64, iters int) ([]float64, float64) {
+// until q decreases, for at most iters steps. It returns the refined state,
+// its q and the length of the first full Newton step; x is not modified.
+func newtonRefine(m Map, x, u []float64, iters int) ([]float64, float64, float64) {
 	h := m.Dim()
 	cur := slices.Clone(x)
 	f := make([]float64, h)
@@ -575,6 +633,7 @@ func newtonRefine(m Map, x, u []float64, iters int) ([]float64, float64) {
 	q *= 0.5
 	jac := make([]float64, h*h)
 	trial := make([]float64, h)
+	first := 0.0
 	for it := 0; it < iters && q > 0; it++ {
 		m.Jacobian(jac, cur, u)
 		for k := 0; k < h; k++ {
@@ -591,6 +650,9 @@ func newtonRefine(m Map, x, u []float64, iters int) ([]float64, float64) {
 				break
 			}
 			delta.CloneFromVec(w.ColView(0))
+		}
+		if it == 0 {
+			first = mat.Norm(&delta, 2)
 		}
 		alpha := 1.0
 		improved := false
@@ -620,32 +682,32 @@ func newtonRefine(m Map, x, u []float64, iters int) ([]float64, float64) {
 			break
 		}
 	}
-	return cur, q
+	return cur, q, first
 }
 
-// refineRows Newton-refines every row with q < SlowQ; a refinement is kept if
-// it reaches q < FixedQ.
-func refineRows(ctx context.Context, m Map, rows []FixedPointRow, c *fpConfig) error {
+// refineRows Newton-refines every row with q < SlowQ that was not refined
+// during the optimisation; a refinement is kept if it converges locally
+// (newtonLocal).
+func refineRows(ctx context.Context, m Map, rows []FixedPointRow, refined []bool, c *fpConfig) error {
 	if c.NewtonIters < 0 {
 		return nil
 	}
 	todo := 0
-	for _, r := range rows {
-		if r.Q < c.SlowQ {
+	for i, r := range rows {
+		if r.Q < c.SlowQ && !refined[i] {
 			todo++
 		}
 	}
 	done := 0
 	for i := range rows {
 		r := &rows[i]
-		if !(r.Q < c.SlowQ) {
+		if !(r.Q < c.SlowQ) || refined[i] {
 			continue
 		}
 		if err := cancelled(ctx); err != nil {
 			return err
 		}
-		xr, q := newtonRefine(m, r.X, r.U, c.NewtonIters)
-		if q < c.FixedQ {
+		if xr, q, ok := newtonLocal(m, r.X, r.U, c.NewtonIters, c.FixedQ); ok {
 			copy(r.X, xr)
 			r.Q, r.QAtX = q, q
 		}

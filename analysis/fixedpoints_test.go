@@ -594,7 +594,7 @@ func TestGoldenNewtonPolish(t *testing.T) {
 			if !(p.Q < 1e-20) || dist(p.X, c.F64.XStar[i]) > 0.1 {
 				continue
 			}
-			x, q := newtonRefine(m, c.F64.XStar[i], c.U, 20)
+			x, q, _ := newtonRefine(m, c.F64.XStar[i], c.U, 20)
 			if !(q < 1e-20) {
 				t.Errorf("%s row %d: refined q %g", name, i, q)
 			}
