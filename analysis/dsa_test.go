@@ -656,3 +656,34 @@ func TestSimilarityConjugateCopies(t *testing.T) {
 		}
 	}
 }
+
+func TestDSAHyperparameterSweep(t *testing.T) {
+	g := loadDSA(t)
+	data := trials3(g.Inputs["rot_a"])
+	ranks, delays := []int{4, 6}, []int{2, 3}
+	id, splits, err := DSAHyperparameterSweep(context.Background(), data, ranks, delays, rand.New(rand.NewPCG(4, 4)), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range ranks {
+		for j, d := range delays {
+			want, err := DSAToIdentity(data, &DMDSettings{NDelays: d, Rank: r})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if id.At(i, j) != want {
+				t.Errorf("rank %d delays %d: id %g want %g", r, d, id.At(i, j), want)
+			}
+			// Each half is a single noisy trial here, so the distance is
+			// well above 0 but far from orthogonal dynamics.
+			if s := splits.At(i, j); !(s >= 0 && s < 0.5) {
+				t.Errorf("rank %d delays %d: splits %g", r, d, s)
+			}
+		}
+	}
+	// A combination the data cannot support is NaN, not an error.
+	id2, _, err := DSAHyperparameterSweep(context.Background(), data, []int{4}, []int{50}, nil, nil)
+	if err != nil || !math.IsNaN(id2.At(0, 0)) {
+		t.Errorf("unsupported combination: %v, %v", err, id2.At(0, 0))
+	}
+}

@@ -259,7 +259,8 @@ func (c *fpConfig) validate() error {
 // the rows of states (the B·T flattened trajectory states), pairs each with
 // the input row of the same index (a latent at time t is the state after
 // consuming the input at t), and adds N(0, noiseScale²) noise to the states.
-// inputs has as many rows as states, or one row used for every state. It
+// inputs has as many rows as states, or one row used for every state, or is
+// nil for an autonomous map. It
 // returns the states (n×Dim), the inputs (n×InputDim) and the drawn indices.
 func SampleInitialStates(rng *rand.Rand, states, inputs mat.Matrix, n int, noiseScale float64) (x0, u0 *mat.Dense, idx []int, err error) {
 	rs, _ := states.Dims()
@@ -292,14 +293,24 @@ func SampleInitialStates(rng *rand.Rand, states, inputs mat.Matrix, n int, noise
 }
 
 // GatherInitialStates returns the rows idx of states and the matching rows of
-// inputs (or the single input row, repeated).
+// inputs (or the single input row, repeated). inputs may be nil for an
+// autonomous map (no inputs); u0 is then nil.
 func GatherInitialStates(states, inputs mat.Matrix, idx []int) (x0, u0 *mat.Dense, err error) {
 	rs, h := states.Dims()
-	ri, in := inputs.Dims()
+	ri, in := 1, 0
+	if inputs != nil {
+		ri, in = inputs.Dims()
+	}
 	if ri != rs && ri != 1 {
 		return nil, nil, fmt.Errorf("analysis: initial states: inputs have %d rows, want %d (one per state) or 1", ri, rs)
 	}
-	x0, u0 = mat.NewDense(len(idx), h, nil), mat.NewDense(len(idx), in, nil)
+	if len(idx) == 0 {
+		return nil, nil, fmt.Errorf("analysis: initial states: no indices")
+	}
+	x0 = mat.NewDense(len(idx), h, nil)
+	if in > 0 {
+		u0 = mat.NewDense(len(idx), in, nil)
+	}
 	for i, k := range idx {
 		if k < 0 || k >= rs {
 			return nil, nil, fmt.Errorf("analysis: initial states: index %d out of range [0, %d)", k, rs)
@@ -319,7 +330,8 @@ func GatherInitialStates(states, inputs mat.Matrix, idx []int) (x0, u0 *mat.Dens
 }
 
 // FindFixedPoints searches for fixed points of m starting from the rows of
-// x0 (n×Dim) with inputs u (n×InputDim, or 1×InputDim for a constant input),
+// x0 (n×Dim) with inputs u (n×InputDim, or 1×InputDim for a constant input,
+// or nil when InputDim is 0),
 // minimising q(x) = ½‖F(x, u) − x‖² with Adam on the mean q over rows. See
 // FixedPointMode for what each mode does. It stops early with ctx's error if
 // ctx is cancelled.
@@ -336,7 +348,10 @@ func FindFixedPoints(ctx context.Context, m Map, x0, u mat.Matrix, s *FixedPoint
 	if n < 1 {
 		return nil, fmt.Errorf("analysis: fixed points: no initial states")
 	}
-	ru, iu := u.Dims()
+	ru, iu := 1, 0
+	if u != nil {
+		ru, iu = u.Dims()
+	}
 	if iu != in || (ru != n && ru != 1) {
 		return nil, fmt.Errorf("analysis: fixed points: inputs are %d×%d, want %d×%d or 1×%d", ru, iu, n, in, in)
 	}

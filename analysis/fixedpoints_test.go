@@ -607,3 +607,64 @@ func TestGoldenNewtonPolish(t *testing.T) {
 		t.Logf("%s: %d rows, refined x error %.3g", name, n, worst)
 	}
 }
+
+// quadMap is the autonomous 1-D map F(x) = x − 0.1(x − 0.1)(x − 50)/50 with
+// fixed points 0.1 (unstable, F' ≈ 1.0998) and 50 (stable, F' ≈ 0.9002).
+type quadMap struct{}
+
+func (quadMap) Dim() int      { return 1 }
+func (quadMap) InputDim() int { return 0 }
+func (quadMap) Eval(dst, x []float64, n int, u []float64) {
+	for i := 0; i < n; i++ {
+		dst[i] = x[i] - 0.1*(x[i]-0.1)*(x[i]-50)/50
+	}
+}
+func (quadMap) VJP(dst, x, v []float64, n int, u []float64) {
+	for i := 0; i < n; i++ {
+		dst[i] = (1 - 0.1*(2*x[i]-50.1)/50) * v[i]
+	}
+}
+func (quadMap) Jacobian(dst, x, u []float64) { dst[0] = 1 - 0.1*(2*x[0]-50.1)/50 }
+
+// Refine mode on an autonomous map (nil inputs): duplicates merged, a point
+// far outside the cloud of initial states dropped as an outlier, slow and
+// unconverged rows told apart.
+func TestFixedPointsOutliersAndClasses(t *testing.T) {
+	n := 30
+	x0 := mat.NewDense(n, 1, nil)
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := 0; i < n-1; i++ {
+		x0.Set(i, 0, 0.1+0.2*(rng.Float64()-0.5))
+	}
+	x0.Set(n-1, 0, 49) // converges to the far fixed point at 50
+	res, err := FindFixedPoints(context.Background(), quadMap{}, x0, nil, &FixedPointSettings{LearningRate: 1e-2, MaxIters: 5000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.FixedPoints) != 1 || math.Abs(res.FixedPoints[0].X[0]-0.1) > 1e-12 || res.FixedPoints[0].Stable || res.FixedPoints[0].NUnstable != 1 {
+		t.Fatalf("fixed points %+v", res.FixedPoints)
+	}
+	if res.NOutliers != 1 || res.Rows[n-1].Class != RowOutlier || math.Abs(res.Rows[n-1].X[0]-50) > 1e-9 {
+		t.Errorf("outliers %d, last row %+v", res.NOutliers, res.Rows[n-1])
+	}
+	if len(res.FixedPoints[0].Rows) != n-1 {
+		t.Errorf("%d rows merged into the fixed point, want %d", len(res.FixedPoints[0].Rows), n-1)
+	}
+	// Without the filter the far point is a second, stable fixed point.
+	res2, err := FindFixedPoints(context.Background(), quadMap{}, x0, nil, &FixedPointSettings{LearningRate: 1e-2, MaxIters: 5000, OutlierScale: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res2.FixedPoints) != 2 || !res2.FixedPoints[1].Stable || res2.NOutliers != 0 {
+		t.Errorf("without outlier filter: %d points, outliers %d", len(res2.FixedPoints), res2.NOutliers)
+	}
+	// Too few iterations: rows stay slow or unconverged; nothing is a fixed point.
+	res3, err := FindFixedPoints(context.Background(), quadMap{}, mat.NewDense(2, 1, []float64{0.13, 3}), nil,
+		&FixedPointSettings{LearningRate: 1e-3, MaxIters: 5, NewtonIters: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res3.FixedPoints) != 0 || res3.Rows[0].Class != RowSlow || res3.Rows[1].Class != RowUnconverged || len(res3.SlowPoints) != 1 || res3.NUnconverged != 1 {
+		t.Errorf("classes %v %v, %d slow points", res3.Rows[0].Class, res3.Rows[1].Class, len(res3.SlowPoints))
+	}
+}
