@@ -108,7 +108,7 @@ type FixedPointSettings struct {
 	// 100-fold. A result is kept only if it converged locally (within twice
 	// the first Newton step), so rows are not moved to distant fixed points.
 	NewtonEvery int
-	// NewtonQ is the q below which early Newton attempts start (default 1e-4).
+	// NewtonQ is the q below which early Newton attempts start (default 1e-2).
 	NewtonQ float64
 	// NoJacobians skips Jacobians and eigenvalues.
 	NoJacobians bool
@@ -234,7 +234,7 @@ func (s *FixedPointSettings) withDefaults(m Map) fpConfig {
 	if c.NewtonEvery == 0 {
 		c.NewtonEvery = 50
 	}
-	setF(&c.NewtonQ, 1e-4, 1e-4)
+	setF(&c.NewtonQ, 1e-2, 1e-2)
 	if c.ProgressEvery <= 0 {
 		c.ProgressEvery = 100
 	}
