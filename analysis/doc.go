@@ -1,4 +1,65 @@
 // Package analysis holds the numerics that study trained models: PCA, affine
-// regression and R², Procrustes and CCA, fixed points with Jacobian stability,
-// and Dynamical Similarity Analysis. Everything here is float64 and uses gonum.
+// regression and R², Procrustes and CCA, the model-comparison metrics of the
+// computation-through-dynamics benchmark (CTD), fixed points with Jacobian
+// stability, and Dynamical Similarity Analysis (DSA). Everything is float64
+// and built on gonum; nothing here knows about a particular model type.
+//
+// # Data layout
+//
+// Trial data are B×T×N arrays stored row-major, trial by trial and time
+// step by time step (Trials). Every PCA, regression and R² of the reference works on the "flat"
+// (B·T)×N matrix with row b*T+t, which is the same memory (Trials.Flat); the
+// functions here take that flat matrix as a gonum mat.Matrix. DSA keeps the
+// trials apart (Trials) because its delay embedding must not straddle them.
+//
+// # PCA, regression, metrics
+//
+// FitPCA is sklearn's PCA with an exact decomposition (never the randomized
+// solver) and sklearn 1.2.1's sign rule; PCA.Scree gives the scree series.
+// FitLinearRegression, R2Raw/R2Score and ExplainedVarianceScore reproduce
+// sklearn (minimum-norm least squares for rank-deficient designs, force_finite
+// special cases, uniform and variance-weighted averages). The CTD metrics are
+// StateR2 (and StateR2PerPC), StateR2VAF, RateR2, LatentsVAF, PerformanceR2,
+// PCToPCR2 and ProjectIntoReferencePCs; Procrustes is scipy's; FitCCA and
+// CCAR2 are sklearn's CCA as CTD's compare_CCA uses it. SignalR2,
+// SignalR2Linear and CycleConsistency are the later upstream toolkit's
+// train/validation metrics, and CKA is an addition. All match the golden
+// vectors of the reference to ~1e-10.
+//
+// # Fixed points
+//
+// A model enters through the Map interface: a batched one-step transition
+// x' = F(x, u) with its vector–Jacobian product and its Jacobian. GRUMap,
+// RNNMap and MLPMap (the neural-ODE Euler step) are float64 reference
+// implementations; faster maps may implement ResidualVJPMap (F and the
+// gradient in one pass) and Precisioner (looser defaults for float32 maps).
+//
+// FindFixedPoints minimises q(x) = ½‖F(x, u) − x‖² with Adam on the mean q
+// over all initial states (SampleInitialStates draws them from trajectory
+// states, each paired with the input that produced it). FixedPointReference
+// reproduces CTD's find_fixed_points step for step (including its q* being
+// one step older than x*); the default FixedPointRefine mode stops rows when
+// they converge, refines them with Newton's method, separates true fixed
+// points from slow points and unconverged rows, drops distance outliers and
+// merges duplicates, and reports each distinct point's Jacobian, eigenvalues
+// and stability (|λ|max < 1, the discrete-time criterion). The search takes a
+// context.Context and reports progress through a callback.
+//
+// # DSA
+//
+// FitDMD delay-embeds the data (DelayEmbed), takes the SVD and fits the
+// HAVOK-style operator Av. SimilarityDistance compares two operators up to an
+// orthogonal change of basis. Its default method searches the whole
+// orthogonal group (both determinants) from structured and random starts and
+// reaches the true optimum where DSA's own optimiser — also available, as
+// SimilarityReference/ReferenceSimilarity, to replay reference runs — stalls
+// in local minima or cannot represent reflections. WassersteinEigenvalues is
+// DSA v2's default score. DSAPairwise, DSACross, DSADataSplits, DSAToIdentity
+// and DSAHyperparameterSweep are the drivers CTD uses.
+//
+// # Randomness and determinism
+//
+// Randomness comes from a caller's *rand.Rand (math/rand/v2); the same seed
+// gives the same result. Settings structs may be nil for the defaults; shape
+// misuse panics, bad parameters and numerical failures return errors.
 package analysis
