@@ -10,7 +10,7 @@ import (
 // with alpha folded into the kernel, addressed in place) and stays in L2;
 // each kc×nr micro-panel of B stays in L1 while the micro-kernel sweeps the
 // mr-row strips of the A block over it.
-var (
+const (
 	kcMax = 256  // depth of one pass; k is split into equal passes of at most kcMax
 	mcMax = 144  // rows of A per block (a multiple of every mr used)
 	ncMax = 1536 // columns of B per block (a multiple of every nr used)
