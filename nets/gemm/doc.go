@@ -57,9 +57,10 @@
 //   - padding: m mod 6 and n mod 16 are computed in full (m = 128 wastes 3%,
 //     n = 3 wastes 13/16; the narrow input-weight gradient is ~14 GFLOP/s);
 //   - a transposed A read in place (the weight gradient dGᵀ·h) touches one
-//     cache line per k step, all in a few L1 sets when lda is a multiple of a
-//     large power of two, and, with k in the thousands, streams from DRAM;
-//     software prefetching and packing both measured no better;
+//     cache line per k step, all in a few L1 sets when 4·lda has a large
+//     power-of-two factor (lda = 384: 8 of the 64 sets), and, with k in the
+//     thousands, streams from DRAM; software prefetching (within and across
+//     k passes) and packing both measured no better;
 //   - the machine is shared: other processes' load moves single runs by ±20%.
 //
 // A multiply with a transposed B (h·W_hhᵀ) costs a transposing pack every
