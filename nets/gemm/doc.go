@@ -44,11 +44,12 @@
 //
 // One core of the development machine (AMD EPYC, Zen 4 family, AVX2+FMA, no
 // AVX-512 exposed) peaks at ~88 GFLOP/s for a loop of independent FMAs, and
-// the micro-kernel alone at ~86 GFLOP/s on L1-resident data. The GRU products
-// (go test -bench Sgemm -cpu 1, see bench_test.go) run at 75-85 GFLOP/s for
-// batch ≥ 256, 65-80 for batch 128 and the time-batched weight gradients
-// (k = 50·batch), 35-70 for the input projections with k ≤ 20, against
-// 7-12 GFLOP/s for gonum's Sgemm on one core. The remaining gap to peak:
+// the micro-kernel alone at ~86 GFLOP/s on L1-resident data. On a quiet
+// core the GRU products (go test -bench Sgemm -cpu 1, see bench_test.go) run
+// at 75-85 GFLOP/s for batch ≥ 256, 65-80 for batch 128, 60-75 for the
+// time-batched weight gradients (k = 50·batch; ~50 with hidden size 64) and
+// 35-70 for the input projections with k ≤ 20, against 7-12 GFLOP/s for
+// gonum's Sgemm on one core. The remaining gap to peak:
 //
 //   - fixed costs per 6×16 tile (zeroing, alpha/beta, storing C: ~40 cycles
 //     against 6 per k step) and per call (packing B: one pass over op(B) for
