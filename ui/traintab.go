@@ -368,23 +368,10 @@ func (t *trainTab) mainView(w, h int) string {
 }
 
 func (t *trainTab) statusBadge(s string) string {
-	st, g := t.sh.st, t.sh.g
-	label := s
-	style := st.Muted
-	switch s {
-	case run.StatusTraining:
-		style = st.Accent
-		if t.stopping != "" {
-			label = "saving"
-		}
-	case run.StatusFinished:
-		style = st.Good
-	case run.StatusStopped:
-		style = st.Warn
-	case run.StatusDiverged, run.StatusFailed:
-		style = st.Bad
+	if s == run.StatusTraining && t.stopping != "" {
+		return t.sh.st.Accent.Render(t.sh.g.bullet + " saving")
 	}
-	return style.Render(g.bullet + " " + label)
+	return runBadge(t.sh, s)
 }
 
 func (t *trainTab) titleLine(w int) string {
