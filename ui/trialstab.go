@@ -32,10 +32,10 @@ type trialsTab struct {
 
 	picker *runPicker // open while choosing a run
 
-	step   int  // the time cursor
-	units  bool // latents as units rather than PCs
-	unit0  int  // first unit shown
-	armOn  bool // narrow RandomTarget layout: the arm instead of the time panels
+	step  int  // the time cursor
+	units bool // latents as units rather than PCs
+	unit0 int  // first unit shown
+	armOn bool // narrow RandomTarget layout: the arm instead of the time panels
 
 	data *trialsData // the shown run and phase, once computed
 	work *bgWork     // computing data for want()
