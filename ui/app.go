@@ -42,6 +42,7 @@ type Model struct {
 	task   *taskTab
 	train  *trainTab
 	trials *trialsTab
+	anal   *analysisTab
 	tabs   []tab
 	active int
 	w, h   int
@@ -66,8 +67,8 @@ func newModel(sh *shared) *Model {
 	m.task = newTaskTab(sh)
 	m.train = newTrainTab(sh)
 	m.trials = newTrialsTab(sh)
-	m.tabs = []tab{m.task, m.train, m.trials,
-		&comingTab{sh: sh, title: "Analysis", what: "PCA of the latents, affine R² to the task variables, fixed points and their stability, and DSA between models."},
+	m.anal = newAnalysisTab(sh)
+	m.tabs = []tab{m.task, m.train, m.trials, m.anal,
 		&comingTab{sh: sh, title: "Compare", what: "Put runs side by side: loss curves, final losses and the analysis results of several models on one task."},
 	}
 	return m

@@ -36,6 +36,7 @@ type runFocus struct {
 	dir   string
 	phase string // "val" or "train"
 	trial int    // index into the phase's trials
+	step  int    // the Trials tab's time cursor
 }
 
 // status is the message shown in the status line.

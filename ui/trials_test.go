@@ -44,3 +44,18 @@ func TestTrialsDebugView(t *testing.T) {
 	}
 	_ = tea.KeyMsg{}
 }
+
+func TestAnalysisDebugView(t *testing.T) {
+	for _, sz := range [][2]int{{80, 24}, {140, 40}} {
+		d := newTrainedModel(t, sz[0], sz[1], false)
+		openTrials(t, d, "3bff-gru")
+		d.keys("4")
+		d.until(func() bool { return d.m.anal.shown() != nil }, 20*time.Second, "analysis")
+		t.Logf("%v\n%s", sz, d.m.View())
+		d.keys("↓←←←←f")
+		d.until(func() bool { return d.m.anal.fpWork != nil && d.m.anal.fpWork.last.text != "" }, 20*time.Second, "progress")
+		t.Logf("%v\n%s", sz, d.m.View())
+		d.until(func() bool { return d.m.anal.currentFP() != nil }, 60*time.Second, "fp")
+		t.Logf("%v\n%s", sz, d.m.View())
+	}
+}

@@ -227,7 +227,7 @@ func (t *trialsTab) onKey(km tea.KeyMsg) tea.Cmd {
 	}
 	n := len(d.trials)
 	f := &t.sh.focus
-	before := f.trial
+	before, beforeStep := f.trial, f.step
 	switch {
 	case key.Matches(km, k.Trial):
 		f.trial += direction(km)
@@ -240,9 +240,9 @@ func (t *trialsTab) onKey(km tea.KeyMsg) tea.Cmd {
 			f.trial = n - 1
 		}
 	case key.Matches(km, k.Step):
-		t.step += stepDir(km)
+		t.sh.focus.step += stepDir(km)
 	case key.Matches(km, k.StepJump):
-		t.step += 10 * stepDir(km)
+		t.sh.focus.step += 10 * stepDir(km)
 	case key.Matches(km, k.Latents):
 		t.units = !t.units
 	case key.Matches(km, k.Units):
@@ -253,7 +253,7 @@ func (t *trialsTab) onKey(km tea.KeyMsg) tea.Cmd {
 		t.armOn = !t.armOn
 	}
 	t.clamp()
-	if f.trial != before {
+	if f.trial != before || f.step != beforeStep {
 		return focusChanged
 	}
 	return nil
@@ -276,11 +276,11 @@ func (t *trialsTab) openRun(dir string) tea.Cmd {
 		}
 	}
 	t.picker = nil
-	t.sh.focus = runFocus{dir: dir, phase: t.sh.focus.phase, trial: 0}
+	t.sh.focus = runFocus{dir: dir, phase: t.sh.focus.phase}
 	if t.sh.focus.phase == "" {
 		t.sh.focus.phase = "val"
 	}
-	t.step = 0
+	t.sh.focus.step = 0
 	_, cmd := t.sh.store.open(dir, epoch)
 	t.sh.info("opening " + filepath.Base(dir))
 	return tea.Batch(cmd, t.ensure(), focusChanged)
@@ -303,10 +303,10 @@ func (t *trialsTab) clamp() {
 	f := &t.sh.focus
 	f.trial = max(0, min(f.trial, len(d.trials)-1))
 	if len(d.trials) == 0 {
-		t.step = 0
+		t.sh.focus.step = 0
 		return
 	}
-	t.step = max(0, min(t.step, d.inf.Len(f.trial)-1))
+	t.sh.focus.step = max(0, min(t.sh.focus.step, d.inf.Len(f.trial)-1))
 	H := d.inf.H
 	n := t.unitsShown()
 	t.unit0 = max(0, min(t.unit0, H-n))
@@ -390,7 +390,7 @@ func (t *trialsTab) header(d *trialsData) []string {
 	line := st.Bold.Render(filepath.Base(d.sess.Run.Run.Dir)) + st.Muted.Render(fmt.Sprintf(" epoch %d · ", d.sess.Run.Epoch)) +
 		st.Accent.Render(d.phase) + st.Muted.Render(" · ") +
 		st.Text.Render(fmt.Sprintf("trial %d/%d", k+1, len(d.trials))) + st.Muted.Render(fmt.Sprintf(" (#%d)", idx)) + st.Muted.Render(" · ") +
-		st.Text.Render(fmt.Sprintf("step %d/%d", t.step, T-1))
+		st.Text.Render(fmt.Sprintf("step %d/%d", t.sh.focus.step, T-1))
 	lines := []string{line}
 	if info := t.trialInfo(d, idx); info != "" {
 		lines = append(lines, st.Muted.Render(truncate(info, t.w, t.sh.g.ellipsis)))
@@ -408,7 +408,7 @@ func (t *trialsTab) trialInfo(d *trialsData, idx int) string {
 			s := "task " + data.TaskNames[idx]
 			if idx < len(data.Phases) {
 				for _, p := range sortedPhases(data.Phases[idx]) {
-					if t.step >= p.start && t.step < p.end {
+					if t.sh.focus.step >= p.start && t.sh.focus.step < p.end {
 						s += fmt.Sprintf(" · in %s (steps %d-%d)", p.name, p.start, p.end-1)
 					}
 				}
@@ -506,7 +506,7 @@ func (t *trialsTab) panels(d *trialsData, k int) []timePanel {
 	data, inf := d.sess.Run.Data, d.inf
 	idx := d.trials[k]
 	T := inf.Len(k)
-	s := t.step
+	s := t.sh.focus.step
 	var ps []timePanel
 
 	// Inputs: the noisy task inputs. With many channels (MultiTask's rule
@@ -785,7 +785,7 @@ func (t *trialsTab) timeView(d *trialsData, w, h int) string {
 		for _, l := range p.lines {
 			plotTimeSeries(cv, l.y, T, p.lo, p.hi, l.col, l.dashed)
 		}
-		vline(cv, stepDot(cv, t.step, T), st.theme.Accent, false)
+		vline(cv, stepDot(cv, t.sh.focus.step, T), st.theme.Accent, false)
 		plot := cv.Lines()
 		for y, l := range plot {
 			lab := ""
@@ -803,7 +803,7 @@ func (t *trialsTab) timeView(d *trialsData, w, h int) string {
 	left, right := "0", fmt.Sprint(T-1)
 	mid := "time step"
 	if roW > 0 {
-		mid = fmt.Sprintf("time step · cursor at %d", t.step)
+		mid = fmt.Sprintf("time step · cursor at %d", t.sh.focus.step)
 	}
 	axis := padRight(left, max((pw-len(mid))/2, len(left)+1)) + mid
 	axis = padRight(axis, pw-len(right)) + right
@@ -897,7 +897,7 @@ func (t *trialsTab) armView(d *trialsData, w, h int) string {
 	xlo, xhi := rangeOf(0.05, xs, []float64{0, goal[0]})
 	ylo, yhi := rangeOf(0.05, ys, []float64{0, goal[1]})
 
-	title := st.Header.Render("Hand path") + st.Muted.Render(fmt.Sprintf(" · arm at step %d", t.step))
+	title := st.Header.Render("Hand path") + st.Muted.Render(fmt.Sprintf(" · arm at step %d", t.sh.focus.step))
 	legendItems := []string{markGlyph(g, "target") + " target", markGlyph(g, "start") + " start", markGlyph(g, "hand") + " hand"}
 	if ex := data.Extra[idx]; ex[1] >= 0 {
 		legendItems = append(legendItems, "g go cue")
@@ -915,7 +915,7 @@ func (t *trialsTab) armView(d *trialsData, w, h int) string {
 	fr.path(xs, ys, st.theme.Train)
 	// The arm at the cursor: shoulder at the origin, elbow at L1 along the
 	// shoulder angle, hand as recorded.
-	cur := ps[t.step*S:]
+	cur := ps[t.sh.focus.step*S:]
 	q1 := float64(cur[sim.ArmShoulder])
 	hx, hy := float64(cur[sim.ArmHandX]), float64(cur[sim.ArmHandY])
 	if l1 > 0 {
