@@ -37,8 +37,7 @@ type analysisTab struct {
 	baseErr  error
 	baseErrK string
 
-	set     fpSettings
-	cursor  int // the focused slider
+	cursor  int // the focused slider (the settings are in shared: Compare uses them too)
 	editing bool
 	input   lineInput
 
@@ -94,7 +93,7 @@ func newAnalysisKeys(g glyphs) analysisKeys {
 }
 
 func newAnalysisTab(sh *shared) *analysisTab {
-	return &analysisTab{sh: sh, keys: newAnalysisKeys(sh.g), set: defaultFPSettings(), nTrials: 8, view: trajView3{yaw: -60, pitch: 30}}
+	return &analysisTab{sh: sh, keys: newAnalysisKeys(sh.g), nTrials: 8, view: trajView3{yaw: -60, pitch: 30}}
 }
 
 func (t *analysisTab) Title() string    { return "Analysis" }
@@ -170,14 +169,14 @@ func (t *analysisTab) shown() *analysisData {
 // options are the study options for the current sliders and focus; the held
 // input at the cursor needs the focused trial.
 func (t *analysisTab) options() (study.FixedPointOptions, error) {
-	o := t.set.opts
+	o := t.sh.fp.opts
 	o.Phase = t.sh.focus.phase
 	o.Inputs = nil
 	d := t.shown()
 	if d == nil {
 		return o, fmt.Errorf("the run is not loaded yet")
 	}
-	if t.set.inputs == 1 {
+	if t.sh.fp.inputs == 1 {
 		k := max(0, min(t.sh.focus.trial, len(d.proj.Trials)-1))
 		step := max(0, min(t.sh.focus.step, d.inf.Len(k)-1))
 		o.Inputs = heldInput(d.sess, d.inf, k, step)
@@ -348,7 +347,7 @@ func (t *analysisTab) onWork(msg workMsg) tea.Cmd {
 		default:
 			r := msg.res.val.(*study.FixedPointReport)
 			t.fp, t.fpKey = r, msg.w.key
-			t.sh.good(fmt.Sprintf("%d fixed points (%d stable) in %.1fs", r.Fixed, r.Stable, r.Seconds))
+			t.sh.good(fmt.Sprintf("found %d fixed points, %d stable", r.Fixed, r.Stable))
 		}
 	}
 	return nil
@@ -382,7 +381,7 @@ func (t *analysisTab) onKey(km tea.KeyMsg) tea.Cmd {
 	if t.editing {
 		switch {
 		case key.Matches(km, k.Confirm):
-			if err := fpSliders[t.cursor].parse(&t.set, t.input.Value()); err != nil {
+			if err := fpSliders[t.cursor].parse(&t.sh.fp, t.input.Value()); err != nil {
 				t.sh.fail(err)
 				return nil
 			}
@@ -417,13 +416,13 @@ func (t *analysisTab) onKey(km tea.KeyMsg) tea.Cmd {
 		t.cursor = max(0, min(len(fpSliders)-1, t.cursor+direction(km)))
 	case key.Matches(km, k.Adjust), key.Matches(km, k.Coarse):
 		d := fpSliders[t.cursor]
-		if !d.nudge(&t.set, direction(km), key.Matches(km, k.Coarse)) {
+		if !d.nudge(&t.sh.fp, direction(km), key.Matches(km, k.Coarse)) {
 			t.sh.info(fmt.Sprintf("%s is at its bound", d.name))
 		}
 		t.lookupFP()
 	case key.Matches(km, k.Edit):
 		t.editing = true
-		t.input = newLineInput(fpSliders[t.cursor].value(&t.set), true)
+		t.input = newLineInput(fpSliders[t.cursor].value(&t.sh.fp), true)
 	case key.Matches(km, k.More):
 		if km.String() == "-" {
 			t.nTrials = max(1, t.nTrials/2)
@@ -609,7 +608,7 @@ func (t *analysisTab) fpView(d *analysisData, w, h int) string {
 			lines = append(lines, row)
 			continue
 		}
-		val := dfn.value(&t.set)
+		val := dfn.value(&t.sh.fp)
 		if dfn.choices != nil {
 			if i == t.cursor {
 				val = g.left + " " + val + " " + g.right
@@ -617,7 +616,7 @@ func (t *analysisTab) fpView(d *analysisData, w, h int) string {
 			row += st.Text.Render(padRight(truncate(val, barW+1+valW, g.ellipsis), barW+1+valW))
 		} else {
 			if barW >= 4 {
-				k := int(math.Round(dfn.pos(&t.set) * float64(barW-1)))
+				k := int(math.Round(dfn.pos(&t.sh.fp) * float64(barW-1)))
 				fill := st.Muted
 				if i == t.cursor {
 					fill = st.Accent
@@ -628,7 +627,7 @@ func (t *analysisTab) fpView(d *analysisData, w, h int) string {
 		}
 		lines = append(lines, row)
 	}
-	if t.set.inputs == 1 {
+	if t.sh.fp.inputs == 1 {
 		lines = append(lines, st.Muted.Render(truncate(fmt.Sprintf("  input of trial %d at step %d (Trials tab)", t.sh.focus.trial+1, t.sh.focus.step), w, g.ellipsis)))
 	}
 	lines = append(lines, "")
@@ -670,7 +669,7 @@ func (t *analysisTab) fpSummary(r *study.FixedPointReport, w, h int) []string {
 		st.Good.Render(fmt.Sprintf("%d stable", r.Stable)) + st.Muted.Render(" · ") +
 		st.Warn.Render(fmt.Sprintf("%d unstable", r.Unstable)) + st.Muted.Render(fmt.Sprintf(" · %d slow", r.Slow))
 	lines := []string{truncStyled(head, w)}
-	lines = append(lines, st.Faint.Render(truncate(fmt.Sprintf("%d iterations · %.1fs · top |λ| of each:", r.Iters, r.Seconds), w, g.ellipsis)))
+	lines = append(lines, st.Faint.Render(truncate(fmt.Sprintf("%d iterations · top |λ| of each point:", r.Iters), w, g.ellipsis)))
 	avail := h - len(lines)
 	for i, p := range r.Points {
 		if i >= avail-1 && i < len(r.Points)-1 && avail > 0 {

@@ -43,6 +43,7 @@ type Model struct {
 	train  *trainTab
 	trials *trialsTab
 	anal   *analysisTab
+	cmp    *compareTab
 	tabs   []tab
 	active int
 	w, h   int
@@ -68,9 +69,8 @@ func newModel(sh *shared) *Model {
 	m.train = newTrainTab(sh)
 	m.trials = newTrialsTab(sh)
 	m.anal = newAnalysisTab(sh)
-	m.tabs = []tab{m.task, m.train, m.trials, m.anal,
-		&comingTab{sh: sh, title: "Compare", what: "Put runs side by side: loss curves, final losses and the analysis results of several models on one task."},
-	}
+	m.cmp = newCompareTab(sh)
+	m.tabs = []tab{m.task, m.train, m.trials, m.anal, m.cmp}
 	return m
 }
 

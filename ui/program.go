@@ -59,7 +59,7 @@ func New(o Options) (*Model, error) {
 	}
 	g := newGlyphs(o.ASCII)
 	sh := &shared{st: NewStyles(theme), g: g, runsDir: o.Runs, cfg: cfg, base: cfg, baseName: o.Preset, now: time.Now,
-		store: newRunStore(), focus: runFocus{phase: "val"}}
+		store: newRunStore(), focus: runFocus{phase: "val"}, fp: defaultFPSettings()}
 	return newModel(sh), nil
 }
 

@@ -28,6 +28,9 @@ type shared struct {
 	runs  []runEntry
 	store *runStore
 	focus runFocus
+	// fp is the fixed-point finder's settings (the Analysis tab's sliders;
+	// the Compare tab counts both runs' points with them, inputs at zero).
+	fp fpSettings
 }
 
 // runFocus is what the Trials and Analysis tabs look at: picking a run or a
