@@ -64,8 +64,8 @@ type analysisData struct {
 
 type analysisKeys struct {
 	Move, Adjust, Coarse, Edit, Confirm, Cancel key.Binding
-	Find, Stop, Trials, More, View            key.Binding
-	Rotate, Tilt, Phase, Open                 key.Binding
+	Find, Stop, Trials, More, View              key.Binding
+	Rotate, Tilt, Phase, Open                   key.Binding
 }
 
 func newAnalysisKeys(g glyphs) analysisKeys {
