@@ -435,9 +435,13 @@ func (t *compareTab) metricsView(r *compareResult, w, h int) string {
 	row := func(label string, a, b string) string {
 		return st.Muted.Render(padRight(truncate(label, w-2*col, g.ellipsis), w-2*col)) + st.Text.Render(padLeft(a, col)+padLeft(b, col))
 	}
+	ab, ba := "A→B", "B→A"
+	if g.ascii {
+		ab, ba = "A->B", "B->A"
+	}
 	lines := []string{
-		st.Header.Render("Affine R²") + st.Muted.Render(" · fit on train, scored on val"),
-		st.Faint.Render(padRight("", w-2*col)) + st.Train.Render(padLeft("A→B", col)) + st.Val.Render(padLeft("B→A", col)),
+		st.Header.Render("Affine R²") + st.Muted.Render(" · fit train, score val"),
+		st.Faint.Render(padRight("", w-2*col)) + st.Train.Render(padLeft(ab, col)) + st.Val.Render(padLeft(ba, col)),
 		row("variance-weighted", num(rep.AffineAtoB.VarianceWeighted), num(rep.AffineBtoA.VarianceWeighted)),
 	}
 	// Per-PC rows: as many as the height allows after the other sections.
@@ -457,7 +461,7 @@ func (t *compareTab) metricsView(r *compareResult, w, h int) string {
 	}
 	if fa, fb := r.fps[0], r.fps[1]; fa != nil && fb != nil {
 		lines = append(lines, "",
-			st.Header.Render("Fixed points")+st.Muted.Render(truncate(fmt.Sprintf(" · inputs 0, %d inits (Analysis tab's settings)", fa.Options.Inits), w-12, g.ellipsis)),
+			st.Header.Render("Fixed points")+st.Muted.Render(truncate(fmt.Sprintf(" · inputs 0 · %d inits", fa.Options.Inits), w-12, g.ellipsis)),
 			st.Faint.Render(padRight("", w-2*col))+st.Train.Render(padLeft("A", col))+st.Val.Render(padLeft("B", col)),
 			row("stable", fmt.Sprint(fa.Stable), fmt.Sprint(fb.Stable)),
 			row("unstable", fmt.Sprint(fa.Unstable), fmt.Sprint(fb.Unstable)),

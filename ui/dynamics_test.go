@@ -122,7 +122,7 @@ func TestLiveDynamicsWhileTraining(t *testing.T) {
 	if n := len(v.dynHist); n == 0 || v.dynHist[n-1].epoch != 6 {
 		t.Fatalf("history %+v", v.dynHist)
 	}
-	screenHas(t, d, "Latent dynamics · epoch 6", "stable of")
+	screenHas(t, d, "Latent dynamics · epoch 6", "stable ·")
 	d.keys("d")
 	if strings.Contains(ansi.Strip(m.View()), "Latent dynamics") {
 		t.Fatal("d did not hide the panel")
@@ -141,5 +141,5 @@ func TestSavedRunDynamics(t *testing.T) {
 	}
 	d.keys("\n")
 	d.until(func() bool { return d.m.train.cur != nil && d.m.train.cur.frame != nil }, 20*time.Second, "the saved run's frame")
-	screenHas(t, d, "Latent dynamics · saved epoch 200", "8 stable of")
+	screenHas(t, d, "Latent dynamics · saved epoch 200", "8 stable ·")
 }

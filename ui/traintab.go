@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -351,6 +352,9 @@ func (t *trainTab) probeSaved() tea.Cmd {
 	v := t.cur
 	if v == nil || t.job != nil || t.dynOff || v.state.Epoch < 1 {
 		return nil
+	}
+	if _, err := os.Stat(filepath.Join(v.dir, run.CheckpointFile)); err != nil {
+		return nil // history only: no model to probe
 	}
 	k := fmt.Sprintf("%s|%d", v.dir, v.state.Epoch)
 	if f := t.savedFrame[k]; f != nil {
