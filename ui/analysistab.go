@@ -702,13 +702,14 @@ func fmtEig(l [2]float64, ascii bool) string {
 	if !finite(m) {
 		return "–"
 	}
-	if math.Abs(l[1]) < 1e-9 {
-		return fmt.Sprintf("%.4f", l[0])
+	deg := math.Atan2(l[1], l[0]) * 180 / math.Pi
+	if math.Abs(l[1]) < 1e-9 || math.Abs(deg) < 0.5 || math.Abs(math.Abs(deg)-180) < 0.5 {
+		return fmt.Sprintf("%.4f", l[0]) // real, or as good as
 	}
 	if ascii {
-		return fmt.Sprintf("%.4f@%.0fdeg", m, math.Atan2(l[1], l[0])*180/math.Pi)
+		return fmt.Sprintf("%.4f@%.0fdeg", m, deg)
 	}
-	return fmt.Sprintf("%.4f∠%.0f°", m, math.Atan2(l[1], l[0])*180/math.Pi)
+	return fmt.Sprintf("%.4f∠%.0f°", m, deg)
 }
 
 // trajView draws the trials' latent trajectories in PC1-PC2 (or PC1-3
