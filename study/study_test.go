@@ -47,7 +47,10 @@ func open(t testing.TB, dir string) *Session {
 // A trained 3-bit flip-flop GRU has 8 stable fixed points with zero input,
 // one per memory state: the readout at each is a distinct corner of {0, 1}³.
 func TestFlipFlopEightStableFixedPoints(t *testing.T) {
-	s := open(t, flipFlop32)
+	s, err := Open(flipFlop32, false) // a fresh session: nothing cached
+	if err != nil {
+		t.Fatal(err)
+	}
 	var stages []string
 	rep, err := s.FixedPoints(context.Background(), FixedPointOptions{Inits: 256, Iters: 3000, LR: 1e-2}, func(p Progress) {
 		if len(stages) == 0 || stages[len(stages)-1] != p.Stage {
