@@ -36,9 +36,11 @@ type CompareOptions struct {
 	NoDSA     bool `json:"no_dsa"`
 	// Seed seeds the DSA similarity search's random restarts.
 	Seed uint64 `json:"seed"`
-	// FixedPoints also runs the default fixed-point search on both runs
-	// (zero input) and reports the counts side by side.
-	FixedPoints bool `json:"fixed_points"`
+	// FixedPoints also runs a fixed-point search on both runs with
+	// FixedPointOptions (zero values: the defaults, zero input) and reports
+	// the counts side by side.
+	FixedPoints       bool              `json:"fixed_points"`
+	FixedPointOptions FixedPointOptions `json:"fixed_point_options"`
 }
 
 func (o CompareOptions) normalized() (CompareOptions, error) {
@@ -227,7 +229,7 @@ func (s *Session) Compare(ctx context.Context, other *Session, o CompareOptions,
 		for i, ses := range []*Session{s, other} {
 			who := [2]string{"A", "B"}[i]
 			step("fixedpoints", who)
-			fp, err := ses.FixedPoints(ctx, FixedPointOptions{}, func(p Progress) {
+			fp, err := ses.FixedPoints(ctx, o.FixedPointOptions, func(p Progress) {
 				p.Run = who
 				progress.report(p)
 			})

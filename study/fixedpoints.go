@@ -151,6 +151,9 @@ type FixedPoint struct {
 	Inits int `json:"inits"`
 	// PC is the point projected on the first three PCs of the phase's latents.
 	PC []float64 `json:"pc"`
+	// Output is the model's readout at the point (with the held input): what
+	// the network reports while it sits there.
+	Output []float64 `json:"output"`
 }
 
 // FixedPointReport is `ctdtui fixedpoints`.
@@ -277,10 +280,10 @@ func (s *Session) FixedPoints(ctx context.Context, o FixedPointOptions, progress
 			}
 		}
 	}
-	if r.Points, err = s.reportPoints(ctx, o.Phase, pts); err != nil {
+	if r.Points, err = s.reportPoints(ctx, o.Phase, o.Inputs, pts); err != nil {
 		return nil, err
 	}
-	if r.SlowPoints, err = s.reportPoints(ctx, o.Phase, slow); err != nil {
+	if r.SlowPoints, err = s.reportPoints(ctx, o.Phase, o.Inputs, slow); err != nil {
 		return nil, err
 	}
 	r.Fixed, r.Slow = len(r.Points), len(r.SlowPoints)
@@ -299,7 +302,7 @@ func (s *Session) FixedPoints(ctx context.Context, o FixedPointOptions, progress
 }
 
 // reportPoints converts finder points, stable ones first, then by q.
-func (s *Session) reportPoints(ctx context.Context, phase string, pts []analysis.FixedPoint) ([]FixedPoint, error) {
+func (s *Session) reportPoints(ctx context.Context, phase string, u []float64, pts []analysis.FixedPoint) ([]FixedPoint, error) {
 	out := make([]FixedPoint, len(pts))
 	xs := make([][]float64, len(pts))
 	for i, p := range pts {
@@ -309,9 +312,10 @@ func (s *Session) reportPoints(ctx context.Context, phase string, pts []analysis
 	if err != nil {
 		return nil, err
 	}
+	outs := s.readout(xs, u)
 	for i, p := range pts {
 		fp := FixedPoint{X: slices.Clone(p.X), Q: p.Q, MaxAbsEig: p.MaxAbsEig, Stable: p.Stable, Unstable: p.NUnstable,
-			Inits: len(p.Rows), PC: pcs[i]}
+			Inits: len(p.Rows), PC: pcs[i], Output: outs[i]}
 		for _, l := range p.Eigenvalues {
 			fp.Eigenvalues = append(fp.Eigenvalues, [2]float64{real(l), imag(l)})
 		}
@@ -336,4 +340,31 @@ func (s *Session) reportPoints(ctx context.Context, phase string, pts []analysis
 		return 0
 	})
 	return out, nil
+}
+
+// readout returns the model's output after one noise-free step from each
+// state with input u (at a fixed point: the readout of the point itself), in
+// float64.
+func (s *Session) readout(xs [][]float64, u []float64) [][]float64 {
+	out := make([][]float64, len(xs))
+	if len(xs) == 0 {
+		return out
+	}
+	m := nets.Convert[float64](s.Run.Model)
+	c := m.Config()
+	n := len(xs)
+	tape := m.NewTape(n, 1)
+	x := make([]float64, 0, n*c.Latent)
+	uu := make([]float64, 0, n*c.Inputs)
+	for _, xi := range xs {
+		x = append(x, xi...)
+		uu = append(uu, u...)
+	}
+	y := make([]float64, n*c.Outputs)
+	tape.ResetState(n, x)
+	tape.Step(uu, y)
+	for i := range out {
+		out[i] = y[i*c.Outputs : (i+1)*c.Outputs]
+	}
+	return out
 }

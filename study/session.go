@@ -86,6 +86,17 @@ func Open(dir string, best bool) (*Session, error) {
 	if err != nil {
 		return nil, err
 	}
+	// run.Load checks the model's inputs and outputs against the task; the
+	// model itself must also be the one config.toml describes.
+	mc, cc := l.Model.Config(), l.Run.Config.ModelConfig()
+	if mc.Kind != cc.Kind || mc.Latent != cc.Latent {
+		name := run.CheckpointFile
+		if best {
+			name = run.BestFile
+		}
+		return nil, fmt.Errorf("%s: %s holds a %s with %d latents but %s describes a %s with %d latents (model.kind, model.latent)",
+			dir, name, mc.Kind, mc.Latent, run.ConfigFile, cc.Kind, cc.Latent)
+	}
 	return New(l), nil
 }
 

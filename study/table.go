@@ -184,7 +184,7 @@ func (r *FixedPointReport) WriteTable(w io.Writer) error {
 		}
 		section(w, title)
 		t := newTW(w)
-		t.row("  #", "stability", "q", "|λ|max", "#|λ|>1", "inits", "PC1", "PC2", "PC3")
+		t.row("  #", "stability", "q", "|λ|max", "#|λ|>1", "inits", "PC1", "PC2", "PC3", "output")
 		const maxRows = 40
 		for i, p := range pts {
 			if i == maxRows {
@@ -201,7 +201,11 @@ func (r *FixedPointReport) WriteTable(w io.Writer) error {
 					pc[j] = fmt.Sprintf("%+.3f", p.PC[j])
 				}
 			}
-			t.row(fmt.Sprintf("  %d", i+1), st, fmt.Sprintf("%.2e", p.Q), num(p.MaxAbsEig), fmt.Sprint(p.Unstable), fmt.Sprint(p.Inits), pc[0], pc[1], pc[2])
+			outs := make([]string, len(p.Output))
+			for j, v := range p.Output {
+				outs[j] = fmt.Sprintf("%+.2f", v)
+			}
+			t.row(fmt.Sprintf("  %d", i+1), st, fmt.Sprintf("%.2e", p.Q), num(p.MaxAbsEig), fmt.Sprint(p.Unstable), fmt.Sprint(p.Inits), pc[0], pc[1], pc[2], strings.Join(outs, " "))
 		}
 		return t.flush()
 	}
