@@ -1,11 +1,13 @@
 package ui
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
 	"math"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/charmbracelet/bubbles/key"
@@ -671,7 +673,7 @@ func (t *analysisTab) fpSummary(r *study.FixedPointReport, w, h int) []string {
 	lines := []string{truncStyled(head, w)}
 	lines = append(lines, st.Faint.Render(truncate(fmt.Sprintf("%d iterations · top |λ| of each point:", r.Iters), w, g.ellipsis)))
 	avail := h - len(lines)
-	for i, p := range r.Points {
+	for i, p := range displayOrder(r.Points) {
 		if i >= avail-1 && i < len(r.Points)-1 && avail > 0 {
 			lines = append(lines, st.Faint.Render(fmt.Sprintf("  +%d more", len(r.Points)-i)))
 			break
@@ -690,10 +692,36 @@ func (t *analysisTab) fpSummary(r *study.FixedPointReport, w, h int) []string {
 			}
 			eig = append(eig, fmtEig(l, g.ascii))
 		}
-		txt := fmt.Sprintf("%2d q %.0e  λ %s", i+1, p.Q, strings.Join(eig, " "))
+		q := fmt.Sprintf("q %.0e", p.Q)
+		if p.Q < 1e-20 {
+			q = "q<1e-20" // float64 rounding: a fixed point to machine precision
+		}
+		txt := fmt.Sprintf("%2d %s  λ %s", i+1, q, strings.Join(eig, " "))
 		lines = append(lines, style.Render(glyph)+" "+st.Text.Render(truncate(txt, w-2, g.ellipsis)))
 	}
 	return lines
+}
+
+// displayOrder lists the points stable first, then by their largest |λ|
+// (slowest first): q below the rounding floor is noise, so the finder's
+// order by q is not a stable one to show.
+func displayOrder(pts []study.FixedPoint) []study.FixedPoint {
+	out := slices.Clone(pts)
+	slices.SortStableFunc(out, func(a, b study.FixedPoint) int {
+		switch {
+		case a.Stable != b.Stable:
+			if a.Stable {
+				return -1
+			}
+			return 1
+		case a.MaxAbsEig != b.MaxAbsEig:
+			return cmp.Compare(b.MaxAbsEig, a.MaxAbsEig)
+		case len(a.X) > 0 && len(b.X) > 0:
+			return cmp.Compare(a.X[0], b.X[0])
+		}
+		return 0
+	})
+	return out
 }
 
 // fmtEig formats an eigenvalue: its modulus, with the angle when complex.

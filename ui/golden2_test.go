@@ -19,7 +19,8 @@ func trainedGoldenModel(t *testing.T, w, h int) *teatest.TestModel {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m.sh.store.openFn = sharedOpen
+	// Each golden loads its runs afresh: a result cached by another test
+	// would change what the screen shows on the way.
 	// Small searches keep the test fast; the screen says which were used.
 	m.sh.fp.opts.Inits = 64
 	m.cmp.opts = study.CompareOptions{DSADelays: 5, DSARank: 20}
