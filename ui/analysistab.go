@@ -489,7 +489,7 @@ func (t *analysisTab) View() string {
 		}
 		msg := "Computing the PCA…"
 		if t.baseWork != nil {
-			msg = workLine(t.sh, t.baseWork, t.w-4)
+			msg = workLine(t.sh, t.baseWork)
 		}
 		return centred(t.sh, t.w, t.h, msg)
 	}

@@ -329,14 +329,6 @@ func (p *dynProbe) finish(ctx context.Context, epoch int, m nets.Model[float32])
 // dynHistory is the stable count at each probed epoch.
 type dynPoint struct{ epoch, stable, fixed int }
 
-// clampFinite replaces non-finite values by NaN (so the plotting skips them).
-func clampFinite(v float64) float64 {
-	if finite(v) {
-		return v
-	}
-	return math.NaN()
-}
-
 // dynView is the Train tab's live-dynamics panel: the probe trials in the
 // PC1-PC2 plane with the fixed points found, the stable count, and its
 // history over the probed epochs.

@@ -2,7 +2,6 @@ package ui
 
 import (
 	"context"
-	"fmt"
 	"strings"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -89,17 +88,4 @@ func (s *runStore) onWork(msg workMsg) (bool, tea.Cmd) {
 	}
 	// A load replaced by a newer one: let it finish unseen.
 	return strings.HasPrefix(msg.w.key, "open "), nil
-}
-
-// describe is what the entry is doing, for a waiting tab.
-func (e *storeEntry) describe() string {
-	switch {
-	case e == nil:
-		return ""
-	case e.work != nil:
-		return "loading " + e.dir + "…"
-	case e.err != nil:
-		return e.err.Error()
-	}
-	return fmt.Sprintf("%s at epoch %d", e.dir, e.epoch)
 }

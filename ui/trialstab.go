@@ -323,7 +323,6 @@ func (t *trialsTab) unitsShown() int {
 // ---- view ----
 
 func (t *trialsTab) View() string {
-	st := t.sh.st
 	if t.picker != nil {
 		return t.picker.View(t.w, t.h)
 	}
@@ -347,7 +346,7 @@ func (t *trialsTab) View() string {
 		}
 		msg := "Running the model…"
 		if t.work != nil {
-			msg = workLine(t.sh, t.work, t.w-4)
+			msg = workLine(t.sh, t.work)
 		}
 		return centred(t.sh, t.w, t.h, msg)
 	}
@@ -362,7 +361,6 @@ func (t *trialsTab) View() string {
 	} else {
 		body = t.timeView(d, t.w, bodyH)
 	}
-	_ = st
 	return fitBlock(strings.Join(header, "\n")+"\n"+body, t.w, t.h)
 }
 
@@ -505,7 +503,6 @@ func (t *trialsTab) panels(d *trialsData, k int) []timePanel {
 	st := t.sh.st
 	data, inf := d.sess.Run.Data, d.inf
 	idx := d.trials[k]
-	T := inf.Len(k)
 	s := t.sh.focus.step
 	var ps []timePanel
 
@@ -604,7 +601,6 @@ func (t *trialsTab) panels(d *trialsData, k int) []timePanel {
 	}
 	pl.lo, pl.hi = rangeOf(0.1, ls...)
 	ps = append(ps, pl)
-	_ = T
 	return ps
 }
 
@@ -885,13 +881,13 @@ func (t *trialsTab) armView(d *trialsData, w, h int) string {
 	for i := 0; i < T; i++ {
 		xs[i+1], ys[i+1] = float64(ps[i*S+sim.ArmHandX]), float64(ps[i*S+sim.ArmHandY])
 	}
-	tg := data.Targets(idx)
-	goal := [2]float64{float64(tg[(T-1)*2]), float64(tg[(T-1)*2+1])}
-	rt, _ := d.sess.Run.Task.(*sim.RandomTarget)
-	var l1, l2 float64
-	if rt != nil {
-		p := rt.Arm().Params()
-		l1, l2 = p.L1, p.L2
+	// The target shown to the model (TargetX, TargetY from its onset; also
+	// on catch trials, whose targets stay at the start).
+	in := data.TrueInputs(idx)
+	goal := [2]float64{float64(in[(T-1)*data.InputDim]), float64(in[(T-1)*data.InputDim+1])}
+	var l1 float64 // upper-arm length: the elbow is at l1 along the shoulder angle
+	if rt, ok := d.sess.Run.Task.(*sim.RandomTarget); ok {
+		l1 = rt.Arm().Params().L1
 	}
 	// The frame holds the shoulder (at the origin), the path and the target.
 	xlo, xhi := rangeOf(0.05, xs, []float64{0, goal[0]})
@@ -922,7 +918,6 @@ func (t *trialsTab) armView(d *trialsData, w, h int) string {
 		ex, ey := l1*math.Cos(q1), l1*math.Sin(q1)
 		fr.line(0, 0, ex, ey, st.theme.Text)
 		fr.line(ex, ey, hx, hy, st.theme.Text)
-		_ = l2
 		fr.mark(ex, ey, []rune(markGlyph(g, "joint"))[0], st.theme.Text)
 	}
 	fr.mark(0, 0, []rune(markGlyph(g, "joint"))[0], st.theme.Muted)
@@ -972,8 +967,12 @@ func (t *trialsTab) FullHelp() [][]key.Binding {
 	return [][]key.Binding{{k.Trial, k.Jump, k.Ends}, {k.Step, k.StepJump}, view, {k.Phase, k.Open}}
 }
 
-// workLine is a running computation's description, elapsed time and, when
-// known, a progress bar.
-func workLine(sh *shared, w *bgWork, width int) string {
-	return w.what + "… " + fmtDuration(sh.now().Sub(w.started))
+// workLine is a running computation's stage (or what it does) and how long
+// it has run.
+func workLine(sh *shared, w *bgWork) string {
+	what := w.last.text
+	if what == "" {
+		what = w.what
+	}
+	return what + "… " + fmtDuration(sh.now().Sub(w.started))
 }
