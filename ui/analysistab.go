@@ -669,9 +669,9 @@ func (t *analysisTab) fpSummary(r *study.FixedPointReport, w, h int) []string {
 	st, g := t.sh.st, t.sh.g
 	head := st.Bold.Render(fmt.Sprintf("%d unique", r.Fixed)) + st.Muted.Render(" · ") +
 		st.Good.Render(fmt.Sprintf("%d stable", r.Stable)) + st.Muted.Render(" · ") +
-		st.Warn.Render(fmt.Sprintf("%d unstable", r.Unstable)) + st.Muted.Render(fmt.Sprintf(" · %d slow", r.Slow))
+		st.Warn.Render(fmt.Sprintf("%d unstable", r.Unstable))
 	lines := []string{truncStyled(head, w)}
-	lines = append(lines, st.Faint.Render(truncate(fmt.Sprintf("%d iterations · top |λ| of each point:", r.Iters), w, g.ellipsis)))
+	lines = append(lines, st.Muted.Render(truncate(fmt.Sprintf("%d slow · %d iterations · top |λ| of each:", r.Slow, r.Iters), w, g.ellipsis)))
 	avail := h - len(lines)
 	for i, p := range displayOrder(r.Points) {
 		if i >= avail-1 && i < len(r.Points)-1 && avail > 0 {

@@ -699,7 +699,7 @@ func (t *trialsTab) timeView(d *trialsData, w, h int) string {
 	}
 	roW := 0
 	if w >= 76 {
-		roW = min(26, max(21, w/6))
+		roW = min(28, max(22, w/6))
 	}
 	pw := w - gutter - roW
 	if roW > 0 {
