@@ -2,11 +2,14 @@ package ui
 
 import (
 	"fmt"
+	"math"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/charmbracelet/x/ansi"
+
+	"github.com/ctdtui/ctdtui/study"
 )
 
 // openAnalysis shows run name on the Analysis tab with its scree and
@@ -168,4 +171,23 @@ func TestAnalysisTrajectoryKeys(t *testing.T) {
 	d.keys("]}")
 	screenHas(t, d, "PC1-3 yaw 315 pitch 40")
 	checkNoDrawingGlyphs(t, d.m.View())
+}
+
+// A diverged model's analysis (NaN variances and scores, an infinite
+// eigenvalue) draws dashes and gaps: no "NaN" or "Inf" reaches the screen.
+func TestAnalysisNonFiniteValues(t *testing.T) {
+	m := newTestModel(t, "3bff-small", 100, 30)
+	a := m.anal
+	nan, inf := math.NaN(), math.Inf(1)
+	d := &analysisData{phase: "val",
+		scree: &study.Scree{Ratio: []float64{nan, 0.3, inf}, Cumulative: []float64{nan, nan, inf}, ParticipationRatio: nan},
+		proj:  &study.Projection{K: 2, Trials: []int{0}, Lens: []int{3}, Data: []float64{0, 1, nan, inf, 2, 3}, Ratio: []float64{nan, 0.2}}}
+	fp := &study.FixedPointReport{Fixed: 1, Unstable: 1, Points: []study.FixedPoint{{X: []float64{nan}, Q: nan, MaxAbsEig: nan,
+		Eigenvalues: [][2]float64{{inf, 0}, {nan, nan}}, PC: []float64{nan, inf}}}}
+	lines := a.screeView(d, 44, 8) + "\n" + strings.Join(a.fpSummary(fp, 44, 6), "\n") + "\n" + a.trajView(d, 50, 20)
+	for _, bad := range []string{"NaN", "Inf"} {
+		if strings.Contains(lines, bad) {
+			t.Fatalf("%s on screen:\n%s", bad, lines)
+		}
+	}
 }

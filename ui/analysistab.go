@@ -518,7 +518,11 @@ func errorBlock(sh *shared, err error, w, h int) string {
 func (t *analysisTab) screeView(d *analysisData, w, h int) string {
 	st, g := t.sh.st, t.sh.g
 	sc := d.scree
-	title := st.Header.Render("PCA scree") + st.Muted.Render(fmt.Sprintf(" · %s latents · PR %.1f", d.phase, sc.ParticipationRatio))
+	pr := "–"
+	if finite(sc.ParticipationRatio) {
+		pr = fmt.Sprintf("%.1f", sc.ParticipationRatio)
+	}
+	title := st.Header.Render("PCA scree") + st.Muted.Render(fmt.Sprintf(" · %s latents · PR %s", d.phase, pr))
 	lines := []string{truncStyled(title, w)}
 	const labW, pctW = 5, 5
 	pw := w - labW - pctW - 1
@@ -551,8 +555,14 @@ func (t *analysisTab) screeView(d *analysisData, w, h int) string {
 	for j := 0; j < rows; j++ {
 		r, c := sc.Ratio[j], sc.Cumulative[j]
 		var b strings.Builder
-		filled := int(math.Round(r * float64(pw)))
-		cc := cellOf(c)
+		filled := 0
+		if finite(r) {
+			filled = int(math.Round(math.Max(0, math.Min(1, r)) * float64(pw)))
+		}
+		cc := -1
+		if finite(c) {
+			cc = cellOf(c)
+		}
 		for x := 0; x < pw; x++ {
 			switch {
 			case x == cc:
@@ -565,7 +575,7 @@ func (t *analysisTab) screeView(d *analysisData, w, h int) string {
 				b.WriteByte(' ')
 			}
 		}
-		lines = append(lines, st.Muted.Render(padRight(fmt.Sprintf("PC%d", j+1), labW))+b.String()+" "+st.Text.Render(padLeft(fmt.Sprintf("%.0f%%", 100*r), pctW-1)))
+		lines = append(lines, st.Muted.Render(padRight(fmt.Sprintf("PC%d", j+1), labW))+b.String()+" "+st.Text.Render(padLeft(fmtPct(r), pctW-1)))
 	}
 	legend := fmt.Sprintf("PCs: 50%% %d · 90%% %d · 95%% %d · 99%% %d", sc.PCsFor50, sc.PCsFor90, sc.PCsFor95, sc.PCsFor99)
 	lines = append(lines, st.Muted.Render(truncate(legend, w, g.ellipsis)))
@@ -693,7 +703,10 @@ func (t *analysisTab) fpSummary(r *study.FixedPointReport, w, h int) []string {
 			eig = append(eig, fmtEig(l, g.ascii))
 		}
 		q := fmt.Sprintf("q %.0e", p.Q)
-		if p.Q < 1e-20 {
+		switch {
+		case !finite(p.Q):
+			q = "q –"
+		case p.Q < 1e-20:
 			q = "q<1e-20" // float64 rounding: a fixed point to machine precision
 		}
 		txt := fmt.Sprintf("%2d %s  λ %s", i+1, q, strings.Join(eig, " "))
@@ -752,7 +765,7 @@ func (t *analysisTab) trajView(d *analysisData, w, h int) string {
 	title := st.Header.Render("Trajectories") + st.Muted.Render(fmt.Sprintf(" · %s · trials %d-%d/%d", mode, first+1, first+count, n))
 	var pcts []string
 	for j, r := range pr.Ratio {
-		pcts = append(pcts, fmt.Sprintf("PC%d %.0f%%", j+1, 100*r))
+		pcts = append(pcts, fmt.Sprintf("PC%d %s", j+1, fmtPct(r)))
 	}
 	sub := st.Muted.Render(strings.Join(pcts, " · "))
 	fp := t.currentFP()
@@ -769,7 +782,7 @@ func (t *analysisTab) trajView(d *analysisData, w, h int) string {
 	K := pr.K
 	var paths []trajPath
 	for i := 0; i < count; i++ {
-		paths = append(paths, trajPath{pts: pr.Trial(first + i), k: K, col: st.ChannelColor(i, count)})
+		paths = append(paths, trajPath{pts: projTrial(pr, first+i), k: K, col: st.ChannelColor(i, count)})
 	}
 	var marks []trajMark
 	if fp != nil && fp.Options.Phase == d.phase {
@@ -796,6 +809,17 @@ func (t *analysisTab) trajView(d *analysisData, w, h int) string {
 	lines = append(lines, plot...)
 	lines = append(lines, truncStyled(legend, w))
 	return fitBlock(strings.Join(lines, "\n"), w, h)
+}
+
+// projTrial is trial k's rows of a projection (from its lengths, so a
+// projection built by hand works too).
+func projTrial(pr *study.Projection, k int) []float64 {
+	off := 0
+	for _, l := range pr.Lens[:k] {
+		off += l
+	}
+	end := min(len(pr.Data), (off+pr.Lens[k])*pr.K)
+	return pr.Data[min(off*pr.K, end):end]
 }
 
 // trajView3 is how latent trajectories are drawn: the PC1-PC2 plane, or an

@@ -357,7 +357,7 @@ func (t *trainTab) dynView(w, h int) string {
 		}
 		return fitBlock(strings.Join(lines, "\n"), w, h)
 	}
-	sub := st.Muted.Render(fmt.Sprintf("%d val trials · PC1 %.0f%% PC2 %.0f%%", len(f.trials), 100*f.ratio[0], 100*f.ratio[1]))
+	sub := st.Muted.Render(fmt.Sprintf("%d val trials · PC1 %s PC2 %s", len(f.trials), fmtPct(f.ratio[0]), fmtPct(f.ratio[1])))
 	count := st.Bold.Render(fmt.Sprintf("%d stable", f.nStable)) + st.Muted.Render(fmt.Sprintf(" · %d fixed pts", f.nFixed))
 	if f.inputDim > 0 {
 		count += st.Faint.Render(" · inputs 0")

@@ -249,3 +249,12 @@ func centred(sh *shared, w, h int, msgs ...string) string {
 	}
 	return fitBlock(strings.Join(lines, "\n"), w, h)
 }
+
+// fmtPct formats a fraction as a whole percentage; a non-finite one (a
+// diverged model's PCA) is a dash.
+func fmtPct(f float64) string {
+	if !finite(f) {
+		return "–%"
+	}
+	return fmt.Sprintf("%.0f%%", 100*f)
+}

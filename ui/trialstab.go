@@ -593,7 +593,7 @@ func (t *trialsTab) panels(d *trialsData, k int) []timePanel {
 			pl.lines = append(pl.lines, timeLine{y: y, col: col})
 			pct := ""
 			if j < len(d.pca.ExplainedVarianceRatio) {
-				pct = fmt.Sprintf(" %2.0f%%", 100*d.pca.ExplainedVarianceRatio[j])
+				pct = " " + padLeft(fmtPct(d.pca.ExplainedVarianceRatio[j]), 3)
 			}
 			pl.readout = append(pl.readout, readout{name: fmt.Sprintf("PC%d%s", j+1, pct), col: col, text: fmtVal(y[s])})
 			ls = append(ls, y)
