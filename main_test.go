@@ -40,3 +40,35 @@ func TestHelpStillPrintsUsage(t *testing.T) {
 		}
 	}
 }
+
+// The analysis commands: JSON on stdout, errors with their message and status 1
+// (usage mistakes included, as for train).
+func TestAnalysisCommands(t *testing.T) {
+	const ff = "study/testdata/3bff-gru32"
+	npz := t.TempDir() + "/x.npz"
+	for _, c := range []struct {
+		args     []string
+		code     int
+		out, err string
+	}{
+		{[]string{"analyze", ff, "--phase", "val", "--json"}, 0, `"scree"`, ""},
+		{[]string{"analyze", "--pcs", "3", ff}, 0, "PCA scree", ""},
+		{[]string{"fixedpoints", ff, "--inits", "32", "--iters", "200", "--json"}, 0, `"points"`, ""},
+		{[]string{"fixedpoints", ff, "--inputs", "0,0"}, 1, "", "--inputs has 2 values but the model takes 3 inputs (Input 0, Input 1, Input 2)"},
+		{[]string{"fixedpoints", ff, "--inputs", "0,a,0"}, 1, "", `--inputs value 2 "a" is not a number`},
+		{[]string{"fixedpoints", ff, "--mode", "fast"}, 1, "", `--mode "fast" is not one of refine, reference`},
+		{[]string{"compare", ff}, 1, "", "compare: missing RUN_B"},
+		{[]string{"compare", ff, "nowhere"}, 1, "", "run directory nowhere"},
+		{[]string{"compare", ff, ff, "--no-dsa", "--phase", "train"}, 0, "state R²", ""},
+		{[]string{"export", ff}, 1, "", "--out FILE.npz is required"},
+		{[]string{"export", ff, "--out", npz, "--phase", "val", "--json"}, 0, `"val_latents"`, ""},
+		{[]string{"analyze", ff, "extra"}, 1, "", `unexpected argument "extra"`},
+		{[]string{"analyze", ff, "--phase", "test"}, 1, "", `phase "test" is not one of train, val, all`},
+	} {
+		var out, errb bytes.Buffer
+		code := runMain(c.args, &out, &errb)
+		if code != c.code || !strings.Contains(out.String(), c.out) || !strings.Contains(errb.String(), c.err) {
+			t.Errorf("ctdtui %v: status %d\nstdout %.300q\nstderr %.300q\nwant %d, %q, %q", c.args, code, out.String(), errb.String(), c.code, c.out, c.err)
+		}
+	}
+}

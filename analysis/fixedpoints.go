@@ -112,6 +112,12 @@ type FixedPointSettings struct {
 	NewtonQ float64
 	// NoJacobians skips Jacobians and eigenvalues.
 	NoJacobians bool
+	// Precise, if not nil, is a more precise version of the same map (e.g. the
+	// float64 copy of a float32 model): Adam runs on the fast map, while
+	// Newton's method, q at the returned points and the Jacobians use Precise,
+	// and FixedQ and TolUnique default to Precise's tolerances (TolQ, which
+	// Adam must reach, keeps the fast map's).
+	Precise Map
 	// Progress, if not nil, is called every ProgressEvery iterations
 	// (default 100) and once per later stage.
 	Progress      func(FixedPointProgress)
@@ -206,10 +212,11 @@ func (s *FixedPointSettings) withDefaults(m Map) fpConfig {
 	if s != nil {
 		c.FixedPointSettings = *s
 	}
-	loose := false
-	if p, ok := m.(Precisioner); ok && p.Epsilon() > 1e-10 {
-		loose = true
+	isLoose := func(m Map) bool {
+		p, ok := m.(Precisioner)
+		return ok && p.Epsilon() > 1e-10
 	}
+	loose := isLoose(m)
 	setF := func(v *float64, def, looseDef float64) {
 		if *v == 0 {
 			*v = def
@@ -220,6 +227,9 @@ func (s *FixedPointSettings) withDefaults(m Map) fpConfig {
 	}
 	setF(&c.LearningRate, 1e-3, 1e-3)
 	setF(&c.TolQ, 1e-10, 1e-8)
+	if c.Precise != nil {
+		loose = isLoose(c.Precise)
+	}
 	setF(&c.FixedQ, 1e-20, 1e-10)
 	setF(&c.SlowQ, 1e-5, 1e-5)
 	setF(&c.TolUnique, 1e-6, 1e-4)
@@ -239,6 +249,14 @@ func (s *FixedPointSettings) withDefaults(m Map) fpConfig {
 		c.ProgressEvery = 100
 	}
 	return c
+}
+
+// precise returns the map for Newton steps, q at the results and Jacobians.
+func (c *fpConfig) precise(m Map) Map {
+	if c.Precise != nil {
+		return c.Precise
+	}
+	return m
 }
 
 func (c *fpConfig) validate() error {
@@ -341,6 +359,10 @@ func FindFixedPoints(ctx context.Context, m Map, x0, u mat.Matrix, s *FixedPoint
 		return nil, err
 	}
 	h, in := m.Dim(), m.InputDim()
+	pm := cfg.precise(m)
+	if pm.Dim() != h || pm.InputDim() != in {
+		return nil, fmt.Errorf("analysis: fixed points: the precise map is %d×%d, the map %d×%d (state×input)", pm.Dim(), pm.InputDim(), h, in)
+	}
 	n, hx := x0.Dims()
 	if hx != h {
 		return nil, fmt.Errorf("analysis: fixed points: initial states have %d columns, map dimension is %d", hx, h)
@@ -377,7 +399,7 @@ func FindFixedPoints(ctx context.Context, m Map, x0, u mat.Matrix, s *FixedPoint
 		return nil, err
 	}
 	res.Iters = opt.iters
-	qAt := residualQ(m, x, uu, n)
+	qAt := residualQ(pm, x, uu, n)
 	for i := range res.Rows {
 		res.Rows[i] = FixedPointRow{
 			Init: init[i*h : (i+1)*h], U: uu[i*in : (i+1)*in], X: x[i*h : (i+1)*h],
@@ -390,7 +412,7 @@ func FindFixedPoints(ctx context.Context, m Map, x0, u mat.Matrix, s *FixedPoint
 			res.FixedPoints[i] = FixedPoint{X: r.X, U: r.U, Q: r.Q, Rows: []int{i}}
 			res.Rows[i].Point = i
 		}
-		if err := linearizeAll(ctx, m, res.FixedPoints, &cfg); err != nil {
+		if err := linearizeAll(ctx, pm, res.FixedPoints, &cfg); err != nil {
 			return nil, err
 		}
 		report(&cfg, FixedPointProgress{Stage: "done", Iter: n, Total: n})
@@ -401,14 +423,14 @@ func FindFixedPoints(ctx context.Context, m Map, x0, u mat.Matrix, s *FixedPoint
 	for i := range res.Rows {
 		res.Rows[i].Q = qAt[i]
 	}
-	if err := refineRows(ctx, m, res.Rows, opt.refined, &cfg); err != nil {
+	if err := refineRows(ctx, pm, res.Rows, opt.refined, &cfg); err != nil {
 		return nil, err
 	}
 	classifyRows(res, init, n, h, &cfg)
-	if err := linearizeAll(ctx, m, res.FixedPoints, &cfg); err != nil {
+	if err := linearizeAll(ctx, pm, res.FixedPoints, &cfg); err != nil {
 		return nil, err
 	}
-	if err := linearizeAll(ctx, m, res.SlowPoints, &cfg); err != nil {
+	if err := linearizeAll(ctx, pm, res.SlowPoints, &cfg); err != nil {
 		return nil, err
 	}
 	report(&cfg, FixedPointProgress{Stage: "done", Iter: n, Total: n, Converged: len(res.FixedPoints)})
@@ -556,7 +578,7 @@ func runAdam(ctx context.Context, m Map, x, u []float64, n int, c *fpConfig) (ad
 				continue
 			}
 			if tryNewton && it > 0 && it%c.NewtonEvery == 0 && q < c.NewtonQ && q < lastTry[row]/100 {
-				xr, qr, ok := newtonLocal(m, xa[a*h:(a+1)*h], ua[a*in:(a+1)*in], c.NewtonIters, c.FixedQ)
+				xr, qr, ok := newtonLocal(c.precise(m), xa[a*h:(a+1)*h], ua[a*in:(a+1)*in], c.NewtonIters, c.FixedQ)
 				if ok {
 					copy(x[row*h:(row+1)*h], xr)
 					out.q[row], out.refined[row] = qr, true

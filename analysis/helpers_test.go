@@ -59,17 +59,6 @@ func maxAbsDiff(t testing.TB, a, b []float64) float64 {
 	return m
 }
 
-func denseData(m mat.Matrix) []float64 {
-	r, c := m.Dims()
-	out := make([]float64, 0, r*c)
-	for i := 0; i < r; i++ {
-		for j := 0; j < c; j++ {
-			out = append(out, m.At(i, j))
-		}
-	}
-	return out
-}
-
 // checkClose fails if max |got − want| > tol and logs the error otherwise.
 func checkClose(t testing.TB, name string, got, want []float64, tol float64) {
 	t.Helper()

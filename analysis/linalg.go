@@ -179,3 +179,15 @@ func pinv(a mat.Matrix, cutoff func(s []float64) float64) (*mat.Dense, error) {
 func frobenius(a mat.Matrix) float64 { return mat.Norm(a, 2) }
 
 const eps64 = 0x1p-52
+
+// denseData returns the elements of m row by row in a new slice.
+func denseData(m mat.Matrix) []float64 {
+	r, c := m.Dims()
+	out := make([]float64, 0, r*c)
+	for i := 0; i < r; i++ {
+		for j := 0; j < c; j++ {
+			out = append(out, m.At(i, j))
+		}
+	}
+	return out
+}

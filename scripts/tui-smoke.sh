@@ -8,7 +8,10 @@
 #   4. go to the Train tab (2) and start a run (s);
 #   5. capture the pane twice, a few seconds apart: the epoch counter must
 #      move and the loss chart must be drawn;
-#   6. quit (q, then y to stop and save) and check the run directory.
+#   6. quit (q, then y to stop and save) and check the run directory;
+#   7. start ctdtui again on the saved run: open it on the Trials tab, scrub
+#      to trial 5 with →, check the panels; run the fixed-point finder on
+#      the Analysis tab (f) and find its summary and the points on screen.
 #
 # Usage: scripts/tui-smoke.sh [capture-dir]
 # Needs tmux and Go. Uses its own tmux server (-L), so it never touches yours.
@@ -130,8 +133,52 @@ saved=$(echo "$state" | grep -Eo '"epoch": [0-9]+' | grep -Eo "[0-9]+")
 grep -q "bits = 4" "$runs"/*/config.toml || fail "the run did not use 4 bits"
 pass "run saved in $(ls "$runs") at epoch $saved with bits = 4"
 
+# Part 2: the saved run on the Trials and Analysis tabs, in a new session.
+tmx kill-session -t smoke
+tmx new-session -d -s smoke -x 120 -y 40 \
+	"TERM=xterm-256color $bin --runs $runs; echo \"ctdtui exited with status \$?\"; sleep 120"
+wait_for "Sample trial"
+key 3
+wait_for "Open a run"
+pass "the Trials tab offers the saved runs"
+key Enter
+wait_for "trial 1/40" 30
+for _ in 1 2 3 4; do key Right; done
+wait_for "trial 5/40"
+key .
+key .
+wait_for "step 2/99"
+screen >"$caps/4-trials.txt"
+for want in inputs "bit 0" "bit 3" "PC 1-3" "cursor at 2" "output target"; do
+	grep -q "$want" "$caps/4-trials.txt" || fail "Trials tab: no '$want'"
+done
+[[ $(LC_ALL=C grep -c $'\xe2[\xa0-\xa3]' "$caps/4-trials.txt") -ge 10 ]] || fail "Trials tab: no braille panels"
+pass "scrubbed to trial 5, step 2: inputs, the four bits against the outputs and the latents' PCs"
+
+key 4
+wait_for "PCA scree" 30
+grep -q "PCs: 50%" <(screen) || fail "Analysis tab: no scree thresholds"
+key f
+t0=$SECONDS
+wait_for "[0-9]+ unique · [0-9]+ stable · [0-9]+ unstable" 180
+screen >"$caps/5-analysis.txt"
+summary="$(grep -Eo "[0-9]+ unique · [0-9]+ stable · [0-9]+ unstable" "$caps/5-analysis.txt"), $(grep -Eo "[0-9]+ slow" "$caps/5-analysis.txt")"
+grep -q "top |λ| of each" "$caps/5-analysis.txt" || fail "Analysis tab: no eigenvalues"
+grep -q "● stable" "$caps/5-analysis.txt" || fail "Analysis tab: no legend of the points drawn"
+pass "fixed-point finder: '$summary' after $((SECONDS - t0)) s, points drawn over the trajectories"
+
+key q
+wait_for "ctdtui exited with status 0" 30
+pass "quit cleanly (status 0)"
+
 echo
 echo "--- Train tab, second capture ---"
 cat "$caps/3-train-b.txt"
+echo
+echo "--- Trials tab, trial 5 ---"
+cat "$caps/4-trials.txt"
+echo
+echo "--- Analysis tab, fixed points ---"
+cat "$caps/5-analysis.txt"
 echo
 echo "PASS (screen captures in $caps)"

@@ -41,6 +41,9 @@ type Model struct {
 	help   help.Model
 	task   *taskTab
 	train  *trainTab
+	trials *trialsTab
+	anal   *analysisTab
+	cmp    *compareTab
 	tabs   []tab
 	active int
 	w, h   int
@@ -64,11 +67,10 @@ func newModel(sh *shared) *Model {
 	}
 	m.task = newTaskTab(sh)
 	m.train = newTrainTab(sh)
-	m.tabs = []tab{m.task, m.train,
-		&comingTab{sh: sh, title: "Trials", what: "Scrub through the trials of a trained model: inputs, targets, model outputs and latents over time, trial by trial."},
-		&comingTab{sh: sh, title: "Analysis", what: "PCA of the latents, affine R² to the task variables, fixed points and their stability, and DSA between models."},
-		&comingTab{sh: sh, title: "Compare", what: "Put runs side by side: loss curves, final losses and the analysis results of several models on one task."},
-	}
+	m.trials = newTrialsTab(sh)
+	m.anal = newAnalysisTab(sh)
+	m.cmp = newCompareTab(sh)
+	m.tabs = []tab{m.task, m.train, m.trials, m.anal, m.cmp}
 	return m
 }
 
@@ -213,6 +215,17 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 	case startTrainingMsg:
 		m.active = 1
 		return m.train.Update(msg)
+	case runsMsg:
+		if msg.err == nil {
+			m.sh.runs = msg.entries
+		}
+	case workMsg:
+		if msg.prog != nil {
+			msg.w.last = *msg.prog
+		}
+		if ok, cmd := m.sh.store.onWork(msg); ok {
+			return cmd
+		}
 	case tea.KeyMsg:
 		// Bubble Tea hands over runes that arrived in one read ("2s" typed
 		// fast, or sent by a script) as one message; they are separate key
@@ -295,12 +308,20 @@ func (m *Model) setActive(i int) {
 	m.active = max(0, min(i, len(m.tabs)-1))
 }
 
-// onTabEnter refreshes the runs list when the Train tab comes into view.
+// enterer is a tab that does something when it comes into view.
+type enterer interface{ Enter() tea.Cmd }
+
+// onTabEnter refreshes the runs list (unless a run is training: the Train
+// tab keeps its list current then) and tells the tab it is shown.
 func (m *Model) onTabEnter() tea.Cmd {
-	if m.tabs[m.active] == m.train && !m.train.Active() {
-		return scanRunsCmd(m.sh.runsDir)
+	var cmds []tea.Cmd
+	if !m.train.Active() || m.tabs[m.active] != m.train {
+		cmds = append(cmds, scanRunsCmd(m.sh.runsDir))
 	}
-	return nil
+	if e, ok := m.tabs[m.active].(enterer); ok {
+		cmds = append(cmds, e.Enter())
+	}
+	return tea.Batch(cmds...)
 }
 
 func (m *Model) View() string {

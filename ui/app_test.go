@@ -353,12 +353,18 @@ func TestTooSmallScreen(t *testing.T) {
 	}
 }
 
-func TestComingTabsSayComing(t *testing.T) {
+// Tabs 3-5 open on a run picker when no run is open (here: none saved yet,
+// and they say how to make one).
+func TestAnalysisTabsOfferRuns(t *testing.T) {
 	m := newTestModel(t, "3bff-small", 100, 30)
-	for _, k := range "345" {
-		press(m, keyOf(k))
-		if v := m.View(); !strings.Contains(v, "coming in part 2") {
-			t.Fatalf("tab %c does not say it is coming:\n%s", k, v)
+	for _, c := range []struct {
+		key  rune
+		want string
+	}{{'3', "Open a run"}, {'4', "Open a run to analyse"}, {'5', "Choose run A"}} {
+		press(m, keyOf(c.key))
+		v := m.View()
+		if !strings.Contains(v, c.want) || !strings.Contains(v, "No runs yet") {
+			t.Fatalf("tab %c:\n%s", c.key, v)
 		}
 	}
 }

@@ -21,4 +21,20 @@
 // costs nothing. A panic in the worker is recovered and reported; whatever
 // ends the program, a training run is stopped after saving its last completed
 // epoch.
+//
+// The Trials, Analysis and Compare tabs read saved runs through package
+// study: a runStore (store.go) loads each run once, in the background, as a
+// study.Session that caches its inference, PCA, fixed points and comparisons,
+// and the tabs share it, together with a focus (the run, phase, trial and
+// time step the Trials and Analysis tabs show). Every long computation is a
+// bgWork (bgwork.go): a goroutine with a context to cancel it, reporting its
+// latest progress and its result through channels drained on the same 100 ms
+// tick. Each work carries the key of the settings it computes for; a tab
+// shows a result only if that key is still its current one, so a result that
+// arrives after the user changed the settings (or cancelled) is dropped.
+//
+// While a run trains, a probe goroutine (dynamics.go) gets a copy of the
+// model after an epoch when it is idle and within a share of the training
+// time, and computes the latent dynamics panel: a few validation trials in
+// their top-2 PC plane and a quick fixed-point search.
 package ui

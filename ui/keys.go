@@ -78,6 +78,7 @@ func newTaskKeys(g glyphs) taskKeys {
 type trainKeys struct {
 	Start, Pause, Stop, LogY key.Binding
 	Move, Open, Resume       key.Binding
+	Dynamics                 key.Binding
 }
 
 func newTrainKeys(g glyphs) trainKeys {
@@ -86,13 +87,14 @@ func newTrainKeys(g glyphs) trainKeys {
 		ud = "up/down"
 	}
 	return trainKeys{
-		Start:  key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "start")),
-		Pause:  key.NewBinding(key.WithKeys(" ", "p"), key.WithHelp("space", "pause/resume")),
-		Stop:   key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "stop")),
-		LogY:   key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "log y")),
-		Move:   key.NewBinding(key.WithKeys("up", "down", "k", "j"), key.WithHelp(ud, "select")),
-		Open:   key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open")),
-		Resume: key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "resume")),
+		Start:    key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "start")),
+		Pause:    key.NewBinding(key.WithKeys(" ", "p"), key.WithHelp("space", "pause/resume")),
+		Stop:     key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "stop")),
+		LogY:     key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "log y")),
+		Move:     key.NewBinding(key.WithKeys("up", "down", "k", "j"), key.WithHelp(ud, "select")),
+		Open:     key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open")),
+		Resume:   key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "resume")),
+		Dynamics: key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "dynamics panel")),
 	}
 }
 

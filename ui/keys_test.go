@@ -33,3 +33,18 @@ func keyOf(r rune) tea.KeyMsg {
 }
 
 func teaSize(w, h int) tea.WindowSizeMsg { return tea.WindowSizeMsg{Width: w, Height: h} }
+
+// keyOfName is the key message of a named special key.
+func keyOfName(name string) tea.KeyMsg {
+	switch name {
+	case "home":
+		return tea.KeyMsg{Type: tea.KeyHome}
+	case "end":
+		return tea.KeyMsg{Type: tea.KeyEnd}
+	case "pgup":
+		return tea.KeyMsg{Type: tea.KeyPgUp}
+	case "pgdown":
+		return tea.KeyMsg{Type: tea.KeyPgDown}
+	}
+	panic("keyOfName: " + name)
+}

@@ -58,7 +58,8 @@ func New(o Options) (*Model, error) {
 		theme, _ = ThemeByName(o.Theme)
 	}
 	g := newGlyphs(o.ASCII)
-	sh := &shared{st: NewStyles(theme), g: g, runsDir: o.Runs, cfg: cfg, base: cfg, baseName: o.Preset, now: time.Now}
+	sh := &shared{st: NewStyles(theme), g: g, runsDir: o.Runs, cfg: cfg, base: cfg, baseName: o.Preset, now: time.Now,
+		store: newRunStore(), focus: runFocus{phase: "val"}, fp: defaultFPSettings()}
 	return newModel(sh), nil
 }
 

@@ -72,3 +72,20 @@ func scanRuns(root string) ([]runEntry, error) {
 	})
 	return out, nil
 }
+
+// runBadge is a run's status as a coloured bullet and word.
+func runBadge(sh *shared, status string) string {
+	st := sh.st
+	style := st.Muted
+	switch status {
+	case run.StatusTraining:
+		style = st.Accent
+	case run.StatusFinished:
+		style = st.Good
+	case run.StatusStopped:
+		style = st.Warn
+	case run.StatusDiverged, run.StatusFailed:
+		style = st.Bad
+	}
+	return style.Render(sh.g.bullet + " " + status)
+}

@@ -21,6 +21,25 @@ type shared struct {
 
 	status status
 	now    func() time.Time // the clock; tests replace it
+
+	// runs is the latest scan of runsDir; store holds the runs opened for
+	// analysis; focus is the run, phase and trial the Trials and Analysis
+	// tabs show.
+	runs  []runEntry
+	store *runStore
+	focus runFocus
+	// fp is the fixed-point finder's settings (the Analysis tab's sliders;
+	// the Compare tab counts both runs' points with them, inputs at zero).
+	fp fpSettings
+}
+
+// runFocus is what the Trials and Analysis tabs look at: picking a run or a
+// trial in one shows it in the other.
+type runFocus struct {
+	dir   string
+	phase string // "val" or "train"
+	trial int    // index into the phase's trials
+	step  int    // the Trials tab's time cursor
 }
 
 // status is the message shown in the status line.

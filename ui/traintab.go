@@ -1,8 +1,10 @@
 package ui
 
 import (
+	"context"
 	"fmt"
 	"math"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -35,6 +37,13 @@ type trainTab struct {
 	runs    []runEntry
 	runsErr error
 	sel     int
+
+	// Live dynamics: shown beside the loss chart (d toggles). For a saved
+	// run that is not training, one frame is computed from its checkpoint
+	// (savedWork) and kept per run and epoch.
+	dynOff     bool
+	savedWork  *bgWork
+	savedFrame map[string]*dynFrame
 }
 
 // runView is the UI's own copy of a run's state: the worker owns the run.Run.
@@ -49,10 +58,14 @@ type runView struct {
 	// epochStart is when the epoch in progress began (the session's start
 	// for the first), to show a slow epoch is alive.
 	epochStart time.Time
+	// frame is the latest live-dynamics frame, history the stable fixed
+	// points at every probed epoch.
+	frame   *dynFrame
+	dynHist []dynPoint
 }
 
 func newTrainTab(sh *shared) *trainTab {
-	return &trainTab{sh: sh, keys: newTrainKeys(sh.g), chart: newLossChart(sh)}
+	return &trainTab{sh: sh, keys: newTrainKeys(sh.g), chart: newLossChart(sh), savedFrame: map[string]*dynFrame{}}
 }
 
 func (t *trainTab) Title() string { return "Train" }
@@ -92,6 +105,8 @@ func (t *trainTab) Update(msg tea.Msg) tea.Cmd {
 		return nil
 	case jobPollMsg:
 		return t.onPoll(msg)
+	case workMsg:
+		return t.onSavedFrame(msg)
 	case startTrainingMsg:
 		return t.start()
 	case tea.KeyMsg:
@@ -118,6 +133,11 @@ func (t *trainTab) onKey(km tea.KeyMsg) tea.Cmd {
 	case key.Matches(km, k.LogY):
 		t.logY = !t.logY
 		t.chart.SetLogY(t.logY)
+	case key.Matches(km, k.Dynamics):
+		t.dynOff = !t.dynOff
+		if !t.dynOff {
+			return t.probeSaved()
+		}
 	case key.Matches(km, k.Move):
 		t.sel = max(0, min(len(t.runs)-1, t.sel+direction(km)))
 	case key.Matches(km, k.Open):
@@ -195,7 +215,7 @@ func (t *trainTab) open(dir string) tea.Cmd {
 	}
 	t.show(r)
 	t.sh.info(fmt.Sprintf("opened %s: %s, epoch %d of %d", r.Dir, r.State.Status, r.State.Epoch, r.State.Epochs))
-	return nil
+	return t.probeSaved()
 }
 
 // resumeDir continues a saved run from its last completed epoch.
@@ -218,7 +238,7 @@ func (t *trainTab) resumeDir(dir string) tea.Cmd {
 		t.show(r)
 		t.sh.info(fmt.Sprintf("%s has finished all %d epochs (to train longer: ctdtui train --resume %s --epochs N)",
 			filepath.Base(dir), r.Config.Train.Epochs, dir))
-		return nil
+		return t.probeSaved()
 	}
 	t.sh.info(fmt.Sprintf("resuming %s after epoch %d", filepath.Base(dir), r.State.Epoch))
 	return t.train(r)
@@ -270,9 +290,11 @@ func (t *trainTab) onPoll(m jobPollMsg) tea.Cmd {
 			}
 			t.chart.Add(s.Epoch, s.TrainLoss, s.ValLoss)
 		case e.end != nil:
+			t.addFrames(m.frames)
 			return t.onEnd(e.end)
 		}
 	}
+	t.addFrames(m.frames)
 	if p := m.progress; p != nil && p.Epoch > v.state.Epoch {
 		v.progress = p
 	}
@@ -308,6 +330,76 @@ func (t *trainTab) onEnd(end *jobEnd) tea.Cmd {
 		cmds = append(cmds, t.resumeDir(v.dir))
 	}
 	return tea.Batch(cmds...)
+}
+
+// addFrames takes the live-dynamics frames of a poll.
+func (t *trainTab) addFrames(fs []*dynFrame) {
+	v := t.cur
+	for _, f := range fs {
+		if f == nil {
+			continue
+		}
+		v.frame = f
+		if f.err == nil {
+			v.dynHist = append(v.dynHist, dynPoint{epoch: f.epoch, stable: f.nStable, fixed: f.nFixed})
+		}
+	}
+}
+
+// probeSaved computes the dynamics frame of the shown run's checkpoint when
+// it is not training (once per run and epoch).
+func (t *trainTab) probeSaved() tea.Cmd {
+	v := t.cur
+	if v == nil || t.job != nil || t.dynOff || v.state.Epoch < 1 {
+		return nil
+	}
+	if _, err := os.Stat(filepath.Join(v.dir, run.CheckpointFile)); err != nil {
+		return nil // history only: no model to probe
+	}
+	k := fmt.Sprintf("%s|%d", v.dir, v.state.Epoch)
+	if f := t.savedFrame[k]; f != nil {
+		v.frame = f
+		return nil
+	}
+	if t.savedWork != nil {
+		if t.savedWork.key == k {
+			return nil
+		}
+		t.savedWork.cancel()
+	}
+	dir := v.dir
+	t.savedWork = startWork(k, "probing the saved model", func(ctx context.Context, _ func(float64, string)) (any, error) {
+		l, err := run.Load(dir, false)
+		if err != nil {
+			return nil, err
+		}
+		f, err := probeDynamics(ctx, l.Model, l.Task, l.Data, dynTrialsOf(l.Data), l.Epoch, nil)
+		if err != nil {
+			return nil, err
+		}
+		f.final = true
+		return f, nil
+	})
+	return t.savedWork.poll()
+}
+
+func (t *trainTab) onSavedFrame(m workMsg) tea.Cmd {
+	if m.w != t.savedWork {
+		return nil
+	}
+	if m.res == nil {
+		return m.w.poll()
+	}
+	t.savedWork = nil
+	f, _ := m.res.val.(*dynFrame)
+	if m.res.err != nil {
+		f = &dynFrame{err: m.res.err}
+	}
+	t.savedFrame[m.w.key] = f
+	if v := t.cur; v != nil && t.job == nil && fmt.Sprintf("%s|%d", v.dir, v.state.Epoch) == m.w.key {
+		v.frame = f
+	}
+	return nil
 }
 
 // layout sizes of the tab.
@@ -346,6 +438,27 @@ func (t *trainTab) mainView(w, h int) string {
 	}
 	lines := []string{t.titleLine(w), t.summaryLine(w), t.progressLine(w), t.legendLine(w)}
 	chartH := h - len(lines)
+	if t.dynShown() && w >= 70 && chartH >= 6 {
+		dynW := max(28, min(64, w*2/5))
+		cw := w - dynW - 3
+		sep := " " + t.sh.st.Faint.Render(t.sh.g.vrule) + " "
+		return fitBlock(strings.Join(lines, "\n")+"\n"+
+			joinColumns(chartH, sep, column{t.chartView(cw, chartH), cw}, column{t.dynView(dynW, chartH), dynW}), w, h)
+	}
+	return fitBlock(strings.Join(lines, "\n")+"\n"+t.chartView(w, chartH), w, h)
+}
+
+// dynShown reports whether the live-dynamics panel is drawn.
+func (t *trainTab) dynShown() bool {
+	v := t.cur
+	return !t.dynOff && v != nil && (t.job != nil || v.frame != nil || t.savedWork != nil)
+}
+
+// chartView is the loss chart, or a message while it has no data.
+func (t *trainTab) chartView(w, chartH int) string {
+	st := t.sh.st
+	v := t.cur
+	var lines []string
 	t.chart.SetSize(w, chartH)
 	if t.chart.Empty() {
 		msg := "waiting for the first epoch…"
@@ -364,27 +477,14 @@ func (t *trainTab) mainView(w, h int) string {
 	} else {
 		lines = append(lines, t.chart.View())
 	}
-	return fitBlock(strings.Join(lines, "\n"), w, h)
+	return fitBlock(strings.Join(lines, "\n"), w, chartH)
 }
 
 func (t *trainTab) statusBadge(s string) string {
-	st, g := t.sh.st, t.sh.g
-	label := s
-	style := st.Muted
-	switch s {
-	case run.StatusTraining:
-		style = st.Accent
-		if t.stopping != "" {
-			label = "saving"
-		}
-	case run.StatusFinished:
-		style = st.Good
-	case run.StatusStopped:
-		style = st.Warn
-	case run.StatusDiverged, run.StatusFailed:
-		style = st.Bad
+	if s == run.StatusTraining && t.stopping != "" {
+		return t.sh.st.Accent.Render(t.sh.g.bullet + " saving")
 	}
-	return style.Render(g.bullet + " " + label)
+	return runBadge(t.sh, s)
 }
 
 func (t *trainTab) titleLine(w int) string {
@@ -535,10 +635,10 @@ func fmtDuration(d time.Duration) string {
 
 func (t *trainTab) ShortHelp() []key.Binding {
 	k := t.keys
-	return []key.Binding{k.Start, k.Pause, k.Stop, k.LogY, k.Move, k.Open, k.Resume}
+	return []key.Binding{k.Start, k.Pause, k.Stop, k.LogY, k.Move, k.Open, k.Resume, k.Dynamics}
 }
 
 func (t *trainTab) FullHelp() [][]key.Binding {
 	k := t.keys
-	return [][]key.Binding{{k.Start, k.Pause, k.Stop}, {k.LogY}, {k.Move, k.Open, k.Resume}}
+	return [][]key.Binding{{k.Start, k.Pause, k.Stop}, {k.LogY, k.Dynamics}, {k.Move, k.Open, k.Resume}}
 }

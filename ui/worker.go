@@ -24,7 +24,8 @@ type trainJob struct {
 	cancel   context.CancelFunc
 	events   chan jobEvent
 	progress chan nets.Progress
-	done     chan struct{} // closed when the goroutine has returned
+	dyn      chan *dynFrame // live dynamics frames (see dynamics.go)
+	done     chan struct{}  // closed when the goroutine has returned
 }
 
 type jobEvent struct {
@@ -61,6 +62,7 @@ type jobPollMsg struct {
 	job      *trainJob
 	events   []jobEvent
 	progress *nets.Progress
+	frames   []*dynFrame
 }
 
 // startJob trains r (from its checkpoint, if any) in a new goroutine.
@@ -71,6 +73,7 @@ func startJob(r *run.Run) *trainJob {
 	j := &trainJob{dir: r.Dir, cancel: cancel,
 		events:   make(chan jobEvent, 256),
 		progress: make(chan nets.Progress, 16),
+		dyn:      make(chan *dynFrame, 8),
 		done:     make(chan struct{})}
 	go j.work(ctx, r)
 	return j
@@ -102,7 +105,8 @@ func (j *trainJob) work(ctx context.Context, r *run.Run) {
 	j.events <- jobEvent{started: &jobStarted{
 		history: slices.Clone(r.History), epoch: s.Trainer.Epoch, epochs: r.Config.Train.Epochs,
 		workers: s.Trainer.Workers(), train: len(s.Data.Train), valid: len(s.Data.Valid), dataset: s.Data.Name}}
-	err = s.Train(ctx, func(st nets.EpochStats) {
+	probe := newDynProbe(s.Task, s.Data, s.Trainer.Workers(), j.dyn)
+	err = trainWatched(ctx, s, probe, func(st nets.EpochStats) {
 		j.events <- jobEvent{epoch: &st}
 	})
 	if errors.Is(err, context.Canceled) {
@@ -134,6 +138,12 @@ events:
 	}
 	for {
 		select {
+		case f := <-j.dyn:
+			m.frames = append(m.frames, f)
+			continue
+		default:
+		}
+		select {
 		case p := <-j.progress:
 			m.progress = &p
 		default:
@@ -152,6 +162,7 @@ func (j *trainJob) stopAndWait(abort <-chan struct{}) bool {
 		select {
 		case <-j.events:
 		case <-j.progress:
+		case <-j.dyn:
 		case <-j.done:
 			return true
 		case <-abort:

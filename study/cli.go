@@ -1,0 +1,152 @@
+package study
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"time"
+)
+
+// Output selects how the commands print their result.
+type Output struct {
+	// W receives the table or the JSON document.
+	W io.Writer
+	// Progress receives progress lines (stderr); nil prints none.
+	Progress io.Writer
+	// JSON prints the report as JSON instead of a table.
+	JSON bool
+}
+
+func (o Output) write(rep interface{ WriteTable(io.Writer) error }) error {
+	if o.JSON {
+		return WriteJSON(o.W, rep)
+	}
+	return rep.WriteTable(o.W)
+}
+
+// progressPrinter prints progress lines at most every interval (and every
+// stage change), rewriting one line in place on a terminal.
+func progressPrinter(w io.Writer, label string, ttyOnly bool) (ProgressFunc, func()) {
+	tty := w != nil && isTerminal(w)
+	if w == nil || (ttyOnly && !tty) {
+		return nil, func() {}
+	}
+	var last time.Time
+	lastStage := ""
+	wrote := false
+	f := func(p Progress) {
+		now := time.Now()
+		if p.Stage == lastStage && now.Sub(last) < 500*time.Millisecond && p.Done != p.Total {
+			return
+		}
+		last, lastStage = now, p.Stage
+		line := label + formatProgress(p)
+		if tty {
+			fmt.Fprintf(w, "\r\x1b[K%s", line)
+			wrote = true
+		} else {
+			fmt.Fprintln(w, line)
+		}
+	}
+	return f, func() {
+		if tty && wrote {
+			fmt.Fprint(w, "\r\x1b[K")
+		}
+	}
+}
+
+func formatProgress(p Progress) string {
+	s := p.Stage
+	if p.Run != "" {
+		s = p.Run + ": " + s
+	}
+	switch p.Stage {
+	case "adam":
+		s += fmt.Sprintf(" iteration %d/%d  converged %d  active %d  mean q %.3g", p.Done, p.Total, p.Converged, p.Active, p.MeanQ)
+	default:
+		if p.Total > 0 {
+			s += fmt.Sprintf(" %d/%d", p.Done, p.Total)
+		}
+	}
+	return s
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// AnalyzeCommand is `ctdtui analyze DIR`.
+func AnalyzeCommand(ctx context.Context, dir string, best bool, o AnalyzeOptions, out Output) error {
+	if _, err := o.normalized(); err != nil {
+		return err
+	}
+	s, err := Open(dir, best)
+	if err != nil {
+		return err
+	}
+	pf, done := progressPrinter(out.Progress, "", true)
+	rep, err := s.Analyze(ctx, o, pf)
+	done()
+	if err != nil {
+		return err
+	}
+	return out.write(rep)
+}
+
+// FixedPointsCommand is `ctdtui fixedpoints DIR`.
+func FixedPointsCommand(ctx context.Context, dir string, best bool, o FixedPointOptions, out Output) error {
+	s, err := Open(dir, best)
+	if err != nil {
+		return err
+	}
+	pf, done := progressPrinter(out.Progress, "fixed points: ", false)
+	rep, err := s.FixedPoints(ctx, o, pf)
+	done()
+	if err != nil {
+		return err
+	}
+	return out.write(rep)
+}
+
+// CompareCommand is `ctdtui compare DIR_A DIR_B`.
+func CompareCommand(ctx context.Context, dirA, dirB string, best bool, o CompareOptions, out Output) error {
+	if _, err := o.normalized(); err != nil {
+		return err
+	}
+	a, err := Open(dirA, best)
+	if err != nil {
+		return err
+	}
+	b, err := Open(dirB, best)
+	if err != nil {
+		return err
+	}
+	pf, done := progressPrinter(out.Progress, "compare: ", false)
+	rep, err := a.Compare(ctx, b, o, pf)
+	done()
+	if err != nil {
+		return err
+	}
+	return out.write(rep)
+}
+
+// ExportCommand is `ctdtui export DIR --out FILE.npz`.
+func ExportCommand(ctx context.Context, dir string, best bool, path string, o ExportOptions, out Output) error {
+	s, err := Open(dir, best)
+	if err != nil {
+		return err
+	}
+	pf, done := progressPrinter(out.Progress, "export: ", true)
+	rep, err := s.Export(ctx, path, o, pf)
+	done()
+	if err != nil {
+		return err
+	}
+	return out.write(rep)
+}

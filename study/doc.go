@@ -1,0 +1,30 @@
+// Package study is the glue between saved runs and package analysis: it opens a
+// trained run, keeps one cached, seeded inference per phase, and computes what
+// the headless commands (ctdtui analyze, fixedpoints, compare, export) and the
+// terminal UI's Trials, Analysis and Compare tabs show. Both use the same
+// functions, so a number on screen is the number a script reads.
+//
+// A Session wraps one loaded run. Its methods (Scree, PCs, Performance,
+// Analyze, FixedPoints, Compare) cache their results per phase and settings,
+// so returning to a view is instant; the long ones take a context.Context and
+// report Progress through a callback, and a cancelled computation is not
+// cached. A Session is safe for concurrent use.
+//
+// Every result is a plain struct with JSON tags: the --json output of the
+// commands is that struct, and its text table comes from its WriteTable
+// method. The README lists the fields.
+//
+// # Conventions
+//
+//   - Phases are "train", "val" and "all" (train trials then validation trials).
+//   - Latents are the states after each step, from one forward pass per phase
+//     seeded with run.EvalSeed, on the noisy inputs the model was trained with.
+//   - Ragged (MultiTask) trials are concatenated step by step for PCA and
+//     regressions (no padding enters a statistic); DSA, which needs equal
+//     lengths, cuts every trial to the shortest one; export pads with NaN and
+//     writes the lengths.
+//   - Fixed-point searches run Adam on the float32 model (the fast fused
+//     forward+backward kernels) and do everything precision-sensitive — Newton
+//     refinement, q at the final points, Jacobians, eigenvalues — on a float64
+//     copy of the model.
+package study

@@ -1,0 +1,937 @@
+package ui
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/ctdtui/ctdtui/nets"
+	"github.com/ctdtui/ctdtui/study"
+)
+
+// analysisTab shows the focused run's latent PCA (scree with the cumulative
+// variance against the 50/90/95/99% lines), its latent trajectories in the
+// PC1-PC2 plane or a rotatable PC1-3 view for a set of trials starting at
+// the Trials tab's trial, and the fixed-point finder: its settings as
+// keyboard sliders, a progress bar while it runs (cancellable), then the
+// summary (unique, stable, unstable and slow points, the top eigenvalues of
+// each) with the points drawn over the trajectories. Everything comes from
+// study, which caches per run and settings.
+type analysisTab struct {
+	sh   *shared
+	keys analysisKeys
+	w, h int
+
+	picker *runPicker
+
+	base     *analysisData
+	baseWork *bgWork
+	baseErr  error
+	baseErrK string
+
+	cursor  int // the focused slider (the settings are in shared: Compare uses them too)
+	editing bool
+	input   lineInput
+
+	fp     *study.FixedPointReport // the result for fpKey
+	fpKey  string
+	fpWork *bgWork
+	fpErr  error
+	fpErrK string
+
+	nTrials int // trials drawn, from the focused one on
+	view    trajView3
+}
+
+// analysisData is what the tab draws for a run and phase before any fixed
+// point: the scree and the projection of the latents on the top PCs.
+type analysisData struct {
+	key   string
+	sess  *session
+	phase string
+	scree *study.Scree
+	proj  *study.Projection
+	inf   *nets.Inference
+}
+
+type analysisKeys struct {
+	Move, Adjust, Coarse, Edit, Confirm, Cancel key.Binding
+	Find, Stop, Trials, More, View              key.Binding
+	Rotate, Tilt, Phase, Open                   key.Binding
+}
+
+func newAnalysisKeys(g glyphs) analysisKeys {
+	ud, lr := g.up+g.down, "←→"
+	if g.ascii {
+		ud, lr = "up/down", "left/right"
+	}
+	return analysisKeys{
+		Move:    key.NewBinding(key.WithKeys("up", "down", "k", "j"), key.WithHelp(ud, "setting")),
+		Adjust:  key.NewBinding(key.WithKeys("left", "right", "h", "l"), key.WithHelp(lr, "adjust")),
+		Coarse:  key.NewBinding(key.WithKeys("shift+left", "shift+right", "H", "L"), key.WithHelp("shift+"+lr, "coarse")),
+		Edit:    key.NewBinding(key.WithKeys("enter", "="), key.WithHelp("enter", "type")),
+		Confirm: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "confirm")),
+		Cancel:  key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),
+		Find:    key.NewBinding(key.WithKeys("f"), key.WithHelp("f", "find fixed points")),
+		Stop:    key.NewBinding(key.WithKeys("x", "esc"), key.WithHelp("x", "stop search")),
+		Trials:  key.NewBinding(key.WithKeys(",", "."), key.WithHelp(", .", "first trial")),
+		More:    key.NewBinding(key.WithKeys("+", "-"), key.WithHelp("+ -", "trials shown")),
+		View:    key.NewBinding(key.WithKeys("v"), key.WithHelp("v", "2-D/3-D")),
+		Rotate:  key.NewBinding(key.WithKeys("[", "]"), key.WithHelp("[ ]", "rotate")),
+		Tilt:    key.NewBinding(key.WithKeys("{", "}"), key.WithHelp("{ }", "tilt")),
+		Phase:   key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "train/val")),
+		Open:    key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "open run")),
+	}
+}
+
+func newAnalysisTab(sh *shared) *analysisTab {
+	return &analysisTab{sh: sh, keys: newAnalysisKeys(sh.g), nTrials: 8, view: trajView3{yaw: -60, pitch: 30}}
+}
+
+func (t *analysisTab) Title() string    { return "Analysis" }
+func (t *analysisTab) Focused() bool    { return t.editing }
+func (t *analysisTab) SetSize(w, h int) { t.w, t.h = w, h }
+
+func (t *analysisTab) want() string {
+	f := t.sh.focus
+	e := t.sh.store.entries[f.dir]
+	if f.dir == "" || e == nil || e.sess == nil {
+		return ""
+	}
+	return fmt.Sprintf("%s|%d|%s", f.dir, e.epoch, f.phase)
+}
+
+func (t *analysisTab) Enter() tea.Cmd {
+	if t.sh.focus.dir == "" && t.picker == nil {
+		t.picker = newRunPicker(t.sh, "Open a run to analyse", "", false)
+	}
+	return t.ensure()
+}
+
+// ensure loads the focused run and computes its scree and projection.
+func (t *analysisTab) ensure() tea.Cmd {
+	f := t.sh.focus
+	if f.dir == "" {
+		return nil
+	}
+	e, cmd := t.sh.store.open(f.dir, -1)
+	if cmd != nil || e.sess == nil {
+		return cmd
+	}
+	k := t.want()
+	if t.base == nil || t.base.key != k {
+		t.fp = nil // the fixed points of another run or phase
+	}
+	if (t.base != nil && t.base.key == k) || (t.baseWork != nil && t.baseWork.key == k) || t.baseErrK == k {
+		t.lookupFP()
+		return nil
+	}
+	if t.baseWork != nil {
+		t.baseWork.cancel()
+	}
+	sess, phase := e.sess, f.phase
+	t.baseWork = startWork(k, "PCA of the latents", func(ctx context.Context, report func(float64, string)) (any, error) {
+		report(-1, "running the model on the "+phaseName(phase)+" trials")
+		inf, err := sess.Inference(ctx, phase)
+		if err != nil {
+			return nil, err
+		}
+		report(-1, "PCA of the latents")
+		sc, err := sess.Scree(ctx, phase, 10)
+		if err != nil {
+			return nil, err
+		}
+		pr, err := sess.PCs(ctx, phase, 3)
+		if err != nil {
+			return nil, err
+		}
+		return &analysisData{key: k, sess: sess, phase: phase, scree: sc, proj: pr, inf: inf}, nil
+	})
+	return t.baseWork.poll()
+}
+
+// shown is the data for the current focus, or nil.
+func (t *analysisTab) shown() *analysisData {
+	if t.base != nil && t.base.key == t.want() {
+		return t.base
+	}
+	return nil
+}
+
+// options are the study options for the current sliders and focus; the held
+// input at the cursor needs the focused trial.
+func (t *analysisTab) options() (study.FixedPointOptions, error) {
+	o := t.sh.fp.opts
+	o.Phase = t.sh.focus.phase
+	o.Inputs = nil
+	d := t.shown()
+	if d == nil {
+		return o, fmt.Errorf("the run is not loaded yet")
+	}
+	if t.sh.fp.inputs == 1 {
+		k := max(0, min(t.sh.focus.trial, len(d.proj.Trials)-1))
+		step := max(0, min(t.sh.focus.step, d.inf.Len(k)-1))
+		o.Inputs = heldInput(d.sess, d.inf, k, step)
+	}
+	return o, nil
+}
+
+// heldInput is the model's input at step of trial k: the noise-free task
+// input for open-loop tasks, the input as fed (observation included) for
+// closed-loop ones.
+func heldInput(s *session, inf *nets.Inference, k, step int) []float64 {
+	l := s.Run
+	I := inf.I
+	if l.Task.Plant() == nil && l.Data.InputDim == I {
+		x := l.Data.TrueInputs(inf.Trials[k])
+		return widen32(x[step*I : (step+1)*I])
+	}
+	return widen32(inf.Inputs(k)[step*I : (step+1)*I])
+}
+
+// fpKeyOf identifies a search: run, epoch and options.
+func (t *analysisTab) fpKeyOf(o study.FixedPointOptions) string {
+	b, _ := json.Marshal(o)
+	return t.want() + "|" + string(b)
+}
+
+// lookupFP shows study's cached result for the current settings, if any.
+func (t *analysisTab) lookupFP() {
+	d := t.shown()
+	if d == nil {
+		return
+	}
+	o, err := t.options()
+	if err != nil {
+		return
+	}
+	k := t.fpKeyOf(o)
+	if t.fp != nil && t.fpKey == k {
+		return
+	}
+	t.fp, t.fpKey = nil, ""
+	if r, ok := d.sess.CachedFixedPoints(o); ok {
+		t.fp, t.fpKey = r, k
+	}
+}
+
+// currentFP is the search result for the current settings, or nil.
+func (t *analysisTab) currentFP() *study.FixedPointReport {
+	if t.fp == nil {
+		return nil
+	}
+	if o, err := t.options(); err == nil && t.fpKeyOf(o) == t.fpKey {
+		return t.fp
+	}
+	return nil
+}
+
+// find starts the fixed-point search for the current settings.
+func (t *analysisTab) find() tea.Cmd {
+	d := t.shown()
+	if d == nil {
+		t.sh.info("open a run first (o)")
+		return nil
+	}
+	o, err := t.options()
+	if err != nil {
+		t.sh.fail(err)
+		return nil
+	}
+	k := t.fpKeyOf(o)
+	if r, ok := d.sess.CachedFixedPoints(o); ok {
+		t.fp, t.fpKey = r, k
+		t.sh.info("fixed points for these settings were already found")
+		return nil
+	}
+	if t.fpWork != nil {
+		if t.fpWork.key == k {
+			return nil
+		}
+		t.fpWork.cancel()
+	}
+	sess := d.sess
+	t.fpErr, t.fpErrK = nil, ""
+	t.fpWork = startWork(k, "finding fixed points", func(ctx context.Context, report func(float64, string)) (any, error) {
+		return sess.FixedPoints(ctx, o, func(p study.Progress) {
+			report(progressFrac(p), progressText(p))
+		})
+	})
+	return t.fpWork.poll()
+}
+
+// progressFrac is the fraction of a study stage done (-1 when unknown).
+func progressFrac(p study.Progress) float64 {
+	if p.Total <= 0 {
+		return -1
+	}
+	return float64(p.Done) / float64(p.Total)
+}
+
+// progressText describes a study progress report.
+func progressText(p study.Progress) string {
+	s := p.Stage
+	if p.Run != "" {
+		s = p.Run + ": " + s
+	}
+	if p.Total > 0 {
+		s += fmt.Sprintf(" %d/%d", p.Done, p.Total)
+	}
+	if p.Converged > 0 || p.Active > 0 {
+		s += fmt.Sprintf(" · %d converged, %d active", p.Converged, p.Active)
+	}
+	if p.MeanQ > 0 && finite(p.MeanQ) {
+		s += fmt.Sprintf(" · mean q %.1e", p.MeanQ)
+	}
+	return s
+}
+
+func (t *analysisTab) Update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case runOpenedMsg:
+		if msg.dir == t.sh.focus.dir {
+			return t.ensure()
+		}
+	case focusChangedMsg:
+		cmd := t.ensure()
+		t.lookupFP()
+		return cmd
+	case workMsg:
+		return t.onWork(msg)
+	case tea.KeyMsg:
+		return t.onKey(msg)
+	}
+	return nil
+}
+
+func (t *analysisTab) onWork(msg workMsg) tea.Cmd {
+	switch msg.w {
+	case t.baseWork:
+		if msg.res == nil {
+			return msg.w.poll()
+		}
+		t.baseWork = nil
+		switch {
+		case msg.res.err != nil:
+			t.baseErr, t.baseErrK = msg.res.err, msg.w.key
+		case msg.w.key != t.want():
+			return t.ensure() // for a run or phase no longer shown: dropped
+		default:
+			t.base, t.baseErr, t.baseErrK = msg.res.val.(*analysisData), nil, ""
+			t.lookupFP()
+		}
+	case t.fpWork:
+		if msg.res == nil {
+			return msg.w.poll()
+		}
+		t.fpWork = nil
+		cur := ""
+		if o, err := t.options(); err == nil {
+			cur = t.fpKeyOf(o)
+		}
+		switch {
+		case msg.res.err != nil:
+			t.fpErr, t.fpErrK = msg.res.err, msg.w.key
+			t.sh.fail(fmt.Errorf("fixed points: %s", firstLine(msg.res.err)))
+		case msg.w.key != cur:
+			// Settings (or the run) changed while it ran: not shown.
+			t.sh.info("the fixed points found for the previous settings were dropped: f searches with these")
+		default:
+			r := msg.res.val.(*study.FixedPointReport)
+			t.fp, t.fpKey = r, msg.w.key
+			t.sh.good(fmt.Sprintf("found %d fixed points, %d stable", r.Fixed, r.Stable))
+		}
+	}
+	return nil
+}
+
+// cancelFind stops a running search; its result, if it still arrives, is
+// ignored.
+func (t *analysisTab) cancelFind() bool {
+	if t.fpWork == nil {
+		return false
+	}
+	t.fpWork.cancel()
+	t.fpWork = nil
+	t.sh.info("fixed-point search cancelled")
+	return true
+}
+
+func (t *analysisTab) onKey(km tea.KeyMsg) tea.Cmd {
+	k := t.keys
+	if t.picker != nil {
+		res := t.picker.key(km)
+		switch {
+		case res.closed:
+			t.picker = nil
+		case res.picked != "":
+			t.picker = nil
+			return t.openRun(res.picked)
+		}
+		return nil
+	}
+	if t.editing {
+		switch {
+		case key.Matches(km, k.Confirm):
+			if err := fpSliders[t.cursor].parse(&t.sh.fp, t.input.Value()); err != nil {
+				t.sh.fail(err)
+				return nil
+			}
+			t.editing = false
+			t.lookupFP()
+		case key.Matches(km, k.Cancel):
+			t.editing = false
+		default:
+			t.input.key(km.String(), km.Runes)
+		}
+		return nil
+	}
+	switch {
+	case key.Matches(km, k.Open):
+		t.picker = newRunPicker(t.sh, "Open a run to analyse", t.sh.focus.dir, t.sh.focus.dir != "")
+	case key.Matches(km, k.Phase):
+		if t.sh.focus.dir == "" {
+			return nil
+		}
+		if t.sh.focus.phase == "val" {
+			t.sh.focus.phase = "train"
+		} else {
+			t.sh.focus.phase = "val"
+		}
+		t.sh.focus.trial, t.sh.focus.step = 0, 0
+		return tea.Batch(t.ensure(), focusChanged)
+	case key.Matches(km, k.Stop) && t.fpWork != nil:
+		t.cancelFind()
+	case key.Matches(km, k.Find):
+		return t.find()
+	case key.Matches(km, k.Move):
+		t.cursor = max(0, min(len(fpSliders)-1, t.cursor+direction(km)))
+	case key.Matches(km, k.Adjust), key.Matches(km, k.Coarse):
+		d := fpSliders[t.cursor]
+		if !d.nudge(&t.sh.fp, direction(km), key.Matches(km, k.Coarse)) {
+			t.sh.info(fmt.Sprintf("%s is at its bound", d.name))
+		}
+		t.lookupFP()
+	case key.Matches(km, k.Edit):
+		t.editing = true
+		t.input = newLineInput(fpSliders[t.cursor].value(&t.sh.fp), true)
+	case key.Matches(km, k.More):
+		if km.String() == "-" {
+			t.nTrials = max(1, t.nTrials/2)
+		} else {
+			t.nTrials = min(256, t.nTrials*2)
+		}
+	case key.Matches(km, k.Trials):
+		if d := t.shown(); d != nil {
+			f := &t.sh.focus
+			f.trial = max(0, min(len(d.proj.Trials)-1, f.trial+stepDir(km)))
+			f.step = 0
+			t.lookupFP()
+			return focusChanged
+		}
+	case key.Matches(km, k.View):
+		t.view.on3D = !t.view.on3D
+	case key.Matches(km, k.Rotate):
+		t.view.rotate(15*float64(direction(km)), 0)
+	case key.Matches(km, k.Tilt):
+		t.view.rotate(0, 10*float64(direction(km)))
+	}
+	return nil
+}
+
+func (t *analysisTab) openRun(dir string) tea.Cmd {
+	epoch := -1
+	for _, e := range t.sh.runs {
+		if e.dir == dir {
+			epoch = e.state.Epoch
+		}
+	}
+	phase := t.sh.focus.phase
+	if phase == "" {
+		phase = "val"
+	}
+	t.sh.focus = runFocus{dir: dir, phase: phase}
+	_, cmd := t.sh.store.open(dir, epoch)
+	t.sh.info("opening " + filepath.Base(dir))
+	return tea.Batch(cmd, t.ensure(), focusChanged)
+}
+
+// ---- view ----
+
+func (t *analysisTab) View() string {
+	if t.picker != nil {
+		return t.picker.View(t.w, t.h)
+	}
+	f := t.sh.focus
+	e := t.sh.store.entries[f.dir]
+	switch {
+	case f.dir == "" || e == nil:
+		return centred(t.sh, t.w, t.h, "No run open: press o to pick one.")
+	case e.work != nil:
+		return centred(t.sh, t.w, t.h, "Loading "+filepath.Base(f.dir)+"…")
+	case e.err != nil:
+		return errorBlock(t.sh, e.err, t.w, t.h)
+	}
+	d := t.shown()
+	if d == nil {
+		if t.baseErr != nil && t.baseErrK == t.want() {
+			return errorBlock(t.sh, t.baseErr, t.w, t.h)
+		}
+		msg := "Computing the PCA…"
+		if t.baseWork != nil {
+			msg = workLine(t.sh, t.baseWork)
+		}
+		return centred(t.sh, t.w, t.h, msg)
+	}
+	leftW := max(36, min(56, t.w*2/5))
+	rightW := t.w - leftW - 3
+	sep := " " + t.sh.st.Faint.Render(t.sh.g.vrule) + " "
+	screeH := min(12, max(5, t.h/3))
+	left := t.screeView(d, leftW, screeH) + "\n" + t.fpView(d, leftW, t.h-screeH)
+	return joinColumns(t.h, sep, column{left, leftW}, column{t.trajView(d, rightW, t.h), rightW})
+}
+
+// errorBlock shows an error in place of a tab's content.
+func errorBlock(sh *shared, err error, w, h int) string {
+	st := sh.st
+	lines := []string{st.Bad.Render("Cannot analyse this run"), ""}
+	for _, l := range wrap(firstLine(err), w-2) {
+		lines = append(lines, st.Text.Render(l))
+	}
+	lines = append(lines, "", st.Muted.Render("o opens another run"))
+	return fitBlock(strings.Join(lines, "\n"), w, h)
+}
+
+// screeView draws one row per PC on a 0-100% scale: a bar for the PC's share
+// of the variance, a dot at the cumulative share (the dots form the
+// cumulative curve) and faint guides at 50, 90, 95 and 99%.
+func (t *analysisTab) screeView(d *analysisData, w, h int) string {
+	st, g := t.sh.st, t.sh.g
+	sc := d.scree
+	pr := "–"
+	if finite(sc.ParticipationRatio) {
+		pr = fmt.Sprintf("%.1f", sc.ParticipationRatio)
+	}
+	title := st.Header.Render("PCA scree") + st.Muted.Render(fmt.Sprintf(" · %s latents · PR %s", d.phase, pr))
+	lines := []string{truncStyled(title, w)}
+	const labW, pctW = 5, 5
+	pw := w - labW - pctW - 1
+	if pw < 10 || h < 4 {
+		return fitBlock(strings.Join(lines, "\n"), w, h)
+	}
+	guides := []float64{0.5, 0.9, 0.95, 0.99}
+	cellOf := func(f float64) int { return max(0, min(pw-1, int(math.Round(f*float64(pw)))-1)) }
+	// Axis row: the guide percentages above their columns.
+	axis := []rune(strings.Repeat(" ", pw))
+	for _, gd := range guides {
+		lab := []rune(fmt.Sprintf("%.0f", 100*gd))
+		c := cellOf(gd) - len(lab) + 1
+		free := c >= 1 && axis[c-1] == ' '
+		for i := range lab {
+			if c+i < 0 || c+i >= pw || axis[c+i] != ' ' || (c+i+1 < pw && axis[c+i+1] != ' ') {
+				free = false
+			}
+		}
+		if free {
+			copy(axis[c:], lab)
+		}
+	}
+	lines = append(lines, strings.Repeat(" ", labW)+st.Faint.Render(string(axis)+" %"))
+	rows := min(len(sc.Ratio), h-3)
+	bar, guide, dot := g.progFull, "┊", "●"
+	if g.ascii {
+		bar, guide, dot = "#", ":", "o"
+	}
+	for j := 0; j < rows; j++ {
+		r, c := sc.Ratio[j], sc.Cumulative[j]
+		var b strings.Builder
+		filled := 0
+		if finite(r) {
+			filled = int(math.Round(math.Max(0, math.Min(1, r)) * float64(pw)))
+		}
+		cc := -1
+		if finite(c) {
+			cc = cellOf(c)
+		}
+		for x := 0; x < pw; x++ {
+			switch {
+			case x == cc:
+				b.WriteString(st.Val.Render(dot))
+			case x < filled:
+				b.WriteString(st.Accent.Render(bar))
+			case isGuide(x, guides, cellOf):
+				b.WriteString(st.Faint.Render(guide))
+			default:
+				b.WriteByte(' ')
+			}
+		}
+		lines = append(lines, st.Muted.Render(padRight(fmt.Sprintf("PC%d", j+1), labW))+b.String()+" "+st.Text.Render(padLeft(fmtPct(r), pctW-1)))
+	}
+	legend := fmt.Sprintf("PCs: 50%% %d · 90%% %d · 95%% %d · 99%% %d", sc.PCsFor50, sc.PCsFor90, sc.PCsFor95, sc.PCsFor99)
+	lines = append(lines, st.Muted.Render(truncate(legend, w, g.ellipsis)))
+	return fitBlock(strings.Join(lines, "\n"), w, h)
+}
+
+func isGuide(x int, guides []float64, cellOf func(float64) int) bool {
+	for _, gd := range guides {
+		if cellOf(gd) == x {
+			return true
+		}
+	}
+	return false
+}
+
+// truncStyled cuts a styled line to w cells.
+func truncStyled(s string, w int) string {
+	if ansi.StringWidth(s) <= w {
+		return s
+	}
+	return ansi.Truncate(s, w, "")
+}
+
+// fpView is the finder's sliders, then its progress or its summary.
+func (t *analysisTab) fpView(d *analysisData, w, h int) string {
+	st, g := t.sh.st, t.sh.g
+	lines := []string{st.Header.Render("Fixed points") + st.Muted.Render(" · f finds")}
+	nameW := 14
+	valW := 10
+	barW := max(0, min(16, w-2-nameW-1-valW-2))
+	for i, dfn := range fpSliders {
+		marker, style := "  ", st.Text
+		if i == t.cursor {
+			marker, style = st.Cursor.Render(g.right+" "), st.Cursor
+			if g.ascii {
+				marker = st.Cursor.Render("> ")
+			}
+		}
+		row := marker + style.Render(padRight(truncate(dfn.name, nameW, g.ellipsis), nameW)) + " "
+		if i == t.cursor && t.editing {
+			row += t.input.View(barW+1+valW, st.Input, st.InputCursor)
+			lines = append(lines, row)
+			continue
+		}
+		val := dfn.value(&t.sh.fp)
+		if dfn.choices != nil {
+			if i == t.cursor {
+				val = g.left + " " + val + " " + g.right
+			}
+			row += st.Text.Render(padRight(truncate(val, barW+1+valW, g.ellipsis), barW+1+valW))
+		} else {
+			if barW >= 4 {
+				k := int(math.Round(dfn.pos(&t.sh.fp) * float64(barW-1)))
+				fill := st.Muted
+				if i == t.cursor {
+					fill = st.Accent
+				}
+				row += fill.Render(strings.Repeat(g.barFull, k)+g.knob) + st.Faint.Render(strings.Repeat(g.barEmpty, barW-1-k)) + " "
+			}
+			row += st.Text.Render(padLeft(truncate(val, valW, g.ellipsis), valW))
+		}
+		lines = append(lines, row)
+	}
+	if t.sh.fp.inputs == 1 {
+		lines = append(lines, st.Muted.Render(truncate(fmt.Sprintf("  input of trial %d at step %d (Trials tab)", t.sh.focus.trial+1, t.sh.focus.step), w, g.ellipsis)))
+	}
+	lines = append(lines, "")
+	switch fp := t.currentFP(); {
+	case t.fpWork != nil:
+		p := t.fpWork.last
+		frac := p.frac
+		text := p.text
+		if text == "" {
+			text = "starting"
+		}
+		el := fmtDuration(t.sh.now().Sub(t.fpWork.started))
+		barW := max(4, w-len(el)-8)
+		pct := ""
+		if frac >= 0 {
+			pct = fmt.Sprintf(" %3.0f%%", 100*frac)
+		} else {
+			frac = 0
+		}
+		lines = append(lines, progressBar(t.sh, frac, barW)+st.Muted.Render(pct+" "+el))
+		lines = append(lines, st.Muted.Render(truncate(text, w, g.ellipsis)))
+		lines = append(lines, st.Faint.Render("x stops the search"))
+	case fp != nil:
+		lines = append(lines, t.fpSummary(fp, w, h-len(lines))...)
+	case t.fpErr != nil && t.fpErrK == t.fpKey:
+		for _, l := range wrap(firstLine(t.fpErr), w) {
+			lines = append(lines, st.Bad.Render(l))
+		}
+	default:
+		lines = append(lines, st.Muted.Render(truncate("not searched with these settings: f starts", w, g.ellipsis)))
+	}
+	return fitBlock(strings.Join(lines, "\n"), w, h)
+}
+
+// fpSummary is the counts and, per point, its stability and top eigenvalues.
+func (t *analysisTab) fpSummary(r *study.FixedPointReport, w, h int) []string {
+	st, g := t.sh.st, t.sh.g
+	head := st.Bold.Render(fmt.Sprintf("%d unique", r.Fixed)) + st.Muted.Render(" · ") +
+		st.Good.Render(fmt.Sprintf("%d stable", r.Stable)) + st.Muted.Render(" · ") +
+		st.Warn.Render(fmt.Sprintf("%d unstable", r.Unstable))
+	lines := []string{truncStyled(head, w)}
+	lines = append(lines, st.Muted.Render(truncate(fmt.Sprintf("%d slow · %d iterations · top |λ| of each:", r.Slow, r.Iters), w, g.ellipsis)))
+	avail := h - len(lines)
+	for i, p := range displayOrder(r.Points) {
+		if i >= avail-1 && i < len(r.Points)-1 && avail > 0 {
+			lines = append(lines, st.Faint.Render(fmt.Sprintf("  +%d more", len(r.Points)-i)))
+			break
+		}
+		if len(lines) >= h {
+			break
+		}
+		glyph, style := markGlyph(g, "unstable"), st.Warn
+		if p.Stable {
+			glyph, style = markGlyph(g, "stable"), st.Good
+		}
+		var eig []string
+		for _, l := range p.Eigenvalues {
+			if len(eig) == 3 {
+				break
+			}
+			eig = append(eig, fmtEig(l, g.ascii))
+		}
+		q := fmt.Sprintf("q %.0e", p.Q)
+		switch {
+		case !finite(p.Q):
+			q = "q –"
+		case p.Q < 1e-20:
+			q = "q<1e-20" // float64 rounding: a fixed point to machine precision
+		}
+		txt := fmt.Sprintf("%2d %s  λ %s", i+1, q, strings.Join(eig, " "))
+		lines = append(lines, style.Render(glyph)+" "+st.Text.Render(truncate(txt, w-2, g.ellipsis)))
+	}
+	return lines
+}
+
+// displayOrder lists the points stable first, then by their largest |λ|
+// (slowest first): q below the rounding floor is noise, so the finder's
+// order by q is not a stable one to show.
+func displayOrder(pts []study.FixedPoint) []study.FixedPoint {
+	out := slices.Clone(pts)
+	slices.SortStableFunc(out, func(a, b study.FixedPoint) int {
+		switch {
+		case a.Stable != b.Stable:
+			if a.Stable {
+				return -1
+			}
+			return 1
+		case a.MaxAbsEig != b.MaxAbsEig:
+			return cmp.Compare(b.MaxAbsEig, a.MaxAbsEig)
+		case len(a.X) > 0 && len(b.X) > 0:
+			return cmp.Compare(a.X[0], b.X[0])
+		}
+		return 0
+	})
+	return out
+}
+
+// fmtEig formats an eigenvalue: its modulus, with the angle when complex.
+func fmtEig(l [2]float64, ascii bool) string {
+	m := math.Hypot(l[0], l[1])
+	if !finite(m) {
+		return "–"
+	}
+	deg := math.Atan2(l[1], l[0]) * 180 / math.Pi
+	if math.Abs(l[1]) < 1e-9 || math.Abs(deg) < 0.5 || math.Abs(math.Abs(deg)-180) < 0.5 {
+		return fmt.Sprintf("%.4f", l[0]) // real, or as good as
+	}
+	if ascii {
+		return fmt.Sprintf("%.4f@%.0fdeg", m, deg)
+	}
+	return fmt.Sprintf("%.4f∠%.0f°", m, deg)
+}
+
+// trajView draws the trials' latent trajectories in PC1-PC2 (or PC1-3
+// rotated) with the fixed points over them.
+func (t *analysisTab) trajView(d *analysisData, w, h int) string {
+	st, g := t.sh.st, t.sh.g
+	pr := d.proj
+	n := len(pr.Trials)
+	first := max(0, min(t.sh.focus.trial, n-1))
+	count := min(t.nTrials, n-first)
+	mode := t.view.describe(g.ascii)
+	title := st.Header.Render("Trajectories") + st.Muted.Render(fmt.Sprintf(" · %s · trials %d-%d/%d", mode, first+1, first+count, n))
+	var pcts []string
+	for j, r := range pr.Ratio {
+		pcts = append(pcts, fmt.Sprintf("PC%d %s", j+1, fmtPct(r)))
+	}
+	sub := st.Muted.Render(strings.Join(pcts, " · "))
+	fp := t.currentFP()
+	legend := ""
+	if fp != nil {
+		legend = st.Good.Render(markGlyph(g, "stable")+" stable") + "  " + st.Warn.Render(markGlyph(g, "unstable")+" unstable") +
+			st.Muted.Render(fmt.Sprintf("  (%s phase PCs)", fp.Options.Phase))
+	}
+	ch := h - 3
+	if ch < 3 || w < 10 || count <= 0 {
+		return fitBlock(truncStyled(title, w)+"\n"+sub, w, h)
+	}
+	// The trajectories and fixed points as 3-vectors (PC3 = 0 when K < 3).
+	K := pr.K
+	var paths []trajPath
+	for i := 0; i < count; i++ {
+		paths = append(paths, trajPath{pts: projTrial(pr, first+i), k: K, col: st.ChannelColor(i, count)})
+	}
+	var marks []trajMark
+	if fp != nil && fp.Options.Phase == d.phase {
+		for _, p := range fp.Points {
+			m := trajMark{p: vec3(p.PC, len(p.PC)), glyph: markGlyph(g, "unstable"), col: st.theme.Warn}
+			if p.Stable {
+				m.glyph, m.col = markGlyph(g, "stable"), st.theme.Good
+			}
+			marks = append(marks, m)
+		}
+	}
+	plot, off := t.view.draw(t.sh, w, ch, paths, marks)
+	if off > 0 {
+		legend += st.Faint.Render(fmt.Sprintf("  %d off the plot", off))
+	}
+	axes := st.Faint.Render("x PC1, y PC2")
+	if t.view.on3D {
+		axes = st.Faint.Render("[ ] rotate, { } tilt")
+	}
+	if legend == "" {
+		legend = axes
+	}
+	lines := []string{truncStyled(title, w), sub}
+	lines = append(lines, plot...)
+	lines = append(lines, truncStyled(legend, w))
+	return fitBlock(strings.Join(lines, "\n"), w, h)
+}
+
+// projTrial is trial k's rows of a projection (from its lengths, so a
+// projection built by hand works too).
+func projTrial(pr *study.Projection, k int) []float64 {
+	off := 0
+	for _, l := range pr.Lens[:k] {
+		off += l
+	}
+	end := min(len(pr.Data), (off+pr.Lens[k])*pr.K)
+	return pr.Data[min(off*pr.K, end):end]
+}
+
+// trajView3 is how latent trajectories are drawn: the PC1-PC2 plane, or an
+// orthographic view of PC1-3 rotated by yaw (about PC3) and pitch.
+type trajView3 struct {
+	on3D       bool
+	yaw, pitch float64
+}
+
+func (v *trajView3) rotate(dyaw, dpitch float64) {
+	v.on3D = true
+	v.yaw = math.Mod(v.yaw+dyaw+360, 360)
+	v.pitch = math.Max(-90, math.Min(90, v.pitch+dpitch))
+}
+
+// describe names the view for a title.
+func (v *trajView3) describe(ascii bool) string {
+	switch {
+	case !v.on3D:
+		return "PC1-PC2"
+	case ascii:
+		return fmt.Sprintf("PC1-3 yaw %.0f pitch %.0f", v.yaw, v.pitch)
+	}
+	return fmt.Sprintf("PC1-3 · yaw %.0f° pitch %.0f°", v.yaw, v.pitch)
+}
+
+// trajPath is one trajectory: rows of k PC scores.
+type trajPath struct {
+	pts []float64
+	k   int
+	col lipgloss.Color
+}
+
+// trajMark is a point drawn as a glyph (a fixed point).
+type trajMark struct {
+	p     [3]float64
+	glyph string
+	col   lipgloss.Color
+}
+
+// vec3 reads the first three of k values (missing ones are 0).
+func vec3(v []float64, k int) [3]float64 {
+	var p [3]float64
+	for j := 0; j < min(3, k, len(v)); j++ {
+		p[j] = v[j]
+	}
+	return p
+}
+
+func (v *trajView3) project(p [3]float64) (float64, float64) {
+	if !v.on3D {
+		return p[0], p[1]
+	}
+	ya, pa := v.yaw*math.Pi/180, v.pitch*math.Pi/180
+	x, y, z := p[0], p[1], p[2]
+	x, y = x*math.Cos(ya)-y*math.Sin(ya), x*math.Sin(ya)+y*math.Cos(ya)
+	_, z = y*math.Cos(pa)-z*math.Sin(pa), y*math.Sin(pa)+z*math.Cos(pa)
+	return x, z
+}
+
+// draw renders the paths and marks on a w×h canvas, framed on the paths
+// (equal scales); it returns the lines and how many marks fell outside.
+func (v *trajView3) draw(sh *shared, w, h int, paths []trajPath, marks []trajMark) ([]string, int) {
+	cv := newCanvas(w, h, sh.g.ascii)
+	var xs, ys []float64
+	proj := make([][2][]float64, len(paths))
+	for i, p := range paths {
+		for s := 0; s+p.k <= len(p.pts); s += p.k {
+			x, y := v.project(vec3(p.pts[s:s+p.k], p.k))
+			proj[i][0], proj[i][1] = append(proj[i][0], x), append(proj[i][1], y)
+		}
+		xs, ys = append(xs, proj[i][0]...), append(ys, proj[i][1]...)
+	}
+	xlo, xhi := rangeOf(0.05, xs)
+	ylo, yhi := rangeOf(0.05, ys)
+	fr := newXYFrame(cv, xlo, xhi, ylo, yhi, true)
+	for i, p := range paths {
+		fr.path(proj[i][0], proj[i][1], p.col)
+	}
+	off := 0
+	for _, m := range marks {
+		x, y := v.project(m.p)
+		if !finite(x) || !finite(y) || x < xlo || x > xhi || y < ylo || y > yhi {
+			off++
+			continue
+		}
+		fr.mark(x, y, []rune(m.glyph)[0], m.col)
+	}
+	return cv.Lines(), off
+}
+
+// ---- help ----
+
+func (t *analysisTab) ShortHelp() []key.Binding {
+	k := t.keys
+	switch {
+	case t.picker != nil:
+		return t.picker.help()
+	case t.editing:
+		return []key.Binding{k.Confirm, k.Cancel}
+	case t.shown() == nil:
+		return []key.Binding{k.Open, k.Phase}
+	case t.fpWork != nil:
+		return []key.Binding{k.Stop, k.Move, k.Adjust, k.More, k.View}
+	}
+	return []key.Binding{k.Find, k.Move, k.Adjust, k.Edit, k.More, k.Trials, k.View, k.Phase, k.Open}
+}
+
+func (t *analysisTab) FullHelp() [][]key.Binding {
+	k := t.keys
+	if t.picker != nil || t.editing {
+		return [][]key.Binding{t.ShortHelp()}
+	}
+	return [][]key.Binding{{k.Find, k.Stop}, {k.Move, k.Adjust, k.Coarse, k.Edit}, {k.More, k.Trials, k.View, k.Rotate, k.Tilt}, {k.Phase, k.Open}}
+}

@@ -1,0 +1,525 @@
+package ui
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/ctdtui/ctdtui/analysis"
+	"github.com/ctdtui/ctdtui/study"
+)
+
+// compareTab puts two runs trained on the same trials side by side: the
+// affine R² both ways (per PC and variance-weighted), the symmetric state
+// R², the DSA score and the fixed-point counts (study.Compare), and both
+// models' latent trajectories for the same trials in the reference run A's
+// PC space (the reference's plot_trials_3d_reference).
+type compareTab struct {
+	sh   *shared
+	keys compareKeys
+	w, h int
+
+	picker  *runPicker
+	picking string // "A" or "B"
+
+	dirA, dirB string
+	phase      string
+
+	res  *compareResult
+	work *bgWork
+	err  error
+	errK string
+
+	nTrials int
+	first   int
+	view    trajView3
+	// opts are the comparison's settings beyond the phase (zero: study's
+	// defaults, the reference's); tests make DSA smaller to stay fast.
+	opts study.CompareOptions
+}
+
+// compareResult is study's report, both runs' fixed points and the aligned
+// trajectories.
+type compareResult struct {
+	key    string
+	rep    *study.CompareReport
+	fps    [2]*study.FixedPointReport
+	trajA  *study.Projection
+	trajB  []float64 // B's latents mapped into A's PC space, same layout as trajA.Data
+	trialK int       // PCs per row of trajB
+}
+
+type compareKeys struct {
+	PickA, PickB, Swap, Phase, Run, Stop key.Binding
+	Trials, More, View, Rotate, Tilt     key.Binding
+}
+
+func newCompareKeys() compareKeys {
+	return compareKeys{
+		PickA:  key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "run A (reference)")),
+		PickB:  key.NewBinding(key.WithKeys("b"), key.WithHelp("b", "run B")),
+		Swap:   key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "swap A/B")),
+		Phase:  key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "train/val")),
+		Run:    key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "compare")),
+		Stop:   key.NewBinding(key.WithKeys("x", "esc"), key.WithHelp("x", "stop")),
+		Trials: key.NewBinding(key.WithKeys(",", "."), key.WithHelp(", .", "first trial")),
+		More:   key.NewBinding(key.WithKeys("+", "-"), key.WithHelp("+ -", "trials shown")),
+		View:   key.NewBinding(key.WithKeys("v"), key.WithHelp("v", "2-D/3-D")),
+		Rotate: key.NewBinding(key.WithKeys("[", "]"), key.WithHelp("[ ]", "rotate")),
+		Tilt:   key.NewBinding(key.WithKeys("{", "}"), key.WithHelp("{ }", "tilt")),
+	}
+}
+
+func newCompareTab(sh *shared) *compareTab {
+	return &compareTab{sh: sh, keys: newCompareKeys(), phase: "val", nTrials: 4, view: trajView3{yaw: -60, pitch: 30}}
+}
+
+func (t *compareTab) Title() string    { return "Compare" }
+func (t *compareTab) Focused() bool    { return false }
+func (t *compareTab) SetSize(w, h int) { t.w, t.h = w, h }
+
+// Enter takes the focused run as A when none is chosen and asks for B.
+func (t *compareTab) Enter() tea.Cmd {
+	if t.dirA == "" && t.sh.focus.dir != "" {
+		t.dirA = t.sh.focus.dir
+	}
+	if t.picker == nil {
+		switch {
+		case t.dirA == "":
+			t.pick("A")
+		case t.dirB == "":
+			t.pick("B")
+		}
+	}
+	return t.ensure()
+}
+
+func (t *compareTab) pick(which string) {
+	cur, title := t.dirA, "Choose run A, the reference"
+	if which == "B" {
+		cur, title = t.dirB, "Choose run B, compared with A ("+filepath.Base(t.dirA)+")"
+		if t.dirA == "" {
+			title = "Choose run B"
+		}
+	}
+	t.picking = which
+	t.picker = newRunPicker(t.sh, title, cur, true)
+}
+
+// want identifies the comparison the tab should show ("" until both runs are
+// loaded).
+func (t *compareTab) want() string {
+	if t.dirA == "" || t.dirB == "" {
+		return ""
+	}
+	a, b := t.sh.store.entries[t.dirA], t.sh.store.entries[t.dirB]
+	if a == nil || b == nil || a.sess == nil || b.sess == nil {
+		return ""
+	}
+	fp, _ := json.Marshal(t.fpOptions())
+	return fmt.Sprintf("%s|%d|%s|%d|%s|%s", t.dirA, a.epoch, t.dirB, b.epoch, t.phase, fp)
+}
+
+// fpOptions are the fixed-point settings both runs are searched with: the
+// Analysis tab's, with the inputs at zero and the compared phase.
+func (t *compareTab) fpOptions() study.FixedPointOptions {
+	o := t.sh.fp.opts
+	o.Inputs, o.Phase = nil, t.phase
+	return o
+}
+
+// ensure loads both runs and starts the comparison when it is not computed.
+func (t *compareTab) ensure() tea.Cmd {
+	var cmds []tea.Cmd
+	for _, dir := range []string{t.dirA, t.dirB} {
+		if dir != "" {
+			_, cmd := t.sh.store.open(dir, -1)
+			cmds = append(cmds, cmd)
+		}
+	}
+	k := t.want()
+	if k == "" || (t.res != nil && t.res.key == k) || (t.work != nil && t.work.key == k) || t.errK == k {
+		return tea.Batch(cmds...)
+	}
+	return tea.Batch(append(cmds, t.start())...)
+}
+
+// start runs study.Compare (with both runs' default fixed-point searches)
+// and maps B's latents into A's PC space.
+func (t *compareTab) start() tea.Cmd {
+	k := t.want()
+	if k == "" {
+		return nil
+	}
+	if t.work != nil {
+		t.work.cancel()
+	}
+	a, b := t.sh.store.get(t.dirA), t.sh.store.get(t.dirB)
+	phase := t.phase
+	opts := t.opts
+	opts.Phase, opts.FixedPoints = phase, false
+	fpo := t.fpOptions()
+	t.err, t.errK = nil, ""
+	t.work = startWork(k, "comparing the runs", func(ctx context.Context, report func(float64, string)) (any, error) {
+		rep, err := a.Compare(ctx, b, opts, func(p study.Progress) {
+			report(progressFrac(p), progressText(p))
+		})
+		if err != nil {
+			return nil, err
+		}
+		var fps [2]*study.FixedPointReport
+		for i, s := range []*session{a, b} {
+			who := [2]string{"A", "B"}[i]
+			if fps[i], err = s.FixedPoints(ctx, fpo, func(p study.Progress) {
+				p.Run = who
+				report(progressFrac(p), "fixed points of "+progressText(p))
+			}); err != nil {
+				return nil, fmt.Errorf("fixed points of %s: %w", who, err)
+			}
+		}
+		report(-1, "aligning B's trajectories with A's PCs")
+		trajA, trajB, kk, err := alignIntoReference(ctx, a, b, phase)
+		if err != nil {
+			return nil, err
+		}
+		return &compareResult{key: k, rep: rep, fps: fps, trajA: trajA, trajB: trajB, trialK: kk}, nil
+	})
+	return t.work.poll()
+}
+
+// alignIntoReference returns A's latents projected on its first three PCs
+// and B's latents mapped into the same space by the affine fit of CTD's
+// reference plots (analysis.ProjectIntoReferencePCs: full PCA of A, B's
+// latents regressed onto A's scores). This is a small helper study does not
+// provide.
+func alignIntoReference(ctx context.Context, a, b *session, phase string) (*study.Projection, []float64, int, error) {
+	pa, err := a.PCs(ctx, phase, 3)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	la, err := a.Latents(ctx, phase)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	lb, err := b.Latents(ctx, phase)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	if ra, _ := la.Dims(); ra != len(pa.Data)/pa.K {
+		return nil, nil, 0, fmt.Errorf("A's latents and projection disagree")
+	}
+	z, err := analysis.ProjectIntoReferencePCs(la, lb)
+	if err != nil {
+		return nil, nil, 0, fmt.Errorf("mapping B into A's PCs: %w", err)
+	}
+	n, c := z.Dims()
+	k := min(pa.K, c)
+	out := make([]float64, n*k)
+	for i := 0; i < n; i++ {
+		for j := 0; j < k; j++ {
+			out[i*k+j] = z.At(i, j)
+		}
+	}
+	return pa, out, k, nil
+}
+
+func (t *compareTab) shown() *compareResult {
+	if t.res != nil && t.res.key == t.want() && t.want() != "" {
+		return t.res
+	}
+	return nil
+}
+
+func (t *compareTab) Update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case runOpenedMsg:
+		if msg.dir == t.dirA || msg.dir == t.dirB {
+			return t.ensure()
+		}
+	case workMsg:
+		if msg.w != t.work {
+			return nil
+		}
+		if msg.res == nil {
+			return msg.w.poll()
+		}
+		t.work = nil
+		switch {
+		case msg.res.err != nil:
+			t.err, t.errK = msg.res.err, msg.w.key
+		case msg.w.key != t.want():
+			return t.ensure() // for runs or a phase no longer chosen: dropped
+		default:
+			t.res = msg.res.val.(*compareResult)
+			t.sh.good("compared " + filepath.Base(t.dirA) + " with " + filepath.Base(t.dirB))
+		}
+	case tea.KeyMsg:
+		return t.onKey(msg)
+	}
+	return nil
+}
+
+func (t *compareTab) onKey(km tea.KeyMsg) tea.Cmd {
+	k := t.keys
+	if t.picker != nil {
+		res := t.picker.key(km)
+		switch {
+		case res.closed:
+			t.picker = nil
+		case res.picked != "":
+			t.picker = nil
+			if t.picking == "A" {
+				t.dirA = res.picked
+			} else {
+				t.dirB = res.picked
+			}
+			if t.dirA == t.dirB {
+				t.sh.warn("A and B are the same run: choose another B (b)")
+			}
+			if t.dirA != "" && t.dirB == "" {
+				t.pick("B")
+			}
+			t.first = 0
+			return t.ensure()
+		}
+		return nil
+	}
+	switch {
+	case key.Matches(km, k.PickA):
+		t.pick("A")
+	case key.Matches(km, k.PickB):
+		t.pick("B")
+	case key.Matches(km, k.Swap):
+		t.dirA, t.dirB = t.dirB, t.dirA
+		return t.ensure()
+	case key.Matches(km, k.Phase):
+		if t.phase == "val" {
+			t.phase = "train"
+		} else {
+			t.phase = "val"
+		}
+		t.first = 0
+		return t.ensure()
+	case key.Matches(km, k.Stop) && t.work != nil:
+		t.work.cancel()
+		t.work = nil
+		t.errK = t.want() // do not restart on its own
+		t.err = fmt.Errorf("comparison cancelled: c starts it again")
+		t.sh.info("comparison cancelled")
+	case key.Matches(km, k.Run):
+		if t.want() == "" {
+			t.sh.info("choose runs A (a) and B (b) first")
+			return nil
+		}
+		t.errK = ""
+		return t.ensure()
+	case key.Matches(km, k.More):
+		if km.String() == "-" {
+			t.nTrials = max(1, t.nTrials/2)
+		} else {
+			t.nTrials = min(256, t.nTrials*2)
+		}
+	case key.Matches(km, k.Trials):
+		if r := t.shown(); r != nil {
+			t.first = max(0, min(len(r.trajA.Trials)-1, t.first+stepDir(km)))
+		}
+	case key.Matches(km, k.View):
+		t.view.on3D = !t.view.on3D
+	case key.Matches(km, k.Rotate):
+		t.view.rotate(15*float64(direction(km)), 0)
+	case key.Matches(km, k.Tilt):
+		t.view.rotate(0, 10*float64(direction(km)))
+	}
+	return nil
+}
+
+// ---- view ----
+
+func (t *compareTab) View() string {
+	st := t.sh.st
+	if t.picker != nil {
+		return t.picker.View(t.w, t.h)
+	}
+	head := t.headLine()
+	body := t.h - 1
+	r := t.shown()
+	if r == nil {
+		var msg string
+		switch {
+		case t.dirA == "" || t.dirB == "":
+			msg = "Choose run A (a) and run B (b): two runs trained on the same trials."
+		case t.loadingMsg() != "":
+			msg = t.loadingMsg()
+		case t.err != nil && t.errK == t.want():
+			lines := []string{st.Bad.Render("Cannot compare these runs"), ""}
+			for _, l := range wrap(firstLine(t.err), t.w-2) {
+				lines = append(lines, st.Text.Render(l))
+			}
+			lines = append(lines, "", st.Muted.Render("a and b choose other runs"))
+			return fitBlock(head+"\n"+strings.Join(lines, "\n"), t.w, t.h)
+		case t.work != nil:
+			return fitBlock(head+"\n"+t.progressView(t.w, body), t.w, t.h)
+		default:
+			msg = "c compares the runs"
+		}
+		return fitBlock(head+"\n"+centred(t.sh, t.w, body, msg), t.w, t.h)
+	}
+	leftW := max(36, min(60, t.w*2/5))
+	rightW := t.w - leftW - 3
+	sep := " " + st.Faint.Render(t.sh.g.vrule) + " "
+	return fitBlock(head+"\n"+joinColumns(body, sep, column{t.metricsView(r, leftW, body), leftW}, column{t.trajView(r, rightW, body), rightW}), t.w, t.h)
+}
+
+// loadingMsg says which run is still loading or failed to.
+func (t *compareTab) loadingMsg() string {
+	for _, p := range []struct{ name, dir string }{{"A", t.dirA}, {"B", t.dirB}} {
+		e := t.sh.store.entries[p.dir]
+		switch {
+		case e == nil || e.work != nil:
+			return "Loading " + p.name + " (" + filepath.Base(p.dir) + ")…"
+		case e.err != nil:
+			return p.name + ": " + firstLine(e.err)
+		}
+	}
+	return ""
+}
+
+func (t *compareTab) headLine() string {
+	st := t.sh.st
+	name := func(dir string) string {
+		if dir == "" {
+			return "–"
+		}
+		return filepath.Base(dir)
+	}
+	s := st.Train.Render("A "+name(t.dirA)) + st.Muted.Render(" (reference) vs ") + st.Val.Render("B "+name(t.dirB)) +
+		st.Muted.Render(" · "+t.phase+" trials")
+	return truncStyled(s, t.w)
+}
+
+func (t *compareTab) progressView(w, h int) string {
+	st, g := t.sh.st, t.sh.g
+	p := t.work.last
+	frac := p.frac
+	pct := ""
+	if frac >= 0 {
+		pct = fmt.Sprintf(" %3.0f%%", 100*frac)
+	} else {
+		frac = 0
+	}
+	el := fmtDuration(t.sh.now().Sub(t.work.started))
+	barW := max(4, min(60, w-len(el)-8))
+	lines := []string{st.Text.Render("Comparing: affine R², state R², CCA, DSA and both runs' fixed points…"), "",
+		progressBar(t.sh, frac, barW) + st.Muted.Render(pct+" "+el),
+		st.Muted.Render(truncate(p.text, w, g.ellipsis)), "", st.Faint.Render("x stops")}
+	top := max(0, (h-len(lines))/2)
+	return fitBlock(strings.Repeat("\n", top)+strings.Join(lines, "\n"), w, h)
+}
+
+// metricsView is the comparison's numbers.
+func (t *compareTab) metricsView(r *compareResult, w, h int) string {
+	st, g := t.sh.st, t.sh.g
+	rep := r.rep
+	num := func(v float64) string {
+		if !finite(v) {
+			return "–"
+		}
+		return fmt.Sprintf("%.3f", v)
+	}
+	col := 9
+	row := func(label string, a, b string) string {
+		return st.Muted.Render(padRight(truncate(label, w-2*col, g.ellipsis), w-2*col)) + st.Text.Render(padLeft(a, col)+padLeft(b, col))
+	}
+	ab, ba := "A→B", "B→A"
+	if g.ascii {
+		ab, ba = "A->B", "B->A"
+	}
+	lines := []string{
+		st.Header.Render("Affine R²") + st.Muted.Render(" · fit train, score val"),
+		st.Faint.Render(padRight("", w-2*col)) + st.Train.Render(padLeft(ab, col)) + st.Val.Render(padLeft(ba, col)),
+		row("variance-weighted", num(rep.AffineAtoB.VarianceWeighted), num(rep.AffineBtoA.VarianceWeighted)),
+	}
+	// Per-PC rows: as many as the height allows after the other sections.
+	rest := 13
+	nPC := min(len(rep.AffineAtoB.PerPC), len(rep.AffineBtoA.PerPC), max(0, h-len(lines)-rest))
+	for j := 0; j < nPC; j++ {
+		lines = append(lines, row(fmt.Sprintf("  target PC%d", j+1), num(rep.AffineAtoB.PerPC[j]), num(rep.AffineBtoA.PerPC[j])))
+	}
+	lines = append(lines, "",
+		st.Header.Render("Symmetric")+st.Muted.Render(fmt.Sprintf(" · %s trials", rep.Options.Phase)),
+		row(fmt.Sprintf("state R² (%d PCs)", rep.Options.StatePCs), num(rep.StateR2), ""))
+	if rep.DSA != nil {
+		lines = append(lines, row("DSA angular (rad)", num(rep.DSA.Angular), ""),
+			row("DSA Wasserstein", num(rep.DSA.Wasserstein), ""))
+	} else {
+		lines = append(lines, st.Muted.Render(truncate("DSA: "+rep.DSANote, w, g.ellipsis)))
+	}
+	if fa, fb := r.fps[0], r.fps[1]; fa != nil && fb != nil {
+		lines = append(lines, "",
+			st.Header.Render("Fixed points")+st.Muted.Render(truncate(fmt.Sprintf(" · inputs 0 · %d inits", fa.Options.Inits), w-12, g.ellipsis)),
+			st.Faint.Render(padRight("", w-2*col))+st.Train.Render(padLeft("A", col))+st.Val.Render(padLeft("B", col)),
+			row("stable", fmt.Sprint(fa.Stable), fmt.Sprint(fb.Stable)),
+			row("unstable", fmt.Sprint(fa.Unstable), fmt.Sprint(fb.Unstable)),
+			row("slow", fmt.Sprint(fa.Slow), fmt.Sprint(fb.Slow)))
+	}
+	return fitBlock(strings.Join(lines, "\n"), w, h)
+}
+
+// trajView draws A's trajectories and B's mapped into A's PC space.
+func (t *compareTab) trajView(r *compareResult, w, h int) string {
+	st, g := t.sh.st, t.sh.g
+	pa := r.trajA
+	n := len(pa.Trials)
+	first := max(0, min(t.first, n-1))
+	count := min(t.nTrials, n-first)
+	title := st.Header.Render("In A's PC space") + st.Muted.Render(fmt.Sprintf(" · %s · trials %d-%d/%d", t.view.describe(g.ascii), first+1, first+count, n))
+	legend := st.Train.Render(g.barFull+g.barFull+" A") + "  " + st.Val.Render(g.barFull+g.barFull+" B mapped into A's PCs")
+	ch := h - 2
+	if ch < 3 || count <= 0 {
+		return fitBlock(truncStyled(title, w), w, h)
+	}
+	// Offsets of the trials in the projection (lengths are shared: same trials).
+	off := make([]int, n+1)
+	for i, l := range pa.Lens {
+		off[i+1] = off[i] + l
+	}
+	var paths []trajPath
+	for i := first; i < first+count; i++ {
+		paths = append(paths, trajPath{pts: pa.Data[off[i]*pa.K : off[i+1]*pa.K], k: pa.K, col: st.theme.Train})
+	}
+	for i := first; i < first+count; i++ {
+		paths = append(paths, trajPath{pts: r.trajB[off[i]*r.trialK : off[i+1]*r.trialK], k: r.trialK, col: st.theme.Val})
+	}
+	plot, _ := t.view.draw(t.sh, w, ch, paths, nil)
+	lines := append([]string{truncStyled(title, w)}, plot...)
+	lines = append(lines, truncStyled(legend, w))
+	return fitBlock(strings.Join(lines, "\n"), w, h)
+}
+
+// ---- help ----
+
+func (t *compareTab) ShortHelp() []key.Binding {
+	k := t.keys
+	switch {
+	case t.picker != nil:
+		return t.picker.help()
+	case t.work != nil:
+		return []key.Binding{k.Stop, k.PickA, k.PickB}
+	case t.shown() == nil:
+		return []key.Binding{k.PickA, k.PickB, k.Run, k.Phase}
+	}
+	return []key.Binding{k.PickA, k.PickB, k.Swap, k.Phase, k.More, k.Trials, k.View}
+}
+
+func (t *compareTab) FullHelp() [][]key.Binding {
+	k := t.keys
+	if t.picker != nil {
+		return [][]key.Binding{t.picker.help()}
+	}
+	return [][]key.Binding{{k.PickA, k.PickB, k.Swap}, {k.Phase, k.Run, k.Stop}, {k.More, k.Trials, k.View, k.Rotate, k.Tilt}}
+}

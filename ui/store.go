@@ -1,0 +1,91 @@
+package ui
+
+import (
+	"context"
+	"strings"
+
+	tea "github.com/charmbracelet/bubbletea"
+)
+
+// runStore opens saved runs in the background and keeps them, one analysis
+// session per run directory, so that the Trials, Analysis and Compare tabs
+// share one loaded model, one seeded inference per phase and one cache of
+// results: going back to a tab or a run is instant. Only the UI goroutine
+// touches it.
+type runStore struct {
+	entries map[string]*storeEntry
+	// open is overridable by tests (e.g. to make a load slow or fail).
+	openFn func(ctx context.Context, dir string) (*session, error)
+}
+
+// storeEntry is one run: loading (work set), loaded (sess set) or failed.
+type storeEntry struct {
+	dir   string
+	epoch int // the saved epoch it was opened at (-1: whatever was saved)
+	sess  *session
+	err   error
+	work  *bgWork
+}
+
+// runOpenedMsg says that a run finished loading (or failed to); the tabs
+// waiting for it look again.
+type runOpenedMsg struct{ dir string }
+
+func newRunStore() *runStore {
+	return &runStore{entries: map[string]*storeEntry{},
+		openFn: func(_ context.Context, dir string) (*session, error) { return openSession(dir) }}
+}
+
+// open returns the entry for dir, starting to load it when it is not loaded
+// or was loaded at another epoch than the one now saved (a run that trained
+// on). epoch < 0 accepts any loaded version.
+func (s *runStore) open(dir string, epoch int) (*storeEntry, tea.Cmd) {
+	e := s.entries[dir]
+	switch {
+	case e == nil:
+	case e.work != nil:
+		return e, nil
+	case e.sess != nil && (epoch < 0 || e.epoch == epoch):
+		return e, nil
+	}
+	e = &storeEntry{dir: dir, epoch: epoch}
+	s.entries[dir] = e
+	open := s.openFn
+	e.work = startWork("open "+dir, "loading the run", func(ctx context.Context, _ func(float64, string)) (any, error) {
+		return open(ctx, dir)
+	})
+	return e, e.work.poll()
+}
+
+// get returns the loaded session for dir, or nil.
+func (s *runStore) get(dir string) *session {
+	if e := s.entries[dir]; e != nil {
+		return e.sess
+	}
+	return nil
+}
+
+// onWork takes the store's own work messages; it reports whether msg was one.
+func (s *runStore) onWork(msg workMsg) (bool, tea.Cmd) {
+	for _, e := range s.entries {
+		if e.work != msg.w {
+			continue
+		}
+		if msg.res == nil {
+			return true, e.work.poll()
+		}
+		e.work = nil
+		if msg.res.err != nil {
+			e.err = msg.res.err
+		} else {
+			e.sess = msg.res.val.(*session)
+			if e.epoch < 0 {
+				e.epoch = e.sess.Run.Epoch
+			}
+		}
+		dir := e.dir
+		return true, func() tea.Msg { return runOpenedMsg{dir: dir} }
+	}
+	// A load replaced by a newer one: let it finish unseen.
+	return strings.HasPrefix(msg.w.key, "open "), nil
+}

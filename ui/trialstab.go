@@ -1,0 +1,978 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/ctdtui/ctdtui/analysis"
+	"github.com/ctdtui/ctdtui/nets"
+	"github.com/ctdtui/ctdtui/sim"
+)
+
+// trialsTab scrubs through the trials of a saved run: the noisy inputs, the
+// targets against what the model produced (the controlled output), and the
+// latents as the top principal components or a window of units, over time,
+// with a time cursor whose values are read out beside each panel. For
+// RandomTarget it also draws the hand path with the target, the start, the
+// go cue and the bump, and a stick drawing of the arm at the cursor; for
+// MultiTask it names the trial's task and marks its phase boundaries.
+type trialsTab struct {
+	sh   *shared
+	keys trialsKeys
+	w, h int
+
+	picker *runPicker // open while choosing a run
+
+	step  int  // the time cursor
+	units bool // latents as units rather than PCs
+	unit0 int  // first unit shown
+	armOn bool // narrow RandomTarget layout: the arm instead of the time panels
+
+	data *trialsData // the shown run and phase, once computed
+	work *bgWork     // computing data for want()
+	err  error       // the last failure for want()
+	errK string
+}
+
+// trialsData is a run's rollout over one phase and the PCA of its latents.
+type trialsData struct {
+	key    string
+	sess   *session
+	phase  string
+	trials []int
+	inf    *nets.Inference
+	pca    *analysis.PCA
+}
+
+type trialsKeys struct {
+	Trial, Jump, Ends, Step, StepJump key.Binding
+	Phase, Open, Latents, Units, View key.Binding
+}
+
+func newTrialsKeys(g glyphs) trialsKeys {
+	lr := "←→"
+	if g.ascii {
+		lr = "left/right"
+	}
+	return trialsKeys{
+		Trial:    key.NewBinding(key.WithKeys("left", "right", "h", "l"), key.WithHelp(lr, "trial")),
+		Jump:     key.NewBinding(key.WithKeys("[", "]"), key.WithHelp("[ ]", "±10 trials")),
+		Ends:     key.NewBinding(key.WithKeys("home", "end"), key.WithHelp("home/end", "first/last trial")),
+		Step:     key.NewBinding(key.WithKeys(",", "."), key.WithHelp(", .", "time step")),
+		StepJump: key.NewBinding(key.WithKeys("<", ">"), key.WithHelp("< >", "±10 steps")),
+		Phase:    key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "train/val")),
+		Open:     key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "open run")),
+		Latents:  key.NewBinding(key.WithKeys("u"), key.WithHelp("u", "PCs/units")),
+		Units:    key.NewBinding(key.WithKeys("{", "}"), key.WithHelp("{ }", "other units")),
+		View:     key.NewBinding(key.WithKeys("v"), key.WithHelp("v", "arm/time")),
+	}
+}
+
+func newTrialsTab(sh *shared) *trialsTab {
+	return &trialsTab{sh: sh, keys: newTrialsKeys(sh.g)}
+}
+
+func (t *trialsTab) Title() string    { return "Trials" }
+func (t *trialsTab) Focused() bool    { return false }
+func (t *trialsTab) SetSize(w, h int) { t.w, t.h = w, h }
+
+// want is the key of the data the tab should show ("" when no run is open).
+func (t *trialsTab) want() string {
+	f := t.sh.focus
+	if f.dir == "" {
+		return ""
+	}
+	e := t.sh.store.entries[f.dir]
+	if e == nil || e.sess == nil {
+		return ""
+	}
+	return fmt.Sprintf("%s|%d|%s", f.dir, e.epoch, f.phase)
+}
+
+// Enter runs when the tab comes into view: open the picker when no run is
+// open, or (re)compute what the focus asks for.
+func (t *trialsTab) Enter() tea.Cmd {
+	if t.sh.focus.dir == "" && t.picker == nil {
+		t.picker = newRunPicker(t.sh, "Open a run", "", false)
+	}
+	return t.ensure()
+}
+
+// ensure starts whatever the focused run and phase still need: loading the
+// run, then its rollout and PCA.
+func (t *trialsTab) ensure() tea.Cmd {
+	f := t.sh.focus
+	if f.dir == "" {
+		return nil
+	}
+	e, cmd := t.sh.store.open(f.dir, -1)
+	if cmd != nil || e.sess == nil {
+		return cmd
+	}
+	k := t.want()
+	if (t.data != nil && t.data.key == k) || (t.work != nil && t.work.key == k) || t.errK == k {
+		return nil
+	}
+	if t.work != nil {
+		t.work.cancel() // computing for a run or phase no longer shown
+	}
+	sess, phase := e.sess, f.phase
+	t.work = startWork(k, "running the model", func(ctx context.Context, report func(float64, string)) (any, error) {
+		trials, err := sess.Run.Trials(phase)
+		if err != nil {
+			return nil, err
+		}
+		report(-1, fmt.Sprintf("running the model on the %d %s trials", len(trials), phaseName(phase)))
+		inf, err := sess.Inference(ctx, phase)
+		if err != nil {
+			return nil, err
+		}
+		report(-1, "PCA of the latents")
+		pca, err := sess.PCA(ctx, phase)
+		if err != nil {
+			return nil, err
+		}
+		return &trialsData{key: k, sess: sess, phase: phase, trials: trials, inf: inf, pca: pca}, nil
+	})
+	return t.work.poll()
+}
+
+func phaseName(p string) string {
+	if p == "val" {
+		return "validation"
+	}
+	return "training"
+}
+
+func (t *trialsTab) Update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case runOpenedMsg:
+		if msg.dir == t.sh.focus.dir {
+			return t.ensure()
+		}
+	case focusChangedMsg:
+		return t.ensure()
+	case workMsg:
+		if msg.w != t.work {
+			return nil
+		}
+		if msg.res == nil {
+			return t.work.poll()
+		}
+		t.work = nil
+		switch {
+		case msg.res.err != nil:
+			t.err, t.errK = msg.res.err, msg.w.key
+		case msg.w.key != t.want():
+			// Computed for a run or phase no longer shown: dropped.
+			return t.ensure()
+		default:
+			t.data, t.err, t.errK = msg.res.val.(*trialsData), nil, ""
+			t.clamp()
+		}
+	case tea.KeyMsg:
+		return t.onKey(msg)
+	}
+	return nil
+}
+
+// focusChangedMsg tells the tabs that share the focus (run, phase, trial)
+// that another tab changed it.
+type focusChangedMsg struct{}
+
+func focusChanged() tea.Msg { return focusChangedMsg{} }
+
+func (t *trialsTab) onKey(km tea.KeyMsg) tea.Cmd {
+	if t.picker != nil {
+		res := t.picker.key(km)
+		switch {
+		case res.closed:
+			t.picker = nil
+		case res.picked != "":
+			t.picker = nil
+			return t.openRun(res.picked)
+		}
+		return nil
+	}
+	k := t.keys
+	if key.Matches(km, k.Open) {
+		t.picker = newRunPicker(t.sh, "Open a run", t.sh.focus.dir, t.sh.focus.dir != "")
+		return nil
+	}
+	if key.Matches(km, k.Phase) {
+		if t.sh.focus.dir == "" {
+			return nil
+		}
+		if t.sh.focus.phase == "val" {
+			t.sh.focus.phase = "train"
+		} else {
+			t.sh.focus.phase = "val"
+		}
+		t.sh.focus.trial = 0
+		t.sh.info("showing the " + phaseName(t.sh.focus.phase) + " trials")
+		return tea.Batch(t.ensure(), focusChanged)
+	}
+	d := t.shown()
+	if d == nil {
+		return nil
+	}
+	n := len(d.trials)
+	f := &t.sh.focus
+	before, beforeStep := f.trial, f.step
+	switch {
+	case key.Matches(km, k.Trial):
+		f.trial += direction(km)
+	case key.Matches(km, k.Jump):
+		f.trial += 10 * direction(km)
+	case key.Matches(km, k.Ends):
+		if km.String() == "home" {
+			f.trial = 0
+		} else {
+			f.trial = n - 1
+		}
+	case key.Matches(km, k.Step):
+		t.sh.focus.step += stepDir(km)
+	case key.Matches(km, k.StepJump):
+		t.sh.focus.step += 10 * stepDir(km)
+	case key.Matches(km, k.Latents):
+		t.units = !t.units
+	case key.Matches(km, k.Units):
+		if t.units {
+			t.unit0 += direction(km) * t.unitsShown()
+		}
+	case key.Matches(km, k.View):
+		t.armOn = !t.armOn
+	}
+	t.clamp()
+	if f.trial != before || f.step != beforeStep {
+		return focusChanged
+	}
+	return nil
+}
+
+// stepDir reads the direction of the time-cursor keys.
+func stepDir(km tea.KeyMsg) int {
+	if s := km.String(); s == "," || s == "<" {
+		return -1
+	}
+	return 1
+}
+
+// openRun makes dir the focused run (for this tab and the Analysis tab).
+func (t *trialsTab) openRun(dir string) tea.Cmd {
+	epoch := -1
+	for _, e := range t.sh.runs {
+		if e.dir == dir {
+			epoch = e.state.Epoch
+		}
+	}
+	t.picker = nil
+	t.sh.focus = runFocus{dir: dir, phase: t.sh.focus.phase}
+	if t.sh.focus.phase == "" {
+		t.sh.focus.phase = "val"
+	}
+	t.sh.focus.step = 0
+	_, cmd := t.sh.store.open(dir, epoch)
+	t.sh.info("opening " + filepath.Base(dir))
+	return tea.Batch(cmd, t.ensure(), focusChanged)
+}
+
+// shown is the data for the current focus, or nil.
+func (t *trialsTab) shown() *trialsData {
+	if t.data != nil && t.data.key == t.want() {
+		return t.data
+	}
+	return nil
+}
+
+// clamp keeps the trial, the time cursor and the units window in range.
+func (t *trialsTab) clamp() {
+	d := t.shown()
+	if d == nil {
+		return
+	}
+	f := &t.sh.focus
+	f.trial = max(0, min(f.trial, len(d.trials)-1))
+	if len(d.trials) == 0 {
+		t.sh.focus.step = 0
+		return
+	}
+	t.sh.focus.step = max(0, min(t.sh.focus.step, d.inf.Len(f.trial)-1))
+	H := d.inf.H
+	n := t.unitsShown()
+	t.unit0 = max(0, min(t.unit0, H-n))
+}
+
+// unitsShown is how many latent traces the latents panel draws.
+func (t *trialsTab) unitsShown() int {
+	if d := t.shown(); d != nil {
+		return min(4, d.inf.H)
+	}
+	return 4
+}
+
+// ---- view ----
+
+func (t *trialsTab) View() string {
+	if t.picker != nil {
+		return t.picker.View(t.w, t.h)
+	}
+	f := t.sh.focus
+	if f.dir == "" {
+		return centred(t.sh, t.w, t.h, "No run open: press o to pick one.")
+	}
+	e := t.sh.store.entries[f.dir]
+	switch {
+	case e == nil:
+		return centred(t.sh, t.w, t.h, "No run open: press o to pick one.")
+	case e.work != nil:
+		return centred(t.sh, t.w, t.h, "Loading "+filepath.Base(f.dir)+"…")
+	case e.err != nil:
+		return t.errorView(e.err)
+	}
+	d := t.shown()
+	if d == nil {
+		if t.err != nil && t.errK == t.want() {
+			return t.errorView(t.err)
+		}
+		msg := "Running the model…"
+		if t.work != nil {
+			msg = workLine(t.sh, t.work)
+		}
+		return centred(t.sh, t.w, t.h, msg)
+	}
+	if len(d.trials) == 0 {
+		return centred(t.sh, t.w, t.h, "The "+phaseName(d.phase)+" phase of this run has no trials.")
+	}
+	header := t.header(d)
+	bodyH := t.h - len(header)
+	var body string
+	if t.isRT(d) {
+		body = t.rtBody(d, t.w, bodyH)
+	} else {
+		body = t.timeView(d, t.w, bodyH)
+	}
+	return fitBlock(strings.Join(header, "\n")+"\n"+body, t.w, t.h)
+}
+
+func (t *trialsTab) errorView(err error) string {
+	st := t.sh.st
+	lines := []string{st.Bad.Render("Cannot show this run"), ""}
+	for _, l := range wrap(firstLine(err), t.w-2) {
+		lines = append(lines, st.Text.Render(l))
+	}
+	lines = append(lines, "", st.Muted.Render("o opens another run"))
+	return fitBlock(strings.Join(lines, "\n"), t.w, t.h)
+}
+
+func (t *trialsTab) isRT(d *trialsData) bool {
+	return d.sess.Run.Task.Kind() == "randomtarget" && d.inf.PlantStates(0) != nil
+}
+
+// header is the run, phase, trial and step, and a line about the trial.
+func (t *trialsTab) header(d *trialsData) []string {
+	st := t.sh.st
+	f := t.sh.focus
+	k := f.trial
+	idx := d.trials[k]
+	T := d.inf.Len(k)
+	line := st.Bold.Render(filepath.Base(d.sess.Run.Run.Dir)) + st.Muted.Render(fmt.Sprintf(" epoch %d · ", d.sess.Run.Epoch)) +
+		st.Accent.Render(d.phase) + st.Muted.Render(" · ") +
+		st.Text.Render(fmt.Sprintf("trial %d/%d", k+1, len(d.trials))) + st.Muted.Render(fmt.Sprintf(" (#%d)", idx)) + st.Muted.Render(" · ") +
+		st.Text.Render(fmt.Sprintf("step %d/%d", t.sh.focus.step, T-1))
+	lines := []string{line}
+	if info := t.trialInfo(d, idx); info != "" {
+		lines = append(lines, st.Muted.Render(truncate(info, t.w, t.sh.g.ellipsis)))
+	}
+	return lines
+}
+
+// trialInfo describes the trial: MultiTask's task and phase at the cursor,
+// RandomTarget's events.
+func (t *trialsTab) trialInfo(d *trialsData, idx int) string {
+	data := d.sess.Run.Data
+	switch d.sess.Run.Task.Kind() {
+	case "multitask":
+		if idx < len(data.TaskNames) {
+			s := "task " + data.TaskNames[idx]
+			if idx < len(data.Phases) {
+				for _, p := range sortedPhases(data.Phases[idx]) {
+					if t.sh.focus.step >= p.start && t.sh.focus.step < p.end {
+						s += fmt.Sprintf(" · in %s (steps %d-%d)", p.name, p.start, p.end-1)
+					}
+				}
+			}
+			return s
+		}
+	case "randomtarget":
+		ex := data.Extra[idx]
+		var parts []string
+		if ex[1] < 0 {
+			parts = append(parts, "catch trial (no go cue)")
+		} else {
+			parts = append(parts, "reach")
+		}
+		parts = append(parts, fmt.Sprintf("target shown at %d", ex[0]))
+		if ex[1] >= 0 {
+			parts = append(parts, fmt.Sprintf("go cue at %d", ex[1]))
+		}
+		if b0, b1, mag := bumpOf(data.EnvInputs(idx)); b0 >= 0 {
+			parts = append(parts, fmt.Sprintf("bump %d-%d (%.1f N)", b0, b1-1, mag))
+		} else {
+			parts = append(parts, "no bump")
+		}
+		return strings.Join(parts, " · ")
+	}
+	return ""
+}
+
+// bumpOf finds the steps [b0, b1) where the external force is on and its
+// magnitude; b0 = -1 when the trial has no bump.
+func bumpOf(env []float32) (b0, b1 int, mag float64) {
+	b0, b1 = -1, -1
+	for t := 0; 2*t+1 < len(env); t++ {
+		fx, fy := float64(env[2*t]), float64(env[2*t+1])
+		if fx != 0 || fy != 0 {
+			if b0 < 0 {
+				b0 = t
+				mag = math.Hypot(fx, fy)
+			}
+			b1 = t + 1
+		}
+	}
+	return b0, b1, mag
+}
+
+type phaseSpan struct {
+	name       string
+	start, end int
+}
+
+func sortedPhases(p sim.PhaseDict) []phaseSpan {
+	var out []phaseSpan
+	for n, r := range p {
+		if r[1] > r[0] {
+			out = append(out, phaseSpan{n, r[0], r[1]})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].start < out[j].start })
+	return out
+}
+
+// timePanel is one strip of the time view.
+type timePanel struct {
+	label    string
+	labelCol lipgloss.Color
+	lines    []timeLine
+	lo, hi   float64
+	rows     int
+	readout  []readout
+}
+
+type timeLine struct {
+	y      []float64
+	col    lipgloss.Color
+	dashed bool
+}
+
+// readout is one value at the cursor beside a panel.
+type readout struct {
+	name string
+	col  lipgloss.Color
+	text string
+}
+
+// timeEvent is a step marked on every panel (a phase start, the go cue).
+type timeEvent struct {
+	t     int
+	label string
+	col   lipgloss.Color
+}
+
+// panels builds the inputs, targets-vs-outputs and latents panels of trial k.
+func (t *trialsTab) panels(d *trialsData, k int) []timePanel {
+	st := t.sh.st
+	data, inf := d.sess.Run.Data, d.inf
+	idx := d.trials[k]
+	s := t.sh.focus.step
+	var ps []timePanel
+
+	// Inputs: the noisy task inputs. With many channels (MultiTask's rule
+	// cues) those whose noise-free input is zero throughout the trial carry
+	// only noise and are left out, so the active cue stands out.
+	in, trueIn := data.Inputs(idx), data.TrueInputs(idx)
+	inLabels := d.sess.Run.Task.InputLabels()
+	pin := timePanel{label: "inputs", labelCol: st.theme.Muted}
+	var all [][]float64
+	for c := 0; c < data.InputDim; c++ {
+		if data.InputDim > 8 && allZero(column32(trueIn, data.InputDim, c)) {
+			continue
+		}
+		y := column32(in, data.InputDim, c)
+		col := st.ChannelColor(c, data.InputDim)
+		pin.lines = append(pin.lines, timeLine{y: y, col: col})
+		all = append(all, y)
+		pin.readout = append(pin.readout, readout{name: labelOr(inLabels, c, "in"), col: col, text: fmtVal(y[s])})
+	}
+	pin.lo, pin.hi = rangeOf(0.1, all...)
+	ps = append(ps, pin)
+
+	// Targets (dashed, muted) against the controlled output, one panel per
+	// channel, or overlaid when there are more than four.
+	tg := data.Targets(idx)
+	ctl := inf.Controlled(k)
+	C := inf.C
+	ctlLabels := d.sess.Run.Task.OutputLabels()
+	nbff := d.sess.Run.Task.Kind() == "nbff"
+	switch {
+	case d.sess.Run.Task.Kind() == "randomtarget":
+		ctlLabels = []string{"hand x", "hand y"}
+	case nbff:
+		ctlLabels = labelsN("bit", C)
+	}
+	overlay := C > 4
+	var shared *timePanel
+	if overlay {
+		shared = &timePanel{label: "outputs", labelCol: st.theme.Muted}
+	}
+	var ov [][]float64
+	for c := 0; c < C; c++ {
+		yt := column32(tg, data.TargetDim, c)
+		yo := column32(ctl, C, c)
+		col := st.ChannelColor(c, C)
+		name := labelOr(ctlLabels, c, "out")
+		ro := readout{name: name, col: col, text: fmtVal(yo[s]) + " " + fmtVal(yt[s])}
+		if overlay {
+			shared.lines = append(shared.lines, timeLine{y: yt, col: st.theme.Faint, dashed: true}, timeLine{y: yo, col: col})
+			shared.readout = append(shared.readout, ro)
+			ov = append(ov, yt, yo)
+			continue
+		}
+		p := timePanel{label: name, labelCol: col, lines: []timeLine{{y: yt, col: st.theme.Muted, dashed: true}, {y: yo, col: col}},
+			readout: []readout{ro}}
+		p.lo, p.hi = rangeOf(0.1, yt, yo)
+		if nbff {
+			p.lo, p.hi = math.Min(p.lo, -0.2), math.Max(p.hi, 1.2)
+		}
+		ps = append(ps, p)
+	}
+	if overlay {
+		shared.lo, shared.hi = rangeOf(0.1, ov...)
+		ps = append(ps, *shared)
+	}
+
+	// Latents: the top PCs of the phase, or a window of units.
+	lat := inf.Latents(k)
+	pl := timePanel{labelCol: st.theme.Muted}
+	var ls [][]float64
+	if t.units {
+		n := t.unitsShown()
+		pl.label = fmt.Sprintf("units %d-%d", t.unit0, t.unit0+n-1)
+		for j := 0; j < n; j++ {
+			u := t.unit0 + j
+			y := column32(lat, inf.H, u)
+			col := st.ChannelColor(j, n)
+			pl.lines = append(pl.lines, timeLine{y: y, col: col})
+			pl.readout = append(pl.readout, readout{name: fmt.Sprintf("unit %d", u), col: col, text: fmtVal(y[s])})
+			ls = append(ls, y)
+		}
+	} else {
+		pcs := projectPCs(d.pca, lat, inf.H, 3)
+		pl.label = fmt.Sprintf("PC 1-%d", len(pcs))
+		for j, y := range pcs {
+			col := st.ChannelColor(j, len(pcs))
+			pl.lines = append(pl.lines, timeLine{y: y, col: col})
+			pct := ""
+			if j < len(d.pca.ExplainedVarianceRatio) {
+				pct = " " + padLeft(fmtPct(d.pca.ExplainedVarianceRatio[j]), 3)
+			}
+			pl.readout = append(pl.readout, readout{name: fmt.Sprintf("PC%d%s", j+1, pct), col: col, text: fmtVal(y[s])})
+			ls = append(ls, y)
+		}
+	}
+	pl.lo, pl.hi = rangeOf(0.1, ls...)
+	ps = append(ps, pl)
+	return ps
+}
+
+func labelsN(prefix string, n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = fmt.Sprintf("%s %d", prefix, i)
+	}
+	return out
+}
+
+func allZero(y []float64) bool {
+	for _, v := range y {
+		if v != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+func labelOr(labels []string, i int, prefix string) string {
+	if i < len(labels) {
+		return labels[i]
+	}
+	return fmt.Sprintf("%s %d", prefix, i)
+}
+
+// projectPCs projects a trial's latents (T×H) on the first n principal
+// components: n series over time.
+func projectPCs(p *analysis.PCA, lat []float32, H, n int) [][]float64 {
+	if p == nil {
+		return nil
+	}
+	n = min(n, p.NComponents())
+	T := len(lat) / H
+	out := make([][]float64, n)
+	for j := range out {
+		out[j] = make([]float64, T)
+		comp := p.Components.RawRowView(j)
+		for t := 0; t < T; t++ {
+			s := 0.0
+			for h := 0; h < H; h++ {
+				s += (float64(lat[t*H+h]) - p.Mean[h]) * comp[h]
+			}
+			out[j][t] = s
+		}
+	}
+	return out
+}
+
+// events are the steps marked on every panel: MultiTask's phase starts,
+// RandomTarget's target onset, go cue and bump.
+func (t *trialsTab) events(d *trialsData, idx int) []timeEvent {
+	st := t.sh.st
+	data := d.sess.Run.Data
+	var ev []timeEvent
+	switch d.sess.Run.Task.Kind() {
+	case "multitask":
+		if idx < len(data.Phases) {
+			for i, p := range sortedPhases(data.Phases[idx]) {
+				if i == 0 && p.start == 0 {
+					ev = append(ev, timeEvent{t: 0, label: p.name, col: st.theme.Muted})
+					continue
+				}
+				ev = append(ev, timeEvent{t: p.start, label: p.name, col: st.theme.Muted})
+			}
+		}
+	case "randomtarget":
+		ex := data.Extra[idx]
+		ev = append(ev, timeEvent{t: ex[0], label: "target", col: st.theme.Muted})
+		if ex[1] >= 0 {
+			ev = append(ev, timeEvent{t: ex[1], label: "go", col: st.theme.Good})
+		}
+		if b0, _, _ := bumpOf(data.EnvInputs(idx)); b0 >= 0 {
+			ev = append(ev, timeEvent{t: b0, label: "bump", col: st.theme.Warn})
+		}
+	}
+	return ev
+}
+
+// timeView stacks the panels over a shared time axis, with the values at
+// the cursor on the right of each panel.
+func (t *trialsTab) timeView(d *trialsData, w, h int) string {
+	st, g := t.sh.st, t.sh.g
+	k := t.sh.focus.trial
+	idx := d.trials[k]
+	T := d.inf.Len(k)
+	ps := t.panels(d, k)
+	ev := t.events(d, idx)
+
+	gutter := 8
+	if w >= 100 {
+		for _, p := range ps {
+			gutter = max(gutter, min(ansi.StringWidth(p.label)+1, 12))
+		}
+	}
+	roW := 0
+	if w >= 76 {
+		roW = min(28, max(22, w/6))
+	}
+	pw := w - gutter - roW
+	if roW > 0 {
+		pw-- // a space before the readout
+	}
+	evRow := 0
+	if len(ev) > 0 {
+		evRow = 1
+	}
+	avail := h - 1 - evRow // time axis, events row
+	// Inputs and latents get a bit more than each output panel; every
+	// panel has at least two rows, and outputs are overlaid if they do not fit.
+	if avail < 2*len(ps) && len(ps) > 3 {
+		ps = t.overlayOutputs(ps)
+	}
+	weights := make([]int, len(ps))
+	total := 0
+	for i := range ps {
+		weights[i] = 2
+		if i == 0 || i == len(ps)-1 {
+			weights[i] = 3
+		}
+		total += weights[i]
+	}
+	used := 0
+	for i := range ps {
+		ps[i].rows = max(1, avail*weights[i]/max(total, 1))
+		used += ps[i].rows
+	}
+	for i := 0; used < avail; i = (i + 1) % len(ps) {
+		ps[i].rows++
+		used++
+	}
+	for i := len(ps) - 1; used > avail && i >= 0; i-- {
+		for ps[i].rows > 1 && used > avail {
+			ps[i].rows--
+			used--
+		}
+	}
+
+	var lines []string
+	if evRow == 1 {
+		row := make([]rune, pw)
+		for i := range row {
+			row[i] = ' '
+		}
+		cols := make([]lipgloss.Color, pw)
+		for i, e := range ev {
+			x := int(math.Round(float64(e.t) * float64(pw-1) / float64(max(T-1, 1))))
+			end := pw
+			if i+1 < len(ev) {
+				end = int(math.Round(float64(ev[i+1].t)*float64(pw-1)/float64(max(T-1, 1)))) - 1
+			}
+			for j, r := range []rune(e.label) {
+				if x+j >= end || x+j >= pw || x+j < 0 {
+					break
+				}
+				row[x+j], cols[x+j] = r, e.col
+			}
+		}
+		var b strings.Builder
+		for i, r := range row {
+			if cols[i] != "" {
+				b.WriteString(lipgloss.NewStyle().Foreground(cols[i]).Render(string(r)))
+			} else {
+				b.WriteRune(r)
+			}
+		}
+		lines = append(lines, strings.Repeat(" ", gutter)+b.String())
+	}
+	for _, p := range ps {
+		if p.rows <= 0 {
+			continue
+		}
+		cv := newCanvas(pw, p.rows, g.ascii)
+		for _, e := range ev {
+			vline(cv, stepDot(cv, e.t, T), e.col, true)
+		}
+		for _, l := range p.lines {
+			plotTimeSeries(cv, l.y, T, p.lo, p.hi, l.col, l.dashed)
+		}
+		vline(cv, stepDot(cv, t.sh.focus.step, T), st.theme.Accent, false)
+		plot := cv.Lines()
+		for y, l := range plot {
+			lab := ""
+			if y == (p.rows-1)/2 {
+				lab = lipgloss.NewStyle().Foreground(p.labelCol).Render(truncate(p.label, gutter-1, g.ellipsis))
+			}
+			line := fitLine(lab, gutter) + l
+			if roW > 0 {
+				line += " " + t.readoutLine(p, y, roW)
+			}
+			lines = append(lines, line)
+		}
+	}
+	// Time axis with the cursor's step.
+	left, right := "0", fmt.Sprint(T-1)
+	mid := "time step"
+	if roW > 0 {
+		mid = fmt.Sprintf("time step · cursor at %d", t.sh.focus.step)
+	}
+	axis := padRight(left, max((pw-len(mid))/2, len(left)+1)) + mid
+	axis = padRight(axis, pw-len(right)) + right
+	tail := ""
+	if roW > 0 {
+		tail = " " + st.Faint.Render(padRight("output target", roW))
+		if d.sess.Run.Task.Kind() == "randomtarget" {
+			tail = " " + st.Faint.Render(padRight("hand  target", roW))
+		}
+	}
+	lines = append(lines, strings.Repeat(" ", gutter)+st.Faint.Render(axis)+tail)
+	return fitBlock(strings.Join(lines, "\n"), w, h)
+}
+
+// overlayOutputs merges the per-channel output panels into one.
+func (t *trialsTab) overlayOutputs(ps []timePanel) []timePanel {
+	st := t.sh.st
+	merged := timePanel{label: "outputs", labelCol: st.theme.Muted}
+	var ys [][]float64
+	for _, p := range ps[1 : len(ps)-1] {
+		merged.lines = append(merged.lines, p.lines...)
+		merged.readout = append(merged.readout, p.readout...)
+		for _, l := range p.lines {
+			ys = append(ys, l.y)
+		}
+	}
+	merged.lo, merged.hi = rangeOf(0.1, ys...)
+	return []timePanel{ps[0], merged, ps[len(ps)-1]}
+}
+
+// readoutLine is row y of a panel's readout column: one value per row; when
+// the values outnumber the rows, the last row says how many are left out.
+func (t *trialsTab) readoutLine(p timePanel, y, w int) string {
+	st := t.sh.st
+	if y >= len(p.readout) {
+		return strings.Repeat(" ", w)
+	}
+	if y == p.rows-1 && len(p.readout) > p.rows {
+		return st.Faint.Render(padRight(fmt.Sprintf("+%d more", len(p.readout)-y), w))
+	}
+	r := p.readout[y]
+	valW := ansi.StringWidth(r.text)
+	nameW := max(w-valW-1, 1)
+	return lipgloss.NewStyle().Foreground(r.col).Render(padRight(truncate(r.name, nameW, t.sh.g.ellipsis), nameW)) + " " + st.Text.Render(r.text)
+}
+
+// ---- RandomTarget: the arm ----
+
+// rtBody lays the time panels and the arm view side by side when there is
+// room, else shows one of them (v switches).
+func (t *trialsTab) rtBody(d *trialsData, w, h int) string {
+	if w >= 110 {
+		aw := min(w*2/5, max(36, 2*h+8))
+		tw := w - aw - 3
+		sep := " " + t.sh.st.Faint.Render(t.sh.g.vrule) + " "
+		return joinColumns(h, sep, column{t.timeView(d, tw, h), tw}, column{t.armView(d, aw, h), aw})
+	}
+	if t.armOn {
+		return t.armView(d, w, h)
+	}
+	return t.timeView(d, w, h)
+}
+
+// armView draws the hand path in x-y with the start, the target, where the
+// hand was at the go cue and at the bump, and a stick drawing of the arm
+// (shoulder, elbow, hand) at the cursor's step.
+func (t *trialsTab) armView(d *trialsData, w, h int) string {
+	st, g := t.sh.st, t.sh.g
+	k := t.sh.focus.trial
+	idx := d.trials[k]
+	inf, data := d.inf, d.sess.Run.Data
+	T := inf.Len(k)
+	S := inf.S
+	ps := inf.PlantStates(k)
+	p0 := inf.PlantInitial(k)
+	xs := make([]float64, T+1)
+	ys := make([]float64, T+1)
+	xs[0], ys[0] = float64(p0[sim.ArmHandX]), float64(p0[sim.ArmHandY])
+	for i := 0; i < T; i++ {
+		xs[i+1], ys[i+1] = float64(ps[i*S+sim.ArmHandX]), float64(ps[i*S+sim.ArmHandY])
+	}
+	// The target shown to the model (TargetX, TargetY from its onset; also
+	// on catch trials, whose targets stay at the start).
+	in := data.TrueInputs(idx)
+	goal := [2]float64{float64(in[(T-1)*data.InputDim]), float64(in[(T-1)*data.InputDim+1])}
+	var l1 float64 // upper-arm length: the elbow is at l1 along the shoulder angle
+	if rt, ok := d.sess.Run.Task.(*sim.RandomTarget); ok {
+		l1 = rt.Arm().Params().L1
+	}
+	// The frame holds the shoulder (at the origin), the path and the target.
+	xlo, xhi := rangeOf(0.05, xs, []float64{0, goal[0]})
+	ylo, yhi := rangeOf(0.05, ys, []float64{0, goal[1]})
+
+	title := st.Header.Render("Hand path") + st.Muted.Render(fmt.Sprintf(" · arm at step %d", t.sh.focus.step))
+	legendItems := []string{markGlyph(g, "target") + " target", markGlyph(g, "start") + " start", markGlyph(g, "hand") + " hand"}
+	if ex := data.Extra[idx]; ex[1] >= 0 {
+		legendItems = append(legendItems, "g go cue")
+	}
+	if b0, _, _ := bumpOf(data.EnvInputs(idx)); b0 >= 0 {
+		legendItems = append(legendItems, "b bump")
+	}
+	legend := st.Muted.Render(truncate(strings.Join(legendItems, "  "), w, g.ellipsis))
+	ch := h - 2
+	if ch < 3 {
+		return fitBlock(title, w, h)
+	}
+	cv := newCanvas(w, ch, g.ascii)
+	fr := newXYFrame(cv, xlo, xhi, ylo, yhi, true)
+	fr.path(xs, ys, st.theme.Train)
+	// The arm at the cursor: shoulder at the origin, elbow at L1 along the
+	// shoulder angle, hand as recorded.
+	cur := ps[t.sh.focus.step*S:]
+	q1 := float64(cur[sim.ArmShoulder])
+	hx, hy := float64(cur[sim.ArmHandX]), float64(cur[sim.ArmHandY])
+	if l1 > 0 {
+		ex, ey := l1*math.Cos(q1), l1*math.Sin(q1)
+		fr.line(0, 0, ex, ey, st.theme.Text)
+		fr.line(ex, ey, hx, hy, st.theme.Text)
+		fr.mark(ex, ey, []rune(markGlyph(g, "joint"))[0], st.theme.Text)
+	}
+	fr.mark(0, 0, []rune(markGlyph(g, "joint"))[0], st.theme.Muted)
+	if ex := data.Extra[idx]; ex[1] >= 0 && ex[1] < T {
+		fr.mark(xs[ex[1]], ys[ex[1]], 'g', st.theme.Good)
+	}
+	if b0, _, _ := bumpOf(data.EnvInputs(idx)); b0 >= 0 && b0 < T {
+		fr.mark(xs[b0], ys[b0], 'b', st.theme.Warn)
+	}
+	fr.mark(xs[0], ys[0], []rune(markGlyph(g, "start"))[0], st.theme.Muted)
+	fr.mark(goal[0], goal[1], []rune(markGlyph(g, "target"))[0], st.theme.Bad)
+	fr.mark(hx, hy, []rune(markGlyph(g, "hand"))[0], st.theme.Accent)
+	return title + "\n" + strings.Join(cv.Lines(), "\n") + "\n" + legend
+}
+
+// markGlyph is the glyph of a plot marker, plain ASCII with --ascii.
+func markGlyph(g glyphs, what string) string {
+	if g.ascii {
+		return map[string]string{"target": "X", "start": "o", "hand": "@", "joint": "+", "stable": "*", "unstable": "x"}[what]
+	}
+	return map[string]string{"target": "✕", "start": "○", "hand": "●", "joint": "•", "stable": "●", "unstable": "○"}[what]
+}
+
+// ---- help ----
+
+func (t *trialsTab) ShortHelp() []key.Binding {
+	if t.picker != nil {
+		return t.picker.help()
+	}
+	k := t.keys
+	if t.shown() == nil {
+		return []key.Binding{k.Open, k.Phase}
+	}
+	return []key.Binding{k.Trial, k.Step, k.Jump, k.StepJump, k.Phase, k.Latents, k.Open, k.Ends}
+}
+
+func (t *trialsTab) FullHelp() [][]key.Binding {
+	if t.picker != nil {
+		return [][]key.Binding{t.picker.help()}
+	}
+	k := t.keys
+	view := []key.Binding{k.Latents, k.Units}
+	if d := t.shown(); d != nil && t.isRT(d) && t.w < 110 {
+		// the arm and the time panels share the screen only from 110 columns
+		view = append(view, k.View)
+	}
+	return [][]key.Binding{{k.Trial, k.Jump, k.Ends}, {k.Step, k.StepJump}, view, {k.Phase, k.Open}}
+}
+
+// workLine is a running computation's stage (or what it does) and how long
+// it has run.
+func workLine(sh *shared, w *bgWork) string {
+	what := w.last.text
+	if what == "" {
+		what = w.what
+	}
+	return what + "… " + fmtDuration(sh.now().Sub(w.started))
+}
