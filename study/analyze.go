@@ -251,7 +251,7 @@ func (s *Session) Performance(ctx context.Context, phase string) (*Performance, 
 		if err != nil {
 			return nil, err
 		}
-		if pf.LatentR2, pf.LatentR2Mean, err = analysis.PerformanceR2(x, T); err != nil {
+		if pf.LatentR2, pf.LatentR2Mean, err = performanceR2(x, T); err != nil {
 			return nil, fmt.Errorf("%s: performance R²: %w", l.Run.Dir, err)
 		}
 	}

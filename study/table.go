@@ -312,6 +312,9 @@ func (r *CompareReport) WriteTable(w io.Writer) error {
 	}
 	if len(r.CCACorrelations) > 0 {
 		section(w, "CCA (A reference, B model)")
+		if r.CCANote != "" {
+			fmt.Fprintf(w, "  (%s)\n", r.CCANote)
+		}
 		t = newTW(w)
 		t.row("  component", "correlation", "R² (compare_CCA)")
 		for j, c := range r.CCACorrelations {
