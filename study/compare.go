@@ -161,8 +161,7 @@ func (s *Session) Compare(ctx context.Context, other *Session, o CompareOptions,
 	if err := run.SameTrials(s.Run, other.Run); err != nil {
 		return nil, fmt.Errorf("cannot compare %s with %s: %w", s.Run.Run.Dir, other.Run.Run.Dir, err)
 	}
-	kb, _ := json.Marshal(o)
-	key := other.Run.Run.Dir + "\x00" + fmt.Sprint(other.Run.Best) + "\x00" + string(kb)
+	key := compareKey(other, o)
 	s.mu.Lock()
 	r, ok := s.compares[key]
 	s.mu.Unlock()
@@ -268,6 +267,24 @@ func (s *Session) Compare(ctx context.Context, other *Session, o CompareOptions,
 	s.compares[key] = r
 	s.mu.Unlock()
 	return r, nil
+}
+
+func compareKey(other *Session, o CompareOptions) string {
+	kb, _ := json.Marshal(o)
+	return other.Run.Run.Dir + "\x00" + fmt.Sprint(other.Run.Best) + "\x00" + string(kb)
+}
+
+// CachedCompare returns a finished comparison with other and these options,
+// if any.
+func (s *Session) CachedCompare(other *Session, o CompareOptions) (*CompareReport, bool) {
+	o, err := o.normalized()
+	if err != nil {
+		return nil, false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, ok := s.compares[compareKey(other, o)]
+	return r, ok
 }
 
 // affineR2Both fits affine maps between two runs' latents in both

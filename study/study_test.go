@@ -339,7 +339,7 @@ func TestCompareDifferentRuns(t *testing.T) {
 	if last.Stage != "done" {
 		t.Errorf("last progress %+v, want done", last)
 	}
-	if again, _ := a.Compare(context.Background(), b, CompareOptions{DSADelays: 5, DSARank: 12, CCAComponents: 20}, nil); again != rep {
+	if again, ok := a.CachedCompare(b, CompareOptions{DSADelays: 5, DSARank: 12, CCAComponents: 20}); !ok || again != rep {
 		t.Error("comparison not cached")
 	}
 }
