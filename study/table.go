@@ -316,7 +316,7 @@ func (r *CompareReport) WriteTable(w io.Writer) error {
 			fmt.Fprintf(w, "  (%s)\n", r.CCANote)
 		}
 		t = newTW(w)
-		t.row("  component", "correlation", "R² (compare_CCA)")
+		t.row("  #", "canonical correlation", "compare_CCA R² of NIPALS component #")
 		for j, c := range r.CCACorrelations {
 			r2 := ""
 			if j < len(r.CCAR2) {
