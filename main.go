@@ -56,8 +56,8 @@ analysis flags (analyze, fixedpoints, compare, export):
   fixedpoints:  --inputs 0,0,0             the input held fixed (default zeros)
                 --inits N --iters N --lr X --noise X --seed S --qthresh X
                 --mode refine|reference    (default refine; reference = CTD's finder)
-  compare:      --pcs K --state-pcs K --cca K --dsa-delays N --dsa-rank N
-                --dsa-trials N --no-dsa --fixedpoints --seed S
+  compare:      --pcs K --state-pcs K --cca K --cca-reference --dsa-delays N
+                --dsa-rank N --dsa-trials N --no-dsa --fixedpoints --seed S
   export:       --out FILE.npz (required); --phase repeatable (default train and val)
 `
 
@@ -285,7 +285,8 @@ func compareCmd(args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&o.PCs, "pcs", 10, "target PCs whose affine R² is listed")
 	fs.IntVar(&o.StatePCs, "state-pcs", 4, "PCs of the reference's state R²")
 	fs.IntVar(&o.CCAComponents, "cca", 10, "CCA components")
-	fs.IntVar(&o.DSADelays, "dsa-delays", 20, "DSA delays")
+	fs.BoolVar(&o.CCAReference, "cca-reference", false, "compute the reference's NIPALS CCA R² also for large phases (slow)")
+	fs.IntVar(&o.DSADelays, "dsa-delays", 0, "DSA delays (0: 20, at most 640/latent)")
 	fs.IntVar(&o.DSARank, "dsa-rank", 50, "DSA rank")
 	fs.IntVar(&o.DSATrials, "dsa-trials", 0, "DSA trials (0: 1% of the phase, at least what the embedding needs)")
 	fs.BoolVar(&o.NoDSA, "no-dsa", false, "skip DSA")

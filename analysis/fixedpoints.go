@@ -7,7 +7,9 @@ import (
 	"math"
 	"math/cmplx"
 	"math/rand/v2"
+	"runtime"
 	"slices"
+	"sync"
 
 	"gonum.org/v1/gonum/mat"
 )
@@ -512,13 +514,36 @@ func (a *adamState) update(p, g, m, v []float64) {
 	bc2 := 1 - math.Pow(a.beta2, float64(a.step))
 	stepSize := a.lr / bc1
 	bc2s := math.Sqrt(bc2)
-	for e, ge := range g {
-		m[e] = m[e]*a.beta1 + omb1*ge
-		v[e] = v[e]*a.beta2 + omb2*ge*ge
-		denom := math.Sqrt(v[e])/bc2s + a.eps
-		p[e] += -stepSize * (m[e] / denom)
+	run := func(lo, hi int) {
+		for e := lo; e < hi; e++ {
+			ge := g[e]
+			m[e] = m[e]*a.beta1 + omb1*ge
+			v[e] = v[e]*a.beta2 + omb2*ge*ge
+			denom := math.Sqrt(v[e])/bc2s + a.eps
+			p[e] += -stepSize * (m[e] / denom)
+		}
 	}
+	// The update is elementwise: large ones are split across goroutines
+	// (1024 inits × 128 states is 131 072 elements), with identical results.
+	workers := min(runtime.GOMAXPROCS(0), len(g)/adamParallelMin)
+	if workers <= 1 {
+		run(0, len(g))
+		return
+	}
+	var wg sync.WaitGroup
+	for k := 0; k < workers; k++ {
+		wg.Add(1)
+		go func(lo, hi int) {
+			defer wg.Done()
+			run(lo, hi)
+		}(k*len(g)/workers, (k+1)*len(g)/workers)
+	}
+	wg.Wait()
 }
+
+// adamParallelMin is the number of elements per goroutine below which the
+// Adam update stays on one goroutine.
+const adamParallelMin = 32768
 
 // runAdam minimises the mean over the n rows of q with Adam, in place on x.
 // Reference mode runs all rows for MaxIters steps; refine mode removes a row

@@ -217,12 +217,16 @@ func (p *FixedPointMap[F]) Jacobian(dst []float64, x, u []float64) {
 
 // gruFP is the fused GRU step of the fixed-point search: F(x, u) and, when
 // asked, Jᵀ(F − x) for a batch of rows, with two products by W_hh and one by
-// W_ih, and nothing for the readout or the parameters (cf. gruTape).
+// W_ih, and nothing for the readout or the parameters (cf. gruTape). The
+// gates of a row live only in a small scratch while that row is processed,
+// and a constant input (the usual case) is multiplied once, so the pass
+// streams little more than the two products' operands.
 type gruFP[F sim.Float] struct {
-	m                  *gru[F]
-	gi, gh, dgh        []F
-	r, z, n, next, res []F
-	rows               int
+	m            *gru[F]
+	gi, gh, dgh  []F
+	next         []F
+	r, z, n      []F // one row
+	rows, giRows int
 }
 
 func (g *gruFP[F]) ensure(rows int) {
@@ -232,7 +236,20 @@ func (g *gruFP[F]) ensure(rows int) {
 	H := g.m.cfg.Latent
 	g.rows = rows
 	g.gi, g.gh, g.dgh = make([]F, rows*3*H), make([]F, rows*3*H), make([]F, rows*3*H)
-	g.r, g.z, g.n, g.next, g.res = make([]F, rows*H), make([]F, rows*H), make([]F, rows*H), make([]F, rows*H), make([]F, rows*H)
+	g.next = make([]F, rows*H)
+	g.r, g.z, g.n = make([]F, H), make([]F, H), make([]F, H)
+}
+
+// sameRows reports whether all rows of u (rows×I) equal the first.
+func sameRows[F sim.Float](u []F, rows, I int) bool {
+	for b := 1; b < rows; b++ {
+		for j := 0; j < I; j++ {
+			if u[b*I+j] != u[j] {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // run sets g.next (and f, if it has room) to F(x, u) for n rows; if grad is
@@ -241,46 +258,63 @@ func (g *gruFP[F]) run(f, grad, x, u []F, rows int) {
 	m := g.m
 	H, I := m.cfg.Latent, m.cfg.Inputs
 	g.ensure(rows)
-	gi, gh := g.gi[:rows*3*H], g.gh[:rows*3*H]
-	if I > 0 {
-		gemm.Gemm(false, true, rows, 3*H, I, 1, u, I, m.wih, I, 0, gi, 3*H)
-	} else {
-		clear(gi)
+	// Input side: one row when every row has the same input.
+	giRows := rows
+	if I == 0 || sameRows(u, rows, I) {
+		giRows = 1
 	}
-	gemm.Gemm(false, true, rows, 3*H, H, 1, x, H, m.whh, H, 0, gh, 3*H)
+	gi, gh := g.gi[:giRows*3*H], g.gh[:rows*3*H]
+	// The biases are copied in and the products accumulated onto them.
 	bi, bh := m.bih[:3*H], m.bhh[:3*H]
+	for b := 0; b < giRows; b++ {
+		copy(gi[b*3*H:(b+1)*3*H], bi)
+	}
 	for b := 0; b < rows; b++ {
-		gib, ghb := gi[b*3*H:(b+1)*3*H], gh[b*3*H:(b+1)*3*H]
+		copy(gh[b*3*H:(b+1)*3*H], bh)
+	}
+	if I > 0 {
+		gemm.Gemm(false, true, giRows, 3*H, I, 1, u, I, m.wih, I, 1, gi, 3*H)
+	}
+	gemm.Gemm(false, true, rows, 3*H, H, 1, x, H, m.whh, H, 1, gh, 3*H)
+	r, z, n := g.r[:H], g.z[:H], g.n[:H]
+	for b := 0; b < rows; b++ {
 		o := b * H
-		r, z, n := g.r[o:o+H], g.z[o:o+H], g.n[o:o+H]
+		gib := gi[:3*H]
+		if giRows > 1 {
+			gib = gi[b*3*H : (b+1)*3*H]
+		}
+		ghb := gh[b*3*H : (b+1)*3*H]
+		gir, giz, gin := gib[:H], gib[H:2*H], gib[2*H:3*H]
+		ghr, ghz, hn := ghb[:H], ghb[H:2*H], ghb[2*H:3*H] // hn = W_hn h + b_hn
 		for j := range r {
-			r[j] = gib[j] + bi[j] + ghb[j] + bh[j]
-			z[j] = gib[H+j] + bi[H+j] + ghb[H+j] + bh[H+j]
+			r[j] = gir[j] + ghr[j]
+			z[j] = giz[j] + ghz[j]
 		}
 		sigmoidInPlace(r)
 		sigmoidInPlace(z)
-		hn := ghb[2*H : 3*H] // becomes W_hn h + b_hn, kept for the backward pass
 		for j := range n {
-			hn[j] += bh[2*H+j]
-			n[j] = gib[2*H+j] + bi[2*H+j] + r[j]*hn[j]
+			n[j] = gin[j] + r[j]*hn[j]
 		}
 		tanhInPlace(n)
 		xb, nx := x[o:o+H], g.next[o:o+H]
-		for j := range nx {
-			nx[j] = (1-z[j])*n[j] + z[j]*xb[j]
-		}
 		if grad == nil {
+			for j := range nx {
+				nx[j] = (1-z[j])*n[j] + z[j]*xb[j]
+			}
 			continue
 		}
 		// d = F − x; Jᵀd = z⊙d + [da_r, da_z, da_n·r]·W_hh (cf. gruTape.Backward).
 		dg, gb := g.dgh[b*3*H:(b+1)*3*H], grad[o:o+H]
+		dr, dz, dn := dg[:H], dg[H:2*H], dg[2*H:3*H]
 		for j := range nx {
-			d := nx[j] - xb[j]
-			rj, zj, nj := r[j], z[j], n[j]
+			rj, zj, nj, xj := r[j], z[j], n[j], xb[j]
+			next := (1-zj)*nj + zj*xj
+			nx[j] = next
+			d := next - xj
 			dan := d * (1 - zj) * (1 - nj*nj)
-			dg[j] = dan * hn[j] * rj * (1 - rj)
-			dg[H+j] = d * (xb[j] - nj) * zj * (1 - zj)
-			dg[2*H+j] = dan * rj
+			dr[j] = dan * hn[j] * rj * (1 - rj)
+			dz[j] = d * (xj - nj) * zj * (1 - zj)
+			dn[j] = dan * rj
 			gb[j] = d * zj
 		}
 	}

@@ -108,6 +108,12 @@ func TestFixedPointMapParallelAndFused(t *testing.T) {
 					a[i] = rng.NormFloat64()
 				}
 			}
+			if cfg.Kind == KindNoisyGRU {
+				// One input for every row: the fused step's shared input path.
+				for i := range u {
+					u[i] = u[i%I]
+				}
+			}
 			run := func(workers int) (f, g, e []float64) {
 				p := NewFixedPointMap(m)
 				p.Workers = workers

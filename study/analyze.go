@@ -251,7 +251,7 @@ func (s *Session) Performance(ctx context.Context, phase string) (*Performance, 
 		if err != nil {
 			return nil, err
 		}
-		if pf.LatentR2, pf.LatentR2Mean, err = analysis.PerformanceR2(x, T); err != nil {
+		if pf.LatentR2, pf.LatentR2Mean, err = performanceR2(x, T); err != nil {
 			return nil, fmt.Errorf("%s: performance R²: %w", l.Run.Dir, err)
 		}
 	}
@@ -408,20 +408,17 @@ func (s *Session) Analyze(ctx context.Context, o AnalyzeOptions, progress Progre
 	if err != nil {
 		return nil, err
 	}
-	key := fmt.Sprintf("%s/%d", o.Phase, o.PCs)
-	s.mu.Lock()
-	r, ok := s.analyses[key]
-	s.mu.Unlock()
-	if ok {
+	if r, ok := s.CachedAnalyze(o); ok {
 		return r, nil
 	}
+	key := fmt.Sprintf("%s/%d", o.Phase, o.PCs)
 	start := time.Now()
 	progress.report(Progress{Stage: "inference", Total: 1})
 	inf, err := s.Run.Infer(ctx, o.Phase)
 	if err != nil {
 		return nil, err
 	}
-	r = &AnalyzeReport{Run: s.Info(), Options: o, Trials: len(inf.Trials), Steps: inf.Steps()}
+	r := &AnalyzeReport{Run: s.Info(), Options: o, Trials: len(inf.Trials), Steps: inf.Steps()}
 	r.Outputs = channelStats(inf, inf.O, (*nets.Inference).Outputs, s.Run.Task.OutputLabels())
 	if s.Run.Task.Plant() != nil {
 		r.Controlled = channelStats(inf, inf.C, (*nets.Inference).Controlled, []string{"hand_x", "hand_y"})
@@ -441,6 +438,18 @@ func (s *Session) Analyze(ctx context.Context, o AnalyzeOptions, progress Progre
 	s.analyses[key] = r
 	s.mu.Unlock()
 	return r, nil
+}
+
+// CachedAnalyze returns a finished analysis with these options, if any.
+func (s *Session) CachedAnalyze(o AnalyzeOptions) (*AnalyzeReport, bool) {
+	o, err := o.normalized()
+	if err != nil {
+		return nil, false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, ok := s.analyses[fmt.Sprintf("%s/%d", o.Phase, o.PCs)]
+	return r, ok
 }
 
 func channelStats(inf *nets.Inference, dim int, get func(*nets.Inference, int) []float32, labels []string) []ChannelStats {

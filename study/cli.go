@@ -2,6 +2,7 @@ package study
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -106,8 +107,17 @@ func FixedPointsCommand(ctx context.Context, dir string, best bool, o FixedPoint
 		return err
 	}
 	pf, done := progressPrinter(out.Progress, "fixed points: ", false)
-	rep, err := s.FixedPoints(ctx, o, pf)
+	var last Progress
+	rep, err := s.FixedPoints(ctx, o, func(p Progress) {
+		last = p
+		if pf != nil {
+			pf(p)
+		}
+	})
 	done()
+	if errors.Is(err, context.Canceled) {
+		return fmt.Errorf("fixed-point search cancelled (%s)", formatProgress(last))
+	}
 	if err != nil {
 		return err
 	}
@@ -130,6 +140,9 @@ func CompareCommand(ctx context.Context, dirA, dirB string, best bool, o Compare
 	pf, done := progressPrinter(out.Progress, "compare: ", false)
 	rep, err := a.Compare(ctx, b, o, pf)
 	done()
+	if errors.Is(err, context.Canceled) {
+		return errors.New("comparison cancelled")
+	}
 	if err != nil {
 		return err
 	}

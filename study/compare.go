@@ -26,10 +26,15 @@ type CompareOptions struct {
 	StatePCs int `json:"state_pcs"`
 	// CCAComponents (default 10, the reference's compare_CCA).
 	CCAComponents int `json:"cca_components"`
+	// CCAReference computes the reference's compare_CCA R² also for large
+	// phases (NIPALS with a pseudo-inverse per component: minutes for 128
+	// latents × 100 000 steps).
+	CCAReference bool `json:"cca_reference"`
 	// DSA: delay embedding, rank and number of trials (default 20 delays,
-	// rank 50 as the reference's compare_dynamics_DSA; trials: 1 % of the
-	// phase's trials as there, raised to the fewest the delay embedding
-	// needs). NoDSA skips it.
+	// rank 50 as the reference's compare_dynamics_DSA, but at most
+	// dsaMaxWidth/latent delays: the embedding's SVD grows with the cube of
+	// its width, 20×128 takes minutes; trials: 1 % of the phase's trials as
+	// there, raised to the fewest the delay embedding needs). NoDSA skips it.
 	DSADelays int  `json:"dsa_delays"`
 	DSARank   int  `json:"dsa_rank"`
 	DSATrials int  `json:"dsa_trials"`
@@ -57,7 +62,7 @@ func (o CompareOptions) normalized() (CompareOptions, error) {
 		v    *int
 		def  int
 	}{{"--pcs", &o.PCs, 10}, {"--state-pcs", &o.StatePCs, 4}, {"--cca", &o.CCAComponents, 10},
-		{"--dsa-delays", &o.DSADelays, 20}, {"--dsa-rank", &o.DSARank, 50}, {"--dsa-trials", &o.DSATrials, -1}} {
+		{"--dsa-delays", &o.DSADelays, -1}, {"--dsa-rank", &o.DSARank, 50}, {"--dsa-trials", &o.DSATrials, -1}} {
 		if *f.v < 0 {
 			return o, fmt.Errorf("%s must be positive, got %d", f.name, *f.v)
 		}
@@ -67,6 +72,12 @@ func (o CompareOptions) normalized() (CompareOptions, error) {
 	}
 	return o, nil
 }
+
+// ccaReferenceLimit bounds rows × (latents of A + B) for the NIPALS CCA.
+const ccaReferenceLimit = 4_000_000
+
+// dsaMaxWidth caps the default delay embedding's width (delays × latents).
+const dsaMaxWidth = 640
 
 // AffineR2 is how well an affine map of one run's latents predicts the
 // other's: fitted on the training trials, scored on the validation trials.
@@ -122,13 +133,17 @@ type CompareReport struct {
 	// Procrustes is scipy's procrustes disparity on the phase's latents
 	// (nil when the latent sizes differ, as the reference skips them).
 	Procrustes *float64 `json:"procrustes_disparity"`
-	// CCACorrelations are the canonical correlations of the phase's latents
-	// (A is the reference, B the model), CCAR2 the reference's compare_CCA
-	// r2_score per component.
+	// CCACorrelations are the canonical correlations of the phase's latents,
+	// descending (computed exactly; sklearn's NIPALS CCA estimates them), and
+	// CCAR2 the reference's compare_CCA r2_score per component (A is the
+	// reference, B the model; NIPALS, skipped for large phases unless
+	// CCAReference).
 	CCACorrelations []float64 `json:"cca_correlations"`
 	CCAR2           []float64 `json:"cca_r2"`
 	// DSA is nil when skipped (NoDSA, or too few steps for the embedding);
 	// DSANote then says why.
+	// CCANote says why CCAR2 is missing.
+	CCANote string    `json:"cca_note,omitempty"`
 	DSA     *DSAScore `json:"dsa"`
 	DSANote string    `json:"dsa_note,omitempty"`
 	// FixedPoints holds A's and B's counts when asked for.
@@ -146,8 +161,7 @@ func (s *Session) Compare(ctx context.Context, other *Session, o CompareOptions,
 	if err := run.SameTrials(s.Run, other.Run); err != nil {
 		return nil, fmt.Errorf("cannot compare %s with %s: %w", s.Run.Run.Dir, other.Run.Run.Dir, err)
 	}
-	kb, _ := json.Marshal(o)
-	key := other.Run.Run.Dir + "\x00" + fmt.Sprint(other.Run.Best) + "\x00" + string(kb)
+	key := compareKey(other, o)
 	s.mu.Lock()
 	r, ok := s.compares[key]
 	s.mu.Unlock()
@@ -182,36 +196,43 @@ func (s *Session) Compare(ctx context.Context, other *Session, o CompareOptions,
 		lat[p] = [2]*mat.Dense{a, b}
 	}
 	step("regression", "")
-	if r.AffineAtoB, err = affineR2(lat["train"][0], lat["train"][1], lat["val"][0], lat["val"][1], o.PCs); err != nil {
-		return nil, fmt.Errorf("affine R² A→B: %w", err)
+	if r.AffineAtoB, r.AffineBtoA, err = affineR2Both(lat["train"][0], lat["train"][1], lat["val"][0], lat["val"][1], o.PCs); err != nil {
+		return nil, fmt.Errorf("affine R²: %w", err)
 	}
 	r.AffineAtoB.From, r.AffineAtoB.To = "A", "B"
-	if r.AffineBtoA, err = affineR2(lat["train"][1], lat["train"][0], lat["val"][1], lat["val"][0], o.PCs); err != nil {
-		return nil, fmt.Errorf("affine R² B→A: %w", err)
-	}
 	r.AffineBtoA.From, r.AffineBtoA.To = "B", "A"
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	pa, pb := lat[o.Phase][0], lat[o.Phase][1]
-	if r.StateR2, err = analysis.StateR2(pa, pb, o.StatePCs); err != nil {
+	_, ha := pa.Dims()
+	_, g := jointGram(pa, pb)
+	caa, cbb := subSym(g, 0, ha), subSym(g, ha, g.SymmetricDim())
+	cab := subDense(g, 0, ha, ha, g.SymmetricDim())
+	var cba mat.Dense
+	cba.CloneFrom(cab.T())
+	if r.StateR2, err = stateR2Gram(caa, cbb, &cba, o.StatePCs); err != nil {
 		return nil, fmt.Errorf("state R²: %w", err)
 	}
 	step("procrustes", "")
-	if _, ha := pa.Dims(); ha == r.B.Latent {
-		_, _, d, err := analysis.Procrustes(pa, pb)
+	if ha == r.B.Latent {
+		d, err := procrustesDisparity(caa, cbb, cab)
 		if err != nil {
-			return nil, fmt.Errorf("procrustes: %w", err)
+			return nil, err
 		}
 		r.Procrustes = &d
 	}
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
 	step("cca", "")
 	k := min(o.CCAComponents, r.A.Latent, r.B.Latent)
-	if r.CCAR2, r.CCACorrelations, _, err = analysis.CCAR2(pb, pa, k, nil); err != nil {
-		return nil, fmt.Errorf("CCA: %w", err)
+	if r.CCACorrelations, err = canonicalCorrelations(caa, cbb, cab, k); err != nil {
+		return nil, err
+	}
+	if n, _ := pa.Dims(); o.CCAReference || n*(r.A.Latent+r.B.Latent) <= ccaReferenceLimit {
+		if r.CCAR2, _, _, err = analysis.CCAR2(pb, pa, k, nil); err != nil {
+			return nil, fmt.Errorf("CCA: %w", err)
+		}
+	} else {
+		r.CCANote = fmt.Sprintf("the reference's compare_CCA R² (NIPALS) is skipped above %d values (here %d); --cca-reference computes it", ccaReferenceLimit, n*(r.A.Latent+r.B.Latent))
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -248,32 +269,88 @@ func (s *Session) Compare(ctx context.Context, other *Session, o CompareOptions,
 	return r, nil
 }
 
-// affineR2 fits y ≈ x·W + b on the training rows and scores it on the
-// validation rows.
-func affineR2(xTrain, yTrain, xVal, yVal *mat.Dense, pcs int) (AffineR2, error) {
-	var a AffineR2
-	lr, err := analysis.FitLinearRegression(xTrain, yTrain)
+func compareKey(other *Session, o CompareOptions) string {
+	kb, _ := json.Marshal(o)
+	return other.Run.Run.Dir + "\x00" + fmt.Sprint(other.Run.Best) + "\x00" + string(kb)
+}
+
+// CachedCompare returns a finished comparison with other and these options,
+// if any.
+func (s *Session) CachedCompare(other *Session, o CompareOptions) (*CompareReport, bool) {
+	o, err := o.normalized()
 	if err != nil {
-		return a, err
+		return nil, false
 	}
-	nv, h := yVal.Dims()
-	nt, _ := yTrain.Dims()
-	pred := mat.NewDense(nv, h, nil)
-	lr.Predict(pred, xVal)
-	a.VarianceWeighted = analysis.R2Score(yVal, pred, analysis.VarianceWeighted)
-	predT := mat.NewDense(nt, h, nil)
-	lr.Predict(predT, xTrain)
-	a.TrainR2 = analysis.R2Score(yTrain, predT, analysis.VarianceWeighted)
-	k := min(pcs, h, nt)
-	pca, err := analysis.FitPCA(yTrain, k)
-	if err != nil {
-		return a, err
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, ok := s.compares[compareKey(other, o)]
+	return r, ok
+}
+
+// affineR2Both fits affine maps between two runs' latents in both
+// directions on the training rows (through one joint centred Gram matrix of
+// [A B], see regress.go) and scores them on the validation rows.
+func affineR2Both(aTrain, bTrain, aVal, bVal *mat.Dense, pcs int) (ab, ba AffineR2, err error) {
+	_, pa := aTrain.Dims()
+	_, pb := bTrain.Dims()
+	zm, g := jointGram(aTrain, bTrain)
+	gA, gB := subSym(g, 0, pa), subSym(g, pa, pa+pb)
+	one := func(xm, ym []float64, xx, yy *mat.SymDense, xy *mat.Dense, xVal, yVal *mat.Dense) (AffineR2, error) {
+		var r AffineR2
+		fit, err := solveAffine(xm, ym, xx, xy)
+		if err != nil {
+			return r, err
+		}
+		pred := fit.predict(xVal)
+		r.VarianceWeighted = analysis.R2Score(yVal, pred, analysis.VarianceWeighted)
+		// In sample, from the Gram matrices: the residual is orthogonal to
+		// the design, so SS_res = diag(YᵀY − (XᵀY)ᵀW).
+		q := yy.SymmetricDim()
+		var ssRes, ssTot float64
+		for j := 0; j < q; j++ {
+			fitted := 0.0
+			for i := 0; i < xx.SymmetricDim(); i++ {
+				fitted += xy.At(i, j) * fit.w.At(i, j)
+			}
+			ssRes += yy.At(j, j) - fitted
+			ssTot += yy.At(j, j)
+		}
+		r.TrainR2 = 1 - ssRes/ssTot
+		// The target's PCs (on its training latents) from its Gram matrix.
+		var eig mat.EigenSym
+		if !eig.Factorize(yy, true) {
+			return r, fmt.Errorf("PCA of the target failed")
+		}
+		lam := eig.Values(nil)
+		var v mat.Dense
+		eig.VectorsTo(&v)
+		k := min(pcs, q)
+		total := 0.0
+		for _, l := range lam {
+			total += math.Max(l, 0)
+		}
+		cols := make([]int, k) // descending eigenvalues
+		for j := range cols {
+			cols[j] = q - 1 - j
+		}
+		vk := mat.NewDense(q, k, nil)
+		for j, c := range cols {
+			for i := 0; i < q; i++ {
+				vk.Set(i, j, v.At(i, c))
+			}
+			r.PCRatio = append(r.PCRatio, math.Max(lam[c], 0)/total)
+		}
+		var zt, zp mat.Dense
+		zt.Mul(yVal, vk)
+		zp.Mul(pred, vk)
+		r.PerPC = analysis.R2Raw(&zt, &zp)
+		return r, nil
 	}
-	zt := mat.NewDense(nv, k, project(pca, yVal, k))
-	zp := mat.NewDense(nv, k, project(pca, pred, k))
-	a.PerPC = analysis.R2Raw(zt, zp)
-	a.PCRatio = append([]float64(nil), pca.ExplainedVarianceRatio[:k]...)
-	return a, nil
+	if ab, err = one(zm[:pa], zm[pa:], gA, gB, subDense(g, 0, pa, pa, pa+pb), aVal, bVal); err != nil {
+		return ab, ba, err
+	}
+	ba, err = one(zm[pa:], zm[:pa], gB, gA, subDense(g, pa, pa+pb, 0, pa), bVal, aVal)
+	return ab, ba, err
 }
 
 // dsaTrials returns the phase's first n trials cut to the shortest one's
@@ -306,6 +383,9 @@ func (s *Session) dsa(ctx context.Context, other *Session, o CompareOptions) (*D
 	steps := inf.Len(0)
 	for k := range inf.Trials {
 		steps = min(steps, inf.Len(k))
+	}
+	if o.DSADelays == 0 {
+		o.DSADelays = max(1, min(20, dsaMaxWidth/max(s.Run.Model.Config().Latent, other.Run.Model.Config().Latent)))
 	}
 	tp := steps - (o.DSADelays - 1) // embedded steps per trial
 	if tp < 2 {

@@ -2,17 +2,21 @@ package study
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 
+	"github.com/ctdtui/ctdtui/analysis"
 	"github.com/ctdtui/ctdtui/run"
+	"gonum.org/v1/gonum/mat"
 )
 
 // The runs in testdata were trained with ctdtui itself:
@@ -335,7 +339,7 @@ func TestCompareDifferentRuns(t *testing.T) {
 	if last.Stage != "done" {
 		t.Errorf("last progress %+v, want done", last)
 	}
-	if again, _ := a.Compare(context.Background(), b, CompareOptions{DSADelays: 5, DSARank: 12, CCAComponents: 20}, nil); again != rep {
+	if again, ok := a.CachedCompare(b, CompareOptions{DSADelays: 5, DSARank: 12, CCAComponents: 20}); !ok || again != rep {
 		t.Error("comparison not cached")
 	}
 }
@@ -474,5 +478,149 @@ func TestTablesAndJSON(t *testing.T) {
 	}
 	if _, ok := back["D"]; ok {
 		t.Fatalf(`json:"-" ignored: %s`, buf.String())
+	}
+}
+
+// The normal-equation fits (regress.go) agree with the exact scikit-learn
+// solver of package analysis.
+func TestFastRegressionMatchesExact(t *testing.T) {
+	ctx := context.Background()
+	for _, dir := range []string{flipFlop32, multiTask8, randomTarget} {
+		s := open(t, dir)
+		x, _ := s.Latents(ctx, "val")
+		inf, _ := s.Inference(ctx, "val")
+		td := s.Run.Data.TargetDim
+		y := mat.NewDense(inf.Steps(), td, nil)
+		off := 0
+		for k, i := range inf.Trials {
+			for tt := 0; tt < inf.Len(k); tt++ {
+				for j := 0; j < td; j++ {
+					y.Set(off+tt, j, float64(s.Run.Data.Targets(i)[tt*td+j]))
+				}
+			}
+			off += inf.Len(k)
+		}
+		fast, fm, err := performanceR2(x, y)
+		if err != nil {
+			t.Fatal(err)
+		}
+		exact, em, err := analysis.PerformanceR2(x, y)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for j := range exact {
+			if math.Abs(fast[j]-exact[j]) > 1e-9 {
+				t.Errorf("%s: PerformanceR2[%d] = %v, exact %v", dir, j, fast[j], exact[j])
+			}
+		}
+		if math.Abs(fm-em) > 1e-9 {
+			t.Errorf("%s: mean %v, exact %v", dir, fm, em)
+		}
+	}
+	a, b := open(t, flipFlop32), open(t, flipFlop16)
+	at, _ := a.Latents(ctx, "train")
+	bt, _ := b.Latents(ctx, "train")
+	av, _ := a.Latents(ctx, "val")
+	bv, _ := b.Latents(ctx, "val")
+	ab, ba, err := affineR2Both(at, bt, av, bv, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		got        AffineR2
+		x, y, yVal *mat.Dense
+		xVal       *mat.Dense
+	}{{ab, at, bt, bv, av}, {ba, bt, at, av, bv}} {
+		lr, err := analysis.FitLinearRegression(c.x, c.y)
+		if err != nil {
+			t.Fatal(err)
+		}
+		nv, q := c.yVal.Dims()
+		pred := mat.NewDense(nv, q, nil)
+		lr.Predict(pred, c.xVal)
+		vw := analysis.R2Score(c.yVal, pred, analysis.VarianceWeighted)
+		nt, _ := c.y.Dims()
+		predT := mat.NewDense(nt, q, nil)
+		lr.Predict(predT, c.x)
+		tr := analysis.R2Score(c.y, predT, analysis.VarianceWeighted)
+		pca, _ := analysis.FitPCA(c.y, 5)
+		var zt, zp mat.Dense
+		zt.Mul(c.yVal, pca.Components.T())
+		zp.Mul(pred, pca.Components.T())
+		perPC := analysis.R2Raw(&zt, &zp)
+		if math.Abs(c.got.VarianceWeighted-vw) > 1e-9 || math.Abs(c.got.TrainR2-tr) > 1e-9 {
+			t.Errorf("affine R²: val %v train %v, exact %v %v", c.got.VarianceWeighted, c.got.TrainR2, vw, tr)
+		}
+		for j := range perPC {
+			if math.Abs(c.got.PerPC[j]-perPC[j]) > 1e-8 || math.Abs(c.got.PCRatio[j]-pca.ExplainedVarianceRatio[j]) > 1e-9 {
+				t.Errorf("PC %d: R² %v ratio %v, exact %v %v", j+1, c.got.PerPC[j], c.got.PCRatio[j], perPC[j], pca.ExplainedVarianceRatio[j])
+			}
+		}
+	}
+}
+
+// The Gram-matrix forms of StateR2, Procrustes and CCA agree with package
+// analysis (CCA to NIPALS's tolerance: it estimates the exact correlations).
+func TestGramMetricsMatchAnalysis(t *testing.T) {
+	ctx := context.Background()
+	for _, pair := range [][2]string{{flipFlop32, flipFlop16}, {flipFlop16, flipFlop32}, {flipFlop32, flipFlop32}} {
+		a, b := open(t, pair[0]), open(t, pair[1])
+		pa, _ := a.Latents(ctx, "val")
+		pb, _ := b.Latents(ctx, "val")
+		_, ha := pa.Dims()
+		_, g := jointGram(pa, pb)
+		caa, cbb := subSym(g, 0, ha), subSym(g, ha, g.SymmetricDim())
+		cab := subDense(g, 0, ha, ha, g.SymmetricDim())
+		var cba mat.Dense
+		cba.CloneFrom(cab.T())
+		for _, k := range []int{2, 4, 20} {
+			got, err := stateR2Gram(caa, cbb, &cba, k)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := analysis.StateR2(pa, pb, k)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if math.Abs(got-want) > 1e-9 {
+				t.Errorf("%v: StateR2(k=%d) = %v, analysis %v", pair, k, got, want)
+			}
+		}
+		corr, err := canonicalCorrelations(caa, cbb, cab, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, nip, _, err := analysis.CCAR2(pb, pa, 10, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sorted := append([]float64(nil), nip...)
+		slices.SortFunc(sorted, func(x, y float64) int { return cmp.Compare(y, x) })
+		for i := range corr {
+			if math.Abs(corr[i]-sorted[i]) > 1e-4 {
+				t.Errorf("%v: canonical correlation %d = %v, NIPALS %v", pair, i, corr[i], sorted[i])
+			}
+		}
+		if ha == b.Run.Model.Config().Latent {
+			d, err := procrustesDisparity(caa, cbb, cab)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, _, want, _ := analysis.Procrustes(pa, pb)
+			if math.Abs(d-want) > 1e-9 {
+				t.Errorf("%v: disparity %v, analysis %v", pair, d, want)
+			}
+		}
+	}
+}
+
+// Ctrl-C (a cancelled context) stops the command with a message, no report.
+func TestFixedPointsCommandCancelled(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var out bytes.Buffer
+	err := FixedPointsCommand(ctx, flipFlop32, false, FixedPointOptions{Inits: 16, Iters: 100}, Output{W: &out})
+	if err == nil || !strings.Contains(err.Error(), "fixed-point search cancelled") || out.Len() != 0 {
+		t.Fatalf("error %v, output %q", err, out.String())
 	}
 }

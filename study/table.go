@@ -312,8 +312,11 @@ func (r *CompareReport) WriteTable(w io.Writer) error {
 	}
 	if len(r.CCACorrelations) > 0 {
 		section(w, "CCA (A reference, B model)")
+		if r.CCANote != "" {
+			fmt.Fprintf(w, "  (%s)\n", r.CCANote)
+		}
 		t = newTW(w)
-		t.row("  component", "correlation", "R² (compare_CCA)")
+		t.row("  #", "canonical correlation", "compare_CCA R² of NIPALS component #")
 		for j, c := range r.CCACorrelations {
 			r2 := ""
 			if j < len(r.CCAR2) {
