@@ -1,6 +1,3 @@
-// Package gemm provides the dense matrix products the models are built from:
-// C = alpha·op(A)·op(B) + beta·C on row-major slices, where op transposes when
-// asked. float32 (training) and float64 (gradient checks) share one API.
 package gemm
 
 import "unsafe"

@@ -37,25 +37,37 @@ func tile4x16[F Float](kc int, a []F, step int, b []F, c []F, ldc int, alpha, be
 		bp := b[p*16 : p*16+16 : p*16+16]
 		ap := a[o : o+4 : o+4]
 		o += step
-		for r := range 4 {
-			av := ap[r]
-			row := &acc[r]
-			row[0] += av * bp[0]
-			row[1] += av * bp[1]
-			row[2] += av * bp[2]
-			row[3] += av * bp[3]
-			row[4] += av * bp[4]
-			row[5] += av * bp[5]
-			row[6] += av * bp[6]
-			row[7] += av * bp[7]
-			row[8] += av * bp[8]
-			row[9] += av * bp[9]
-			row[10] += av * bp[10]
-			row[11] += av * bp[11]
-			row[12] += av * bp[12]
-			row[13] += av * bp[13]
-			row[14] += av * bp[14]
-			row[15] += av * bp[15]
+		// One half of the B row in registers, updated into each row's
+		// accumulators in turn: one load and one store per multiply-add.
+		{
+			b0, b1, b2, b3, b4, b5, b6, b7 := bp[0], bp[1], bp[2], bp[3], bp[4], bp[5], bp[6], bp[7]
+			for r := range 4 {
+				av := ap[r]
+				row := (*[8]F)(acc[r][0:8])
+				row[0] += av * b0
+				row[1] += av * b1
+				row[2] += av * b2
+				row[3] += av * b3
+				row[4] += av * b4
+				row[5] += av * b5
+				row[6] += av * b6
+				row[7] += av * b7
+			}
+		}
+		{
+			b0, b1, b2, b3, b4, b5, b6, b7 := bp[8], bp[9], bp[10], bp[11], bp[12], bp[13], bp[14], bp[15]
+			for r := range 4 {
+				av := ap[r]
+				row := (*[8]F)(acc[r][8:16])
+				row[0] += av * b0
+				row[1] += av * b1
+				row[2] += av * b2
+				row[3] += av * b3
+				row[4] += av * b4
+				row[5] += av * b5
+				row[6] += av * b6
+				row[7] += av * b7
+			}
 		}
 	}
 	for r := range 4 {
