@@ -147,7 +147,7 @@ func Infer(ctx context.Context, model Model[float32], task sim.Task, data *sim.D
 			clear(batch.EnvInputs)
 		}
 		noise.Reset(o.Seed, idx)
-		if err := r.forward(&batch, noise, false); err != nil {
+		if err := r.forward(&batch, noise, false, false); err != nil {
 			return nil, err
 		}
 		if err := ctx.Err(); err != nil {

@@ -110,8 +110,13 @@ func (r *runner[F]) parallel(f func(w *worker[F])) error {
 	return nil
 }
 
-// forward runs batch b (rows split across workers) and fills r.out.
-func (r *runner[F]) forward(b *sim.Batch, noise *Noise, keepLatents bool) error {
+// noGradTape is implemented by tapes that can run forward without keeping
+// what a backward pass needs (inference, validation): less memory and traffic.
+type noGradTape interface{ setNoGrad(on bool) }
+
+// forward runs batch b (rows split across workers) and fills r.out. needGrad
+// says whether a backward pass will follow.
+func (r *runner[F]) forward(b *sim.Batch, noise *Noise, keepLatents, needGrad bool) error {
 	c := r.model.Config()
 	B, T := b.B, b.T
 	ctlDim := c.Outputs
@@ -138,6 +143,9 @@ func (r *runner[F]) forward(b *sim.Batch, noise *Noise, keepLatents bool) error 
 	return r.parallel(func(w *worker[F]) {
 		rows := w.r1 - w.r0
 		wn := noise.Rows(w.r0, w.r1)
+		if t, ok := w.tape.(noGradTape); ok {
+			t.setNoGrad(!needGrad)
+		}
 		w.tape.Reset(rows, wn)
 		w.inputs = w.inputs[:0]
 		I, O, H := c.Inputs, c.Outputs, c.Latent
@@ -281,7 +289,7 @@ func (r *runner[F]) backward(b *sim.Batch) error {
 // lossAndGrad runs batch b forward, evaluates the loss, and if withGrad runs the
 // backward pass (gradient in r.grad).
 func (r *runner[F]) lossAndGrad(b *sim.Batch, noise *Noise, withGrad bool) (float64, error) {
-	if err := r.forward(b, noise, r.loss.NeedsLatents()); err != nil {
+	if err := r.forward(b, noise, r.loss.NeedsLatents(), withGrad); err != nil {
 		return 0, err
 	}
 	if r.cancelled() {

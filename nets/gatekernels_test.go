@@ -1,0 +1,182 @@
+package nets
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// withCellAsm runs f with the vector cell kernels on or off.
+func withCellAsm(on bool, f func()) {
+	old := useCellAsm
+	useCellAsm = on
+	defer func() { useCellAsm = old }()
+	f()
+}
+
+func randF32(rng *rand.Rand, n int, scale float64) []float32 {
+	s := make([]float32, n)
+	for i := range s {
+		s[i] = float32(scale * rng.NormFloat64())
+	}
+	return s
+}
+
+// closeF32 reports the first element where got and want differ by more than
+// tol relative to (1 + |want|).
+func closeF32(t *testing.T, name string, got, want []float32, tol float64) {
+	t.Helper()
+	for i := range want {
+		if d := math.Abs(float64(got[i]) - float64(want[i])); !(d <= tol*(1+math.Abs(float64(want[i])))) {
+			t.Fatalf("%s[%d] = %v, want %v", name, i, got[i], want[i])
+		}
+	}
+}
+
+// TestGRUKernelsMatchPortable checks the AVX2 GRU step kernels against the
+// portable ones (float32, sizes the vector kernels take, all optional operands).
+func TestGRUKernelsMatchPortable(t *testing.T) {
+	if !useCellAsm {
+		t.Skip("no vector cell kernels on this CPU")
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, sz := range []struct{ B, H, I, O int }{{1, 8, 1, 1}, {5, 16, 3, 3}, {7, 24, 20, 6}, {3, 128, 3, 3}, {2, 8, 2, 0}} {
+		B, H, I, O := sz.B, sz.H, sz.I, sz.O
+		x, wihT, bias := randF32(rng, B*I, 1), randF32(rng, I*3*H, 0.5), randF32(rng, 4*H, 0.5)
+		gh, hp := randF32(rng, B*3*H, 2), randF32(rng, B*H, 1)
+		// Extreme pre-activations exercise the clamps of σ and tanh.
+		gh[0], gh[H], gh[2*H] = 60, -120, 30
+		type out struct{ g, ghn, hn []float32 }
+		fwd := func(asm bool) out {
+			o := out{append([]float32(nil), gh...), make([]float32, B*H), make([]float32, B*H)}
+			withCellAsm(asm, func() { gruForward(B, H, I, x, wihT, bias, o.g, o.ghn, hp, o.hn) })
+			return o
+		}
+		want, got := fwd(false), fwd(true)
+		closeF32(t, "gates", got.g, want.g, 1e-6)
+		closeF32(t, "ghn", got.ghn, want.ghn, 1e-6)
+		closeF32(t, "h'", got.hn, want.hn, 1e-6)
+
+		dh, dlat, dy, wout := randF32(rng, B*H, 1), randF32(rng, B*H, 1), randF32(rng, B*O, 1), randF32(rng, O*H, 0.5)
+		for _, withLat := range []bool{false, true} {
+			for _, withAcc := range []bool{false, true} {
+				type bout struct{ dh, g, ghn, acc []float32 }
+				bwd := func(asm bool) bout {
+					o := bout{append([]float32(nil), dh...), append([]float32(nil), want.g...), append([]float32(nil), want.ghn...), nil}
+					var lat []float32
+					if withLat {
+						lat = dlat
+					}
+					if withAcc {
+						o.acc = randF32(rand.New(rand.NewPCG(9, 9)), 4*H, 1)
+					}
+					withCellAsm(asm, func() { gruBackward(B, H, O, o.dh, lat, dy, wout, o.g, o.ghn, hp, o.acc) })
+					return o
+				}
+				bw, bg := bwd(false), bwd(true)
+				closeF32(t, "dh", bg.dh, bw.dh, 1e-5)
+				closeF32(t, "dgates", bg.g, bw.g, 1e-5)
+				closeF32(t, "dn", bg.ghn, bw.ghn, 1e-5)
+				if withAcc {
+					closeF32(t, "bias grads", bg.acc, bw.acc, 1e-5)
+				}
+			}
+		}
+	}
+}
+
+// TestFloat32TapeMatchesFloat64 runs whole rollouts and backward passes of
+// float32 models at sizes the vector kernels take and compares outputs, latents
+// and every gradient (parameters, inputs, initial state) with the same model in
+// float64: the fast float32 paths must agree with the exact ones to float32
+// rounding.
+func TestFloat32TapeMatchesFloat64(t *testing.T) {
+	const B, T = 5, 7
+	for _, cfg := range []Config{
+		{Kind: KindGRU, Inputs: 3, Latent: 16, Outputs: 3, ICStd: 0.1},
+		{Kind: KindNoisyGRU, Inputs: 2, Latent: 24, Outputs: 2, ICStd: 0.1, Noise: 0.1},
+		{Kind: KindRNN, Inputs: 3, Latent: 16, Outputs: 3},
+		{Kind: KindDriscoll, Inputs: 3, Latent: 16, Outputs: 2, Noise: 0.1, Gamma: 0.3},
+		{Kind: KindNODE, Inputs: 3, Latent: 3, Outputs: 3, Layers: 3, LayerHidden: 16},
+	} {
+		t.Run(cfg.Kind, func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(11, 12))
+			m32, err := New[float32](cfg, rng)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := range m32.Params().Data {
+				m32.Params().Data[i] += float32(0.1 * rng.NormFloat64())
+			}
+			m64 := Convert[float64](m32)
+			H, I, O := cfg.Latent, cfg.Inputs, cfg.Outputs
+			x := make([]float64, T*B*I)
+			dy := make([]float64, T*B*O)
+			dlat := make([]float64, T*B*H)
+			for _, a := range [][]float64{x, dy, dlat} {
+				for i := range a {
+					a[i] = rng.NormFloat64()
+				}
+			}
+			type result struct{ y, lat, grad, dx, dh0 []float64 }
+			run32 := func() result {
+				tape := m32.NewTape(B, T)
+				tape.Reset(B, NewNoise(5, []int{0, 1, 2, 3, 4}))
+				y := make([]float32, T*B*O)
+				ForwardOpen(tape, B, T, I, O, conv[float32](x), y)
+				var r result
+				r.y = toF64(y)
+				for s := 0; s < T; s++ {
+					r.lat = append(r.lat, toF64(tape.Latent(s))...)
+				}
+				grad := make([]float32, m32.Params().Len())
+				dx := make([]float32, T*B*I)
+				dy32, dl32 := conv[float32](dy), conv[float32](dlat)
+				for s := T - 1; s >= 0; s-- {
+					tape.Backward(s, dy32[s*B*O:(s+1)*B*O], dl32[s*B*H:(s+1)*B*H], dx[s*B*I:(s+1)*B*I], grad)
+				}
+				r.grad, r.dx, r.dh0 = toF64(grad), toF64(dx), toF64(tape.InitialGrad())
+				return r
+			}
+			run64 := func() result {
+				tape := m64.NewTape(B, T)
+				tape.Reset(B, NewNoise(5, []int{0, 1, 2, 3, 4}))
+				y := make([]float64, T*B*O)
+				ForwardOpen(tape, B, T, I, O, x, y)
+				var r result
+				r.y = y
+				for s := 0; s < T; s++ {
+					r.lat = append(r.lat, tape.Latent(s)...)
+				}
+				r.grad = make([]float64, m64.Params().Len())
+				r.dx = make([]float64, T*B*I)
+				for s := T - 1; s >= 0; s-- {
+					tape.Backward(s, dy[s*B*O:(s+1)*B*O], dlat[s*B*H:(s+1)*B*H], r.dx[s*B*I:(s+1)*B*I], r.grad)
+				}
+				r.dh0 = append([]float64(nil), tape.InitialGrad()...)
+				return r
+			}
+			got, want := run32(), run64()
+			cmp := func(name string, g, w []float64, tol float64) {
+				for i := range w {
+					if d := math.Abs(g[i] - w[i]); !(d <= tol*(1+math.Abs(w[i]))) {
+						t.Fatalf("%s[%d] = %v, float64 %v", name, i, g[i], w[i])
+					}
+				}
+			}
+			cmp("y", got.y, want.y, 2e-5)
+			cmp("latent", got.lat, want.lat, 2e-5)
+			cmp("grad", got.grad, want.grad, 2e-4)
+			cmp("dx", got.dx, want.dx, 2e-4)
+			cmp("dh0", got.dh0, want.dh0, 2e-4)
+		})
+	}
+}
+
+func toF64(s []float32) []float64 {
+	out := make([]float64, len(s))
+	for i, v := range s {
+		out[i] = float64(v)
+	}
+	return out
+}
