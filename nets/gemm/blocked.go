@@ -10,7 +10,7 @@ import (
 // with alpha folded into the kernel, addressed in place) and stays in L2;
 // each kc×nr micro-panel of B stays in L1 while the micro-kernel sweeps the
 // mr-row strips of the A block over it.
-var (
+const (
 	kcMax = 256  // depth of one pass; k is split into equal passes of at most kcMax
 	mcMax = 144  // rows of A per block (a multiple of every mr used)
 	ncMax = 1536 // columns of B per block (a multiple of every nr used)
@@ -85,20 +85,20 @@ func cacheFor[F Float]() *wsCache[F] {
 
 // alignedSlice returns a slice of length n whose first element is 64-byte
 // aligned (one packed B row of 16 float32 then fills exactly one cache line),
-// reusing buf when it is large enough.
+// reusing buf, a previous result, when it is large enough.
 func alignedSlice[F Float](buf []F, n int) []F {
+	if cap(buf) >= n && cap(buf) > 0 && uintptr(unsafe.Pointer(&buf[:1][0]))%64 == 0 {
+		return buf[:n]
+	}
 	var z F
 	size := int(unsafe.Sizeof(z))
 	pad := 64 / size
-	if cap(buf) < n+pad {
-		buf = make([]F, n+pad)
-	}
-	buf = buf[:cap(buf)]
+	buf = make([]F, n+pad)
 	off := int(uintptr(unsafe.Pointer(&buf[0]))%64) / size
 	if off != 0 {
 		off = pad - off
 	}
-	return buf[off : off+n]
+	return buf[off : off+n : off+n+pad-off]
 }
 
 // blocked runs the GotoBLAS/BLIS loop nest around ks.kern. Shapes are

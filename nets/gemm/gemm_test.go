@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+	"unsafe"
 )
 
 // paths lists the float32 implementations a test should cover: the assembly
@@ -309,5 +310,22 @@ func TestGemmNoAllocs(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestAlignedSliceReuse(t *testing.T) {
+	for n := 1; n < 300; n += 7 {
+		s := alignedSlice[float32](nil, n)
+		if len(s) != n || uintptr(unsafe.Pointer(&s[0]))%64 != 0 {
+			t.Fatalf("n=%d: len %d, address %p", n, len(s), &s[0])
+		}
+		again := alignedSlice(s, n)
+		if &again[0] != &s[0] {
+			t.Fatalf("n=%d: buffer not reused", n)
+		}
+		smaller := alignedSlice(s, n/2+1)
+		if &smaller[0] != &s[0] {
+			t.Fatalf("n=%d: buffer not reused for a smaller size", n)
+		}
 	}
 }

@@ -10,9 +10,7 @@ func Exp(dst, x []float32) {
 		vectorized(expAVX2, dst, x)
 		return
 	}
-	for i, v := range x {
-		dst[i] = expScalar(v)
-	}
+	portable(exp32, dst, x)
 }
 
 // Sigmoid sets dst[i] = 1/(1+e^-x[i]). dst and x must have the same length;
@@ -23,9 +21,7 @@ func Sigmoid(dst, x []float32) {
 		vectorized(sigmoidAVX2, dst, x)
 		return
 	}
-	for i, v := range x {
-		dst[i] = sigmoidScalar(v)
-	}
+	portable(sigmoid32, dst, x)
 }
 
 // Tanh sets dst[i] = tanh(x[i]). dst and x must have the same length; they
@@ -36,9 +32,7 @@ func Tanh(dst, x []float32) {
 		vectorized(tanhAVX2, dst, x)
 		return
 	}
-	for i, v := range x {
-		dst[i] = tanhScalar(v)
-	}
+	portable(tanh32, dst, x)
 }
 
 func checkLen(name string, dst, x []float32) {
@@ -87,50 +81,82 @@ func exp64(x float64) float64 {
 	return p * math.Float64frombits(uint64(int64(n)+1023)<<52)
 }
 
-func expScalar(v float32) float32 {
-	x := float64(v)
+// portable applies f, a function of float32 values computed in float64, in
+// blocks: conversions in and out are done in their own loops so that the
+// float64 work reads whole registers from memory. (CVTSS2SD writes only the
+// low half of its destination; called per element, it made each element wait
+// for the previous one's result and ran tanh 2-4× slower.)
+func portable(f func(float64) float64, dst, x []float32) {
+	var buf [64]float64
+	for len(x) > 0 {
+		n := min(len(x), len(buf))
+		b := buf[:n]
+		for i := range b {
+			b[i] = float64(x[i])
+		}
+		for i, v := range b {
+			b[i] = f(v)
+		}
+		for i, v := range b {
+			dst[i] = float32(v)
+		}
+		x, dst = x[n:], dst[n:]
+	}
+}
+
+// exp32, sigmoid32 and tanh32 take and return float32 values (held in
+// float64) and handle the special and saturated ranges themselves.
+func exp32(x float64) float64 {
 	switch {
 	case x != x:
-		return v
+		return x
 	case x > 89:
-		return float32(math.Inf(1))
+		return math.Inf(1)
 	case x < -104:
 		return 0
 	}
-	return float32(exp64(x))
+	return exp64(x)
 }
 
-func sigmoidScalar(v float32) float32 {
-	x := float64(v)
+func sigmoid32(x float64) float64 {
 	switch {
 	case x != x:
-		return v
+		return x
 	case x > 20:
 		return 1 // 1 - sigmoid(20) < 2^-25: rounds to 1
 	case x < -104:
 		return 0
 	}
-	return float32(1 / (1 + exp64(-x)))
+	return 1 / (1 + exp64(-x))
 }
 
-func tanhScalar(v float32) float32 {
-	x := float64(v)
+func tanh32(x float64) float64 {
 	switch {
-	case x != x:
-		return v
+	case x != x, x == 0:
+		return x // NaN, ±0
 	case x > 10:
 		return 1
 	case x < -10:
 		return -1
 	}
-	ax := math.Abs(x)
+	// Plain comparisons rather than math.Abs/Copysign, which move the value
+	// through an integer register.
+	neg := x < 0
+	ax := x
+	if neg {
+		ax = -x
+	}
 	var t float64
 	if ax < 0.0625 {
 		// Odd Taylor series: the next term, 62/2835·x⁹, is below 1e-11·|x|.
 		x2 := x * x
 		t = ax * (1 + x2*(-1.0/3+x2*(2.0/15+x2*(-17.0/315))))
 	} else {
-		t = 1 - 2/(exp64(2*ax)+1)
+		e := exp64(-2 * ax)
+		t = (1 - e) / (1 + e)
 	}
-	return float32(math.Copysign(t, x))
+	if neg {
+		t = -t
+	}
+	return t
 }

@@ -4,6 +4,8 @@ package vecmath
 
 import "golang.org/x/sys/cpu"
 
+//go:generate sh -c "go run genasm.go > vecmath_amd64.s"
+
 // useAsm selects the AVX2+FMA kernels. Tests switch it off to exercise the
 // portable path on the same machine.
 var useAsm = cpu.X86.HasAVX2 && cpu.X86.HasFMA
