@@ -1,0 +1,423 @@
+//go:build ignore
+
+// genasm.go writes gatekernels_amd64.s: go run genasm.go > gatekernels_amd64.s
+//
+// The exponential, σ and tanh are those of nets/vecmath (same constants, same
+// instruction sequence: Cephes expf polynomial in Estrin's scheme), so the
+// vector cell kernels agree with the portable path, which calls vecmath, up to
+// the fused multiply-adds of the linear parts. Loops that evaluate them
+// interleave two vectors: they are bound by the latency of the chains.
+package main
+
+import (
+	"fmt"
+	"os"
+	"strings"
+)
+
+// Constants (name, float32 bits), each replicated across a 256-bit vector.
+var consts = []struct {
+	name string
+	bits uint32
+}{
+	{"log2e", 0x3fb8aa3b}, {"ln2hi", 0x3f318000}, {"ln2lo", 0xb95e8083},
+	{"p0", 0x39506967}, {"p1", 0x3ab743ce}, {"p2", 0x3c088908},
+	{"p3", 0x3d2aa9c1}, {"p4", 0x3e2aaaaa}, {"p5", 0x3f000000},
+	{"one", 0x3f800000}, {"two", 0x40000000},
+	{"absmask", 0x7fffffff}, {"signmask", 0x80000000}, {"bias", 127},
+	{"sigclamp", 0x42d00000},  // 104
+	{"tanhclamp", 0x41200000}, // 10
+}
+
+func c(name string) string {
+	for i, k := range consts {
+		if k.name == name {
+			return fmt.Sprintf("cellconst<>+%d(SB)", 32*i)
+		}
+	}
+	panic(name)
+}
+
+// regs names the seven registers one vector's computation uses.
+type regs struct{ v, t1, n, q, r2, x, t6 string }
+
+var (
+	setA = regs{"Y0", "Y1", "Y2", "Y3", "Y4", "Y5", "Y6"}
+	setB = regs{"Y7", "Y8", "Y9", "Y10", "Y11", "Y12", "Y13"}
+)
+
+func expm1Reduced(r regs) []string {
+	return []string{
+		"VMULPS       " + c("log2e") + ", " + r.v + ", " + r.t1,
+		"VROUNDPS     $0, " + r.t1 + ", " + r.t1,
+		"VCVTPS2DQ    " + r.t1 + ", " + r.n,
+		"VFNMADD231PS " + c("ln2hi") + ", " + r.t1 + ", " + r.v,
+		"VFNMADD231PS " + c("ln2lo") + ", " + r.t1 + ", " + r.v,
+		"VMULPS       " + r.v + ", " + r.v + ", " + r.r2,
+		"VMOVUPS      " + c("p0") + ", " + r.q,
+		"VFMADD213PS  " + c("p1") + ", " + r.v + ", " + r.q,
+		"VMOVUPS      " + c("p2") + ", " + r.t1,
+		"VFMADD213PS  " + c("p3") + ", " + r.v + ", " + r.t1,
+		"VMOVUPS      " + c("p4") + ", " + r.t6,
+		"VFMADD213PS  " + c("p5") + ", " + r.v + ", " + r.t6,
+		"VFMADD213PS  " + r.t1 + ", " + r.r2 + ", " + r.q,
+		"VFMADD213PS  " + r.t6 + ", " + r.r2 + ", " + r.q,
+		"VFMADD213PS  " + r.v + ", " + r.r2 + ", " + r.q,
+	}
+}
+
+func scaleParts(r regs) []string {
+	return []string{
+		"VPSRAD  $1, " + r.n + ", " + r.t1,
+		"VPSUBD  " + r.t1 + ", " + r.n + ", " + r.n,
+		"VPADDD  " + c("bias") + ", " + r.t1 + ", " + r.t1,
+		"VPADDD  " + c("bias") + ", " + r.n + ", " + r.n,
+		"VPSLLD  $23, " + r.t1 + ", " + r.t1,
+		"VPSLLD  $23, " + r.n + ", " + r.n,
+	}
+}
+
+func cat(parts ...[]string) []string {
+	var out []string
+	for _, p := range parts {
+		out = append(out, p...)
+	}
+	return out
+}
+
+// sigmoid: r.t6 = σ(r.x). Needs Y14 = 1, Y15 = 104.
+func sigmoid(r regs) []string {
+	return cat(
+		[]string{
+			"VANDPS  " + c("absmask") + ", " + r.x + ", " + r.v,
+			"VMINPS  " + r.v + ", Y15, " + r.v,
+			"VXORPS  " + c("signmask") + ", " + r.v + ", " + r.v,
+		},
+		expm1Reduced(r),
+		[]string{"VADDPS  Y14, " + r.q + ", " + r.q},
+		scaleParts(r),
+		[]string{
+			"VMULPS  " + r.t1 + ", " + r.q + ", " + r.q,
+			"VMOVUPS Y14, " + r.r2,
+			"VFMADD231PS " + r.n + ", " + r.q + ", " + r.r2,
+			"VMULPS  " + r.n + ", " + r.q + ", " + r.v,
+			"VBLENDVPS " + r.x + ", " + r.v + ", Y14, " + r.t6,
+			"VDIVPS  " + r.r2 + ", " + r.t6 + ", " + r.t6,
+		})
+}
+
+// tanh: r.q = tanh(r.x). Needs Y14 = 1, Y15 = 10.
+func tanh(r regs) []string {
+	return cat(
+		[]string{
+			"VANDPS  " + c("absmask") + ", " + r.x + ", " + r.v,
+			"VMINPS  " + r.v + ", Y15, " + r.v,
+			"VADDPS  " + r.v + ", " + r.v + ", " + r.v,
+			"VXORPS  " + c("signmask") + ", " + r.v + ", " + r.v,
+		},
+		expm1Reduced(r),
+		[]string{
+			"VPADDD      " + c("bias") + ", " + r.n + ", " + r.n,
+			"VPSLLD      $23, " + r.n + ", " + r.n,
+			"VSUBPS      Y14, " + r.n + ", " + r.r2,
+			"VFMADD213PS " + r.r2 + ", " + r.n + ", " + r.q,
+			"VADDPS      " + c("two") + ", " + r.q + ", " + r.t1,
+			"VDIVPS      " + r.t1 + ", " + r.q + ", " + r.q,
+			"VANDPS      " + c("absmask") + ", " + r.q + ", " + r.q,
+			"VANDPS      " + c("signmask") + ", " + r.x + ", " + r.t6,
+			"VORPS       " + r.t6 + ", " + r.q + ", " + r.q,
+		})
+}
+
+func interleave(a, b []string) []string {
+	var out []string
+	for i := 0; i < max(len(a), len(b)); i++ {
+		if i < len(a) {
+			out = append(out, a[i])
+		}
+		if i < len(b) {
+			out = append(out, b[i])
+		}
+	}
+	return out
+}
+
+// sigmoidStep: σ in place on the vector at off(DI)(AX*1).
+func sigmoidStep(r regs, off int) []string {
+	return cat(
+		[]string{fmt.Sprintf("VMOVUPS %d(DI)(AX*1), %s", off, r.x)},
+		sigmoid(r),
+		[]string{fmt.Sprintf("VMOVUPS %s, %d(DI)(AX*1)", r.t6, off)})
+}
+
+// outStep: n = tanh(n_in + r·ghn) and h' = (1 - z)·n + z·h for the chunk at
+// byte offset off from AX. DI: r, R9: z, DX: n_in then n, R11: ghn, R12: h,
+// R13: h'.
+func outStep(r regs, off int) []string {
+	m := func(base string) string { return fmt.Sprintf("%d(%s)(AX*1)", off, base) }
+	return cat(
+		[]string{
+			"VMOVUPS     " + m("DX") + ", " + r.x,
+			"VMOVUPS     " + m("DI") + ", " + r.t1,
+			"VFMADD231PS " + m("R11") + ", " + r.t1 + ", " + r.x,
+		},
+		tanh(r),
+		[]string{
+			"VMOVUPS     " + m("R9") + ", " + r.t1,
+			"VSUBPS      " + r.t1 + ", Y14, " + r.v,
+			"VMULPS      " + r.q + ", " + r.v + ", " + r.v,
+			"VFMADD231PS " + m("R12") + ", " + r.t1 + ", " + r.v,
+			"VMOVUPS     " + r.v + ", " + m("R13"),
+			"VMOVUPS     " + r.q + ", " + m("DX"),
+		})
+}
+
+const header = `// Code generated by genasm.go; DO NOT EDIT.
+
+//go:build amd64 && !purego
+
+#include "textflag.h"
+
+// The fused GRU step kernels; gatekernels.go says what they compute.
+`
+
+const fwdPre = `// func gruFwdAVX2(rows, h, in int, x, wihT, bias, gates, ghn, hp, hn *float32)
+// rows >= 1, h a positive multiple of 8. Three passes per row over data in
+// L1: the pre-activations; σ over [r | z]; then n and h'. Short independent
+// iterations let the core overlap the long σ and tanh chains, which one fused
+// pass per unit would serialise.
+TEXT ·gruFwdAVX2(SB), NOSPLIT, $0-80
+	MOVQ rows+0(FP), R8
+	MOVQ h+8(FP), BX
+	SHLQ $2, BX             // BX = bytes of one gate block (H floats)
+	MOVQ x+24(FP), SI
+	MOVQ gates+48(FP), DI
+	MOVQ ghn+56(FP), R11
+	MOVQ hp+64(FP), R12
+	MOVQ hn+72(FP), R13
+	VMOVUPS ` + "ONE" + `, Y14
+
+fwdrow:
+	MOVQ bias+40(FP), DX
+	MOVQ in+16(FP), R10
+	XORQ AX, AX             // AX = byte offset of the unit chunk
+
+fwdpre:
+	// Y8, Y9: r and z pre-activations; Y10: the input side of n; Y11: W_hn h + b_hn.
+	LEAQ    (DI)(AX*1), CX
+	LEAQ    (DX)(AX*1), R9
+	VMOVUPS (CX), Y8
+	VADDPS  (R9), Y8, Y8
+	VMOVUPS (CX)(BX*1), Y9
+	VADDPS  (R9)(BX*1), Y9, Y9
+	VMOVUPS (R9)(BX*2), Y10
+	VMOVUPS (CX)(BX*2), Y11
+	ADDQ    BX, R9
+	VADDPS  (R9)(BX*2), Y11, Y11
+	MOVQ    wihT+32(FP), R9
+	ADDQ    AX, R9
+	XORQ    CX, CX
+
+fwdin:
+	VBROADCASTSS (SI)(CX*4), Y6
+	VFMADD231PS  (R9), Y6, Y8
+	VFMADD231PS  (R9)(BX*1), Y6, Y9
+	VFMADD231PS  (R9)(BX*2), Y6, Y10
+	LEAQ         (R9)(BX*2), R9
+	ADDQ         BX, R9
+	INCQ         CX
+	CMPQ         CX, R10
+	JLT          fwdin
+
+	LEAQ    (DI)(AX*1), CX
+	VMOVUPS Y8, (CX)
+	VMOVUPS Y9, (CX)(BX*1)
+	VMOVUPS Y10, (CX)(BX*2)
+	VMOVUPS Y11, (R11)(AX*1)
+	ADDQ    $32, AX
+	CMPQ    AX, BX
+	JLT     fwdpre
+	LEAQ    (SI)(R10*4), SI  // next row's inputs
+
+	// σ in place over the 2H values [r | z], two vectors at a time (2H is a
+	// multiple of 16).
+	VMOVUPS SIGCLAMP, Y15
+	XORQ    AX, AX
+	LEAQ    (BX)(BX*1), CX
+
+fwdsig:
+`
+
+const fwdMid = `	ADDQ $64, AX
+	CMPQ AX, CX
+	JLT  fwdsig
+
+	// n = tanh(n_in + r·(W_hn h + b_hn)), h' = (1 - z)·n + z·h: pairs of
+	// vectors, then an odd one.
+	VMOVUPS TANHCLAMP, Y15
+	LEAQ    (DI)(BX*1), R9
+	LEAQ    (R9)(BX*1), DX
+	XORQ    AX, AX
+	MOVQ    BX, CX
+	ANDQ    $-64, CX
+	JZ      fwdodd
+
+fwdout:
+`
+
+const fwdEnd = `	ADDQ $64, AX
+	CMPQ AX, CX
+	JLT  fwdout
+
+fwdodd:
+	CMPQ AX, BX
+	JGE  fwdnext
+`
+
+const fwdTail = `
+fwdnext:
+	LEAQ (DI)(BX*2), DI
+	ADDQ BX, DI
+	ADDQ BX, R11
+	ADDQ BX, R12
+	ADDQ BX, R13
+	DECQ R8
+	JNZ  fwdrow
+	VZEROUPPER
+	RET
+
+`
+
+func main() {
+	var w strings.Builder
+	emit := func(lines []string) {
+		for _, l := range lines {
+			w.WriteString("\t" + l + "\n")
+		}
+	}
+	w.WriteString(header + "\n")
+	for i, k := range consts {
+		for j := 0; j < 8; j++ {
+			fmt.Fprintf(&w, "DATA cellconst<>+%d(SB)/4, $0x%08x\n", 32*i+4*j, k.bits)
+		}
+	}
+	fmt.Fprintf(&w, "GLOBL cellconst<>(SB), RODATA|NOPTR, $%d\n\n", 32*len(consts))
+	for _, k := range consts {
+		fmt.Fprintf(&w, "#define %s %s\n", strings.ToUpper(k.name), c(k.name))
+	}
+	w.WriteString("\n")
+	w.WriteString(fwdPre)
+	// The two register sets use Y0-Y13; Y14 = 1 and Y15 = the clamp.
+	emit(interleave(sigmoidStep(setA, 0), sigmoidStep(setB, 32)))
+	w.WriteString(fwdMid)
+	emit(interleave(outStep(setA, 0), outStep(setB, 32)))
+	w.WriteString(fwdEnd)
+	emit(outStep(setA, 0))
+	w.WriteString(fwdTail)
+	w.WriteString(backward)
+	os.Stdout.WriteString(w.String())
+}
+
+// backward is the fused backward kernel; it has no transcendental chains, so
+// it is written out directly.
+const backward = `// func gruBwdAVX2(rows, h, out int, dh, dlat, dy, wout, gates, ghn, hp, acc *float32)
+// rows >= 1, h a positive multiple of 8; dlat and acc may be nil.
+TEXT ·gruBwdAVX2(SB), NOSPLIT, $0-88
+	MOVQ    rows+0(FP), R8
+	MOVQ    h+8(FP), BX
+	SHLQ    $2, BX
+	MOVQ    out+16(FP), R10
+	MOVQ    dh+24(FP), R13
+	MOVQ    dlat+32(FP), DX
+	MOVQ    dy+40(FP), SI
+	MOVQ    gates+56(FP), DI
+	MOVQ    ghn+64(FP), R11
+	MOVQ    hp+72(FP), R12
+	VMOVUPS ONE, Y13
+
+bwdrow:
+	XORQ AX, AX
+
+bwdchunk:
+	// Y8 = d: the carried gradient, the latent gradient and dy·W_out.
+	VMOVUPS (R13)(AX*1), Y8
+	TESTQ   DX, DX
+	JZ      bwdnolat
+	VADDPS  (DX)(AX*1), Y8, Y8
+
+bwdnolat:
+	TESTQ R10, R10
+	JZ    bwdgates
+	MOVQ  wout+48(FP), R9
+	ADDQ  AX, R9
+	XORQ  CX, CX
+
+bwdout:
+	VBROADCASTSS (SI)(CX*4), Y6
+	VFMADD231PS  (R9), Y6, Y8
+	ADDQ         BX, R9
+	INCQ         CX
+	CMPQ         CX, R10
+	JLT          bwdout
+
+bwdgates:
+	LEAQ         (DI)(AX*1), CX
+	VMOVUPS      (CX), Y0          // r
+	VMOVUPS      (CX)(BX*1), Y1    // z
+	VMOVUPS      (CX)(BX*2), Y2    // n
+	VSUBPS       Y1, Y13, Y3       // 1 - z
+	VMULPS       Y8, Y3, Y4        // d·(1 - z)
+	VMOVAPS      Y13, Y5
+	VFNMADD231PS Y2, Y2, Y5        // 1 - n²
+	VMULPS       Y5, Y4, Y4        // ∂ñ
+	VMOVUPS      (R12)(AX*1), Y5
+	VSUBPS       Y2, Y5, Y5        // h - n
+	VMULPS       Y8, Y5, Y5
+	VMULPS       Y1, Y5, Y5
+	VMULPS       Y3, Y5, Y5        // ∂z̃ = d·(h - n)·z·(1 - z)
+	VSUBPS       Y0, Y13, Y6       // 1 - r
+	VMULPS       (R11)(AX*1), Y4, Y7
+	VMULPS       Y0, Y7, Y7
+	VMULPS       Y6, Y7, Y7        // ∂r̃ = ∂ñ·(W_hn h + b_hn)·r·(1 - r)
+	VMULPS       Y0, Y4, Y6        // ∂ñ·r
+	VMULPS       Y1, Y8, Y8        // d·z
+	VMOVUPS      Y7, (CX)
+	VMOVUPS      Y5, (CX)(BX*1)
+	VMOVUPS      Y6, (CX)(BX*2)
+	VMOVUPS      Y4, (R11)(AX*1)
+	VMOVUPS      Y8, (R13)(AX*1)
+	MOVQ         acc+80(FP), R9
+	TESTQ        R9, R9
+	JZ           bwdnext
+	ADDQ         AX, R9
+	VADDPS       (R9), Y7, Y7
+	VMOVUPS      Y7, (R9)
+	VADDPS       (R9)(BX*1), Y5, Y5
+	VMOVUPS      Y5, (R9)(BX*1)
+	VADDPS       (R9)(BX*2), Y4, Y4
+	VMOVUPS      Y4, (R9)(BX*2)
+	ADDQ         BX, R9
+	VADDPS       (R9)(BX*2), Y6, Y6
+	VMOVUPS      Y6, (R9)(BX*2)
+
+bwdnext:
+	ADDQ $32, AX
+	CMPQ AX, BX
+	JLT  bwdchunk
+
+	LEAQ  (DI)(BX*2), DI
+	ADDQ  BX, DI
+	ADDQ  BX, R11
+	ADDQ  BX, R12
+	ADDQ  BX, R13
+	LEAQ  (SI)(R10*4), SI
+	TESTQ DX, DX
+	JZ    bwdrownext
+	ADDQ  BX, DX
+
+bwdrownext:
+	DECQ R8
+	JNZ  bwdrow
+	VZEROUPPER
+	RET
+`
