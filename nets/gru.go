@@ -53,7 +53,7 @@ func (m *gru[F]) NewTape(maxB, maxT int) Tape[F] {
 	H, I, O := m.cfg.Latent, m.cfg.Inputs, m.cfg.Outputs
 	t := &gruTape[F]{m: m, maxB: maxB, maxT: maxT}
 	t.xs = make([]F, maxT*maxB*I)
-	t.hs = make([]F, (maxT+1)*maxB*H)
+	t.ring = make([]F, 2*maxB*H)
 	t.gScratch = make([]F, maxB*3*H)
 	t.ghnScratch = make([]F, maxB*H)
 	t.dh = make([]F, maxB*H)
@@ -77,10 +77,13 @@ type gruTape[F sim.Float] struct {
 	maxB, maxT int
 	B, steps   int
 	// xs: inputs (T×B×I); hs: states, hs[0] the initial one ((T+1)×B×H);
-	// g, ghn: gates (T×B×3H) and W_hn h + b_hn (T×B×H), allocated on the first
-	// step that keeps them; gs: NoisyGRU's state before noise (what the readout
-	// saw); dys: the readout gradients (T×B×O) for the deferred dW_out.
+	// g, ghn: gates (T×B×3H) and W_hn h + b_hn (T×B×H); gs: NoisyGRU's state
+	// before noise (what the readout saw); dys: the readout gradients (T×B×O)
+	// for the deferred dW_out. hs, g, ghn and gs are allocated on the first
+	// rollout that needs them.
 	xs, hs, g, ghn, gs, dys []F
+	// ring holds the last two states of forward-only rollouts instead of hs.
+	ring []F
 	// Forward-only steps use these instead of g and ghn.
 	gScratch, ghnScratch []F
 	// dh carries d loss/d h from step to step.
@@ -96,7 +99,8 @@ type gruTape[F sim.Float] struct {
 	pendGrad       []F
 	pendLo, pendHi int
 	noise          *Noise
-	// noGrad: steps keep nothing for a backward pass (inference).
+	// noGrad: steps keep nothing for a backward pass (inference, validation),
+	// and Latent(t) is only valid until the next step.
 	noGrad bool
 	// explicitStart is set when ResetState gave the initial state, which then
 	// owes nothing to latent_ics.
@@ -117,9 +121,12 @@ func (t *gruTape[F]) Reset(B int, noise *Noise) {
 		panic("nets: batch larger than the tape")
 	}
 	t.B, t.steps = B, 0
+	if !t.noGrad {
+		t.ensureStore()
+	}
 	m := t.m
 	H, I := m.cfg.Latent, m.cfg.Inputs
-	h0 := t.hs[:B*H]
+	h0 := t.state(0)
 	for b := 0; b < B; b++ {
 		row := h0[b*H : (b+1)*H]
 		copy(row, m.ics)
@@ -149,17 +156,24 @@ func (t *gruTape[F]) Reset(B int, noise *Noise) {
 
 func (t *gruTape[F]) ResetState(B int, h0 []F) {
 	t.Reset(B, nil)
-	copy(t.hs[:B*t.m.cfg.Latent], h0)
+	copy(t.state(0), h0)
 	t.explicitStart = true
 }
 
 func (t *gruTape[F]) InitialGrad() []F { return t.dh[:t.B*t.m.cfg.Latent] }
 
-func (t *gruTape[F]) Initial() []F { return t.hs[:t.B*t.m.cfg.Latent] }
+func (t *gruTape[F]) Initial() []F { return t.state(0) }
 
-func (t *gruTape[F]) Latent(step int) []F {
+func (t *gruTape[F]) Latent(step int) []F { return t.state(step + 1) }
+
+// state is the state after s steps (B×H).
+func (t *gruTape[F]) state(s int) []F {
 	n := t.B * t.m.cfg.Latent
-	return t.hs[(step+1)*n : (step+2)*n]
+	if t.noGrad {
+		s %= 2
+		return t.ring[s*n : (s+1)*n]
+	}
+	return t.hs[s*n : (s+1)*n]
 }
 
 // ensureStore allocates the per-step storage of the backward pass.
@@ -169,6 +183,7 @@ func (t *gruTape[F]) ensureStore() {
 	}
 	H := t.m.cfg.Latent
 	n := t.maxT * t.maxB * H
+	t.hs = make([]F, n+t.maxB*H)
 	t.g = make([]F, 3*n)
 	t.ghn = make([]F, n)
 	if t.m.noisy {
@@ -185,11 +200,9 @@ func (t *gruTape[F]) Step(x, y []F) {
 	}
 	nh := B * H
 	copy(t.xs[s*B*I:(s+1)*B*I], x[:B*I])
-	hprev := t.hs[s*nh : (s+1)*nh]
-	hnext := t.hs[(s+1)*nh : (s+2)*nh]
+	hprev, hnext := t.state(s), t.state(s+1)
 	g, ghn := t.gScratch[:3*nh], t.ghnScratch[:nh]
 	if !t.noGrad {
-		t.ensureStore()
 		g, ghn = t.g[s*3*nh:(s+1)*3*nh], t.ghn[s*nh:(s+1)*nh]
 	}
 	// The hidden-side pre-activations straight into the gate block, then one

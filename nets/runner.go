@@ -24,8 +24,10 @@ type runner[F sim.Float] struct {
 	// Full-batch outputs and their gradients (float64, time-major).
 	out, dout sim.Outputs
 	grad      []F
-	// recordInputs keeps every step's model inputs in the workers (inference).
-	recordInputs bool
+	// onStep, if set, is called by each worker after each step t with the
+	// step's inputs x and outputs y (its rows only), while they and the
+	// tape's Latent(t) are valid (inference copies them out there).
+	onStep func(w *worker[F], t int, x, y []F)
 	// ctx, when set, is polled every few steps so that a long batch stops
 	// promptly when cancelled (the half-done batch is then discarded).
 	ctx context.Context
@@ -46,8 +48,6 @@ type worker[F sim.Float] struct {
 	ep                  sim.Episode
 	obs, act, ctl, load []float64
 	dAct, dObs          []float64
-	// inputs holds every step's model inputs (T×rows×I) when recordInputs is set.
-	inputs []F
 }
 
 // newRunner sizes the workers for batches of up to maxB rows.
@@ -147,7 +147,6 @@ func (r *runner[F]) forward(b *sim.Batch, noise *Noise, keepLatents, needGrad bo
 			t.setNoGrad(!needGrad)
 		}
 		w.tape.Reset(rows, wn)
-		w.inputs = w.inputs[:0]
 		I, O, H := c.Inputs, c.Outputs, c.Latent
 		x, y := w.x[:rows*I], w.y[:rows*O]
 		var obsDim int
@@ -188,9 +187,6 @@ func (r *runner[F]) forward(b *sim.Batch, noise *Noise, keepLatents, needGrad bo
 					}
 				}
 			}
-			if r.recordInputs {
-				w.inputs = append(w.inputs, x...)
-			}
 			w.tape.Step(x, y)
 			acts := r.out.Actions[(t*B+w.r0)*O : (t*B+w.r1)*O]
 			for i, v := range y {
@@ -212,6 +208,9 @@ func (r *runner[F]) forward(b *sim.Batch, noise *Noise, keepLatents, needGrad bo
 				for i, v := range lat {
 					dst[i] = float64(v)
 				}
+			}
+			if r.onStep != nil {
+				r.onStep(w, t, x, y)
 			}
 		}
 	})
