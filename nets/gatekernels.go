@@ -97,3 +97,55 @@ func gruBackwardGo[F sim.Float](B, H, O int, dh, dlat, dy, wout, g, ghn, hp, acc
 		}
 	}
 }
+
+// rnnForward finishes one vanilla RNN step in place: on entry a (B×H) holds
+// h·W_hhᵀ, on return tanh(a + bias + x·W_ihᵀ) with wihT = W_ihᵀ (I×H) and
+// bias = b_ih + b_hh.
+func rnnForward[F sim.Float](B, H, I int, x, wihT, bias, a []F) {
+	if rnnForwardFast(B, H, I, x, wihT, bias, a) {
+		return
+	}
+	for b := 0; b < B; b++ {
+		row := a[b*H : (b+1)*H]
+		for j := range row {
+			row[j] += bias[j]
+		}
+		for i, xv := range x[b*I : (b+1)*I] {
+			w := wihT[i*H : (i+1)*H]
+			for j := range row {
+				row[j] += xv * w[j]
+			}
+		}
+		tanhInPlace(row)
+	}
+}
+
+// rnnBackward is the fused backward pass of one vanilla RNN (or any tanh
+// cell) step for rows [0, B): with d = dh + dlat + dy·W_out (the gradient of the
+// state h = tanh(ã), dlat may be nil), it sets da = ∂ã = d·(1 − h²) and, if acc
+// is non-nil, adds the column sums of da into acc (H).
+func rnnBackward[F sim.Float](B, H, O int, dh, dlat, dy, wout, h, da, acc []F) {
+	if rnnBackwardFast(B, H, O, dh, dlat, dy, wout, h, da, acc) {
+		return
+	}
+	for b := 0; b < B; b++ {
+		o := b * H
+		dyr := dy[b*O : (b+1)*O]
+		for j := 0; j < H; j++ {
+			d := dh[o+j]
+			if dlat != nil {
+				d += dlat[o+j]
+			}
+			for k, v := range dyr {
+				d += v * wout[k*H+j]
+			}
+			hv := h[o+j]
+			da[o+j] = d * (1 - hv*hv)
+		}
+		if acc != nil {
+			for j, v := range da[o : o+H] {
+				acc[j] += v
+			}
+		}
+	}
+}

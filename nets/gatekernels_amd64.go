@@ -94,3 +94,52 @@ func gruBackwardFast[F sim.Float](B, H, O int, dh, dlat, dy, wout, g, ghn, hp, a
 func as32[F sim.Float](s []F) []float32 {
 	return unsafe.Slice((*float32)(unsafe.Pointer(unsafe.SliceData(s))), len(s))
 }
+
+//go:noescape
+func rnnFwdAVX2(rows, h, in int, x, wihT, bias, a *float32)
+
+//go:noescape
+func rnnBwdAVX2(rows, h, out int, dh, dlat, dy, wout, state, da, acc *float32)
+
+func rnnForwardFast[F sim.Float](B, H, I int, x, wihT, bias, a []F) bool {
+	x32, ok := f32(x)
+	if !ok || !useCellAsm || H%8 != 0 || I < 1 {
+		return false
+	}
+	if B == 0 {
+		return true
+	}
+	w32, b32, a32 := as32(wihT), as32(bias), as32(a)
+	need(x32, B*I)
+	need(w32, I*H)
+	need(b32, H)
+	need(a32, B*H)
+	rnnFwdAVX2(B, H, I, &x32[0], &w32[0], &b32[0], &a32[0])
+	return true
+}
+
+func rnnBackwardFast[F sim.Float](B, H, O int, dh, dlat, dy, wout, h, da, acc []F) bool {
+	dh32, ok := f32(dh)
+	if !ok || !useCellAsm || H%8 != 0 {
+		return false
+	}
+	if B == 0 {
+		return true
+	}
+	dlat32, dy32, w32, h32, da32, acc32 := as32(dlat), as32(dy), as32(wout), as32(h), as32(da), as32(acc)
+	need(dh32, B*H)
+	if dlat != nil {
+		need(dlat32, B*H)
+	}
+	if O > 0 {
+		need(dy32, B*O)
+		need(w32, O*H)
+	}
+	need(h32, B*H)
+	need(da32, B*H)
+	if acc != nil {
+		need(acc32, H)
+	}
+	rnnBwdAVX2(B, H, O, &dh32[0], ptr(dlat32), ptr(dy32), ptr(w32), &h32[0], &da32[0], ptr(acc32))
+	return true
+}

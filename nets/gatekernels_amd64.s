@@ -529,3 +529,225 @@ bwdrownext:
 	JNZ  bwdrow
 	VZEROUPPER
 	RET
+// func rnnFwdAVX2(rows, h, in int, x, wihT, bias, a *float32)
+// rows >= 1, h a positive multiple of 8: a = tanh(a + bias + x·W_ihᵀ) in
+// place, two vectors at a time, then an odd one.
+TEXT ·rnnFwdAVX2(SB), NOSPLIT, $0-56
+	MOVQ rows+0(FP), R8
+	MOVQ h+8(FP), BX
+	SHLQ $2, BX
+	MOVQ in+16(FP), R10
+	MOVQ x+24(FP), SI
+	MOVQ bias+40(FP), DX
+	MOVQ a+48(FP), DI
+	VMOVUPS ONE, Y14
+	VMOVUPS TANHCLAMP, Y15
+	MOVQ BX, R12
+	ANDQ $-64, R12
+
+rnnrow:
+	XORQ AX, AX
+	CMPQ R12, $0
+	JEQ  rnnodd
+
+rnnpair:
+	VMOVUPS 0(DI)(AX*1), Y5
+	VADDPS  0(DX)(AX*1), Y5, Y5
+	VMOVUPS 32(DI)(AX*1), Y12
+	VADDPS  32(DX)(AX*1), Y12, Y12
+	MOVQ    wihT+32(FP), R9
+	ADDQ    AX, R9
+	XORQ    CX, CX
+
+rnnin2:
+	VBROADCASTSS (SI)(CX*4), Y0
+	VFMADD231PS 0(R9), Y0, Y5
+	VFMADD231PS 32(R9), Y0, Y12
+	ADDQ BX, R9
+	INCQ CX
+	CMPQ CX, R10
+	JLT  rnnin2
+	VANDPS  cellconst<>+352(SB), Y5, Y0
+	VANDPS  cellconst<>+352(SB), Y12, Y7
+	VMINPS  Y0, Y15, Y0
+	VMINPS  Y7, Y15, Y7
+	VADDPS  Y0, Y0, Y0
+	VADDPS  Y7, Y7, Y7
+	VXORPS  cellconst<>+384(SB), Y0, Y0
+	VXORPS  cellconst<>+384(SB), Y7, Y7
+	VMULPS       cellconst<>+0(SB), Y0, Y1
+	VMULPS       cellconst<>+0(SB), Y7, Y8
+	VROUNDPS     $0, Y1, Y1
+	VROUNDPS     $0, Y8, Y8
+	VCVTPS2DQ    Y1, Y2
+	VCVTPS2DQ    Y8, Y9
+	VFNMADD231PS cellconst<>+32(SB), Y1, Y0
+	VFNMADD231PS cellconst<>+32(SB), Y8, Y7
+	VFNMADD231PS cellconst<>+64(SB), Y1, Y0
+	VFNMADD231PS cellconst<>+64(SB), Y8, Y7
+	VMULPS       Y0, Y0, Y4
+	VMULPS       Y7, Y7, Y11
+	VMOVUPS      cellconst<>+96(SB), Y3
+	VMOVUPS      cellconst<>+96(SB), Y10
+	VFMADD213PS  cellconst<>+128(SB), Y0, Y3
+	VFMADD213PS  cellconst<>+128(SB), Y7, Y10
+	VMOVUPS      cellconst<>+160(SB), Y1
+	VMOVUPS      cellconst<>+160(SB), Y8
+	VFMADD213PS  cellconst<>+192(SB), Y0, Y1
+	VFMADD213PS  cellconst<>+192(SB), Y7, Y8
+	VMOVUPS      cellconst<>+224(SB), Y6
+	VMOVUPS      cellconst<>+224(SB), Y13
+	VFMADD213PS  cellconst<>+256(SB), Y0, Y6
+	VFMADD213PS  cellconst<>+256(SB), Y7, Y13
+	VFMADD213PS  Y1, Y4, Y3
+	VFMADD213PS  Y8, Y11, Y10
+	VFMADD213PS  Y6, Y4, Y3
+	VFMADD213PS  Y13, Y11, Y10
+	VFMADD213PS  Y0, Y4, Y3
+	VFMADD213PS  Y7, Y11, Y10
+	VPADDD      cellconst<>+416(SB), Y2, Y2
+	VPADDD      cellconst<>+416(SB), Y9, Y9
+	VPSLLD      $23, Y2, Y2
+	VPSLLD      $23, Y9, Y9
+	VSUBPS      Y14, Y2, Y4
+	VSUBPS      Y14, Y9, Y11
+	VFMADD213PS Y4, Y2, Y3
+	VFMADD213PS Y11, Y9, Y10
+	VADDPS      cellconst<>+320(SB), Y3, Y1
+	VADDPS      cellconst<>+320(SB), Y10, Y8
+	VDIVPS      Y1, Y3, Y3
+	VDIVPS      Y8, Y10, Y10
+	VANDPS      cellconst<>+352(SB), Y3, Y3
+	VANDPS      cellconst<>+352(SB), Y10, Y10
+	VANDPS      cellconst<>+384(SB), Y5, Y6
+	VANDPS      cellconst<>+384(SB), Y12, Y13
+	VORPS       Y6, Y3, Y3
+	VORPS       Y13, Y10, Y10
+	VMOVUPS Y3, (DI)(AX*1)
+	VMOVUPS Y10, 32(DI)(AX*1)
+	ADDQ $64, AX
+	CMPQ AX, R12
+	JLT  rnnpair
+
+rnnodd:
+	CMPQ AX, BX
+	JGE  rnnnext
+	VMOVUPS 0(DI)(AX*1), Y5
+	VADDPS  0(DX)(AX*1), Y5, Y5
+	MOVQ    wihT+32(FP), R9
+	ADDQ    AX, R9
+	XORQ    CX, CX
+
+rnnin1:
+	VBROADCASTSS (SI)(CX*4), Y0
+	VFMADD231PS 0(R9), Y0, Y5
+	ADDQ BX, R9
+	INCQ CX
+	CMPQ CX, R10
+	JLT  rnnin1
+	VANDPS  cellconst<>+352(SB), Y5, Y0
+	VMINPS  Y0, Y15, Y0
+	VADDPS  Y0, Y0, Y0
+	VXORPS  cellconst<>+384(SB), Y0, Y0
+	VMULPS       cellconst<>+0(SB), Y0, Y1
+	VROUNDPS     $0, Y1, Y1
+	VCVTPS2DQ    Y1, Y2
+	VFNMADD231PS cellconst<>+32(SB), Y1, Y0
+	VFNMADD231PS cellconst<>+64(SB), Y1, Y0
+	VMULPS       Y0, Y0, Y4
+	VMOVUPS      cellconst<>+96(SB), Y3
+	VFMADD213PS  cellconst<>+128(SB), Y0, Y3
+	VMOVUPS      cellconst<>+160(SB), Y1
+	VFMADD213PS  cellconst<>+192(SB), Y0, Y1
+	VMOVUPS      cellconst<>+224(SB), Y6
+	VFMADD213PS  cellconst<>+256(SB), Y0, Y6
+	VFMADD213PS  Y1, Y4, Y3
+	VFMADD213PS  Y6, Y4, Y3
+	VFMADD213PS  Y0, Y4, Y3
+	VPADDD      cellconst<>+416(SB), Y2, Y2
+	VPSLLD      $23, Y2, Y2
+	VSUBPS      Y14, Y2, Y4
+	VFMADD213PS Y4, Y2, Y3
+	VADDPS      cellconst<>+320(SB), Y3, Y1
+	VDIVPS      Y1, Y3, Y3
+	VANDPS      cellconst<>+352(SB), Y3, Y3
+	VANDPS      cellconst<>+384(SB), Y5, Y6
+	VORPS       Y6, Y3, Y3
+	VMOVUPS Y3, (DI)(AX*1)
+
+rnnnext:
+	ADDQ BX, DI
+	LEAQ (SI)(R10*4), SI
+	DECQ R8
+	JNZ  rnnrow
+	VZEROUPPER
+	RET
+
+// func rnnBwdAVX2(rows, h, out int, dh, dlat, dy, wout, state, da, acc *float32)
+// rows >= 1, h a positive multiple of 8; dlat and acc may be nil.
+TEXT ·rnnBwdAVX2(SB), NOSPLIT, $0-80
+	MOVQ    rows+0(FP), R8
+	MOVQ    h+8(FP), BX
+	SHLQ    $2, BX
+	MOVQ    out+16(FP), R10
+	MOVQ    dh+24(FP), R13
+	MOVQ    dlat+32(FP), DX
+	MOVQ    dy+40(FP), SI
+	MOVQ    state+56(FP), R12
+	MOVQ    da+64(FP), DI
+	VMOVUPS ONE, Y13
+
+rbrow:
+	XORQ AX, AX
+
+rbchunk:
+	VMOVUPS (R13)(AX*1), Y8
+	TESTQ   DX, DX
+	JZ      rbnolat
+	VADDPS  (DX)(AX*1), Y8, Y8
+
+rbnolat:
+	TESTQ R10, R10
+	JZ    rbscale
+	MOVQ  wout+48(FP), R9
+	ADDQ  AX, R9
+	XORQ  CX, CX
+
+rbout:
+	VBROADCASTSS (SI)(CX*4), Y6
+	VFMADD231PS  (R9), Y6, Y8
+	ADDQ         BX, R9
+	INCQ         CX
+	CMPQ         CX, R10
+	JLT          rbout
+
+rbscale:
+	VMOVUPS      (R12)(AX*1), Y1
+	VMOVAPS      Y13, Y2
+	VFNMADD231PS Y1, Y1, Y2     // 1 - h²
+	VMULPS       Y2, Y8, Y8
+	VMOVUPS      Y8, (DI)(AX*1)
+	MOVQ         acc+72(FP), R9
+	TESTQ        R9, R9
+	JZ           rbnext
+	VADDPS       (R9)(AX*1), Y8, Y8
+	VMOVUPS      Y8, (R9)(AX*1)
+
+rbnext:
+	ADDQ $32, AX
+	CMPQ AX, BX
+	JLT  rbchunk
+
+	ADDQ  BX, R13
+	ADDQ  BX, R12
+	ADDQ  BX, DI
+	LEAQ  (SI)(R10*4), SI
+	TESTQ DX, DX
+	JZ    rbrownext
+	ADDQ  BX, DX
+
+rbrownext:
+	DECQ R8
+	JNZ  rbrow
+	VZEROUPPER
+	RET

@@ -14,3 +14,9 @@ func gruForwardFast[F sim.Float](B, H, I int, x, wihT, bias, g, ghn, hp, hn []F)
 func gruBackwardFast[F sim.Float](B, H, O int, dh, dlat, dy, wout, g, ghn, hp, acc []F) bool {
 	return false
 }
+
+func rnnForwardFast[F sim.Float](B, H, I int, x, wihT, bias, a []F) bool { return false }
+
+func rnnBackwardFast[F sim.Float](B, H, O int, dh, dlat, dy, wout, h, da, acc []F) bool {
+	return false
+}

@@ -288,6 +288,64 @@ fwdnext:
 
 `
 
+// rnnPre: the tanh-cell pre-activation of the chunk at off(DI)(AX*1) into
+// r.x: a + bias + Σ_i x_i·W_ihᵀ[i] (DX: bias, SI: x row, R10: I; clobbers
+// R9, CX and r.v).
+func rnnPre(rs []regs, offs []int) []string {
+	var out []string
+	for k, r := range rs {
+		out = append(out,
+			fmt.Sprintf("VMOVUPS %d(DI)(AX*1), %s", offs[k], r.x),
+			fmt.Sprintf("VADDPS  %d(DX)(AX*1), %s, %s", offs[k], r.x, r.x))
+	}
+	out = append(out, "MOVQ    wihT+32(FP), R9", "ADDQ    AX, R9", "XORQ    CX, CX")
+	return out
+}
+
+func rnnIn(rs []regs, offs []int, label string) []string {
+	out := []string{label + ":", "VBROADCASTSS (SI)(CX*4), Y0"}
+	for k, r := range rs {
+		out = append(out, fmt.Sprintf("VFMADD231PS %d(R9), Y0, %s", offs[k], r.x))
+	}
+	return append(out, "ADDQ BX, R9", "INCQ CX", "CMPQ CX, R10", "JLT  "+label)
+}
+
+func rnnForward() []string {
+	pair := cat(
+		rnnPre([]regs{setA, setB}, []int{0, 32}),
+		rnnIn([]regs{setA, setB}, []int{0, 32}, "rnnin2"),
+		interleave(tanh(setA), tanh(setB)),
+		[]string{"VMOVUPS " + setA.q + ", (DI)(AX*1)", "VMOVUPS " + setB.q + ", 32(DI)(AX*1)"})
+	odd := cat(
+		rnnPre([]regs{setA}, []int{0}),
+		rnnIn([]regs{setA}, []int{0}, "rnnin1"),
+		tanh(setA),
+		[]string{"VMOVUPS " + setA.q + ", (DI)(AX*1)"})
+	return cat(
+		[]string{
+			"MOVQ rows+0(FP), R8",
+			"MOVQ h+8(FP), BX",
+			"SHLQ $2, BX",
+			"MOVQ in+16(FP), R10",
+			"MOVQ x+24(FP), SI",
+			"MOVQ bias+40(FP), DX",
+			"MOVQ a+48(FP), DI",
+			"VMOVUPS ONE, Y14",
+			"VMOVUPS TANHCLAMP, Y15",
+			"MOVQ BX, R12",
+			"ANDQ $-64, R12",
+			"rnnrow:",
+			"XORQ AX, AX",
+			"CMPQ R12, $0",
+			"JEQ  rnnodd",
+			"rnnpair:",
+		},
+		pair,
+		[]string{"ADDQ $64, AX", "CMPQ AX, R12", "JLT  rnnpair", "rnnodd:", "CMPQ AX, BX", "JGE  rnnnext"},
+		odd,
+		[]string{"rnnnext:", "ADDQ BX, DI", "LEAQ (SI)(R10*4), SI", "DECQ R8", "JNZ  rnnrow", "VZEROUPPER", "RET"})
+}
+
 func main() {
 	var w strings.Builder
 	emit := func(lines []string) {
@@ -315,6 +373,20 @@ func main() {
 	emit(outStep(setA, 0))
 	w.WriteString(fwdTail)
 	w.WriteString(backward)
+	w.WriteString(`// func rnnFwdAVX2(rows, h, in int, x, wihT, bias, a *float32)
+// rows >= 1, h a positive multiple of 8: a = tanh(a + bias + x·W_ihᵀ) in
+// place, two vectors at a time, then an odd one.
+TEXT ·rnnFwdAVX2(SB), NOSPLIT, $0-56
+`)
+	for _, l := range rnnForward() {
+		if strings.HasSuffix(l, ":") {
+			w.WriteString("\n" + l + "\n")
+			continue
+		}
+		w.WriteString("\t" + l + "\n")
+	}
+	w.WriteString("\n")
+	w.WriteString(rnnBackward)
 	os.Stdout.WriteString(w.String())
 }
 
@@ -418,6 +490,77 @@ bwdnext:
 bwdrownext:
 	DECQ R8
 	JNZ  bwdrow
+	VZEROUPPER
+	RET
+`
+
+// rnnBackward is the fused backward kernel of a tanh cell.
+const rnnBackward = `// func rnnBwdAVX2(rows, h, out int, dh, dlat, dy, wout, state, da, acc *float32)
+// rows >= 1, h a positive multiple of 8; dlat and acc may be nil.
+TEXT ·rnnBwdAVX2(SB), NOSPLIT, $0-80
+	MOVQ    rows+0(FP), R8
+	MOVQ    h+8(FP), BX
+	SHLQ    $2, BX
+	MOVQ    out+16(FP), R10
+	MOVQ    dh+24(FP), R13
+	MOVQ    dlat+32(FP), DX
+	MOVQ    dy+40(FP), SI
+	MOVQ    state+56(FP), R12
+	MOVQ    da+64(FP), DI
+	VMOVUPS ONE, Y13
+
+rbrow:
+	XORQ AX, AX
+
+rbchunk:
+	VMOVUPS (R13)(AX*1), Y8
+	TESTQ   DX, DX
+	JZ      rbnolat
+	VADDPS  (DX)(AX*1), Y8, Y8
+
+rbnolat:
+	TESTQ R10, R10
+	JZ    rbscale
+	MOVQ  wout+48(FP), R9
+	ADDQ  AX, R9
+	XORQ  CX, CX
+
+rbout:
+	VBROADCASTSS (SI)(CX*4), Y6
+	VFMADD231PS  (R9), Y6, Y8
+	ADDQ         BX, R9
+	INCQ         CX
+	CMPQ         CX, R10
+	JLT          rbout
+
+rbscale:
+	VMOVUPS      (R12)(AX*1), Y1
+	VMOVAPS      Y13, Y2
+	VFNMADD231PS Y1, Y1, Y2     // 1 - h²
+	VMULPS       Y2, Y8, Y8
+	VMOVUPS      Y8, (DI)(AX*1)
+	MOVQ         acc+72(FP), R9
+	TESTQ        R9, R9
+	JZ           rbnext
+	VADDPS       (R9)(AX*1), Y8, Y8
+	VMOVUPS      Y8, (R9)(AX*1)
+
+rbnext:
+	ADDQ $32, AX
+	CMPQ AX, BX
+	JLT  rbchunk
+
+	ADDQ  BX, R13
+	ADDQ  BX, R12
+	ADDQ  BX, DI
+	LEAQ  (SI)(R10*4), SI
+	TESTQ DX, DX
+	JZ    rbrownext
+	ADDQ  BX, DX
+
+rbrownext:
+	DECQ R8
+	JNZ  rbrow
 	VZEROUPPER
 	RET
 `

@@ -94,11 +94,8 @@ type gruTape[F sim.Float] struct {
 	// biasGrad accumulates Σ over the pending steps and rows of
 	// [∂r̃ | ∂z̃ | ∂ñ | ∂ñ ⊙ r]: the bias gradients.
 	biasGrad []F
-	// pending is the range [pendLo, pendHi] of steps whose parameter gradients
-	// are still owed to pendGrad (none when pendGrad is nil).
-	pendGrad       []F
-	pendLo, pendHi int
-	noise          *Noise
+	pending  gradDefer[F]
+	noise    *Noise
 	// noGrad: steps keep nothing for a backward pass (inference, validation),
 	// and Latent(t) is only valid until the next step.
 	noGrad bool
@@ -106,13 +103,6 @@ type gruTape[F sim.Float] struct {
 	// owes nothing to latent_ics.
 	explicitStart bool
 }
-
-// flushRows is how many pending rows (steps × batch rows) the backward pass
-// collects before it forms their weight gradients: enough for efficient
-// products, few enough that the gate gradients are still in cache (a flush
-// over a whole 500-step rollout re-reads them from memory: measured 5-10%
-// slower per GRU-128 epoch than every 1-4 steps of 256 rows).
-var flushRows = 1024 // a variable so that tests can make flushes frequent
 
 func (t *gruTape[F]) setNoGrad(on bool) { t.noGrad = on }
 
@@ -139,7 +129,7 @@ func (t *gruTape[F]) Reset(B int, noise *Noise) {
 	clear(t.dh[:B*H])
 	t.noise = noise
 	t.explicitStart = false
-	t.pendGrad = nil
+	t.pending = gradDefer[F]{}
 	clear(t.biasGrad)
 	// The parameters may have changed since the last rollout.
 	for j := 0; j < 3*H; j++ {
@@ -237,17 +227,12 @@ func (t *gruTape[F]) Backward(s int, dy, dlat, dx, grad []F) {
 	m, B := t.m, t.B
 	H, I, O := m.cfg.Latent, m.cfg.Inputs, m.cfg.Outputs
 	nh := B * H
-	if grad != nil {
-		if t.pendGrad != nil && &t.pendGrad[0] != &grad[0] {
-			t.flush() // a different gradient vector: settle what the old one is owed
-		}
-		if t.pendGrad == nil {
-			t.pendGrad, t.pendHi = grad, s
-		}
-		t.pendLo = s
-		copy(t.dys[s*B*O:(s+1)*B*O], dy[:B*O])
-	} else if t.pendGrad != nil {
+	if t.pending.stale(grad) {
 		t.flush()
+	}
+	if grad != nil {
+		t.pending.add(s, grad)
+		copy(t.dys[s*B*O:(s+1)*B*O], dy[:B*O])
 	}
 	var acc []F
 	if grad != nil {
@@ -266,7 +251,7 @@ func (t *gruTape[F]) Backward(s int, dy, dlat, dx, grad []F) {
 		gemm.Gemm(false, false, B, I, 2*H, 1, g, 3*H, m.wih, I, 0, dx, I)
 		gemm.Gemm(false, false, B, I, H, 1, ghn, H, m.wih[2*H*I:], I, 1, dx, I)
 	}
-	if t.pendGrad != nil && (s == 0 || (t.pendHi-t.pendLo+1)*B >= flushRows) {
+	if t.pending.due(s, B) {
 		t.flush()
 	}
 	if s == 0 {
@@ -278,14 +263,12 @@ func (t *gruTape[F]) Backward(s int, dy, dlat, dx, grad []F) {
 	}
 }
 
-// flush adds the parameter gradients of the pending steps into pendGrad: each
-// weight gradient is one product over all their rows.
+// flush adds the parameter gradients of the pending steps into their
+// gradient vector: each weight gradient is one product over all their rows.
 func (t *gruTape[F]) flush() {
 	m, B := t.m, t.B
 	H, I, O := m.cfg.Latent, m.cfg.Inputs, m.cfg.Outputs
-	grad := t.pendGrad
-	lo, hi := t.pendLo, t.pendHi
-	t.pendGrad = nil
+	grad, lo, hi := t.pending.take()
 	R := (hi - lo + 1) * B // rows of the stacked steps
 	nh := B * H
 	g := t.g[lo*3*nh : (hi+1)*3*nh]
