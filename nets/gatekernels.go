@@ -1,6 +1,9 @@
 package nets
 
-import "github.com/ctdtui/ctdtui/sim"
+import (
+	"github.com/ctdtui/ctdtui/nets/gemm"
+	"github.com/ctdtui/ctdtui/sim"
+)
 
 // The fused per-step cell kernels: one pass over a step's gate arrays per
 // direction. Each has a portable generic version (float64, other CPUs, sizes
@@ -148,4 +151,133 @@ func rnnBackward[F sim.Float](B, H, O int, dh, dlat, dy, wout, h, da, acc []F) {
 			}
 		}
 	}
+}
+
+// denseSmall sets out (B×N) = act(bias + in·wT) for inputs of a few columns:
+// in is B×K, wT is K×N, bias (N) may be nil. With relu, act is max(0, ·);
+// with a mask (B×N), elements where mask <= 0 are zeroed (a ReLU's gradient
+// given its output). If acc (N) is non-nil the column sums of out are added.
+func denseSmall[F sim.Float](B, N, K int, in, wT, bias, mask, out, acc []F, relu bool) {
+	if denseSmallFast(B, N, K, in, wT, bias, mask, out, acc, relu) {
+		return
+	}
+	for b := 0; b < B; b++ {
+		row := out[b*N : (b+1)*N]
+		if bias != nil {
+			copy(row, bias)
+		} else {
+			clear(row)
+		}
+		for i, v := range in[b*K : (b+1)*K] {
+			w := wT[i*N : (i+1)*N]
+			for j := range row {
+				row[j] += v * w[j]
+			}
+		}
+		if relu {
+			for j, v := range row {
+				if v < 0 {
+					row[j] = 0
+				}
+			}
+		}
+		if mask != nil {
+			for j, v := range mask[b*N : (b+1)*N] {
+				if v <= 0 {
+					row[j] = 0
+				}
+			}
+		}
+		if acc != nil {
+			for j, v := range row {
+				acc[j] += v
+			}
+		}
+	}
+}
+
+// biasRelu sets x (B×N) = max(0, x + bias) in place.
+func biasRelu[F sim.Float](B, N int, bias, x []F) {
+	if biasReluFast(B, N, bias, x) {
+		return
+	}
+	for b := 0; b < B; b++ {
+		row := x[b*N : (b+1)*N]
+		for j := range row {
+			v := row[j] + bias[j]
+			if v < 0 {
+				v = 0
+			}
+			row[j] = v
+		}
+	}
+}
+
+// maskGrad zeroes x (B×N) where the ReLU output a is <= 0, and adds the
+// column sums of the result into acc (N) when it is non-nil.
+func maskGrad[F sim.Float](B, N int, a, x, acc []F) {
+	if maskGradFast(B, N, a, x, acc) {
+		return
+	}
+	for i, v := range a[:B*N] {
+		if v <= 0 {
+			x[i] = 0
+		}
+	}
+	if acc != nil {
+		colSum(acc, x, B, N)
+	}
+}
+
+// dotsOut sets out (B×N) = bias + in·wᵀ for a few outputs, or adds in·wᵀ into
+// out when accumulate: in is B×K, w is N×K (its rows are dotted with the
+// rows of in), bias (N) may be nil.
+func dotsOut[F sim.Float](B, N, K int, in, w, bias, out []F, accumulate bool) {
+	if dotsOutFast(B, N, K, in, w, bias, out, accumulate) {
+		return
+	}
+	for b := 0; b < B; b++ {
+		row := in[b*K : (b+1)*K]
+		for n := 0; n < N; n++ {
+			var sum F
+			for k, v := range w[n*K : (n+1)*K] {
+				sum += row[k] * v
+			}
+			if bias != nil {
+				sum += bias[n]
+			}
+			if accumulate {
+				out[b*N+n] += sum
+			} else {
+				out[b*N+n] = sum
+			}
+		}
+	}
+}
+
+// smallLinear sets y (B×N) = bias + x·wᵀ for tiny sizes (x is B×K, w N×K),
+// scalar: a readout of a few states.
+func smallLinear[F sim.Float](B, N, K int, x, w, bias, y []F) {
+	for b := 0; b < B; b++ {
+		xr := x[b*K : (b+1)*K]
+		for n := 0; n < N; n++ {
+			sum := bias[n]
+			for k, v := range w[n*K : (n+1)*K] {
+				sum += xr[k] * v
+			}
+			y[b*N+n] = sum
+		}
+	}
+}
+
+// outerAcc adds uᵀ·v into acc (K×N, row-major) for a u of few columns: u is
+// R×K with row stride ldu, v is R×N with row stride ldv. Such products (weight
+// gradients of a layer with few inputs or outputs, summed over many rows) waste
+// most of a GEMM kernel's tile and its packing of v; the vector version keeps
+// the K×16 accumulators in registers over all rows.
+func outerAcc[F sim.Float](R, K, N int, u []F, ldu int, v []F, ldv int, acc []F) {
+	if R == 0 || K == 0 || N == 0 || outerAccFast(R, K, N, u, ldu, v, ldv, acc) {
+		return
+	}
+	gemm.Gemm(true, false, K, N, R, 1, u, ldu, v, ldv, 1, acc, N)
 }

@@ -143,3 +143,138 @@ func rnnBackwardFast[F sim.Float](B, H, O int, dh, dlat, dy, wout, h, da, acc []
 	rnnBwdAVX2(B, H, O, &dh32[0], ptr(dlat32), ptr(dy32), ptr(w32), &h32[0], &da32[0], ptr(acc32))
 	return true
 }
+
+//go:noescape
+func denseSmallAVX2(rows, n, k int, in, wT, bias, mask, out, acc *float32, relu int)
+
+//go:noescape
+func biasReluAVX2(rows, n int, bias, x *float32)
+
+//go:noescape
+func maskGradAVX2(rows, n int, a, x, acc *float32)
+
+//go:noescape
+func dotsOutAVX2(rows, n, k int, in, w, bias, out *float32, accumulate int)
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func denseSmallFast[F sim.Float](B, N, K int, in, wT, bias, mask, out, acc []F, relu bool) bool {
+	in32, ok := f32(in)
+	if !ok || !useCellAsm || N%8 != 0 || K < 1 {
+		return false
+	}
+	if B == 0 || N == 0 {
+		return true
+	}
+	w32, b32, m32, o32, a32 := as32(wT), as32(bias), as32(mask), as32(out), as32(acc)
+	need(in32, B*K)
+	need(w32, K*N)
+	need(o32, B*N)
+	if bias != nil {
+		need(b32, N)
+	}
+	if mask != nil {
+		need(m32, B*N)
+	}
+	if acc != nil {
+		need(a32, N)
+	}
+	denseSmallAVX2(B, N, K, &in32[0], &w32[0], ptr(b32), ptr(m32), &o32[0], ptr(a32), b2i(relu))
+	return true
+}
+
+func biasReluFast[F sim.Float](B, N int, bias, x []F) bool {
+	x32, ok := f32(x)
+	if !ok || !useCellAsm || N%8 != 0 {
+		return false
+	}
+	if B == 0 || N == 0 {
+		return true
+	}
+	b32 := as32(bias)
+	need(x32, B*N)
+	need(b32, N)
+	biasReluAVX2(B, N, &b32[0], &x32[0])
+	return true
+}
+
+func maskGradFast[F sim.Float](B, N int, a, x, acc []F) bool {
+	x32, ok := f32(x)
+	if !ok || !useCellAsm || N%8 != 0 {
+		return false
+	}
+	if B == 0 || N == 0 {
+		return true
+	}
+	a32, acc32 := as32(a), as32(acc)
+	need(x32, B*N)
+	need(a32, B*N)
+	if acc != nil {
+		need(acc32, N)
+	}
+	maskGradAVX2(B, N, &a32[0], &x32[0], ptr(acc32))
+	return true
+}
+
+func dotsOutFast[F sim.Float](B, N, K int, in, w, bias, out []F, accumulate bool) bool {
+	in32, ok := f32(in)
+	if !ok || !useCellAsm || K%8 != 0 || K == 0 {
+		return false
+	}
+	if B == 0 || N == 0 {
+		return true
+	}
+	w32, b32, o32 := as32(w), as32(bias), as32(out)
+	need(in32, B*K)
+	need(w32, N*K)
+	need(o32, B*N)
+	if bias != nil {
+		need(b32, N)
+	}
+	dotsOutAVX2(B, N, K, &in32[0], &w32[0], ptr(b32), &o32[0], b2i(accumulate))
+	return true
+}
+
+//go:noescape
+func outerAccK1(rows, n int, u *float32, ldu int, v *float32, ldv int, acc *float32)
+
+//go:noescape
+func outerAccK2(rows, n int, u *float32, ldu int, v *float32, ldv int, acc *float32)
+
+//go:noescape
+func outerAccK3(rows, n int, u *float32, ldu int, v *float32, ldv int, acc *float32)
+
+//go:noescape
+func outerAccK4(rows, n int, u *float32, ldu int, v *float32, ldv int, acc *float32)
+
+//go:noescape
+func outerAccK5(rows, n int, u *float32, ldu int, v *float32, ldv int, acc *float32)
+
+//go:noescape
+func outerAccK6(rows, n int, u *float32, ldu int, v *float32, ldv int, acc *float32)
+
+var outerAccKernels = [...]func(rows, n int, u *float32, ldu int, v *float32, ldv int, acc *float32){
+	outerAccK1, outerAccK2, outerAccK3, outerAccK4, outerAccK5, outerAccK6,
+}
+
+// outerAccFast runs u's columns in blocks of at most six (R, K, N >= 1).
+func outerAccFast[F sim.Float](R, K, N int, u []F, ldu int, v []F, ldv int, acc []F) bool {
+	u32, ok := f32(u)
+	if !ok || !useCellAsm || N%16 != 0 || ldu < K || ldv < N {
+		return false
+	}
+	v32, a32 := as32(v), as32(acc)
+	need(u32, (R-1)*ldu+K)
+	need(v32, (R-1)*ldv+N)
+	need(a32, K*N)
+	for c := 0; c < K; c += 6 {
+		kb := min(6, K-c)
+		outerAccKernels[kb-1](R, N, &u32[c], ldu, &v32[0], ldv, &a32[c*N])
+	}
+	return true
+}

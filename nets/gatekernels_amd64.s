@@ -751,3 +751,557 @@ rbrownext:
 	JNZ  rbrow
 	VZEROUPPER
 	RET
+
+// func denseSmallAVX2(rows, n, k int, in, wT, bias, mask, out, acc *float32, relu int)
+// rows, k >= 1, n a positive multiple of 8; bias, mask and acc may be nil.
+// out = act(bias + in·wT); relu: max(0, ·) keeping NaN; mask: zero where
+// mask <= 0 (!(mask <= 0) keeps, as the portable code); acc += column sums.
+TEXT ·denseSmallAVX2(SB), NOSPLIT, $0-80
+	MOVQ   rows+0(FP), R8
+	MOVQ   n+8(FP), BX
+	SHLQ   $2, BX
+	MOVQ   k+16(FP), R10
+	MOVQ   in+24(FP), SI
+	MOVQ   bias+40(FP), DX
+	MOVQ   mask+48(FP), R12
+	MOVQ   out+56(FP), DI
+	MOVQ   acc+64(FP), R13
+	MOVQ   relu+72(FP), R11
+	VXORPS Y15, Y15, Y15
+
+dsrow:
+	XORQ AX, AX
+
+dschunk:
+	VXORPS Y0, Y0, Y0
+	TESTQ  DX, DX
+	JZ     dsnobias
+	VMOVUPS (DX)(AX*1), Y0
+
+dsnobias:
+	MOVQ wT+32(FP), R9
+	ADDQ AX, R9
+	XORQ CX, CX
+
+dsin:
+	VBROADCASTSS (SI)(CX*4), Y1
+	VFMADD231PS  (R9), Y1, Y0
+	ADDQ         BX, R9
+	INCQ         CX
+	CMPQ         CX, R10
+	JLT          dsin
+
+	TESTQ  R11, R11
+	JZ     dsnorelu
+	VMAXPS Y0, Y15, Y0
+
+dsnorelu:
+	TESTQ   R12, R12
+	JZ      dsnomask
+	VMOVUPS (R12)(AX*1), Y2
+	VCMPPS  $6, Y15, Y2, Y2
+	VANDPS  Y2, Y0, Y0
+
+dsnomask:
+	VMOVUPS Y0, (DI)(AX*1)
+	TESTQ   R13, R13
+	JZ      dsnext
+	VADDPS  (R13)(AX*1), Y0, Y0
+	VMOVUPS Y0, (R13)(AX*1)
+
+dsnext:
+	ADDQ $32, AX
+	CMPQ AX, BX
+	JLT  dschunk
+
+	ADDQ  BX, DI
+	LEAQ  (SI)(R10*4), SI
+	TESTQ R12, R12
+	JZ    dsrownext
+	ADDQ  BX, R12
+
+dsrownext:
+	DECQ R8
+	JNZ  dsrow
+	VZEROUPPER
+	RET
+
+// func biasReluAVX2(rows, n int, bias, x *float32)
+// rows >= 1, n a positive multiple of 8: x = max(0, x + bias), NaN kept.
+TEXT ·biasReluAVX2(SB), NOSPLIT, $0-32
+	MOVQ   rows+0(FP), R8
+	MOVQ   n+8(FP), BX
+	SHLQ   $2, BX
+	MOVQ   bias+16(FP), DX
+	MOVQ   x+24(FP), DI
+	VXORPS Y15, Y15, Y15
+
+brrow:
+	XORQ AX, AX
+
+brchunk:
+	VMOVUPS (DI)(AX*1), Y0
+	VADDPS  (DX)(AX*1), Y0, Y0
+	VMAXPS  Y0, Y15, Y0
+	VMOVUPS Y0, (DI)(AX*1)
+	ADDQ    $32, AX
+	CMPQ    AX, BX
+	JLT     brchunk
+	ADDQ    BX, DI
+	DECQ    R8
+	JNZ     brrow
+	VZEROUPPER
+	RET
+
+// func maskGradAVX2(rows, n int, a, x, acc *float32)
+// rows >= 1, n a positive multiple of 8: x = 0 where a <= 0; acc (may be
+// nil) += column sums of x.
+TEXT ·maskGradAVX2(SB), NOSPLIT, $0-40
+	MOVQ   rows+0(FP), R8
+	MOVQ   n+8(FP), BX
+	SHLQ   $2, BX
+	MOVQ   a+16(FP), SI
+	MOVQ   x+24(FP), DI
+	MOVQ   acc+32(FP), R13
+	VXORPS Y15, Y15, Y15
+
+mgrow:
+	XORQ AX, AX
+
+mgchunk:
+	VMOVUPS (SI)(AX*1), Y2
+	VCMPPS  $6, Y15, Y2, Y2
+	VANDPS  (DI)(AX*1), Y2, Y0
+	VMOVUPS Y0, (DI)(AX*1)
+	TESTQ   R13, R13
+	JZ      mgnext
+	VADDPS  (R13)(AX*1), Y0, Y0
+	VMOVUPS Y0, (R13)(AX*1)
+
+mgnext:
+	ADDQ $32, AX
+	CMPQ AX, BX
+	JLT  mgchunk
+	ADDQ BX, SI
+	ADDQ BX, DI
+	DECQ R8
+	JNZ  mgrow
+	VZEROUPPER
+	RET
+
+// func dotsOutAVX2(rows, n, k int, in, w, bias, out *float32, accumulate int)
+// rows, n >= 1, k a positive multiple of 8; bias may be nil. out[r][j] =
+// (accumulate ? out[r][j] : 0) + bias[j] + in[r]·w[j]: each dot product in
+// two accumulators, then a horizontal sum.
+TEXT ·dotsOutAVX2(SB), NOSPLIT, $0-64
+	MOVQ rows+0(FP), R8
+	MOVQ n+8(FP), R10
+	MOVQ k+16(FP), R9
+	SHLQ $2, R9
+	MOVQ in+24(FP), SI
+	MOVQ bias+40(FP), DX
+	MOVQ out+48(FP), DI
+	MOVQ accumulate+56(FP), R13
+
+dorow:
+	MOVQ w+32(FP), R11
+	XORQ CX, CX
+
+doout:
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	XORQ   AX, AX
+	MOVQ   R9, R12
+	ANDQ   $-64, R12
+	JZ     dosingle
+
+dopair:
+	VMOVUPS     (SI)(AX*1), Y2
+	VMOVUPS     32(SI)(AX*1), Y3
+	VFMADD231PS (R11)(AX*1), Y2, Y0
+	VFMADD231PS 32(R11)(AX*1), Y3, Y1
+	ADDQ        $64, AX
+	CMPQ        AX, R12
+	JLT         dopair
+
+dosingle:
+	CMPQ        AX, R9
+	JGE         dosum
+	VMOVUPS     (SI)(AX*1), Y2
+	VFMADD231PS (R11)(AX*1), Y2, Y0
+
+dosum:
+	VADDPS       Y1, Y0, Y0
+	VEXTRACTF128 $1, Y0, X1
+	VADDPS       X1, X0, X0
+	VPERMILPS    $0x4e, X0, X1
+	VADDPS       X1, X0, X0
+	VPERMILPS    $0xb1, X0, X1
+	VADDSS       X1, X0, X0
+	TESTQ        DX, DX
+	JZ           donobias
+	VADDSS       (DX)(CX*4), X0, X0
+
+donobias:
+	TESTQ  R13, R13
+	JZ     dostore
+	VADDSS (DI)(CX*4), X0, X0
+
+dostore:
+	VMOVSS X0, (DI)(CX*4)
+	ADDQ   R9, R11
+	INCQ   CX
+	CMPQ   CX, R10
+	JLT    doout
+
+	ADDQ R9, SI
+	LEAQ (DI)(R10*4), DI
+	DECQ R8
+	JNZ  dorow
+	VZEROUPPER
+	RET
+
+// func outerAccK1(rows, n int, u *float32, ldu int, v *float32, ldv int, acc *float32)
+TEXT ·outerAccK1(SB), NOSPLIT, $0-56
+	MOVQ n+8(FP), BX
+	SHLQ $2, BX
+	MOVQ ldu+24(FP), R10
+	SHLQ $2, R10
+	MOVQ ldv+40(FP), R11
+	SHLQ $2, R11
+	XORQ AX, AX
+
+oa1block:
+	MOVQ acc+48(FP), R12
+	ADDQ AX, R12
+	LEAQ (R12)(BX*2), R13
+	LEAQ (R13)(BX*2), R9
+	VMOVUPS (R12), Y0
+	VMOVUPS 32(R12), Y1
+	MOVQ u+16(FP), SI
+	MOVQ v+32(FP), DX
+	ADDQ AX, DX
+	MOVQ rows+0(FP), CX
+
+oa1row:
+	VMOVUPS (DX), Y12
+	VMOVUPS 32(DX), Y13
+	VBROADCASTSS 0(SI), Y14
+	VFMADD231PS Y12, Y14, Y0
+	VFMADD231PS Y13, Y14, Y1
+	ADDQ R10, SI
+	ADDQ R11, DX
+	DECQ CX
+	JNZ  oa1row
+	VMOVUPS Y0, (R12)
+	VMOVUPS Y1, 32(R12)
+	ADDQ $64, AX
+	CMPQ AX, BX
+	JLT  oa1block
+	VZEROUPPER
+	RET
+
+// func outerAccK2(rows, n int, u *float32, ldu int, v *float32, ldv int, acc *float32)
+TEXT ·outerAccK2(SB), NOSPLIT, $0-56
+	MOVQ n+8(FP), BX
+	SHLQ $2, BX
+	MOVQ ldu+24(FP), R10
+	SHLQ $2, R10
+	MOVQ ldv+40(FP), R11
+	SHLQ $2, R11
+	XORQ AX, AX
+
+oa2block:
+	MOVQ acc+48(FP), R12
+	ADDQ AX, R12
+	LEAQ (R12)(BX*2), R13
+	LEAQ (R13)(BX*2), R9
+	VMOVUPS (R12), Y0
+	VMOVUPS 32(R12), Y1
+	VMOVUPS (R12)(BX*1), Y2
+	VMOVUPS 32(R12)(BX*1), Y3
+	MOVQ u+16(FP), SI
+	MOVQ v+32(FP), DX
+	ADDQ AX, DX
+	MOVQ rows+0(FP), CX
+
+oa2row:
+	VMOVUPS (DX), Y12
+	VMOVUPS 32(DX), Y13
+	VBROADCASTSS 0(SI), Y14
+	VFMADD231PS Y12, Y14, Y0
+	VFMADD231PS Y13, Y14, Y1
+	VBROADCASTSS 4(SI), Y14
+	VFMADD231PS Y12, Y14, Y2
+	VFMADD231PS Y13, Y14, Y3
+	ADDQ R10, SI
+	ADDQ R11, DX
+	DECQ CX
+	JNZ  oa2row
+	VMOVUPS Y0, (R12)
+	VMOVUPS Y1, 32(R12)
+	VMOVUPS Y2, (R12)(BX*1)
+	VMOVUPS Y3, 32(R12)(BX*1)
+	ADDQ $64, AX
+	CMPQ AX, BX
+	JLT  oa2block
+	VZEROUPPER
+	RET
+
+// func outerAccK3(rows, n int, u *float32, ldu int, v *float32, ldv int, acc *float32)
+TEXT ·outerAccK3(SB), NOSPLIT, $0-56
+	MOVQ n+8(FP), BX
+	SHLQ $2, BX
+	MOVQ ldu+24(FP), R10
+	SHLQ $2, R10
+	MOVQ ldv+40(FP), R11
+	SHLQ $2, R11
+	XORQ AX, AX
+
+oa3block:
+	MOVQ acc+48(FP), R12
+	ADDQ AX, R12
+	LEAQ (R12)(BX*2), R13
+	LEAQ (R13)(BX*2), R9
+	VMOVUPS (R12), Y0
+	VMOVUPS 32(R12), Y1
+	VMOVUPS (R12)(BX*1), Y2
+	VMOVUPS 32(R12)(BX*1), Y3
+	VMOVUPS (R13), Y4
+	VMOVUPS 32(R13), Y5
+	MOVQ u+16(FP), SI
+	MOVQ v+32(FP), DX
+	ADDQ AX, DX
+	MOVQ rows+0(FP), CX
+
+oa3row:
+	VMOVUPS (DX), Y12
+	VMOVUPS 32(DX), Y13
+	VBROADCASTSS 0(SI), Y14
+	VFMADD231PS Y12, Y14, Y0
+	VFMADD231PS Y13, Y14, Y1
+	VBROADCASTSS 4(SI), Y14
+	VFMADD231PS Y12, Y14, Y2
+	VFMADD231PS Y13, Y14, Y3
+	VBROADCASTSS 8(SI), Y14
+	VFMADD231PS Y12, Y14, Y4
+	VFMADD231PS Y13, Y14, Y5
+	ADDQ R10, SI
+	ADDQ R11, DX
+	DECQ CX
+	JNZ  oa3row
+	VMOVUPS Y0, (R12)
+	VMOVUPS Y1, 32(R12)
+	VMOVUPS Y2, (R12)(BX*1)
+	VMOVUPS Y3, 32(R12)(BX*1)
+	VMOVUPS Y4, (R13)
+	VMOVUPS Y5, 32(R13)
+	ADDQ $64, AX
+	CMPQ AX, BX
+	JLT  oa3block
+	VZEROUPPER
+	RET
+
+// func outerAccK4(rows, n int, u *float32, ldu int, v *float32, ldv int, acc *float32)
+TEXT ·outerAccK4(SB), NOSPLIT, $0-56
+	MOVQ n+8(FP), BX
+	SHLQ $2, BX
+	MOVQ ldu+24(FP), R10
+	SHLQ $2, R10
+	MOVQ ldv+40(FP), R11
+	SHLQ $2, R11
+	XORQ AX, AX
+
+oa4block:
+	MOVQ acc+48(FP), R12
+	ADDQ AX, R12
+	LEAQ (R12)(BX*2), R13
+	LEAQ (R13)(BX*2), R9
+	VMOVUPS (R12), Y0
+	VMOVUPS 32(R12), Y1
+	VMOVUPS (R12)(BX*1), Y2
+	VMOVUPS 32(R12)(BX*1), Y3
+	VMOVUPS (R13), Y4
+	VMOVUPS 32(R13), Y5
+	VMOVUPS (R13)(BX*1), Y6
+	VMOVUPS 32(R13)(BX*1), Y7
+	MOVQ u+16(FP), SI
+	MOVQ v+32(FP), DX
+	ADDQ AX, DX
+	MOVQ rows+0(FP), CX
+
+oa4row:
+	VMOVUPS (DX), Y12
+	VMOVUPS 32(DX), Y13
+	VBROADCASTSS 0(SI), Y14
+	VFMADD231PS Y12, Y14, Y0
+	VFMADD231PS Y13, Y14, Y1
+	VBROADCASTSS 4(SI), Y14
+	VFMADD231PS Y12, Y14, Y2
+	VFMADD231PS Y13, Y14, Y3
+	VBROADCASTSS 8(SI), Y14
+	VFMADD231PS Y12, Y14, Y4
+	VFMADD231PS Y13, Y14, Y5
+	VBROADCASTSS 12(SI), Y14
+	VFMADD231PS Y12, Y14, Y6
+	VFMADD231PS Y13, Y14, Y7
+	ADDQ R10, SI
+	ADDQ R11, DX
+	DECQ CX
+	JNZ  oa4row
+	VMOVUPS Y0, (R12)
+	VMOVUPS Y1, 32(R12)
+	VMOVUPS Y2, (R12)(BX*1)
+	VMOVUPS Y3, 32(R12)(BX*1)
+	VMOVUPS Y4, (R13)
+	VMOVUPS Y5, 32(R13)
+	VMOVUPS Y6, (R13)(BX*1)
+	VMOVUPS Y7, 32(R13)(BX*1)
+	ADDQ $64, AX
+	CMPQ AX, BX
+	JLT  oa4block
+	VZEROUPPER
+	RET
+
+// func outerAccK5(rows, n int, u *float32, ldu int, v *float32, ldv int, acc *float32)
+TEXT ·outerAccK5(SB), NOSPLIT, $0-56
+	MOVQ n+8(FP), BX
+	SHLQ $2, BX
+	MOVQ ldu+24(FP), R10
+	SHLQ $2, R10
+	MOVQ ldv+40(FP), R11
+	SHLQ $2, R11
+	XORQ AX, AX
+
+oa5block:
+	MOVQ acc+48(FP), R12
+	ADDQ AX, R12
+	LEAQ (R12)(BX*2), R13
+	LEAQ (R13)(BX*2), R9
+	VMOVUPS (R12), Y0
+	VMOVUPS 32(R12), Y1
+	VMOVUPS (R12)(BX*1), Y2
+	VMOVUPS 32(R12)(BX*1), Y3
+	VMOVUPS (R13), Y4
+	VMOVUPS 32(R13), Y5
+	VMOVUPS (R13)(BX*1), Y6
+	VMOVUPS 32(R13)(BX*1), Y7
+	VMOVUPS (R9), Y8
+	VMOVUPS 32(R9), Y9
+	MOVQ u+16(FP), SI
+	MOVQ v+32(FP), DX
+	ADDQ AX, DX
+	MOVQ rows+0(FP), CX
+
+oa5row:
+	VMOVUPS (DX), Y12
+	VMOVUPS 32(DX), Y13
+	VBROADCASTSS 0(SI), Y14
+	VFMADD231PS Y12, Y14, Y0
+	VFMADD231PS Y13, Y14, Y1
+	VBROADCASTSS 4(SI), Y14
+	VFMADD231PS Y12, Y14, Y2
+	VFMADD231PS Y13, Y14, Y3
+	VBROADCASTSS 8(SI), Y14
+	VFMADD231PS Y12, Y14, Y4
+	VFMADD231PS Y13, Y14, Y5
+	VBROADCASTSS 12(SI), Y14
+	VFMADD231PS Y12, Y14, Y6
+	VFMADD231PS Y13, Y14, Y7
+	VBROADCASTSS 16(SI), Y14
+	VFMADD231PS Y12, Y14, Y8
+	VFMADD231PS Y13, Y14, Y9
+	ADDQ R10, SI
+	ADDQ R11, DX
+	DECQ CX
+	JNZ  oa5row
+	VMOVUPS Y0, (R12)
+	VMOVUPS Y1, 32(R12)
+	VMOVUPS Y2, (R12)(BX*1)
+	VMOVUPS Y3, 32(R12)(BX*1)
+	VMOVUPS Y4, (R13)
+	VMOVUPS Y5, 32(R13)
+	VMOVUPS Y6, (R13)(BX*1)
+	VMOVUPS Y7, 32(R13)(BX*1)
+	VMOVUPS Y8, (R9)
+	VMOVUPS Y9, 32(R9)
+	ADDQ $64, AX
+	CMPQ AX, BX
+	JLT  oa5block
+	VZEROUPPER
+	RET
+
+// func outerAccK6(rows, n int, u *float32, ldu int, v *float32, ldv int, acc *float32)
+TEXT ·outerAccK6(SB), NOSPLIT, $0-56
+	MOVQ n+8(FP), BX
+	SHLQ $2, BX
+	MOVQ ldu+24(FP), R10
+	SHLQ $2, R10
+	MOVQ ldv+40(FP), R11
+	SHLQ $2, R11
+	XORQ AX, AX
+
+oa6block:
+	MOVQ acc+48(FP), R12
+	ADDQ AX, R12
+	LEAQ (R12)(BX*2), R13
+	LEAQ (R13)(BX*2), R9
+	VMOVUPS (R12), Y0
+	VMOVUPS 32(R12), Y1
+	VMOVUPS (R12)(BX*1), Y2
+	VMOVUPS 32(R12)(BX*1), Y3
+	VMOVUPS (R13), Y4
+	VMOVUPS 32(R13), Y5
+	VMOVUPS (R13)(BX*1), Y6
+	VMOVUPS 32(R13)(BX*1), Y7
+	VMOVUPS (R9), Y8
+	VMOVUPS 32(R9), Y9
+	VMOVUPS (R9)(BX*1), Y10
+	VMOVUPS 32(R9)(BX*1), Y11
+	MOVQ u+16(FP), SI
+	MOVQ v+32(FP), DX
+	ADDQ AX, DX
+	MOVQ rows+0(FP), CX
+
+oa6row:
+	VMOVUPS (DX), Y12
+	VMOVUPS 32(DX), Y13
+	VBROADCASTSS 0(SI), Y14
+	VFMADD231PS Y12, Y14, Y0
+	VFMADD231PS Y13, Y14, Y1
+	VBROADCASTSS 4(SI), Y14
+	VFMADD231PS Y12, Y14, Y2
+	VFMADD231PS Y13, Y14, Y3
+	VBROADCASTSS 8(SI), Y14
+	VFMADD231PS Y12, Y14, Y4
+	VFMADD231PS Y13, Y14, Y5
+	VBROADCASTSS 12(SI), Y14
+	VFMADD231PS Y12, Y14, Y6
+	VFMADD231PS Y13, Y14, Y7
+	VBROADCASTSS 16(SI), Y14
+	VFMADD231PS Y12, Y14, Y8
+	VFMADD231PS Y13, Y14, Y9
+	VBROADCASTSS 20(SI), Y14
+	VFMADD231PS Y12, Y14, Y10
+	VFMADD231PS Y13, Y14, Y11
+	ADDQ R10, SI
+	ADDQ R11, DX
+	DECQ CX
+	JNZ  oa6row
+	VMOVUPS Y0, (R12)
+	VMOVUPS Y1, 32(R12)
+	VMOVUPS Y2, (R12)(BX*1)
+	VMOVUPS Y3, 32(R12)(BX*1)
+	VMOVUPS Y4, (R13)
+	VMOVUPS Y5, 32(R13)
+	VMOVUPS Y6, (R13)(BX*1)
+	VMOVUPS Y7, 32(R13)(BX*1)
+	VMOVUPS Y8, (R9)
+	VMOVUPS Y9, 32(R9)
+	VMOVUPS Y10, (R9)(BX*1)
+	VMOVUPS Y11, 32(R9)(BX*1)
+	ADDQ $64, AX
+	CMPQ AX, BX
+	JLT  oa6block
+	VZEROUPPER
+	RET

@@ -20,3 +20,19 @@ func rnnForwardFast[F sim.Float](B, H, I int, x, wihT, bias, a []F) bool { retur
 func rnnBackwardFast[F sim.Float](B, H, O int, dh, dlat, dy, wout, h, da, acc []F) bool {
 	return false
 }
+
+func denseSmallFast[F sim.Float](B, N, K int, in, wT, bias, mask, out, acc []F, relu bool) bool {
+	return false
+}
+
+func biasReluFast[F sim.Float](B, N int, bias, x []F) bool { return false }
+
+func maskGradFast[F sim.Float](B, N int, a, x, acc []F) bool { return false }
+
+func dotsOutFast[F sim.Float](B, N, K int, in, w, bias, out []F, accumulate bool) bool {
+	return false
+}
+
+func outerAccFast[F sim.Float](R, K, N int, u []F, ldu int, v []F, ldv int, acc []F) bool {
+	return false
+}

@@ -254,3 +254,87 @@ func TestRNNKernelsMatchPortable(t *testing.T) {
 		}
 	}
 }
+
+// TestMLPKernelsMatchPortable checks the NODE's AVX2 kernels (few-input dense
+// layer with ReLU or a ReLU mask, bias+ReLU, mask of gradients, few-output dot
+// products) against the portable ones, with and without optional operands.
+func TestMLPKernelsMatchPortable(t *testing.T) {
+	if !useCellAsm {
+		t.Skip("no vector cell kernels on this CPU")
+	}
+	rng := rand.New(rand.NewPCG(7, 8))
+	for _, sz := range []struct{ B, N, K int }{{1, 8, 1}, {5, 16, 6}, {3, 64, 3}, {4, 24, 16}} {
+		B, N, K := sz.B, sz.N, sz.K
+		in, wT, bias := randF32(rng, B*K, 1), randF32(rng, K*N, 1), randF32(rng, N, 1)
+		mask := randF32(rng, B*N, 1)
+		mask[0], mask[1] = 0, float32(math.Copysign(0, -1))
+		for _, variant := range []struct {
+			bias, mask []float32
+			acc, relu  bool
+		}{{bias, nil, false, true}, {nil, mask, true, false}, {bias, mask, true, true}, {nil, nil, false, false}} {
+			run := func(asm bool) (out, acc []float32) {
+				out = make([]float32, B*N)
+				if variant.acc {
+					acc = randF32(rand.New(rand.NewPCG(2, 2)), N, 1)
+				}
+				withCellAsm(asm, func() { denseSmall(B, N, K, in, wT, variant.bias, variant.mask, out, acc, variant.relu) })
+				return
+			}
+			ow, aw := run(false)
+			og, ag := run(true)
+			closeF32(t, "denseSmall", og, ow, 1e-6)
+			closeF32(t, "denseSmall acc", ag, aw, 1e-6)
+		}
+		x0 := randF32(rng, B*N, 1)
+		br := func(asm bool) []float32 {
+			x := append([]float32(nil), x0...)
+			withCellAsm(asm, func() { biasRelu(B, N, bias, x) })
+			return x
+		}
+		closeF32(t, "biasRelu", br(true), br(false), 0)
+		mg := func(asm bool) (x, acc []float32) {
+			x, acc = append([]float32(nil), x0...), randF32(rand.New(rand.NewPCG(3, 3)), N, 1)
+			withCellAsm(asm, func() { maskGrad(B, N, mask, x, acc) })
+			return
+		}
+		xw, aw := mg(false)
+		xg, ag := mg(true)
+		closeF32(t, "maskGrad", xg, xw, 0)
+		closeF32(t, "maskGrad acc", ag, aw, 1e-6)
+	}
+	for _, sz := range []struct{ B, N, K int }{{1, 1, 8}, {5, 3, 64}, {3, 6, 24}, {2, 3, 16}} {
+		B, N, K := sz.B, sz.N, sz.K
+		in, w, bias, out0 := randF32(rng, B*K, 1), randF32(rng, N*K, 1), randF32(rng, N, 1), randF32(rng, B*N, 1)
+		for _, b := range [][]float32{nil, bias} {
+			for _, accum := range []bool{false, true} {
+				run := func(asm bool) []float32 {
+					out := append([]float32(nil), out0...)
+					withCellAsm(asm, func() { dotsOut(B, N, K, in, w, b, out, accum) })
+					return out
+				}
+				closeF32(t, "dotsOut", run(true), run(false), 1e-5)
+			}
+		}
+	}
+}
+
+// TestOuterAccMatchesGemm checks the register-blocked uᵀ·v accumulation
+// against the GEMM it replaces, for every block width and strided operands.
+func TestOuterAccMatchesGemm(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	for _, sz := range []struct{ R, K, N, ldu, ldv int }{{1, 1, 16, 1, 16}, {7, 3, 32, 5, 40}, {33, 6, 64, 6, 64}, {5, 8, 16, 9, 16}, {9, 13, 48, 13, 48}, {4, 2, 24, 2, 24}} {
+		u, v := randF32(rng, (sz.R-1)*sz.ldu+sz.K, 1), randF32(rng, (sz.R-1)*sz.ldv+sz.N, 1)
+		acc0 := randF32(rng, sz.K*sz.N, 1)
+		got := append([]float32(nil), acc0...)
+		outerAcc(sz.R, sz.K, sz.N, u, sz.ldu, v, sz.ldv, got)
+		want := append([]float32(nil), acc0...)
+		for r := 0; r < sz.R; r++ {
+			for i := 0; i < sz.K; i++ {
+				for j := 0; j < sz.N; j++ {
+					want[i*sz.N+j] += u[r*sz.ldu+i] * v[r*sz.ldv+j]
+				}
+			}
+		}
+		closeF32(t, "outerAcc", got, want, 1e-5)
+	}
+}

@@ -387,6 +387,10 @@ TEXT ·rnnFwdAVX2(SB), NOSPLIT, $0-56
 	}
 	w.WriteString("\n")
 	w.WriteString(rnnBackward)
+	w.WriteString(mlpKernels)
+	for k := 1; k <= 6; k++ {
+		w.WriteString(outerAcc(k))
+	}
 	os.Stdout.WriteString(w.String())
 }
 
@@ -564,3 +568,272 @@ rbrownext:
 	VZEROUPPER
 	RET
 `
+
+// mlpKernels are the NODE's element-wise and small-dimension kernels.
+const mlpKernels = `
+// func denseSmallAVX2(rows, n, k int, in, wT, bias, mask, out, acc *float32, relu int)
+// rows, k >= 1, n a positive multiple of 8; bias, mask and acc may be nil.
+// out = act(bias + in·wT); relu: max(0, ·) keeping NaN; mask: zero where
+// mask <= 0 (!(mask <= 0) keeps, as the portable code); acc += column sums.
+TEXT ·denseSmallAVX2(SB), NOSPLIT, $0-80
+	MOVQ   rows+0(FP), R8
+	MOVQ   n+8(FP), BX
+	SHLQ   $2, BX
+	MOVQ   k+16(FP), R10
+	MOVQ   in+24(FP), SI
+	MOVQ   bias+40(FP), DX
+	MOVQ   mask+48(FP), R12
+	MOVQ   out+56(FP), DI
+	MOVQ   acc+64(FP), R13
+	MOVQ   relu+72(FP), R11
+	VXORPS Y15, Y15, Y15
+
+dsrow:
+	XORQ AX, AX
+
+dschunk:
+	VXORPS Y0, Y0, Y0
+	TESTQ  DX, DX
+	JZ     dsnobias
+	VMOVUPS (DX)(AX*1), Y0
+
+dsnobias:
+	MOVQ wT+32(FP), R9
+	ADDQ AX, R9
+	XORQ CX, CX
+
+dsin:
+	VBROADCASTSS (SI)(CX*4), Y1
+	VFMADD231PS  (R9), Y1, Y0
+	ADDQ         BX, R9
+	INCQ         CX
+	CMPQ         CX, R10
+	JLT          dsin
+
+	TESTQ  R11, R11
+	JZ     dsnorelu
+	VMAXPS Y0, Y15, Y0
+
+dsnorelu:
+	TESTQ   R12, R12
+	JZ      dsnomask
+	VMOVUPS (R12)(AX*1), Y2
+	VCMPPS  $6, Y15, Y2, Y2
+	VANDPS  Y2, Y0, Y0
+
+dsnomask:
+	VMOVUPS Y0, (DI)(AX*1)
+	TESTQ   R13, R13
+	JZ      dsnext
+	VADDPS  (R13)(AX*1), Y0, Y0
+	VMOVUPS Y0, (R13)(AX*1)
+
+dsnext:
+	ADDQ $32, AX
+	CMPQ AX, BX
+	JLT  dschunk
+
+	ADDQ  BX, DI
+	LEAQ  (SI)(R10*4), SI
+	TESTQ R12, R12
+	JZ    dsrownext
+	ADDQ  BX, R12
+
+dsrownext:
+	DECQ R8
+	JNZ  dsrow
+	VZEROUPPER
+	RET
+
+// func biasReluAVX2(rows, n int, bias, x *float32)
+// rows >= 1, n a positive multiple of 8: x = max(0, x + bias), NaN kept.
+TEXT ·biasReluAVX2(SB), NOSPLIT, $0-32
+	MOVQ   rows+0(FP), R8
+	MOVQ   n+8(FP), BX
+	SHLQ   $2, BX
+	MOVQ   bias+16(FP), DX
+	MOVQ   x+24(FP), DI
+	VXORPS Y15, Y15, Y15
+
+brrow:
+	XORQ AX, AX
+
+brchunk:
+	VMOVUPS (DI)(AX*1), Y0
+	VADDPS  (DX)(AX*1), Y0, Y0
+	VMAXPS  Y0, Y15, Y0
+	VMOVUPS Y0, (DI)(AX*1)
+	ADDQ    $32, AX
+	CMPQ    AX, BX
+	JLT     brchunk
+	ADDQ    BX, DI
+	DECQ    R8
+	JNZ     brrow
+	VZEROUPPER
+	RET
+
+// func maskGradAVX2(rows, n int, a, x, acc *float32)
+// rows >= 1, n a positive multiple of 8: x = 0 where a <= 0; acc (may be
+// nil) += column sums of x.
+TEXT ·maskGradAVX2(SB), NOSPLIT, $0-40
+	MOVQ   rows+0(FP), R8
+	MOVQ   n+8(FP), BX
+	SHLQ   $2, BX
+	MOVQ   a+16(FP), SI
+	MOVQ   x+24(FP), DI
+	MOVQ   acc+32(FP), R13
+	VXORPS Y15, Y15, Y15
+
+mgrow:
+	XORQ AX, AX
+
+mgchunk:
+	VMOVUPS (SI)(AX*1), Y2
+	VCMPPS  $6, Y15, Y2, Y2
+	VANDPS  (DI)(AX*1), Y2, Y0
+	VMOVUPS Y0, (DI)(AX*1)
+	TESTQ   R13, R13
+	JZ      mgnext
+	VADDPS  (R13)(AX*1), Y0, Y0
+	VMOVUPS Y0, (R13)(AX*1)
+
+mgnext:
+	ADDQ $32, AX
+	CMPQ AX, BX
+	JLT  mgchunk
+	ADDQ BX, SI
+	ADDQ BX, DI
+	DECQ R8
+	JNZ  mgrow
+	VZEROUPPER
+	RET
+
+// func dotsOutAVX2(rows, n, k int, in, w, bias, out *float32, accumulate int)
+// rows, n >= 1, k a positive multiple of 8; bias may be nil. out[r][j] =
+// (accumulate ? out[r][j] : 0) + bias[j] + in[r]·w[j]: each dot product in
+// two accumulators, then a horizontal sum.
+TEXT ·dotsOutAVX2(SB), NOSPLIT, $0-64
+	MOVQ rows+0(FP), R8
+	MOVQ n+8(FP), R10
+	MOVQ k+16(FP), R9
+	SHLQ $2, R9
+	MOVQ in+24(FP), SI
+	MOVQ bias+40(FP), DX
+	MOVQ out+48(FP), DI
+	MOVQ accumulate+56(FP), R13
+
+dorow:
+	MOVQ w+32(FP), R11
+	XORQ CX, CX
+
+doout:
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	XORQ   AX, AX
+	MOVQ   R9, R12
+	ANDQ   $-64, R12
+	JZ     dosingle
+
+dopair:
+	VMOVUPS     (SI)(AX*1), Y2
+	VMOVUPS     32(SI)(AX*1), Y3
+	VFMADD231PS (R11)(AX*1), Y2, Y0
+	VFMADD231PS 32(R11)(AX*1), Y3, Y1
+	ADDQ        $64, AX
+	CMPQ        AX, R12
+	JLT         dopair
+
+dosingle:
+	CMPQ        AX, R9
+	JGE         dosum
+	VMOVUPS     (SI)(AX*1), Y2
+	VFMADD231PS (R11)(AX*1), Y2, Y0
+
+dosum:
+	VADDPS       Y1, Y0, Y0
+	VEXTRACTF128 $1, Y0, X1
+	VADDPS       X1, X0, X0
+	VPERMILPS    $0x4e, X0, X1
+	VADDPS       X1, X0, X0
+	VPERMILPS    $0xb1, X0, X1
+	VADDSS       X1, X0, X0
+	TESTQ        DX, DX
+	JZ           donobias
+	VADDSS       (DX)(CX*4), X0, X0
+
+donobias:
+	TESTQ  R13, R13
+	JZ     dostore
+	VADDSS (DI)(CX*4), X0, X0
+
+dostore:
+	VMOVSS X0, (DI)(CX*4)
+	ADDQ   R9, R11
+	INCQ   CX
+	CMPQ   CX, R10
+	JLT    doout
+
+	ADDQ R9, SI
+	LEAQ (DI)(R10*4), DI
+	DECQ R8
+	JNZ  dorow
+	VZEROUPPER
+	RET
+`
+
+// outerAcc returns outerAccK<k>: acc (k×n) += uᵀ·v over rows rows, u rows k
+// wide (stride ldu floats), v rows n wide (stride ldv), n a positive multiple
+// of 16. For each 16-column block the k×16 accumulators stay in registers
+// (Y0-Y11) over all rows: two loads, k broadcasts and 2k FMAs per row.
+func outerAcc(k int) string {
+	var b strings.Builder
+	p := func(f string, a ...any) { fmt.Fprintf(&b, "\t"+f+"\n", a...) }
+	// Row i of the accumulator block: base register and index.
+	addr := func(i int) string {
+		return [...]string{"(R12)", "(R12)(BX*1)", "(R13)", "(R13)(BX*1)", "(R9)", "(R9)(BX*1)"}[i]
+	}
+	fmt.Fprintf(&b, "\n// func outerAccK%d(rows, n int, u *float32, ldu int, v *float32, ldv int, acc *float32)\n", k)
+	fmt.Fprintf(&b, "TEXT ·outerAccK%d(SB), NOSPLIT, $0-56\n", k)
+	p("MOVQ n+8(FP), BX")
+	p("SHLQ $2, BX")
+	p("MOVQ ldu+24(FP), R10")
+	p("SHLQ $2, R10")
+	p("MOVQ ldv+40(FP), R11")
+	p("SHLQ $2, R11")
+	p("XORQ AX, AX")
+	fmt.Fprintf(&b, "\noa%dblock:\n", k)
+	p("MOVQ acc+48(FP), R12")
+	p("ADDQ AX, R12")
+	p("LEAQ (R12)(BX*2), R13")
+	p("LEAQ (R13)(BX*2), R9")
+	for i := 0; i < k; i++ {
+		p("VMOVUPS %s, Y%d", addr(i), 2*i)
+		p("VMOVUPS 32%s, Y%d", addr(i), 2*i+1)
+	}
+	p("MOVQ u+16(FP), SI")
+	p("MOVQ v+32(FP), DX")
+	p("ADDQ AX, DX")
+	p("MOVQ rows+0(FP), CX")
+	fmt.Fprintf(&b, "\noa%drow:\n", k)
+	p("VMOVUPS (DX), Y12")
+	p("VMOVUPS 32(DX), Y13")
+	for i := 0; i < k; i++ {
+		p("VBROADCASTSS %d(SI), Y14", 4*i)
+		p("VFMADD231PS Y12, Y14, Y%d", 2*i)
+		p("VFMADD231PS Y13, Y14, Y%d", 2*i+1)
+	}
+	p("ADDQ R10, SI")
+	p("ADDQ R11, DX")
+	p("DECQ CX")
+	p("JNZ  oa%drow", k)
+	for i := 0; i < k; i++ {
+		p("VMOVUPS Y%d, %s", 2*i, addr(i))
+		p("VMOVUPS Y%d, 32%s", 2*i+1, addr(i))
+	}
+	p("ADDQ $64, AX")
+	p("CMPQ AX, BX")
+	p("JLT  oa%dblock", k)
+	p("VZEROUPPER")
+	p("RET")
+	return b.String()
+}

@@ -60,6 +60,7 @@ func (m *gru[F]) NewTape(maxB, maxT int) Tape[F] {
 	t.wihT = make([]F, I*3*H)
 	t.bias = make([]F, 4*H)
 	t.biasGrad = make([]F, 4*H)
+	t.wihGrad = make([]F, I*3*H)
 	t.dys = make([]F, maxT*maxB*O)
 	return t
 }
@@ -94,8 +95,10 @@ type gruTape[F sim.Float] struct {
 	// biasGrad accumulates Σ over the pending steps and rows of
 	// [∂r̃ | ∂z̃ | ∂ñ | ∂ñ ⊙ r]: the bias gradients.
 	biasGrad []F
-	pending  gradDefer[F]
-	noise    *Noise
+	// wihGrad is scratch for dW_ihᵀ at a flush.
+	wihGrad []F
+	pending gradDefer[F]
+	noise   *Noise
 	// noGrad: steps keep nothing for a backward pass (inference, validation),
 	// and Latent(t) is only valid until the next step.
 	noGrad bool
@@ -281,10 +284,22 @@ func (t *gruTape[F]) flush() {
 	x := t.xs[lo*B*I : (hi+1)*B*I]
 	dy := t.dys[lo*B*O : (hi+1)*B*O]
 	gemm.Gemm(true, false, 3*H, H, R, 1, g, 3*H, hprev, H, 1, gradView(grad, m.vWhh), H)
+	// The input and readout weights have few columns or rows: xᵀ·[∂r̃ | ∂z̃],
+	// xᵀ·∂ñ and dyᵀ·h as register-blocked outer-product sums.
+	tmp := t.wihGrad // I×3H: [xᵀ·[∂r̃ | ∂z̃] | xᵀ·∂ñ]
+	clear(tmp)
+	outerAcc(R, I, 2*H, x, I, g, 3*H, tmp[:2*H*I])
+	outerAcc(R, I, H, x, I, dan, H, tmp[2*H*I:])
 	dWih := gradView(grad, m.vWih)
-	gemm.Gemm(true, false, 2*H, I, R, 1, g, 3*H, x, I, 1, dWih, I)
-	gemm.Gemm(true, false, H, I, R, 1, dan, H, x, I, 1, dWih[2*H*I:], I)
-	gemm.Gemm(true, false, O, H, R, 1, dy, O, hread, H, 1, gradView(grad, m.vWout), H)
+	for i := 0; i < I; i++ {
+		for j := 0; j < 2*H; j++ {
+			dWih[j*I+i] += tmp[i*2*H+j]
+		}
+		for j := 0; j < H; j++ {
+			dWih[(2*H+j)*I+i] += tmp[2*H*I+i*H+j]
+		}
+	}
+	outerAcc(R, O, H, dy, O, hread, H, gradView(grad, m.vWout))
 	colSum(gradView(grad, m.vBout), dy, R, O)
 	acc := t.biasGrad
 	dbih, dbhh := gradView(grad, m.vBih), gradView(grad, m.vBhh)

@@ -39,7 +39,8 @@ func (m *rnn[F]) NewTape(maxB, maxT int) Tape[F] {
 	H, I, O := m.cfg.Latent, m.cfg.Inputs, m.cfg.Outputs
 	return &rnnTape[F]{m: m, maxB: maxB, maxT: maxT,
 		xs: make([]F, maxT*maxB*I), ring: make([]F, 2*maxB*H), dys: make([]F, maxT*maxB*O),
-		dh: make([]F, maxB*H), wihT: make([]F, I*H), bias: make([]F, H), biasGrad: make([]F, H)}
+		dh: make([]F, maxB*H), wihT: make([]F, I*H), bias: make([]F, H), biasGrad: make([]F, H),
+		wihGrad: make([]F, I*H)}
 }
 
 // rnnTape keeps the inputs and states of a rollout; the backward pass stores
@@ -57,10 +58,11 @@ type rnnTape[F sim.Float] struct {
 	dh                     []F
 	// W_ihᵀ (I×H) and b_ih + b_hh, copied at Reset.
 	wihT, bias []F
-	// biasGrad accumulates Σ ∂ã over the pending steps and rows.
-	biasGrad []F
-	pending  gradDefer[F]
-	noGrad   bool
+	// biasGrad accumulates Σ ∂ã over the pending steps and rows; wihGrad is
+	// scratch for dW_ihᵀ at a flush.
+	biasGrad, wihGrad []F
+	pending           gradDefer[F]
+	noGrad            bool
 }
 
 func (t *rnnTape[F]) setNoGrad(on bool) { t.noGrad = on }
@@ -162,8 +164,17 @@ func (t *rnnTape[F]) flush() {
 	da := t.das[lo*nh : (hi+1)*nh]
 	dy := t.dys[lo*B*O : (hi+1)*B*O]
 	gemm.Gemm(true, false, H, H, R, 1, da, H, t.hs[lo*nh:(hi+1)*nh], H, 1, gradView(grad, m.vWhh), H)
-	gemm.Gemm(true, false, H, I, R, 1, da, H, t.xs[lo*B*I:(hi+1)*B*I], I, 1, gradView(grad, m.vWih), I)
-	gemm.Gemm(true, false, O, H, R, 1, dy, O, t.hs[(lo+1)*nh:(hi+2)*nh], H, 1, gradView(grad, m.vWout), H)
+	// Few inputs and outputs: xᵀ·∂ã and dyᵀ·h as outer-product sums.
+	tmp := t.wihGrad
+	clear(tmp)
+	outerAcc(R, I, H, t.xs[lo*B*I:(hi+1)*B*I], I, da, H, tmp)
+	dWih := gradView(grad, m.vWih)
+	for i := 0; i < I; i++ {
+		for j := 0; j < H; j++ {
+			dWih[j*I+i] += tmp[i*H+j]
+		}
+	}
+	outerAcc(R, O, H, dy, O, t.hs[(lo+1)*nh:(hi+2)*nh], H, gradView(grad, m.vWout))
 	colSum(gradView(grad, m.vBout), dy, R, O)
 	dbih, dbhh := gradView(grad, m.vBih), gradView(grad, m.vBhh)
 	for j, v := range t.biasGrad {
