@@ -110,3 +110,12 @@ func grow[F sim.Float](s []F, n int) []F {
 	}
 	return s[:n]
 }
+
+// copyOrClear copies src into dst, or zeroes dst when src is nil.
+func copyOrClear[F sim.Float](dst, src []F) {
+	if src == nil {
+		clear(dst)
+		return
+	}
+	copy(dst, src[:len(dst)])
+}

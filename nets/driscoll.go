@@ -90,7 +90,9 @@ func (t *driscollTape[F]) Step(x, y []F) {
 	nh := B * H
 	copy(t.xs[s*B*I:(s+1)*B*I], x[:B*I])
 	hprev, h, th := t.hs[s*nh:(s+1)*nh], t.hs[(s+1)*nh:(s+2)*nh], t.th[s*nh:(s+1)*nh]
-	linearFwd(y, hprev, m.wout, m.bout, B, H, O) // output of the OLD state
+	if y != nil {
+		linearFwd(y, hprev, m.wout, m.bout, B, H, O) // output of the OLD state
+	}
 	u := t.u[:nh]
 	linearFwd(u, hprev, m.rec, nil, B, H, H)
 	linearFwd(th, x, m.inp, m.bias, B, I, H)
@@ -132,6 +134,8 @@ func (t *driscollTape[F]) Backward(s int, dy, dlat, dx, grad []F) {
 	linearBwd(g(m.vInp), g(m.vBias), dx, 0, da, t.xs[s*B*I:(s+1)*B*I], m.inp, B, I, H)
 	linearBwd(g(m.vRec), nil, dh, 0, du, hprev, m.rec, B, H, H)
 	// The step's output read hprev.
-	linearBwd(g(m.vWout), g(m.vBout), dh, 1, dy, hprev, m.wout, B, H, O)
+	if dy != nil {
+		linearBwd(g(m.vWout), g(m.vBout), dh, 1, dy, hprev, m.wout, B, H, O)
+	}
 
 }

@@ -2,6 +2,7 @@ package nets
 
 import (
 	"fmt"
+	"sync"
 
 	"github.com/ctdtui/ctdtui/sim"
 )
@@ -11,14 +12,26 @@ import (
 // analysis.Map (Dim, InputDim, Eval, VJP, Jacobian), the optional fast path
 // EvalResidualVJP, and, in float32, analysis.Precisioner (Epsilon). The
 // products run on the model's own kernels; the float64 interface only converts
-// at the edges. A map is used by one goroutine at a time.
+// at the edges. Large calls split their rows across Workers goroutines, each
+// with its own tape (rows are independent, so results do not depend on the
+// split). A map is used by one goroutine at a time.
 type FixedPointMap[F sim.Float] struct {
-	model     Model[F]
-	tape      Tape[F]
-	capRows   int
-	x, u, y   []F
-	dlat, dy0 []F
+	model Model[F]
+	// Workers is the most goroutines a call uses (0 = GOMAXPROCS).
+	Workers int
+	parts   []*fpPart[F]
 }
+
+// fpPart is one worker's tape and buffers.
+type fpPart[F sim.Float] struct {
+	tape    Tape[F]
+	capRows int
+	x, u    []F
+	dlat    []F
+}
+
+// fpMinRows is the fewest rows worth a goroutine of their own.
+const fpMinRows = 32
 
 // NewFixedPointMap wraps a model.
 func NewFixedPointMap[F sim.Float](m Model[F]) *FixedPointMap[F] {
@@ -40,16 +53,14 @@ func (p *FixedPointMap[F]) Epsilon() float64 {
 	return 0x1p-52
 }
 
-func (p *FixedPointMap[F]) ensure(n int) {
-	c := p.model.Config()
-	if n > p.capRows {
-		p.capRows = n
-		p.tape = p.model.NewTape(n, 1)
-		p.x = make([]F, n*c.Latent)
-		p.u = make([]F, n*c.Inputs)
-		p.y = make([]F, n*c.Outputs)
-		p.dlat = make([]F, n*c.Latent)
-		p.dy0 = make([]F, n*c.Outputs)
+func (q *fpPart[F]) ensure(m Model[F], n int) {
+	c := m.Config()
+	if n > q.capRows {
+		q.capRows = n
+		q.tape = m.NewTape(n, 1)
+		q.x = make([]F, n*c.Latent)
+		q.u = make([]F, n*c.Inputs)
+		q.dlat = make([]F, n*c.Latent)
 	}
 }
 
@@ -65,52 +76,91 @@ func fromF[F sim.Float](dst []float64, src []F) {
 	}
 }
 
-// step runs F on n rows and leaves the result in the tape.
-func (p *FixedPointMap[F]) step(x []float64, n int, u []float64) {
+// fpMode says what a call computes besides F(x).
+type fpMode int
+
+const (
+	fpEval     fpMode = iota // f = F(x)
+	fpVJP                    // grad = Jᵀ v
+	fpResidual               // f = F(x), grad = Jᵀ (F(x) − x)
+)
+
+// apply runs F (and the VJP the mode asks for) on n rows, split across the
+// workers in contiguous blocks.
+func (p *FixedPointMap[F]) apply(mode fpMode, f, grad, x, v []float64, n int, u []float64) {
 	H, I := p.Dim(), p.InputDim()
 	if len(x) < n*H || len(u) < n*I {
 		panic(fmt.Sprintf("nets: FixedPointMap: %d rows need %d states and %d inputs, got %d and %d", n, n*H, n*I, len(x), len(u)))
 	}
-	p.ensure(n)
-	toF(p.x[:n*H], x[:n*H])
-	toF(p.u[:n*I], u[:n*I])
-	p.tape.ResetState(n, p.x[:n*H])
-	p.tape.Step(p.u[:n*I], p.y[:n*p.model.Config().Outputs])
+	workers := p.Workers
+	if workers <= 0 {
+		workers = defaultWorkers()
+	}
+	k := max(1, min(workers, n/fpMinRows))
+	for len(p.parts) < k {
+		p.parts = append(p.parts, &fpPart[F]{})
+	}
+	run := func(w int) {
+		r0, r1 := w*n/k, (w+1)*n/k
+		p.parts[w].run(p.model, mode, r0, r1, f, grad, x, v, u)
+	}
+	if k == 1 {
+		run(0)
+		return
+	}
+	var wg sync.WaitGroup
+	for w := 1; w < k; w++ {
+		wg.Add(1)
+		go func() { defer wg.Done(); run(w) }()
+	}
+	run(0)
+	wg.Wait()
 }
 
-// back pulls the row-wise vectors v through the step: dst = J(x)ᵀ v.
-func (p *FixedPointMap[F]) back(dst []float64, n int) {
-	H := p.Dim()
-	dy := p.dy0[:n*p.model.Config().Outputs]
-	clear(dy)
-	p.tape.Backward(0, dy, p.dlat[:n*H], nil, nil)
-	fromF(dst[:n*H], p.tape.InitialGrad())
+// run is one worker's share: rows [r0, r1).
+func (q *fpPart[F]) run(m Model[F], mode fpMode, r0, r1 int, f, grad, x, v, u []float64) {
+	c := m.Config()
+	H, I := c.Latent, c.Inputs
+	n := r1 - r0
+	q.ensure(m, n)
+	xs, us := q.x[:n*H], q.u[:n*I]
+	toF(xs, x[r0*H:r1*H])
+	toF(us, u[r0*I:r1*I])
+	q.tape.ResetState(n, xs)
+	q.tape.Step(us, nil) // nil: the readout is not wanted
+	next := q.tape.Latent(0)
+	if mode != fpVJP {
+		fromF(f[r0*H:r1*H], next)
+	}
+	if mode == fpEval {
+		return
+	}
+	dl := q.dlat[:n*H]
+	if mode == fpVJP {
+		toF(dl, v[r0*H:r1*H])
+	} else {
+		for i := range dl {
+			dl[i] = next[i] - xs[i]
+		}
+	}
+	q.tape.Backward(0, nil, dl, nil, nil)
+	fromF(grad[r0*H:r1*H], q.tape.InitialGrad())
 }
 
 // Eval sets dst (n×Dim) to F(x_i, u_i).
 func (p *FixedPointMap[F]) Eval(dst, x []float64, n int, u []float64) {
-	p.step(x, n, u)
-	fromF(dst[:n*p.Dim()], p.tape.Latent(0))
+	p.apply(fpEval, dst, nil, x, nil, n, u)
 }
 
 // VJP sets dst (n×Dim) to J(x_i, u_i)ᵀ v_i.
 func (p *FixedPointMap[F]) VJP(dst, x, v []float64, n int, u []float64) {
-	p.step(x, n, u)
-	toF(p.dlat[:n*p.Dim()], v[:n*p.Dim()])
-	p.back(dst, n)
+	p.apply(fpVJP, nil, dst, x, v, n, u)
 }
 
 // EvalResidualVJP sets f to F(x_i, u_i) and grad to J(x_i)ᵀ (F(x_i) − x_i) in
 // one forward and one backward pass.
 func (p *FixedPointMap[F]) EvalResidualVJP(f, grad, x []float64, n int, u []float64) {
-	p.step(x, n, u)
-	H := p.Dim()
-	next := p.tape.Latent(0)
-	fromF(f[:n*H], next)
-	for i := 0; i < n*H; i++ {
-		p.dlat[i] = next[i] - p.x[i]
-	}
-	p.back(grad, n)
+	p.apply(fpResidual, f, grad, x, nil, n, u)
 }
 
 // Jacobian sets dst (Dim×Dim, row-major) to ∂F_a/∂x_b at (x, u): row a is
@@ -119,16 +169,13 @@ func (p *FixedPointMap[F]) Jacobian(dst []float64, x, u []float64) {
 	H, I := p.Dim(), p.InputDim()
 	xs := make([]float64, H*H)
 	us := make([]float64, H*I)
+	e := make([]float64, H*H)
 	for a := 0; a < H; a++ {
 		copy(xs[a*H:(a+1)*H], x[:H])
 		copy(us[a*I:(a+1)*I], u[:I])
+		e[a*H+a] = 1
 	}
-	p.step(xs, H, us)
-	clear(p.dlat[:H*H])
-	for a := 0; a < H; a++ {
-		p.dlat[a*H+a] = 1
-	}
-	p.back(dst, H)
+	p.apply(fpVJP, nil, dst, xs, e, H, us)
 }
 
 // Convert copies a model into another float type (e.g. a float32 model into

@@ -91,3 +91,62 @@ func TestConvertKeepsParameters(t *testing.T) {
 		t.Fatal("Epsilon does not tell float32 from float64")
 	}
 }
+
+// TestFixedPointMapWorkersAgree: splitting rows across workers changes no bit.
+func TestFixedPointMapWorkersAgree(t *testing.T) {
+	rng := rand.New(rand.NewPCG(2, 3))
+	for _, cfg := range []Config{
+		{Kind: KindGRU, Inputs: 3, Latent: 16, Outputs: 3},
+		{Kind: KindRNN, Inputs: 3, Latent: 24, Outputs: 3},
+		{Kind: KindNODE, Inputs: 3, Latent: 3, Outputs: 3, Layers: 3, LayerHidden: 16},
+	} {
+		m, _ := New[float32](cfg, rng)
+		H, I := cfg.Latent, cfg.Inputs
+		const n = 150
+		x, u := make([]float64, n*H), make([]float64, n*I)
+		for i := range x {
+			x[i] = rng.NormFloat64()
+		}
+		for i := range u {
+			u[i] = rng.NormFloat64()
+		}
+		var ref [2][]float64
+		for _, w := range []int{1, 2, 3} {
+			p := NewFixedPointMap(m)
+			p.Workers = w
+			f, g := make([]float64, n*H), make([]float64, n*H)
+			p.EvalResidualVJP(f, g, x, n, u)
+			if w == 1 {
+				ref = [2][]float64{f, g}
+				continue
+			}
+			for i := range f {
+				if f[i] != ref[0][i] || g[i] != ref[1][i] {
+					t.Fatalf("%s, %d workers: row %d differs from one worker", cfg.Kind, w, i/H)
+				}
+			}
+		}
+	}
+}
+
+// BenchmarkFixedPointGRU128 is the fixed-point search's inner loop: F(x) and
+// Jᵀ(F(x) − x) for 1024 states of a GRU-128, reported per 1000 iterations
+// (../shared/bench/torch_ref.py --fixedpoints --latent 128 --fp-inits 1024
+// --fp-iters 1000 times the whole Adam loop).
+func BenchmarkFixedPointGRU128(b *testing.B) {
+	m, _ := New[float32](Config{Kind: KindGRU, Inputs: 3, Latent: 128, Outputs: 3}, rand.New(rand.NewPCG(1, 1)))
+	p := NewFixedPointMap(m)
+	const n, H = 1024, 128
+	rng := rand.New(rand.NewPCG(4, 4))
+	x, u := make([]float64, n*H), make([]float64, n*3)
+	for i := range x {
+		x[i] = rng.NormFloat64()
+	}
+	f, g := make([]float64, n*H), make([]float64, n*H)
+	for b.Loop() {
+		p.EvalResidualVJP(f, g, x, n, u)
+	}
+	per := b.Elapsed().Seconds() / float64(b.N)
+	b.ReportMetric(1000*per, "s/1000iter")
+	b.ReportMetric(4*float64(n)*3*H*H/per/1e9, "GFLOP/s")
+}

@@ -219,7 +219,9 @@ func (t *gruTape[F]) Step(x, y []F) {
 			}
 		}
 	}
-	linearFwd(y, hread, m.wout, m.bout, B, H, O)
+	if y != nil {
+		linearFwd(y, hread, m.wout, m.bout, B, H, O)
+	}
 	t.steps++
 }
 
@@ -235,7 +237,11 @@ func (t *gruTape[F]) Backward(s int, dy, dlat, dx, grad []F) {
 	}
 	if grad != nil {
 		t.pending.add(s, grad)
-		copy(t.dys[s*B*O:(s+1)*B*O], dy[:B*O])
+		copyOrClear(t.dys[s*B*O:(s+1)*B*O], dy)
+	}
+	Ody := O
+	if dy == nil {
+		Ody = 0 // no readout gradient
 	}
 	var acc []F
 	if grad != nil {
@@ -247,7 +253,7 @@ func (t *gruTape[F]) Backward(s int, dy, dlat, dx, grad []F) {
 	// One fused pass: readout and latent gradients into dh, the gate gradients
 	// over g and ghn, dh = d loss/d h_{s+1} ⊙ z (the direct path h' ← z ⊙ h).
 	// Noise is additive, so the readout and the carried state share one gradient.
-	gruBackward(B, H, O, dh, dlat, dy, m.wout, g, ghn, hprev, acc)
+	gruBackward(B, H, Ody, dh, dlat, dy, m.wout, g, ghn, hprev, acc)
 	gemm.Gemm(false, false, B, H, 3*H, 1, g, 3*H, m.whh, H, 1, dh, H)
 	if dx != nil {
 		// dx = [∂r̃ | ∂z̃ | ∂ñ]·W_ih: the r and z parts sit in g, ∂ñ in ghn.

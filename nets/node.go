@@ -209,7 +209,9 @@ func (t *nodeTape[F]) Step(x, y []F) {
 	for i := range hn {
 		hn[i] = h[i] + nodeStep*f[i]
 	}
-	smallLinear(B, O, H, hn, m.wout, m.bout, y)
+	if y != nil {
+		smallLinear(B, O, H, hn, m.wout, m.bout, y)
+	}
 	t.steps++
 }
 
@@ -234,14 +236,17 @@ func (t *nodeTape[F]) Backward(s int, dy, dlat, dx, grad []F) {
 	acc := func(k int) []F { return nil }
 	if grad != nil {
 		t.pending.add(s, grad)
-		copy(t.dys[s*B*O:(s+1)*B*O], dy[:B*O])
+		copyOrClear(t.dys[s*B*O:(s+1)*B*O], dy)
 		acc = func(k int) []F { return t.biasGrad[k] }
 	}
 	// dh = d loss/d h_{s+1} (carried, latent, readout); it keeps the identity
 	// path h' ← h, and df the vector field's, scaled by the Euler step.
 	dh, df := t.dh[:nh], t.dfs[s*nh:(s+1)*nh]
 	for b := 0; b < B; b++ {
-		dyr := dy[b*O : (b+1)*O]
+		var dyr []F
+		if dy != nil {
+			dyr = dy[b*O : (b+1)*O]
+		}
 		for j := 0; j < H; j++ {
 			i := b*H + j
 			d := dh[i]

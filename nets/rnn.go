@@ -123,7 +123,9 @@ func (t *rnnTape[F]) Step(x, y []F) {
 	hprev, h := t.state(s), t.state(s+1)
 	gemm.Gemm(false, true, B, H, H, 1, hprev, H, m.whh, H, 0, h, H)
 	rnnForward(B, H, I, x, t.wihT, t.bias, h)
-	linearFwd(y, h, m.wout, m.bout, B, H, O)
+	if y != nil {
+		linearFwd(y, h, m.wout, m.bout, B, H, O)
+	}
 	t.steps++
 }
 
@@ -140,12 +142,16 @@ func (t *rnnTape[F]) Backward(s int, dy, dlat, dx, grad []F) {
 	var acc []F
 	if grad != nil {
 		t.pending.add(s, grad)
-		copy(t.dys[s*B*O:(s+1)*B*O], dy[:B*O])
+		copyOrClear(t.dys[s*B*O:(s+1)*B*O], dy)
 		acc = t.biasGrad
+	}
+	Ody := O
+	if dy == nil {
+		Ody = 0 // no readout gradient
 	}
 	da := t.das[s*nh : (s+1)*nh]
 	dh := t.dh[:nh]
-	rnnBackward(B, H, O, dh, dlat, dy, m.wout, t.state(s+1), da, acc)
+	rnnBackward(B, H, Ody, dh, dlat, dy, m.wout, t.state(s+1), da, acc)
 	gemm.Gemm(false, false, B, H, H, 1, da, H, m.whh, H, 0, dh, H)
 	if dx != nil {
 		gemm.Gemm(false, false, B, I, H, 1, da, H, m.wih, I, 0, dx, I)
