@@ -13,9 +13,11 @@ import (
 // gruForward finishes one GRU step for rows [0, B). On entry g (B×3H) holds
 // the hidden-side products h·W_hhᵀ; on return it holds the gates [r | z | n],
 // ghn (B×H) holds W_hn h + b_hn, and hn (B×H) the next state. x is B×I,
-// wihT = W_ihᵀ (I×3H), bias = [b_ir+b_hr | b_iz+b_hz | b_in | b_hn] (4H).
-func gruForward[F sim.Float](B, H, I int, x, wihT, bias, g, ghn, hp, hn []F) {
-	if gruForwardFast(B, H, I, x, wihT, bias, g, ghn, hp, hn) {
+// wihT = W_ihᵀ (I×3H), bias = [b_ir+b_hr | b_iz+b_hz | b_in | b_hn] (4H);
+// blk is the same in the vector kernel's chunked layout (see gruBlock), nil
+// when I > 8 or H is not a multiple of 8.
+func gruForward[F sim.Float](B, H, I int, x, wihT, bias, blk, g, ghn, hp, hn []F) {
+	if gruForwardFast(B, H, I, x, wihT, bias, blk, g, ghn, hp, hn) {
 		return
 	}
 	gruForwardGo(B, H, I, x, wihT, bias, g, ghn, hp, hn)
@@ -280,4 +282,29 @@ func outerAcc[F sim.Float](R, K, N int, u []F, ldu int, v []F, ldv int, acc []F)
 		return
 	}
 	gemm.Gemm(true, false, K, N, R, 1, u, ldu, v, ldv, 1, acc, N)
+}
+
+// gruBlock lays out the biases and input weights of a GRU (bias and wihT as
+// for gruForward) for the vector kernel: per chunk of 8 units, the four bias
+// vectors and then, per input, its weights into r, z and n, so that one
+// pointer and fixed offsets reach them all. It returns nil when the kernel
+// reads wihT instead (I > 8, or H not a multiple of 8).
+func gruBlock[F sim.Float](dst []F, H, I int, wihT, bias []F) []F {
+	if I > 8 || H%8 != 0 {
+		return nil
+	}
+	per := (4 + 3*I) * 8
+	dst = grow(dst, H/8*per)
+	for c := 0; c < H/8; c++ {
+		blk := dst[c*per : (c+1)*per]
+		for g := 0; g < 4; g++ {
+			copy(blk[g*8:(g+1)*8], bias[g*H+c*8:])
+		}
+		for i := 0; i < I; i++ {
+			for g := 0; g < 3; g++ {
+				copy(blk[(4+3*i+g)*8:(5+3*i+g)*8], wihT[i*3*H+g*H+c*8:])
+			}
+		}
+	}
+	return dst
 }

@@ -14,7 +14,7 @@ import (
 var useCellAsm = cpu.X86.HasAVX2 && cpu.X86.HasFMA
 
 //go:noescape
-func gruFwdAVX2(rows, h, in int, x, wihT, bias, gates, ghn, hp, hn *float32)
+func gruFwdAVX2(rows, h, in int, x, wihT, bias, blk, gates, ghn, hp, hn *float32)
 
 //go:noescape
 func gruBwdAVX2(rows, h, out int, dh, dlat, dy, wout, gates, ghn, hp, acc *float32)
@@ -43,9 +43,9 @@ func need(s []float32, n int) {
 	}
 }
 
-func gruForwardFast[F sim.Float](B, H, I int, x, wihT, bias, g, ghn, hp, hn []F) bool {
+func gruForwardFast[F sim.Float](B, H, I int, x, wihT, bias, blk, g, ghn, hp, hn []F) bool {
 	x32, ok := f32(x)
-	if !ok || !useCellAsm || H%8 != 0 || I < 1 {
+	if !ok || !useCellAsm || H%8 != 0 || I < 1 || (I <= 8 && blk == nil) {
 		return false
 	}
 	if B == 0 {
@@ -59,7 +59,11 @@ func gruForwardFast[F sim.Float](B, H, I int, x, wihT, bias, g, ghn, hp, hn []F)
 	need(ghn32, B*H)
 	need(hp32, B*H)
 	need(hn32, B*H)
-	gruFwdAVX2(B, H, I, &x32[0], &w32[0], &b32[0], &g32[0], &ghn32[0], &hp32[0], &hn32[0])
+	blk32 := as32(blk)
+	if I <= 8 {
+		need(blk32, H/8*(4+3*I)*8)
+	}
+	gruFwdAVX2(B, H, I, &x32[0], &w32[0], &b32[0], ptr(blk32), &g32[0], &ghn32[0], &hp32[0], &hn32[0])
 	return true
 }
 

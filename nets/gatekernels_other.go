@@ -7,7 +7,7 @@ import "github.com/ctdtui/ctdtui/sim"
 // useCellAsm is false where there are no vector cell kernels.
 var useCellAsm = false
 
-func gruForwardFast[F sim.Float](B, H, I int, x, wihT, bias, g, ghn, hp, hn []F) bool {
+func gruForwardFast[F sim.Float](B, H, I int, x, wihT, bias, blk, g, ghn, hp, hn []F) bool {
 	return false
 }
 

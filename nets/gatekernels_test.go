@@ -40,7 +40,7 @@ func TestGRUKernelsMatchPortable(t *testing.T) {
 		t.Skip("no vector cell kernels on this CPU")
 	}
 	rng := rand.New(rand.NewPCG(3, 4))
-	for _, sz := range []struct{ B, H, I, O int }{{1, 8, 1, 1}, {5, 16, 3, 3}, {7, 24, 20, 6}, {3, 128, 3, 3}, {2, 8, 2, 0}} {
+	for _, sz := range []struct{ B, H, I, O int }{{1, 8, 1, 1}, {5, 16, 3, 3}, {7, 24, 20, 6}, {3, 128, 3, 3}, {2, 8, 2, 0}, {2, 16, 8, 2}, {3, 8, 9, 1}, {2, 24, 5, 1}} {
 		B, H, I, O := sz.B, sz.H, sz.I, sz.O
 		x, wihT, bias := randF32(rng, B*I, 1), randF32(rng, I*3*H, 0.5), randF32(rng, 4*H, 0.5)
 		gh, hp := randF32(rng, B*3*H, 2), randF32(rng, B*H, 1)
@@ -49,7 +49,9 @@ func TestGRUKernelsMatchPortable(t *testing.T) {
 		type out struct{ g, ghn, hn []float32 }
 		fwd := func(asm bool) out {
 			o := out{append([]float32(nil), gh...), make([]float32, B*H), make([]float32, B*H)}
-			withCellAsm(asm, func() { gruForward(B, H, I, x, wihT, bias, o.g, o.ghn, hp, o.hn) })
+			withCellAsm(asm, func() {
+				gruForward(B, H, I, x, wihT, bias, gruBlock(nil, H, I, wihT, bias), o.g, o.ghn, hp, o.hn)
+			})
 			return o
 		}
 		want, got := fwd(false), fwd(true)
@@ -197,6 +199,7 @@ func BenchmarkGRUKernels(b *testing.B) {
 	x, wihT, bias := randF32(rng, B*I, 1), randF32(rng, I*3*H, 0.5), randF32(rng, 4*H, 0.5)
 	gh, hp, hn, ghn := randF32(rng, B*3*H, 2), randF32(rng, B*H, 1), make([]float32, B*H), make([]float32, B*H)
 	g := make([]float32, len(gh))
+	blk := gruBlock(nil, H, I, wihT, bias)
 	dh, dy, wout, acc := randF32(rng, B*H, 1), randF32(rng, B*O, 1), randF32(rng, O*H, 1), make([]float32, 4*H)
 	for _, asm := range []bool{true, false} {
 		name := "go"
@@ -207,7 +210,7 @@ func BenchmarkGRUKernels(b *testing.B) {
 			b.Run("forward/"+name, func(b *testing.B) {
 				for b.Loop() {
 					copy(g, gh)
-					gruForward(B, H, I, x, wihT, bias, g, ghn, hp, hn)
+					gruForward(B, H, I, x, wihT, bias, blk, g, ghn, hp, hn)
 				}
 				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*B), "ns/row")
 			})

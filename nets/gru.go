@@ -90,8 +90,9 @@ type gruTape[F sim.Float] struct {
 	// dh carries d loss/d h from step to step.
 	dh []F
 	// Per-rollout copies of the parameters in the layout the kernels read:
-	// W_ihᵀ (I×3H) and the biases [b_ir+b_hr | b_iz+b_hz | b_in | b_hn].
-	wihT, bias []F
+	// W_ihᵀ (I×3H) and the biases [b_ir+b_hr | b_iz+b_hz | b_in | b_hn], and
+	// both in the vector kernel's layout (gruBlock).
+	wihT, bias, blk []F
 	// biasGrad accumulates Σ over the pending steps and rows of
 	// [∂r̃ | ∂z̃ | ∂ñ | ∂ñ ⊙ r]: the bias gradients.
 	biasGrad []F
@@ -145,6 +146,7 @@ func (t *gruTape[F]) Reset(B int, noise *Noise) {
 	}
 	copy(t.bias[2*H:3*H], m.bih[2*H:])
 	copy(t.bias[3*H:], m.bhh[2*H:])
+	t.blk = gruBlock(t.blk, H, I, t.wihT, t.bias)
 }
 
 func (t *gruTape[F]) ResetState(B int, h0 []F) {
@@ -201,7 +203,7 @@ func (t *gruTape[F]) Step(x, y []F) {
 	// The hidden-side pre-activations straight into the gate block, then one
 	// fused pass per row adds biases and inputs and applies the gates.
 	gemm.Gemm(false, true, B, 3*H, H, 1, hprev, H, m.whh, H, 0, g, 3*H)
-	gruForward(B, H, I, x, t.wihT, t.bias, g, ghn, hprev, hnext)
+	gruForward(B, H, I, x, t.wihT, t.bias, t.blk, g, ghn, hprev, hnext)
 	hread := hnext
 	if m.noisy {
 		if !t.noGrad {
