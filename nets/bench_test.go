@@ -11,12 +11,14 @@ import (
 
 // The benchmarks below are the issue-3 workloads: one training epoch of the
 // reference's 3-bit flip-flop (1000 trials × 500 steps, 800 training trials,
-// validation included) and one inference pass over all 1000 trials. Run them with
+// validation included), one inference pass over all 1000 trials, and (in
+// fpmap_test.go) 1000 fixed-point iterations on 1024 states. Run them with
 //
-//	go test -run '^$' -bench 'Epoch|Infer' -benchtime 3x ./nets
+//	go test -run '^$' -bench 'Epoch|Infer|FixedPoint' -benchtime 3x -cpu 1,2 ./nets
 //
-// and compare with ../shared/bench/torch_ref.py on the same number of cores
-// (GOMAXPROCS=1 for the single-core rows).
+// and compare with ../shared/bench/torch_ref.py on the same number of cores.
+// Each reports wall seconds, CPU seconds (less disturbed on a shared machine)
+// and the dense GFLOP/s (FLOPs counted as torch_ref.py counts them).
 
 var benchData struct {
 	task sim.Task
@@ -126,9 +128,9 @@ func BenchmarkEpochNODE3(b *testing.B) {
 	benchEpoch(b, Config{Kind: KindNODE, Latent: 3, Layers: 3, LayerHidden: 64}, 256)
 }
 
-func BenchmarkInferGRU128(b *testing.B) {
+func benchInfer(b *testing.B, mc Config) {
 	task, d := flipFlop500(b)
-	tr, err := NewTrainer(task, d, Config{Kind: KindGRU, Latent: 128, ICStd: 0.05}, TrainConfig{Epochs: 1, BatchSize: 256, LR: 1e-3, Seed: 1})
+	tr, err := NewTrainer(task, d, mc, TrainConfig{Epochs: 1, BatchSize: 256, LR: 1e-3, Seed: 1})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -148,6 +150,16 @@ func BenchmarkInferGRU128(b *testing.B) {
 	b.ReportMetric(b.Elapsed().Seconds()/n, "s/pass")
 	b.ReportMetric((cpuTime()-cpu0).Seconds()/n, "cpu-s/pass")
 	b.ReportMetric(fwd*float64(d.Steps*d.N())/(b.Elapsed().Seconds()/n)/1e9, "GFLOP/s")
+}
+
+func BenchmarkInferGRU128(b *testing.B) {
+	benchInfer(b, Config{Kind: KindGRU, Latent: 128, ICStd: 0.05})
+}
+
+func BenchmarkInferRNN128(b *testing.B) { benchInfer(b, Config{Kind: KindRNN, Latent: 128}) }
+
+func BenchmarkInferNODE3(b *testing.B) {
+	benchInfer(b, Config{Kind: KindNODE, Latent: 3, Layers: 3, LayerHidden: 64})
 }
 
 // MultiTask epochs (the 15 tasks, 1000 trials each, batch 64, GRU-128): trials
