@@ -159,8 +159,9 @@ func rnnBackward[F sim.Float](B, H, O int, dh, dlat, dy, wout, h, da, acc []F) {
 // in is B×K, wT is K×N, bias (N) may be nil. With relu, act is max(0, ·);
 // with a mask (B×N), elements where mask <= 0 are zeroed (a ReLU's gradient
 // given its output). If acc (N) is non-nil the column sums of out are added.
-func denseSmall[F sim.Float](B, N, K int, in, wT, bias, mask, out, acc []F, relu bool) {
-	if denseSmallFast(B, N, K, in, wT, bias, mask, out, acc, relu) {
+// blk, if non-nil, is wT in the vector kernel's chunked layout (smallBlock).
+func denseSmall[F sim.Float](B, N, K int, in, wT, blk, bias, mask, out, acc []F, relu bool) {
+	if denseSmallFast(B, N, K, in, wT, blk, bias, mask, out, acc, relu) {
 		return
 	}
 	for b := 0; b < B; b++ {
@@ -304,6 +305,22 @@ func gruBlock[F sim.Float](dst []F, H, I int, wihT, bias []F) []F {
 			for g := 0; g < 3; g++ {
 				copy(blk[(4+3*i+g)*8:(5+3*i+g)*8], wihT[i*3*H+g*H+c*8:])
 			}
+		}
+	}
+	return dst
+}
+
+// smallBlock lays out wT (K×N) for denseSmall's vector kernel: per chunk of 8
+// columns, the K row pieces one after another. It returns nil where the
+// kernel reads wT itself (K > 8, or N not a multiple of 8).
+func smallBlock[F sim.Float](dst []F, K, N int, wT []F) []F {
+	if K > 8 || N%8 != 0 {
+		return nil
+	}
+	dst = grow(dst, K*N)
+	for c := 0; c < N/8; c++ {
+		for i := 0; i < K; i++ {
+			copy(dst[(c*K+i)*8:(c*K+i+1)*8], wT[i*N+c*8:])
 		}
 	}
 	return dst

@@ -149,7 +149,7 @@ func rnnBackwardFast[F sim.Float](B, H, O int, dh, dlat, dy, wout, h, da, acc []
 }
 
 //go:noescape
-func denseSmallAVX2(rows, n, k int, in, wT, bias, mask, out, acc *float32, relu int)
+func denseSmallAVX2(rows, n, k int, in, wT, blk, bias, mask, out, acc *float32, relu int)
 
 //go:noescape
 func biasReluAVX2(rows, n int, bias, x *float32)
@@ -167,7 +167,7 @@ func b2i(b bool) int {
 	return 0
 }
 
-func denseSmallFast[F sim.Float](B, N, K int, in, wT, bias, mask, out, acc []F, relu bool) bool {
+func denseSmallFast[F sim.Float](B, N, K int, in, wT, blk, bias, mask, out, acc []F, relu bool) bool {
 	in32, ok := f32(in)
 	if !ok || !useCellAsm || N%8 != 0 || K < 1 {
 		return false
@@ -188,7 +188,11 @@ func denseSmallFast[F sim.Float](B, N, K int, in, wT, bias, mask, out, acc []F, 
 	if acc != nil {
 		need(a32, N)
 	}
-	denseSmallAVX2(B, N, K, &in32[0], &w32[0], ptr(b32), ptr(m32), &o32[0], ptr(a32), b2i(relu))
+	blk32 := as32(blk)
+	if blk != nil {
+		need(blk32, K*N)
+	}
+	denseSmallAVX2(B, N, K, &in32[0], &w32[0], ptr(blk32), ptr(b32), ptr(m32), &o32[0], ptr(a32), b2i(relu))
 	return true
 }
 

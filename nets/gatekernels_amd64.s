@@ -1112,33 +1112,54 @@ rbrownext:
 	VZEROUPPER
 	RET
 
-// func denseSmallAVX2(rows, n, k int, in, wT, bias, mask, out, acc *float32, relu int)
-// rows, k >= 1, n a positive multiple of 8; bias, mask and acc may be nil.
-// out = act(bias + in·wT); relu: max(0, ·) keeping NaN; mask: zero where
+// func denseSmallAVX2(rows, n, k int, in, wT, blk, bias, mask, out, acc *float32, relu int)
+// rows, k >= 1, n a positive multiple of 8; blk, bias, mask and acc may be
+// nil. out = act(bias + in·wT); relu: max(0, ·) keeping NaN; mask: zero where
 // mask <= 0 (!(mask <= 0) keeps, as the portable code); acc += column sums.
-TEXT ·denseSmallAVX2(SB), NOSPLIT, $0-80
+TEXT ·denseSmallAVX2(SB), NOSPLIT, $0-88
 	MOVQ   rows+0(FP), R8
 	MOVQ   n+8(FP), BX
 	SHLQ   $2, BX
 	MOVQ   k+16(FP), R10
 	MOVQ   in+24(FP), SI
-	MOVQ   bias+40(FP), DX
-	MOVQ   mask+48(FP), R12
-	MOVQ   out+56(FP), DI
-	MOVQ   acc+64(FP), R13
-	MOVQ   relu+72(FP), R11
+	MOVQ   bias+48(FP), DX
+	MOVQ   mask+56(FP), R12
+	MOVQ   out+64(FP), DI
+	MOVQ   acc+72(FP), R13
+	MOVQ   relu+80(FP), R11
 	VXORPS Y15, Y15, Y15
 
 dsrow:
+	MOVQ  blk+40(FP), R9
+	TESTQ R9, R9
+	JZ    dsgen
+	CMPQ R10, $1
+	JEQ  ds1
+	CMPQ R10, $2
+	JEQ  ds2
+	CMPQ R10, $3
+	JEQ  ds3
+	CMPQ R10, $4
+	JEQ  ds4
+	CMPQ R10, $5
+	JEQ  ds5
+	CMPQ R10, $6
+	JEQ  ds6
+	CMPQ R10, $7
+	JEQ  ds7
+	CMPQ R10, $8
+	JEQ  ds8
+
+dsgen:
 	XORQ AX, AX
 
-dschunk:
+dsgenchunk:
 	VXORPS Y0, Y0, Y0
 	TESTQ  DX, DX
-	JZ     dsnobias
+	JZ     dsnobiasg
 	VMOVUPS (DX)(AX*1), Y0
 
-dsnobias:
+dsnobiasg:
 	MOVQ wT+32(FP), R9
 	ADDQ AX, R9
 	XORQ CX, CX
@@ -1150,30 +1171,383 @@ dsin:
 	INCQ         CX
 	CMPQ         CX, R10
 	JLT          dsin
-
 	TESTQ  R11, R11
-	JZ     dsnorelu
+	JZ     dsnorelug
 	VMAXPS Y0, Y15, Y0
 
-dsnorelu:
+dsnorelug:
 	TESTQ   R12, R12
-	JZ      dsnomask
+	JZ      dsnomaskg
 	VMOVUPS (R12)(AX*1), Y2
 	VCMPPS  $6, Y15, Y2, Y2
 	VANDPS  Y2, Y0, Y0
 
-dsnomask:
+dsnomaskg:
 	VMOVUPS Y0, (DI)(AX*1)
 	TESTQ   R13, R13
-	JZ      dsnext
+	JZ      dsnextg
 	VADDPS  (R13)(AX*1), Y0, Y0
 	VMOVUPS Y0, (R13)(AX*1)
 
-dsnext:
+dsnextg:
 	ADDQ $32, AX
 	CMPQ AX, BX
-	JLT  dschunk
+	JLT  dsgenchunk
+	JMP  dsrowend
 
+ds1:
+	VBROADCASTSS 0(SI), Y3
+	XORQ AX, AX
+
+ds1chunk:
+	VXORPS Y0, Y0, Y0
+	TESTQ  DX, DX
+	JZ     dsnobias1
+	VMOVUPS (DX)(AX*1), Y0
+
+dsnobias1:
+	VFMADD231PS 0(R9), Y3, Y0
+	TESTQ  R11, R11
+	JZ     dsnorelu1
+	VMAXPS Y0, Y15, Y0
+
+dsnorelu1:
+	TESTQ   R12, R12
+	JZ      dsnomask1
+	VMOVUPS (R12)(AX*1), Y2
+	VCMPPS  $6, Y15, Y2, Y2
+	VANDPS  Y2, Y0, Y0
+
+dsnomask1:
+	VMOVUPS Y0, (DI)(AX*1)
+	TESTQ   R13, R13
+	JZ      dsnext1
+	VADDPS  (R13)(AX*1), Y0, Y0
+	VMOVUPS Y0, (R13)(AX*1)
+
+dsnext1:
+	ADDQ $32, R9
+	ADDQ $32, AX
+	CMPQ AX, BX
+	JLT  ds1chunk
+	JMP  dsrowend
+
+ds2:
+	VBROADCASTSS 0(SI), Y3
+	VBROADCASTSS 4(SI), Y4
+	XORQ AX, AX
+
+ds2chunk:
+	VXORPS Y0, Y0, Y0
+	TESTQ  DX, DX
+	JZ     dsnobias2
+	VMOVUPS (DX)(AX*1), Y0
+
+dsnobias2:
+	VFMADD231PS 0(R9), Y3, Y0
+	VFMADD231PS 32(R9), Y4, Y0
+	TESTQ  R11, R11
+	JZ     dsnorelu2
+	VMAXPS Y0, Y15, Y0
+
+dsnorelu2:
+	TESTQ   R12, R12
+	JZ      dsnomask2
+	VMOVUPS (R12)(AX*1), Y2
+	VCMPPS  $6, Y15, Y2, Y2
+	VANDPS  Y2, Y0, Y0
+
+dsnomask2:
+	VMOVUPS Y0, (DI)(AX*1)
+	TESTQ   R13, R13
+	JZ      dsnext2
+	VADDPS  (R13)(AX*1), Y0, Y0
+	VMOVUPS Y0, (R13)(AX*1)
+
+dsnext2:
+	ADDQ $64, R9
+	ADDQ $32, AX
+	CMPQ AX, BX
+	JLT  ds2chunk
+	JMP  dsrowend
+
+ds3:
+	VBROADCASTSS 0(SI), Y3
+	VBROADCASTSS 4(SI), Y4
+	VBROADCASTSS 8(SI), Y5
+	XORQ AX, AX
+
+ds3chunk:
+	VXORPS Y0, Y0, Y0
+	TESTQ  DX, DX
+	JZ     dsnobias3
+	VMOVUPS (DX)(AX*1), Y0
+
+dsnobias3:
+	VFMADD231PS 0(R9), Y3, Y0
+	VFMADD231PS 32(R9), Y4, Y0
+	VFMADD231PS 64(R9), Y5, Y0
+	TESTQ  R11, R11
+	JZ     dsnorelu3
+	VMAXPS Y0, Y15, Y0
+
+dsnorelu3:
+	TESTQ   R12, R12
+	JZ      dsnomask3
+	VMOVUPS (R12)(AX*1), Y2
+	VCMPPS  $6, Y15, Y2, Y2
+	VANDPS  Y2, Y0, Y0
+
+dsnomask3:
+	VMOVUPS Y0, (DI)(AX*1)
+	TESTQ   R13, R13
+	JZ      dsnext3
+	VADDPS  (R13)(AX*1), Y0, Y0
+	VMOVUPS Y0, (R13)(AX*1)
+
+dsnext3:
+	ADDQ $96, R9
+	ADDQ $32, AX
+	CMPQ AX, BX
+	JLT  ds3chunk
+	JMP  dsrowend
+
+ds4:
+	VBROADCASTSS 0(SI), Y3
+	VBROADCASTSS 4(SI), Y4
+	VBROADCASTSS 8(SI), Y5
+	VBROADCASTSS 12(SI), Y6
+	XORQ AX, AX
+
+ds4chunk:
+	VXORPS Y0, Y0, Y0
+	TESTQ  DX, DX
+	JZ     dsnobias4
+	VMOVUPS (DX)(AX*1), Y0
+
+dsnobias4:
+	VFMADD231PS 0(R9), Y3, Y0
+	VFMADD231PS 32(R9), Y4, Y0
+	VFMADD231PS 64(R9), Y5, Y0
+	VFMADD231PS 96(R9), Y6, Y0
+	TESTQ  R11, R11
+	JZ     dsnorelu4
+	VMAXPS Y0, Y15, Y0
+
+dsnorelu4:
+	TESTQ   R12, R12
+	JZ      dsnomask4
+	VMOVUPS (R12)(AX*1), Y2
+	VCMPPS  $6, Y15, Y2, Y2
+	VANDPS  Y2, Y0, Y0
+
+dsnomask4:
+	VMOVUPS Y0, (DI)(AX*1)
+	TESTQ   R13, R13
+	JZ      dsnext4
+	VADDPS  (R13)(AX*1), Y0, Y0
+	VMOVUPS Y0, (R13)(AX*1)
+
+dsnext4:
+	ADDQ $128, R9
+	ADDQ $32, AX
+	CMPQ AX, BX
+	JLT  ds4chunk
+	JMP  dsrowend
+
+ds5:
+	VBROADCASTSS 0(SI), Y3
+	VBROADCASTSS 4(SI), Y4
+	VBROADCASTSS 8(SI), Y5
+	VBROADCASTSS 12(SI), Y6
+	VBROADCASTSS 16(SI), Y7
+	XORQ AX, AX
+
+ds5chunk:
+	VXORPS Y0, Y0, Y0
+	TESTQ  DX, DX
+	JZ     dsnobias5
+	VMOVUPS (DX)(AX*1), Y0
+
+dsnobias5:
+	VFMADD231PS 0(R9), Y3, Y0
+	VFMADD231PS 32(R9), Y4, Y0
+	VFMADD231PS 64(R9), Y5, Y0
+	VFMADD231PS 96(R9), Y6, Y0
+	VFMADD231PS 128(R9), Y7, Y0
+	TESTQ  R11, R11
+	JZ     dsnorelu5
+	VMAXPS Y0, Y15, Y0
+
+dsnorelu5:
+	TESTQ   R12, R12
+	JZ      dsnomask5
+	VMOVUPS (R12)(AX*1), Y2
+	VCMPPS  $6, Y15, Y2, Y2
+	VANDPS  Y2, Y0, Y0
+
+dsnomask5:
+	VMOVUPS Y0, (DI)(AX*1)
+	TESTQ   R13, R13
+	JZ      dsnext5
+	VADDPS  (R13)(AX*1), Y0, Y0
+	VMOVUPS Y0, (R13)(AX*1)
+
+dsnext5:
+	ADDQ $160, R9
+	ADDQ $32, AX
+	CMPQ AX, BX
+	JLT  ds5chunk
+	JMP  dsrowend
+
+ds6:
+	VBROADCASTSS 0(SI), Y3
+	VBROADCASTSS 4(SI), Y4
+	VBROADCASTSS 8(SI), Y5
+	VBROADCASTSS 12(SI), Y6
+	VBROADCASTSS 16(SI), Y7
+	VBROADCASTSS 20(SI), Y8
+	XORQ AX, AX
+
+ds6chunk:
+	VXORPS Y0, Y0, Y0
+	TESTQ  DX, DX
+	JZ     dsnobias6
+	VMOVUPS (DX)(AX*1), Y0
+
+dsnobias6:
+	VFMADD231PS 0(R9), Y3, Y0
+	VFMADD231PS 32(R9), Y4, Y0
+	VFMADD231PS 64(R9), Y5, Y0
+	VFMADD231PS 96(R9), Y6, Y0
+	VFMADD231PS 128(R9), Y7, Y0
+	VFMADD231PS 160(R9), Y8, Y0
+	TESTQ  R11, R11
+	JZ     dsnorelu6
+	VMAXPS Y0, Y15, Y0
+
+dsnorelu6:
+	TESTQ   R12, R12
+	JZ      dsnomask6
+	VMOVUPS (R12)(AX*1), Y2
+	VCMPPS  $6, Y15, Y2, Y2
+	VANDPS  Y2, Y0, Y0
+
+dsnomask6:
+	VMOVUPS Y0, (DI)(AX*1)
+	TESTQ   R13, R13
+	JZ      dsnext6
+	VADDPS  (R13)(AX*1), Y0, Y0
+	VMOVUPS Y0, (R13)(AX*1)
+
+dsnext6:
+	ADDQ $192, R9
+	ADDQ $32, AX
+	CMPQ AX, BX
+	JLT  ds6chunk
+	JMP  dsrowend
+
+ds7:
+	VBROADCASTSS 0(SI), Y3
+	VBROADCASTSS 4(SI), Y4
+	VBROADCASTSS 8(SI), Y5
+	VBROADCASTSS 12(SI), Y6
+	VBROADCASTSS 16(SI), Y7
+	VBROADCASTSS 20(SI), Y8
+	VBROADCASTSS 24(SI), Y9
+	XORQ AX, AX
+
+ds7chunk:
+	VXORPS Y0, Y0, Y0
+	TESTQ  DX, DX
+	JZ     dsnobias7
+	VMOVUPS (DX)(AX*1), Y0
+
+dsnobias7:
+	VFMADD231PS 0(R9), Y3, Y0
+	VFMADD231PS 32(R9), Y4, Y0
+	VFMADD231PS 64(R9), Y5, Y0
+	VFMADD231PS 96(R9), Y6, Y0
+	VFMADD231PS 128(R9), Y7, Y0
+	VFMADD231PS 160(R9), Y8, Y0
+	VFMADD231PS 192(R9), Y9, Y0
+	TESTQ  R11, R11
+	JZ     dsnorelu7
+	VMAXPS Y0, Y15, Y0
+
+dsnorelu7:
+	TESTQ   R12, R12
+	JZ      dsnomask7
+	VMOVUPS (R12)(AX*1), Y2
+	VCMPPS  $6, Y15, Y2, Y2
+	VANDPS  Y2, Y0, Y0
+
+dsnomask7:
+	VMOVUPS Y0, (DI)(AX*1)
+	TESTQ   R13, R13
+	JZ      dsnext7
+	VADDPS  (R13)(AX*1), Y0, Y0
+	VMOVUPS Y0, (R13)(AX*1)
+
+dsnext7:
+	ADDQ $224, R9
+	ADDQ $32, AX
+	CMPQ AX, BX
+	JLT  ds7chunk
+	JMP  dsrowend
+
+ds8:
+	VBROADCASTSS 0(SI), Y3
+	VBROADCASTSS 4(SI), Y4
+	VBROADCASTSS 8(SI), Y5
+	VBROADCASTSS 12(SI), Y6
+	VBROADCASTSS 16(SI), Y7
+	VBROADCASTSS 20(SI), Y8
+	VBROADCASTSS 24(SI), Y9
+	VBROADCASTSS 28(SI), Y10
+	XORQ AX, AX
+
+ds8chunk:
+	VXORPS Y0, Y0, Y0
+	TESTQ  DX, DX
+	JZ     dsnobias8
+	VMOVUPS (DX)(AX*1), Y0
+
+dsnobias8:
+	VFMADD231PS 0(R9), Y3, Y0
+	VFMADD231PS 32(R9), Y4, Y0
+	VFMADD231PS 64(R9), Y5, Y0
+	VFMADD231PS 96(R9), Y6, Y0
+	VFMADD231PS 128(R9), Y7, Y0
+	VFMADD231PS 160(R9), Y8, Y0
+	VFMADD231PS 192(R9), Y9, Y0
+	VFMADD231PS 224(R9), Y10, Y0
+	TESTQ  R11, R11
+	JZ     dsnorelu8
+	VMAXPS Y0, Y15, Y0
+
+dsnorelu8:
+	TESTQ   R12, R12
+	JZ      dsnomask8
+	VMOVUPS (R12)(AX*1), Y2
+	VCMPPS  $6, Y15, Y2, Y2
+	VANDPS  Y2, Y0, Y0
+
+dsnomask8:
+	VMOVUPS Y0, (DI)(AX*1)
+	TESTQ   R13, R13
+	JZ      dsnext8
+	VADDPS  (R13)(AX*1), Y0, Y0
+	VMOVUPS Y0, (R13)(AX*1)
+
+dsnext8:
+	ADDQ $256, R9
+	ADDQ $32, AX
+	CMPQ AX, BX
+	JLT  ds8chunk
+	JMP  dsrowend
+
+dsrowend:
 	ADDQ  BX, DI
 	LEAQ  (SI)(R10*4), SI
 	TESTQ R12, R12

@@ -21,7 +21,7 @@ func rnnBackwardFast[F sim.Float](B, H, O int, dh, dlat, dy, wout, h, da, acc []
 	return false
 }
 
-func denseSmallFast[F sim.Float](B, N, K int, in, wT, bias, mask, out, acc []F, relu bool) bool {
+func denseSmallFast[F sim.Float](B, N, K int, in, wT, blk, bias, mask, out, acc []F, relu bool) bool {
 	return false
 }
 

@@ -266,27 +266,31 @@ func TestMLPKernelsMatchPortable(t *testing.T) {
 		t.Skip("no vector cell kernels on this CPU")
 	}
 	rng := rand.New(rand.NewPCG(7, 8))
-	for _, sz := range []struct{ B, N, K int }{{1, 8, 1}, {5, 16, 6}, {3, 64, 3}, {4, 24, 16}} {
+	for _, sz := range []struct{ B, N, K int }{{1, 8, 1}, {5, 16, 6}, {3, 64, 3}, {4, 24, 16}, {2, 8, 8}, {3, 16, 9}} {
 		B, N, K := sz.B, sz.N, sz.K
 		in, wT, bias := randF32(rng, B*K, 1), randF32(rng, K*N, 1), randF32(rng, N, 1)
 		mask := randF32(rng, B*N, 1)
 		mask[0], mask[1] = 0, float32(math.Copysign(0, -1))
-		for _, variant := range []struct {
-			bias, mask []float32
-			acc, relu  bool
-		}{{bias, nil, false, true}, {nil, mask, true, false}, {bias, mask, true, true}, {nil, nil, false, false}} {
-			run := func(asm bool) (out, acc []float32) {
-				out = make([]float32, B*N)
-				if variant.acc {
-					acc = randF32(rand.New(rand.NewPCG(2, 2)), N, 1)
+		for _, blk := range [][]float32{nil, smallBlock(nil, K, N, wT)} {
+			for _, variant := range []struct {
+				bias, mask []float32
+				acc, relu  bool
+			}{{bias, nil, false, true}, {nil, mask, true, false}, {bias, mask, true, true}, {nil, nil, false, false}} {
+				run := func(asm bool) (out, acc []float32) {
+					out = make([]float32, B*N)
+					if variant.acc {
+						acc = randF32(rand.New(rand.NewPCG(2, 2)), N, 1)
+					}
+					withCellAsm(asm, func() {
+						denseSmall(B, N, K, in, wT, blk, variant.bias, variant.mask, out, acc, variant.relu)
+					})
+					return
 				}
-				withCellAsm(asm, func() { denseSmall(B, N, K, in, wT, variant.bias, variant.mask, out, acc, variant.relu) })
-				return
+				ow, aw := run(false)
+				og, ag := run(true)
+				closeF32(t, "denseSmall", og, ow, 1e-6)
+				closeF32(t, "denseSmall acc", ag, aw, 1e-6)
 			}
-			ow, aw := run(false)
-			og, ag := run(true)
-			closeF32(t, "denseSmall", og, ow, 1e-6)
-			closeF32(t, "denseSmall acc", ag, aw, 1e-6)
 		}
 		x0 := randF32(rng, B*N, 1)
 		br := func(asm bool) []float32 {

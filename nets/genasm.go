@@ -443,6 +443,7 @@ TEXT ·rnnFwdAVX2(SB), NOSPLIT, $0-56
 	}
 	w.WriteString("\n")
 	w.WriteString(rnnBackward)
+	w.WriteString(denseSmall())
 	w.WriteString(mlpKernels)
 	for k := 1; k <= 6; k++ {
 		w.WriteString(outerAcc(k))
@@ -627,80 +628,6 @@ rbrownext:
 
 // mlpKernels are the NODE's element-wise and small-dimension kernels.
 const mlpKernels = `
-// func denseSmallAVX2(rows, n, k int, in, wT, bias, mask, out, acc *float32, relu int)
-// rows, k >= 1, n a positive multiple of 8; bias, mask and acc may be nil.
-// out = act(bias + in·wT); relu: max(0, ·) keeping NaN; mask: zero where
-// mask <= 0 (!(mask <= 0) keeps, as the portable code); acc += column sums.
-TEXT ·denseSmallAVX2(SB), NOSPLIT, $0-80
-	MOVQ   rows+0(FP), R8
-	MOVQ   n+8(FP), BX
-	SHLQ   $2, BX
-	MOVQ   k+16(FP), R10
-	MOVQ   in+24(FP), SI
-	MOVQ   bias+40(FP), DX
-	MOVQ   mask+48(FP), R12
-	MOVQ   out+56(FP), DI
-	MOVQ   acc+64(FP), R13
-	MOVQ   relu+72(FP), R11
-	VXORPS Y15, Y15, Y15
-
-dsrow:
-	XORQ AX, AX
-
-dschunk:
-	VXORPS Y0, Y0, Y0
-	TESTQ  DX, DX
-	JZ     dsnobias
-	VMOVUPS (DX)(AX*1), Y0
-
-dsnobias:
-	MOVQ wT+32(FP), R9
-	ADDQ AX, R9
-	XORQ CX, CX
-
-dsin:
-	VBROADCASTSS (SI)(CX*4), Y1
-	VFMADD231PS  (R9), Y1, Y0
-	ADDQ         BX, R9
-	INCQ         CX
-	CMPQ         CX, R10
-	JLT          dsin
-
-	TESTQ  R11, R11
-	JZ     dsnorelu
-	VMAXPS Y0, Y15, Y0
-
-dsnorelu:
-	TESTQ   R12, R12
-	JZ      dsnomask
-	VMOVUPS (R12)(AX*1), Y2
-	VCMPPS  $6, Y15, Y2, Y2
-	VANDPS  Y2, Y0, Y0
-
-dsnomask:
-	VMOVUPS Y0, (DI)(AX*1)
-	TESTQ   R13, R13
-	JZ      dsnext
-	VADDPS  (R13)(AX*1), Y0, Y0
-	VMOVUPS Y0, (R13)(AX*1)
-
-dsnext:
-	ADDQ $32, AX
-	CMPQ AX, BX
-	JLT  dschunk
-
-	ADDQ  BX, DI
-	LEAQ  (SI)(R10*4), SI
-	TESTQ R12, R12
-	JZ    dsrownext
-	ADDQ  BX, R12
-
-dsrownext:
-	DECQ R8
-	JNZ  dsrow
-	VZEROUPPER
-	RET
-
 // func biasReluAVX2(rows, n int, bias, x *float32)
 // rows >= 1, n a positive multiple of 8: x = max(0, x + bias), NaN kept.
 TEXT ·biasReluAVX2(SB), NOSPLIT, $0-32
@@ -889,6 +816,118 @@ func outerAcc(k int) string {
 	p("ADDQ $64, AX")
 	p("CMPQ AX, BX")
 	p("JLT  oa%dblock", k)
+	p("VZEROUPPER")
+	p("RET")
+	return b.String()
+}
+
+// denseSmall returns denseSmallAVX2. For k <= 8 with blocked weights (blk:
+// per 8-column chunk, the k weight vectors in a row) the inputs are broadcast
+// once per row and each chunk is k FMAs at fixed offsets; otherwise a loop
+// reads wT (k×n) with a stride.
+func denseSmall() string {
+	var b strings.Builder
+	p := func(f string, a ...any) { fmt.Fprintf(&b, "\t"+f+"\n", a...) }
+	l := func(name string) { fmt.Fprintf(&b, "\n%s:\n", name) }
+	// tail: activation, mask, store and column sums of Y0 for the chunk at AX.
+	tail := func(sfx string) {
+		p("TESTQ  R11, R11")
+		p("JZ     dsnorelu%s", sfx)
+		p("VMAXPS Y0, Y15, Y0")
+		l("dsnorelu" + sfx)
+		p("TESTQ   R12, R12")
+		p("JZ      dsnomask%s", sfx)
+		p("VMOVUPS (R12)(AX*1), Y2")
+		p("VCMPPS  $6, Y15, Y2, Y2")
+		p("VANDPS  Y2, Y0, Y0")
+		l("dsnomask" + sfx)
+		p("VMOVUPS Y0, (DI)(AX*1)")
+		p("TESTQ   R13, R13")
+		p("JZ      dsnext%s", sfx)
+		p("VADDPS  (R13)(AX*1), Y0, Y0")
+		p("VMOVUPS Y0, (R13)(AX*1)")
+		l("dsnext" + sfx)
+	}
+	bias := func(sfx string) {
+		p("VXORPS Y0, Y0, Y0")
+		p("TESTQ  DX, DX")
+		p("JZ     dsnobias%s", sfx)
+		p("VMOVUPS (DX)(AX*1), Y0")
+		l("dsnobias" + sfx)
+	}
+	b.WriteString(`
+// func denseSmallAVX2(rows, n, k int, in, wT, blk, bias, mask, out, acc *float32, relu int)
+// rows, k >= 1, n a positive multiple of 8; blk, bias, mask and acc may be
+// nil. out = act(bias + in·wT); relu: max(0, ·) keeping NaN; mask: zero where
+// mask <= 0 (!(mask <= 0) keeps, as the portable code); acc += column sums.
+TEXT ·denseSmallAVX2(SB), NOSPLIT, $0-88
+`)
+	p("MOVQ   rows+0(FP), R8")
+	p("MOVQ   n+8(FP), BX")
+	p("SHLQ   $2, BX")
+	p("MOVQ   k+16(FP), R10")
+	p("MOVQ   in+24(FP), SI")
+	p("MOVQ   bias+48(FP), DX")
+	p("MOVQ   mask+56(FP), R12")
+	p("MOVQ   out+64(FP), DI")
+	p("MOVQ   acc+72(FP), R13")
+	p("MOVQ   relu+80(FP), R11")
+	p("VXORPS Y15, Y15, Y15")
+	l("dsrow")
+	p("MOVQ  blk+40(FP), R9")
+	p("TESTQ R9, R9")
+	p("JZ    dsgen")
+	for k := 1; k <= 8; k++ {
+		p("CMPQ R10, $%d", k)
+		p("JEQ  ds%d", k)
+	}
+	l("dsgen")
+	p("XORQ AX, AX")
+	l("dsgenchunk")
+	bias("g")
+	p("MOVQ wT+32(FP), R9")
+	p("ADDQ AX, R9")
+	p("XORQ CX, CX")
+	l("dsin")
+	p("VBROADCASTSS (SI)(CX*4), Y1")
+	p("VFMADD231PS  (R9), Y1, Y0")
+	p("ADDQ         BX, R9")
+	p("INCQ         CX")
+	p("CMPQ         CX, R10")
+	p("JLT          dsin")
+	tail("g")
+	p("ADDQ $32, AX")
+	p("CMPQ AX, BX")
+	p("JLT  dsgenchunk")
+	p("JMP  dsrowend")
+	for k := 1; k <= 8; k++ {
+		sfx := fmt.Sprint(k)
+		l("ds" + sfx)
+		for i := 0; i < k; i++ {
+			p("VBROADCASTSS %d(SI), Y%d", 4*i, 3+i)
+		}
+		p("XORQ AX, AX")
+		l("ds" + sfx + "chunk")
+		bias(sfx)
+		for i := 0; i < k; i++ {
+			p("VFMADD231PS %d(R9), Y%d, Y0", 32*i, 3+i)
+		}
+		tail(sfx)
+		p("ADDQ $%d, R9", 32*k)
+		p("ADDQ $32, AX")
+		p("CMPQ AX, BX")
+		p("JLT  ds%schunk", sfx)
+		p("JMP  dsrowend")
+	}
+	l("dsrowend")
+	p("ADDQ  BX, DI")
+	p("LEAQ  (SI)(R10*4), SI")
+	p("TESTQ R12, R12")
+	p("JZ    dsrownext")
+	p("ADDQ  BX, R12")
+	l("dsrownext")
+	p("DECQ R8")
+	p("JNZ  dsrow")
 	p("VZEROUPPER")
 	p("RET")
 	return b.String()
