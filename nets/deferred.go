@@ -1,6 +1,9 @@
 package nets
 
-import "github.com/ctdtui/ctdtui/sim"
+import (
+	"github.com/ctdtui/ctdtui/nets/gemm"
+	"github.com/ctdtui/ctdtui/sim"
+)
 
 // gradDefer tracks the steps whose parameter gradients a tape still owes.
 // The backward passes store, per step, the left factors of the weight
@@ -16,11 +19,24 @@ type gradDefer[F sim.Float] struct {
 
 // flushRows is how many pending rows (steps × batch rows) a backward pass
 // collects before it forms their weight gradients: enough for efficient
-// products, few enough that the factors are still in cache (one flush over a
-// whole 500-step GRU-128 rollout re-reads them from memory: measured 5-10%
-// slower per epoch than every 1-4 steps of 256 rows). A variable so that
-// tests can make flushes frequent.
-var flushRows = 1024
+// products, few enough that the factors stay in L2 (one flush over a whole
+// 500-step GRU-128 rollout re-reads them from memory: 5-10% slower per epoch;
+// dW_hh of a GRU-128 runs at 82 GFLOP/s over 512 rows, 74 over 1024, 75 over
+// 2048). A variable so that tests can make flushes frequent.
+var flushRows = 512
+
+// weightGrad adds uᵀ·v into acc (K×N): the weight gradient of a layer over R
+// pending rows (u: R×K output-side gradients, v: R×N inputs, row strides ldu
+// and ldv). Up to K = 128 the unpacked outer-product kernel is faster (81 vs
+// 67 GFLOP/s for 512×128×128: it packs nothing and v stays in L2); beyond,
+// the GEMM's blocking wins.
+func weightGrad[F sim.Float](R, K, N int, u []F, ldu int, v []F, ldv int, acc []F) {
+	if K <= 128 {
+		outerAcc(R, K, N, u, ldu, v, ldv, acc)
+		return
+	}
+	gemm.Gemm(true, false, K, N, R, 1, u, ldu, v, ldv, 1, acc, N)
+}
 
 // stale reports whether the pending steps must be flushed before step s is
 // processed with grad: they are owed to a different vector (or grad is nil).

@@ -204,7 +204,7 @@ func (t *driscollTape[F]) flush() {
 	R, nh := (hi-lo+1)*B, B*H
 	hprev := t.hs[lo*nh : (hi+1)*nh]
 	dy := t.dys[lo*B*O : (hi+1)*B*O]
-	gemm.Gemm(true, false, H, H, R, 1, t.dus[lo*nh:(hi+1)*nh], H, hprev, H, 1, gradView(grad, m.vRec), H)
+	weightGrad(R, H, H, t.dus[lo*nh:(hi+1)*nh], H, hprev, H, gradView(grad, m.vRec))
 	tmp := t.inpGrad
 	clear(tmp)
 	outerAcc(R, I, H, t.xs[lo*B*I:(hi+1)*B*I], I, t.das[lo*nh:(hi+1)*nh], H, tmp)

@@ -300,15 +300,7 @@ func (t *nodeTape[F]) flush() {
 	outerAcc(R, H, LH, df, H, t.acts[L-2][lo*nl:(hi+1)*nl], LH, g(m.vW[L-1]))
 	colSum(g(m.vB[L-1]), df, R, H)
 	for k := 1; k < L-1; k++ {
-		da, a := t.dacts[k][lo*nl:(hi+1)*nl], t.acts[k-1][lo*nl:(hi+1)*nl]
-		if LH <= 64 {
-			// The activations of the pending rows (≤ 1024×64, 256 KB) stay in
-			// L2 across outerAcc's passes, and it packs nothing: 78 GFLOP/s
-			// against the GEMM's 51 for 1024 rows of 64.
-			outerAcc(R, LH, LH, da, LH, a, LH, g(m.vW[k]))
-		} else {
-			gemm.Gemm(true, false, LH, LH, R, 1, da, LH, a, LH, 1, g(m.vW[k]), LH)
-		}
+		weightGrad(R, LH, LH, t.dacts[k][lo*nl:(hi+1)*nl], LH, t.acts[k-1][lo*nl:(hi+1)*nl], LH, g(m.vW[k]))
 	}
 	// dW0ᵀ = [h, x]ᵀ·∂a0 and dW_{L-1} = dfᵀ·a: few rows, outer-product sums.
 	clear(t.w0Grad)

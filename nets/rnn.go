@@ -169,7 +169,7 @@ func (t *rnnTape[F]) flush() {
 	R, nh := (hi-lo+1)*B, B*H
 	da := t.das[lo*nh : (hi+1)*nh]
 	dy := t.dys[lo*B*O : (hi+1)*B*O]
-	gemm.Gemm(true, false, H, H, R, 1, da, H, t.hs[lo*nh:(hi+1)*nh], H, 1, gradView(grad, m.vWhh), H)
+	weightGrad(R, H, H, da, H, t.hs[lo*nh:(hi+1)*nh], H, gradView(grad, m.vWhh))
 	// Few inputs and outputs: xᵀ·∂ã and dyᵀ·h as outer-product sums.
 	tmp := t.wihGrad
 	clear(tmp)
