@@ -63,8 +63,9 @@ type driscollTape[F sim.Float] struct {
 	xs, hs, th, das, dus, dys []F
 	ring, thScratch           []F
 	u, dh                     []F
-	// inpT = W_inᵀ (I×H), copied at Reset; inpGrad is scratch for dW_inᵀ.
-	inpT, inpGrad []F
+	// inpT = W_inᵀ (I×H), copied at Reset, and with the bias in the vector
+	// kernel's layout (blk); inpGrad is scratch for dW_inᵀ.
+	inpT, blk, inpGrad []F
 	// biasGrad accumulates Σ ∂a over the pending steps and rows.
 	biasGrad []F
 	pending  gradDefer[F]
@@ -95,6 +96,7 @@ func (t *driscollTape[F]) Reset(B int, noise *Noise) {
 			t.inpT[i*H+j] = m.inp[j*I+i]
 		}
 	}
+	t.blk = rnnBlock(t.blk, H, I, t.inpT, m.bias)
 }
 
 func (t *driscollTape[F]) ResetState(B int, h0 []F) {
@@ -147,7 +149,7 @@ func (t *driscollTape[F]) Step(x, y []F) {
 		}
 	}
 	// th = tanh(u + noise + b + x·W_inᵀ): the tanh cell's fused pass.
-	rnnForward(B, H, I, x, t.inpT, m.bias, th)
+	rnnForward(B, H, I, x, t.inpT, m.bias, t.blk, th)
 	gamma := F(m.cfg.Gamma)
 	for i := range h {
 		h[i] = (1-gamma)*u[i] + gamma*th[i]

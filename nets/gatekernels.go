@@ -105,9 +105,10 @@ func gruBackwardGo[F sim.Float](B, H, O int, dh, dlat, dy, wout, g, ghn, hp, acc
 
 // rnnForward finishes one vanilla RNN step in place: on entry a (B×H) holds
 // h·W_hhᵀ, on return tanh(a + bias + x·W_ihᵀ) with wihT = W_ihᵀ (I×H) and
-// bias = b_ih + b_hh.
-func rnnForward[F sim.Float](B, H, I int, x, wihT, bias, a []F) {
-	if rnnForwardFast(B, H, I, x, wihT, bias, a) {
+// bias = b_ih + b_hh; blk (may be nil) is both in the vector kernel's
+// chunked layout (rnnBlock).
+func rnnForward[F sim.Float](B, H, I int, x, wihT, bias, blk, a []F) {
+	if rnnForwardFast(B, H, I, x, wihT, bias, blk, a) {
 		return
 	}
 	for b := 0; b < B; b++ {
@@ -321,6 +322,24 @@ func smallBlock[F sim.Float](dst []F, K, N int, wT []F) []F {
 	for c := 0; c < N/8; c++ {
 		for i := 0; i < K; i++ {
 			copy(dst[(c*K+i)*8:(c*K+i+1)*8], wT[i*N+c*8:])
+		}
+	}
+	return dst
+}
+
+// rnnBlock lays out a tanh cell's bias and W_ihᵀ (I×H) for the vector kernel:
+// per chunk of 8 units the bias, then each input's weights. It returns nil
+// where the kernel reads wihT itself (I > 8, or H not a multiple of 8).
+func rnnBlock[F sim.Float](dst []F, H, I int, wihT, bias []F) []F {
+	if I > 8 || H%8 != 0 {
+		return nil
+	}
+	dst = grow(dst, H*(I+1))
+	for c := 0; c < H/8; c++ {
+		blk := dst[c*(I+1)*8 : (c+1)*(I+1)*8]
+		copy(blk[:8], bias[c*8:])
+		for i := 0; i < I; i++ {
+			copy(blk[(i+1)*8:(i+2)*8], wihT[i*H+c*8:])
 		}
 	}
 	return dst

@@ -100,12 +100,12 @@ func as32[F sim.Float](s []F) []float32 {
 }
 
 //go:noescape
-func rnnFwdAVX2(rows, h, in int, x, wihT, bias, a *float32)
+func rnnFwdAVX2(rows, h, in int, x, wihT, bias, blk, a *float32)
 
 //go:noescape
 func rnnBwdAVX2(rows, h, out int, dh, dlat, dy, wout, state, da, acc *float32)
 
-func rnnForwardFast[F sim.Float](B, H, I int, x, wihT, bias, a []F) bool {
+func rnnForwardFast[F sim.Float](B, H, I int, x, wihT, bias, blk, a []F) bool {
 	x32, ok := f32(x)
 	if !ok || !useCellAsm || H%8 != 0 || I < 1 {
 		return false
@@ -118,7 +118,11 @@ func rnnForwardFast[F sim.Float](B, H, I int, x, wihT, bias, a []F) bool {
 	need(w32, I*H)
 	need(b32, H)
 	need(a32, B*H)
-	rnnFwdAVX2(B, H, I, &x32[0], &w32[0], &b32[0], &a32[0])
+	blk32 := as32(blk)
+	if blk != nil {
+		need(blk32, H*(I+1))
+	}
+	rnnFwdAVX2(B, H, I, &x32[0], &w32[0], &b32[0], ptr(blk32), &a32[0])
 	return true
 }
 

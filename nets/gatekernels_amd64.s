@@ -889,23 +889,335 @@ bwdrownext:
 	JNZ  bwdrow
 	VZEROUPPER
 	RET
-// func rnnFwdAVX2(rows, h, in int, x, wihT, bias, a *float32)
+// func rnnFwdAVX2(rows, h, in int, x, wihT, bias, blk, a *float32)
 // rows >= 1, h a positive multiple of 8: a = tanh(a + bias + x·W_ihᵀ) in
-// place, two vectors at a time, then an odd one.
-TEXT ·rnnFwdAVX2(SB), NOSPLIT, $0-56
+// place, two vectors at a time, then an odd one. blk (in <= 8, may be nil)
+// holds per 8-unit chunk the bias and the input weights (rnnBlock).
+TEXT ·rnnFwdAVX2(SB), NOSPLIT, $0-64
 	MOVQ rows+0(FP), R8
 	MOVQ h+8(FP), BX
 	SHLQ $2, BX
 	MOVQ in+16(FP), R10
 	MOVQ x+24(FP), SI
 	MOVQ bias+40(FP), DX
-	MOVQ a+48(FP), DI
+	MOVQ a+56(FP), DI
 	VMOVUPS ONE, Y14
 	VMOVUPS TANHCLAMP, Y15
 	MOVQ BX, R12
 	ANDQ $-64, R12
 
 rnnrow:
+	MOVQ  blk+48(FP), R9
+	TESTQ R9, R9
+	JZ    rnngeneric
+	CMPQ R10, $1
+	JEQ  rnnpre1
+	CMPQ R10, $2
+	JEQ  rnnpre2
+	CMPQ R10, $3
+	JEQ  rnnpre3
+	CMPQ R10, $4
+	JEQ  rnnpre4
+	CMPQ R10, $5
+	JEQ  rnnpre5
+	CMPQ R10, $6
+	JEQ  rnnpre6
+	CMPQ R10, $7
+	JEQ  rnnpre7
+	CMPQ R10, $8
+	JEQ  rnnpre8
+	JMP  rnngeneric
+
+rnnpre1:
+	VBROADCASTSS 0(SI), Y0
+	MOVQ blk+48(FP), R9
+	XORQ AX, AX
+
+rnnpre1chunk:
+	VMOVUPS (DI)(AX*1), Y8
+	VADDPS  0(R9), Y8, Y8
+	VFMADD231PS 32(R9), Y0, Y8
+	VMOVUPS Y8, (DI)(AX*1)
+	ADDQ $64, R9
+	ADDQ $32, AX
+	CMPQ AX, BX
+	JLT  rnnpre1chunk
+	JMP  rnntanh
+
+rnnpre2:
+	VBROADCASTSS 0(SI), Y0
+	VBROADCASTSS 4(SI), Y1
+	MOVQ blk+48(FP), R9
+	XORQ AX, AX
+
+rnnpre2chunk:
+	VMOVUPS (DI)(AX*1), Y8
+	VADDPS  0(R9), Y8, Y8
+	VFMADD231PS 32(R9), Y0, Y8
+	VFMADD231PS 64(R9), Y1, Y8
+	VMOVUPS Y8, (DI)(AX*1)
+	ADDQ $96, R9
+	ADDQ $32, AX
+	CMPQ AX, BX
+	JLT  rnnpre2chunk
+	JMP  rnntanh
+
+rnnpre3:
+	VBROADCASTSS 0(SI), Y0
+	VBROADCASTSS 4(SI), Y1
+	VBROADCASTSS 8(SI), Y2
+	MOVQ blk+48(FP), R9
+	XORQ AX, AX
+
+rnnpre3chunk:
+	VMOVUPS (DI)(AX*1), Y8
+	VADDPS  0(R9), Y8, Y8
+	VFMADD231PS 32(R9), Y0, Y8
+	VFMADD231PS 64(R9), Y1, Y8
+	VFMADD231PS 96(R9), Y2, Y8
+	VMOVUPS Y8, (DI)(AX*1)
+	ADDQ $128, R9
+	ADDQ $32, AX
+	CMPQ AX, BX
+	JLT  rnnpre3chunk
+	JMP  rnntanh
+
+rnnpre4:
+	VBROADCASTSS 0(SI), Y0
+	VBROADCASTSS 4(SI), Y1
+	VBROADCASTSS 8(SI), Y2
+	VBROADCASTSS 12(SI), Y3
+	MOVQ blk+48(FP), R9
+	XORQ AX, AX
+
+rnnpre4chunk:
+	VMOVUPS (DI)(AX*1), Y8
+	VADDPS  0(R9), Y8, Y8
+	VFMADD231PS 32(R9), Y0, Y8
+	VFMADD231PS 64(R9), Y1, Y8
+	VFMADD231PS 96(R9), Y2, Y8
+	VFMADD231PS 128(R9), Y3, Y8
+	VMOVUPS Y8, (DI)(AX*1)
+	ADDQ $160, R9
+	ADDQ $32, AX
+	CMPQ AX, BX
+	JLT  rnnpre4chunk
+	JMP  rnntanh
+
+rnnpre5:
+	VBROADCASTSS 0(SI), Y0
+	VBROADCASTSS 4(SI), Y1
+	VBROADCASTSS 8(SI), Y2
+	VBROADCASTSS 12(SI), Y3
+	VBROADCASTSS 16(SI), Y4
+	MOVQ blk+48(FP), R9
+	XORQ AX, AX
+
+rnnpre5chunk:
+	VMOVUPS (DI)(AX*1), Y8
+	VADDPS  0(R9), Y8, Y8
+	VFMADD231PS 32(R9), Y0, Y8
+	VFMADD231PS 64(R9), Y1, Y8
+	VFMADD231PS 96(R9), Y2, Y8
+	VFMADD231PS 128(R9), Y3, Y8
+	VFMADD231PS 160(R9), Y4, Y8
+	VMOVUPS Y8, (DI)(AX*1)
+	ADDQ $192, R9
+	ADDQ $32, AX
+	CMPQ AX, BX
+	JLT  rnnpre5chunk
+	JMP  rnntanh
+
+rnnpre6:
+	VBROADCASTSS 0(SI), Y0
+	VBROADCASTSS 4(SI), Y1
+	VBROADCASTSS 8(SI), Y2
+	VBROADCASTSS 12(SI), Y3
+	VBROADCASTSS 16(SI), Y4
+	VBROADCASTSS 20(SI), Y5
+	MOVQ blk+48(FP), R9
+	XORQ AX, AX
+
+rnnpre6chunk:
+	VMOVUPS (DI)(AX*1), Y8
+	VADDPS  0(R9), Y8, Y8
+	VFMADD231PS 32(R9), Y0, Y8
+	VFMADD231PS 64(R9), Y1, Y8
+	VFMADD231PS 96(R9), Y2, Y8
+	VFMADD231PS 128(R9), Y3, Y8
+	VFMADD231PS 160(R9), Y4, Y8
+	VFMADD231PS 192(R9), Y5, Y8
+	VMOVUPS Y8, (DI)(AX*1)
+	ADDQ $224, R9
+	ADDQ $32, AX
+	CMPQ AX, BX
+	JLT  rnnpre6chunk
+	JMP  rnntanh
+
+rnnpre7:
+	VBROADCASTSS 0(SI), Y0
+	VBROADCASTSS 4(SI), Y1
+	VBROADCASTSS 8(SI), Y2
+	VBROADCASTSS 12(SI), Y3
+	VBROADCASTSS 16(SI), Y4
+	VBROADCASTSS 20(SI), Y5
+	VBROADCASTSS 24(SI), Y6
+	MOVQ blk+48(FP), R9
+	XORQ AX, AX
+
+rnnpre7chunk:
+	VMOVUPS (DI)(AX*1), Y8
+	VADDPS  0(R9), Y8, Y8
+	VFMADD231PS 32(R9), Y0, Y8
+	VFMADD231PS 64(R9), Y1, Y8
+	VFMADD231PS 96(R9), Y2, Y8
+	VFMADD231PS 128(R9), Y3, Y8
+	VFMADD231PS 160(R9), Y4, Y8
+	VFMADD231PS 192(R9), Y5, Y8
+	VFMADD231PS 224(R9), Y6, Y8
+	VMOVUPS Y8, (DI)(AX*1)
+	ADDQ $256, R9
+	ADDQ $32, AX
+	CMPQ AX, BX
+	JLT  rnnpre7chunk
+	JMP  rnntanh
+
+rnnpre8:
+	VBROADCASTSS 0(SI), Y0
+	VBROADCASTSS 4(SI), Y1
+	VBROADCASTSS 8(SI), Y2
+	VBROADCASTSS 12(SI), Y3
+	VBROADCASTSS 16(SI), Y4
+	VBROADCASTSS 20(SI), Y5
+	VBROADCASTSS 24(SI), Y6
+	VBROADCASTSS 28(SI), Y7
+	MOVQ blk+48(FP), R9
+	XORQ AX, AX
+
+rnnpre8chunk:
+	VMOVUPS (DI)(AX*1), Y8
+	VADDPS  0(R9), Y8, Y8
+	VFMADD231PS 32(R9), Y0, Y8
+	VFMADD231PS 64(R9), Y1, Y8
+	VFMADD231PS 96(R9), Y2, Y8
+	VFMADD231PS 128(R9), Y3, Y8
+	VFMADD231PS 160(R9), Y4, Y8
+	VFMADD231PS 192(R9), Y5, Y8
+	VFMADD231PS 224(R9), Y6, Y8
+	VFMADD231PS 256(R9), Y7, Y8
+	VMOVUPS Y8, (DI)(AX*1)
+	ADDQ $288, R9
+	ADDQ $32, AX
+	CMPQ AX, BX
+	JLT  rnnpre8chunk
+	JMP  rnntanh
+
+rnntanh:
+	XORQ AX, AX
+	CMPQ R12, $0
+	JEQ  rnntodd
+
+rnntpair:
+	VMOVUPS 0(DI)(AX*1), Y5
+	VMOVUPS 32(DI)(AX*1), Y12
+	VANDPS  cellconst<>+352(SB), Y5, Y0
+	VANDPS  cellconst<>+352(SB), Y12, Y7
+	VMINPS  Y0, Y15, Y0
+	VMINPS  Y7, Y15, Y7
+	VADDPS  Y0, Y0, Y0
+	VADDPS  Y7, Y7, Y7
+	VXORPS  cellconst<>+384(SB), Y0, Y0
+	VXORPS  cellconst<>+384(SB), Y7, Y7
+	VMULPS       cellconst<>+0(SB), Y0, Y1
+	VMULPS       cellconst<>+0(SB), Y7, Y8
+	VROUNDPS     $0, Y1, Y1
+	VROUNDPS     $0, Y8, Y8
+	VCVTPS2DQ    Y1, Y2
+	VCVTPS2DQ    Y8, Y9
+	VFNMADD231PS cellconst<>+32(SB), Y1, Y0
+	VFNMADD231PS cellconst<>+32(SB), Y8, Y7
+	VFNMADD231PS cellconst<>+64(SB), Y1, Y0
+	VFNMADD231PS cellconst<>+64(SB), Y8, Y7
+	VMULPS       Y0, Y0, Y4
+	VMULPS       Y7, Y7, Y11
+	VMOVUPS      cellconst<>+96(SB), Y3
+	VMOVUPS      cellconst<>+96(SB), Y10
+	VFMADD213PS  cellconst<>+128(SB), Y0, Y3
+	VFMADD213PS  cellconst<>+128(SB), Y7, Y10
+	VMOVUPS      cellconst<>+160(SB), Y1
+	VMOVUPS      cellconst<>+160(SB), Y8
+	VFMADD213PS  cellconst<>+192(SB), Y0, Y1
+	VFMADD213PS  cellconst<>+192(SB), Y7, Y8
+	VMOVUPS      cellconst<>+224(SB), Y6
+	VMOVUPS      cellconst<>+224(SB), Y13
+	VFMADD213PS  cellconst<>+256(SB), Y0, Y6
+	VFMADD213PS  cellconst<>+256(SB), Y7, Y13
+	VFMADD213PS  Y1, Y4, Y3
+	VFMADD213PS  Y8, Y11, Y10
+	VFMADD213PS  Y6, Y4, Y3
+	VFMADD213PS  Y13, Y11, Y10
+	VFMADD213PS  Y0, Y4, Y3
+	VFMADD213PS  Y7, Y11, Y10
+	VPADDD      cellconst<>+416(SB), Y2, Y2
+	VPADDD      cellconst<>+416(SB), Y9, Y9
+	VPSLLD      $23, Y2, Y2
+	VPSLLD      $23, Y9, Y9
+	VSUBPS      Y14, Y2, Y4
+	VSUBPS      Y14, Y9, Y11
+	VFMADD213PS Y4, Y2, Y3
+	VFMADD213PS Y11, Y9, Y10
+	VADDPS      cellconst<>+320(SB), Y3, Y1
+	VADDPS      cellconst<>+320(SB), Y10, Y8
+	VDIVPS      Y1, Y3, Y3
+	VDIVPS      Y8, Y10, Y10
+	VANDPS      cellconst<>+352(SB), Y3, Y3
+	VANDPS      cellconst<>+352(SB), Y10, Y10
+	VANDPS      cellconst<>+384(SB), Y5, Y6
+	VANDPS      cellconst<>+384(SB), Y12, Y13
+	VORPS       Y6, Y3, Y3
+	VORPS       Y13, Y10, Y10
+	VMOVUPS Y3, 0(DI)(AX*1)
+	VMOVUPS Y10, 32(DI)(AX*1)
+	ADDQ $64, AX
+	CMPQ AX, R12
+	JLT  rnntpair
+
+rnntodd:
+	CMPQ AX, BX
+	JGE  rnnnext
+	VMOVUPS 0(DI)(AX*1), Y5
+	VANDPS  cellconst<>+352(SB), Y5, Y0
+	VMINPS  Y0, Y15, Y0
+	VADDPS  Y0, Y0, Y0
+	VXORPS  cellconst<>+384(SB), Y0, Y0
+	VMULPS       cellconst<>+0(SB), Y0, Y1
+	VROUNDPS     $0, Y1, Y1
+	VCVTPS2DQ    Y1, Y2
+	VFNMADD231PS cellconst<>+32(SB), Y1, Y0
+	VFNMADD231PS cellconst<>+64(SB), Y1, Y0
+	VMULPS       Y0, Y0, Y4
+	VMOVUPS      cellconst<>+96(SB), Y3
+	VFMADD213PS  cellconst<>+128(SB), Y0, Y3
+	VMOVUPS      cellconst<>+160(SB), Y1
+	VFMADD213PS  cellconst<>+192(SB), Y0, Y1
+	VMOVUPS      cellconst<>+224(SB), Y6
+	VFMADD213PS  cellconst<>+256(SB), Y0, Y6
+	VFMADD213PS  Y1, Y4, Y3
+	VFMADD213PS  Y6, Y4, Y3
+	VFMADD213PS  Y0, Y4, Y3
+	VPADDD      cellconst<>+416(SB), Y2, Y2
+	VPSLLD      $23, Y2, Y2
+	VSUBPS      Y14, Y2, Y4
+	VFMADD213PS Y4, Y2, Y3
+	VADDPS      cellconst<>+320(SB), Y3, Y1
+	VDIVPS      Y1, Y3, Y3
+	VANDPS      cellconst<>+352(SB), Y3, Y3
+	VANDPS      cellconst<>+384(SB), Y5, Y6
+	VORPS       Y6, Y3, Y3
+	VMOVUPS Y3, 0(DI)(AX*1)
+	JMP  rnnnext
+
+rnngeneric:
 	XORQ AX, AX
 	CMPQ R12, $0
 	JEQ  rnnodd

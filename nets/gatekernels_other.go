@@ -15,7 +15,9 @@ func gruBackwardFast[F sim.Float](B, H, O int, dh, dlat, dy, wout, g, ghn, hp, a
 	return false
 }
 
-func rnnForwardFast[F sim.Float](B, H, I int, x, wihT, bias, a []F) bool { return false }
+func rnnForwardFast[F sim.Float](B, H, I int, x, wihT, bias, blk, a []F) bool {
+	return false
+}
 
 func rnnBackwardFast[F sim.Float](B, H, O int, dh, dlat, dy, wout, h, da, acc []F) bool {
 	return false

@@ -232,17 +232,20 @@ func TestRNNKernelsMatchPortable(t *testing.T) {
 		t.Skip("no vector cell kernels on this CPU")
 	}
 	rng := rand.New(rand.NewPCG(5, 6))
-	for _, sz := range []struct{ B, H, I, O int }{{1, 8, 1, 1}, {4, 16, 3, 3}, {3, 24, 20, 6}, {2, 128, 3, 0}} {
+	for _, sz := range []struct{ B, H, I, O int }{{1, 8, 1, 1}, {4, 16, 3, 3}, {3, 24, 20, 6}, {2, 128, 3, 0}, {2, 24, 8, 1}} {
 		B, H, I, O := sz.B, sz.H, sz.I, sz.O
 		x, wihT, bias, a0 := randF32(rng, B*I, 1), randF32(rng, I*H, 0.5), randF32(rng, H, 0.5), randF32(rng, B*H, 2)
 		a0[0], a0[1] = 40, -40
+		var blk []float32
 		fwd := func(asm bool) []float32 {
 			a := append([]float32(nil), a0...)
-			withCellAsm(asm, func() { rnnForward(B, H, I, x, wihT, bias, a) })
+			withCellAsm(asm, func() { rnnForward(B, H, I, x, wihT, bias, blk, a) })
 			return a
 		}
 		h := fwd(false)
 		closeF32(t, "h", fwd(true), h, 1e-6)
+		blk = rnnBlock(nil, H, I, wihT, bias)
+		closeF32(t, "h (blocked weights)", fwd(true), h, 1e-6)
 		dh, dlat, dy, wout := randF32(rng, B*H, 1), randF32(rng, B*H, 1), randF32(rng, B*O, 1), randF32(rng, O*H, 0.5)
 		for _, lat := range [][]float32{nil, dlat} {
 			bwd := func(asm bool) (da, acc []float32) {

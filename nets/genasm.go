@@ -369,6 +369,30 @@ func rnnForward() []string {
 		rnnIn([]regs{setA}, []int{0}, "rnnin1"),
 		tanh(setA),
 		[]string{"VMOVUPS " + setA.q + ", (DI)(AX*1)"})
+	// With blocked weights and at most 8 inputs: a pre-activation pass with
+	// the inputs in registers, then tanh in place, two vectors at a time.
+	var blocked []string
+	for k := 1; k <= 8; k++ {
+		blocked = append(blocked, fmt.Sprintf("CMPQ R10, $%d", k), fmt.Sprintf("JEQ  rnnpre%d", k))
+	}
+	blocked = append(blocked, "JMP  rnngeneric")
+	for k := 1; k <= 8; k++ {
+		blocked = append(blocked, fmt.Sprintf("rnnpre%d:", k))
+		for i := 0; i < k; i++ {
+			blocked = append(blocked, fmt.Sprintf("VBROADCASTSS %d(SI), Y%d", 4*i, i))
+		}
+		blocked = append(blocked, "MOVQ blk+48(FP), R9", "XORQ AX, AX", fmt.Sprintf("rnnpre%dchunk:", k),
+			"VMOVUPS (DI)(AX*1), Y8", "VADDPS  0(R9), Y8, Y8")
+		for i := 0; i < k; i++ {
+			blocked = append(blocked, fmt.Sprintf("VFMADD231PS %d(R9), Y%d, Y8", 32*(i+1), i))
+		}
+		blocked = append(blocked, "VMOVUPS Y8, (DI)(AX*1)", fmt.Sprintf("ADDQ $%d, R9", 32*(k+1)),
+			"ADDQ $32, AX", "CMPQ AX, BX", fmt.Sprintf("JLT  rnnpre%dchunk", k), "JMP  rnntanh")
+	}
+	tanhStep := func(r regs, off int) []string {
+		return cat([]string{fmt.Sprintf("VMOVUPS %d(DI)(AX*1), %s", off, r.x)}, tanh(r),
+			[]string{fmt.Sprintf("VMOVUPS %s, %d(DI)(AX*1)", r.q, off)})
+	}
 	return cat(
 		[]string{
 			"MOVQ rows+0(FP), R8",
@@ -377,17 +401,22 @@ func rnnForward() []string {
 			"MOVQ in+16(FP), R10",
 			"MOVQ x+24(FP), SI",
 			"MOVQ bias+40(FP), DX",
-			"MOVQ a+48(FP), DI",
+			"MOVQ a+56(FP), DI",
 			"VMOVUPS ONE, Y14",
 			"VMOVUPS TANHCLAMP, Y15",
 			"MOVQ BX, R12",
 			"ANDQ $-64, R12",
 			"rnnrow:",
-			"XORQ AX, AX",
-			"CMPQ R12, $0",
-			"JEQ  rnnodd",
-			"rnnpair:",
+			"MOVQ  blk+48(FP), R9",
+			"TESTQ R9, R9",
+			"JZ    rnngeneric",
 		},
+		blocked,
+		[]string{"rnntanh:", "XORQ AX, AX", "CMPQ R12, $0", "JEQ  rnntodd", "rnntpair:"},
+		interleave(tanhStep(setA, 0), tanhStep(setB, 32)),
+		[]string{"ADDQ $64, AX", "CMPQ AX, R12", "JLT  rnntpair", "rnntodd:", "CMPQ AX, BX", "JGE  rnnnext"},
+		tanhStep(setA, 0),
+		[]string{"JMP  rnnnext", "rnngeneric:", "XORQ AX, AX", "CMPQ R12, $0", "JEQ  rnnodd", "rnnpair:"},
 		pair,
 		[]string{"ADDQ $64, AX", "CMPQ AX, R12", "JLT  rnnpair", "rnnodd:", "CMPQ AX, BX", "JGE  rnnnext"},
 		odd,
@@ -429,10 +458,11 @@ func main() {
 	emit(outStep(setA, 0))
 	w.WriteString(fwdTail)
 	w.WriteString(backward)
-	w.WriteString(`// func rnnFwdAVX2(rows, h, in int, x, wihT, bias, a *float32)
+	w.WriteString(`// func rnnFwdAVX2(rows, h, in int, x, wihT, bias, blk, a *float32)
 // rows >= 1, h a positive multiple of 8: a = tanh(a + bias + x·W_ihᵀ) in
-// place, two vectors at a time, then an odd one.
-TEXT ·rnnFwdAVX2(SB), NOSPLIT, $0-56
+// place, two vectors at a time, then an odd one. blk (in <= 8, may be nil)
+// holds per 8-unit chunk the bias and the input weights (rnnBlock).
+TEXT ·rnnFwdAVX2(SB), NOSPLIT, $0-64
 `)
 	for _, l := range rnnForward() {
 		if strings.HasSuffix(l, ":") {

@@ -56,8 +56,9 @@ type rnnTape[F sim.Float] struct {
 	// keep the last two states in ring.
 	xs, hs, das, dys, ring []F
 	dh                     []F
-	// W_ihᵀ (I×H) and b_ih + b_hh, copied at Reset.
-	wihT, bias []F
+	// W_ihᵀ (I×H) and b_ih + b_hh, copied at Reset, and both in the vector
+	// kernel's layout (rnnBlock).
+	wihT, bias, blk []F
 	// biasGrad accumulates Σ ∂ã over the pending steps and rows; wihGrad is
 	// scratch for dW_ihᵀ at a flush.
 	biasGrad, wihGrad []F
@@ -88,6 +89,7 @@ func (t *rnnTape[F]) Reset(B int, _ *Noise) {
 		}
 		t.bias[j] = m.bih[j] + m.bhh[j]
 	}
+	t.blk = rnnBlock(t.blk, H, I, t.wihT, t.bias)
 }
 
 func (t *rnnTape[F]) ResetState(B int, h0 []F) {
@@ -122,7 +124,7 @@ func (t *rnnTape[F]) Step(x, y []F) {
 	copy(t.xs[s*B*I:(s+1)*B*I], x[:B*I])
 	hprev, h := t.state(s), t.state(s+1)
 	gemm.Gemm(false, true, B, H, H, 1, hprev, H, m.whh, H, 0, h, H)
-	rnnForward(B, H, I, x, t.wihT, t.bias, h)
+	rnnForward(B, H, I, x, t.wihT, t.bias, t.blk, h)
 	if y != nil {
 		linearFwd(y, h, m.wout, m.bout, B, H, O)
 	}
