@@ -219,14 +219,6 @@ func (t *nodeTape[F]) Step(x, y []F) {
 	t.steps++
 }
 
-func relu[F sim.Float](a []F) {
-	for i, v := range a {
-		if v < 0 {
-			a[i] = 0
-		}
-	}
-}
-
 func (t *nodeTape[F]) Backward(s int, dy, dlat, dx, grad []F) {
 	if t.noGrad {
 		panic("nets: Backward on a tape that kept nothing for it")
