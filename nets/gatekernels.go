@@ -5,6 +5,12 @@ import (
 	"github.com/ctdtui/ctdtui/sim"
 )
 
+// blockedInputs is the most inputs (columns of x) for which the vector
+// kernels have straight-line variants reading chunked weights (gruBlock,
+// rnnBlock, smallBlock); genasm.go generates them. MultiTask has 20 inputs,
+// RandomTarget 17.
+const blockedInputs = 24
+
 // The fused per-step cell kernels: one pass over a step's gate arrays per
 // direction. Each has a portable generic version (float64, other CPUs, sizes
 // the vector kernels do not take) and, for float32 on amd64, an AVX2 version
@@ -15,7 +21,7 @@ import (
 // ghn (B×H) holds W_hn h + b_hn, and hn (B×H) the next state. x is B×I,
 // wihT = W_ihᵀ (I×3H), bias = [b_ir+b_hr | b_iz+b_hz | b_in | b_hn] (4H);
 // blk is the same in the vector kernel's chunked layout (see gruBlock), nil
-// when I > 8 or H is not a multiple of 8.
+// when I > blockedInputs or H is not a multiple of 8.
 func gruForward[F sim.Float](B, H, I int, x, wihT, bias, blk, g, ghn, hp, hn []F) {
 	if gruForwardFast(B, H, I, x, wihT, bias, blk, g, ghn, hp, hn) {
 		return
@@ -290,9 +296,9 @@ func outerAcc[F sim.Float](R, K, N int, u []F, ldu int, v []F, ldv int, acc []F)
 // for gruForward) for the vector kernel: per chunk of 8 units, the four bias
 // vectors and then, per input, its weights into r, z and n, so that one
 // pointer and fixed offsets reach them all. It returns nil when the kernel
-// reads wihT instead (I > 8, or H not a multiple of 8).
+// reads wihT instead (I > blockedInputs, or H not a multiple of 8).
 func gruBlock[F sim.Float](dst []F, H, I int, wihT, bias []F) []F {
-	if I > 8 || H%8 != 0 {
+	if I > blockedInputs || H%8 != 0 {
 		return nil
 	}
 	per := (4 + 3*I) * 8
@@ -313,9 +319,9 @@ func gruBlock[F sim.Float](dst []F, H, I int, wihT, bias []F) []F {
 
 // smallBlock lays out wT (K×N) for denseSmall's vector kernel: per chunk of 8
 // columns, the K row pieces one after another. It returns nil where the
-// kernel reads wT itself (K > 8, or N not a multiple of 8).
+// kernel reads wT itself (K > blockedInputs, or N not a multiple of 8).
 func smallBlock[F sim.Float](dst []F, K, N int, wT []F) []F {
-	if K > 8 || N%8 != 0 {
+	if K > blockedInputs || N%8 != 0 {
 		return nil
 	}
 	dst = grow(dst, K*N)
@@ -329,9 +335,10 @@ func smallBlock[F sim.Float](dst []F, K, N int, wT []F) []F {
 
 // rnnBlock lays out a tanh cell's bias and W_ihᵀ (I×H) for the vector kernel:
 // per chunk of 8 units the bias, then each input's weights. It returns nil
-// where the kernel reads wihT itself (I > 8, or H not a multiple of 8).
+// where the kernel reads wihT itself (I > blockedInputs, or H not a multiple
+// of 8).
 func rnnBlock[F sim.Float](dst []F, H, I int, wihT, bias []F) []F {
-	if I > 8 || H%8 != 0 {
+	if I > blockedInputs || H%8 != 0 {
 		return nil
 	}
 	dst = grow(dst, H*(I+1))

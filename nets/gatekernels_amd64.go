@@ -45,7 +45,7 @@ func need(s []float32, n int) {
 
 func gruForwardFast[F sim.Float](B, H, I int, x, wihT, bias, blk, g, ghn, hp, hn []F) bool {
 	x32, ok := f32(x)
-	if !ok || !useCellAsm || H%8 != 0 || I < 1 || (I <= 8 && blk == nil) {
+	if !ok || !useCellAsm || H%8 != 0 || I < 1 || (I <= blockedInputs && blk == nil) {
 		return false
 	}
 	if B == 0 {
@@ -60,7 +60,7 @@ func gruForwardFast[F sim.Float](B, H, I int, x, wihT, bias, blk, g, ghn, hp, hn
 	need(hp32, B*H)
 	need(hn32, B*H)
 	blk32 := as32(blk)
-	if I <= 8 {
+	if blk != nil {
 		need(blk32, H/8*(4+3*I)*8)
 	}
 	gruFwdAVX2(B, H, I, &x32[0], &w32[0], &b32[0], ptr(blk32), &g32[0], &ghn32[0], &hp32[0], &hn32[0])

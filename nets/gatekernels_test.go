@@ -40,7 +40,7 @@ func TestGRUKernelsMatchPortable(t *testing.T) {
 		t.Skip("no vector cell kernels on this CPU")
 	}
 	rng := rand.New(rand.NewPCG(3, 4))
-	for _, sz := range []struct{ B, H, I, O int }{{1, 8, 1, 1}, {5, 16, 3, 3}, {7, 24, 20, 6}, {3, 128, 3, 3}, {2, 8, 2, 0}, {2, 16, 8, 2}, {3, 8, 9, 1}, {2, 24, 5, 1}} {
+	for _, sz := range []struct{ B, H, I, O int }{{1, 8, 1, 1}, {5, 16, 3, 3}, {7, 24, 20, 6}, {3, 128, 3, 3}, {2, 8, 2, 0}, {2, 16, 8, 2}, {3, 8, 9, 1}, {2, 24, 5, 1}, {2, 16, 17, 6}, {2, 8, 24, 1}, {2, 8, 25, 1}} {
 		B, H, I, O := sz.B, sz.H, sz.I, sz.O
 		x, wihT, bias := randF32(rng, B*I, 1), randF32(rng, I*3*H, 0.5), randF32(rng, 4*H, 0.5)
 		gh, hp := randF32(rng, B*3*H, 2), randF32(rng, B*H, 1)
@@ -232,7 +232,7 @@ func TestRNNKernelsMatchPortable(t *testing.T) {
 		t.Skip("no vector cell kernels on this CPU")
 	}
 	rng := rand.New(rand.NewPCG(5, 6))
-	for _, sz := range []struct{ B, H, I, O int }{{1, 8, 1, 1}, {4, 16, 3, 3}, {3, 24, 20, 6}, {2, 128, 3, 0}, {2, 24, 8, 1}} {
+	for _, sz := range []struct{ B, H, I, O int }{{1, 8, 1, 1}, {4, 16, 3, 3}, {3, 24, 20, 6}, {2, 128, 3, 0}, {2, 24, 8, 1}, {2, 16, 20, 1}, {1, 8, 25, 1}} {
 		B, H, I, O := sz.B, sz.H, sz.I, sz.O
 		x, wihT, bias, a0 := randF32(rng, B*I, 1), randF32(rng, I*H, 0.5), randF32(rng, H, 0.5), randF32(rng, B*H, 2)
 		a0[0], a0[1] = 40, -40
@@ -269,7 +269,7 @@ func TestMLPKernelsMatchPortable(t *testing.T) {
 		t.Skip("no vector cell kernels on this CPU")
 	}
 	rng := rand.New(rand.NewPCG(7, 8))
-	for _, sz := range []struct{ B, N, K int }{{1, 8, 1}, {5, 16, 6}, {3, 64, 3}, {4, 24, 16}, {2, 8, 8}, {3, 16, 9}} {
+	for _, sz := range []struct{ B, N, K int }{{1, 8, 1}, {5, 16, 6}, {3, 64, 3}, {4, 24, 16}, {2, 8, 8}, {3, 16, 9}, {2, 64, 23}, {2, 8, 30}} {
 		B, N, K := sz.B, sz.N, sz.K
 		in, wT, bias := randF32(rng, B*K, 1), randF32(rng, K*N, 1), randF32(rng, N, 1)
 		mask := randF32(rng, B*N, 1)

@@ -185,9 +185,9 @@ const fwdPre = `// func gruFwdAVX2(rows, h, in int, x, wihT, bias, blk, gates, g
 // rows >= 1, h a positive multiple of 8. Three passes per row over data in
 // L1: the pre-activations; σ over [r | z]; then n and h'. Short independent
 // iterations let the core overlap the long σ and tanh chains, which one fused
-// pass per unit would serialise. For in <= 8, blk holds per 8-unit chunk the
-// biases and input weights at fixed offsets (see gruTape.blk) and the inputs
-// are broadcast once per row; otherwise wihT and bias are read.
+// pass per unit would serialise. For in <= 24, blk holds per 8-unit chunk the
+// biases and input weights at fixed offsets (see gruBlock) and each chunk is
+// straight-line code; otherwise (blk nil) wihT and bias are read in a loop.
 TEXT ·gruFwdAVX2(SB), NOSPLIT, $0-88
 	MOVQ rows+0(FP), R8
 	MOVQ h+8(FP), BX
@@ -201,18 +201,37 @@ TEXT ·gruFwdAVX2(SB), NOSPLIT, $0-88
 
 fwdrow:
 	MOVQ in+16(FP), R10
-	CMPQ R10, $8
-	JGT  fwdgeneric
+	MOVQ blk+48(FP), R9
+	TESTQ R9, R9
+	JZ   fwdgeneric
 `
 
+// blockedInputs is the most inputs the kernels have unrolled variants for
+// (MultiTask has 20, RandomTarget 17); nets.blockedInputs must agree.
+const blockedInputs = 24
+
+// inputReg is the register that holds input i in an unrolled variant: the
+// first eight are broadcast once per row into Y0..Y7, later ones per chunk
+// into two alternating temporaries.
+func inputReg(i int, t0, t1 string) string {
+	switch {
+	case i < 8:
+		return fmt.Sprintf("Y%d", i)
+	case i%2 == 0:
+		return t0
+	}
+	return t1
+}
+
 // preVariant is the pre-activation pass for exactly k inputs: the inputs are
-// broadcast into Y0..Y(k-1) once per row, and each chunk reads its biases and
-// weights from blk at fixed offsets, (4 + 3k)·32 bytes per chunk.
+// broadcast once per row (the first eight) or per chunk, and each chunk reads
+// its biases and weights from blk at fixed offsets, (4 + 3k)·32 bytes per
+// chunk.
 func preVariant(k int) string {
 	var b strings.Builder
 	p := func(f string, a ...any) { fmt.Fprintf(&b, "\t"+f+"\n", a...) }
 	fmt.Fprintf(&b, "\nfwdpre%d:\n", k)
-	for i := 0; i < k; i++ {
+	for i := 0; i < min(k, 8); i++ {
 		p("VBROADCASTSS %d(SI), Y%d", 4*i, i)
 	}
 	p("MOVQ blk+48(FP), R9")
@@ -227,8 +246,12 @@ func preVariant(k int) string {
 	p("VMOVUPS (CX)(BX*2), Y11")
 	p("VADDPS  96(R9), Y11, Y11")
 	for i := 0; i < k; i++ {
+		r := inputReg(i, "Y12", "Y13")
+		if i >= 8 {
+			p("VBROADCASTSS %d(SI), %s", 4*i, r)
+		}
 		for g := 0; g < 3; g++ {
-			p("VFMADD231PS %d(R9), Y%d, Y%d", 128+96*i+32*g, i, 8+g)
+			p("VFMADD231PS %d(R9), %s, Y%d", 128+96*i+32*g, r, 8+g)
 		}
 	}
 	p("VMOVUPS Y8, (CX)")
@@ -372,19 +395,23 @@ func rnnForward() []string {
 	// With blocked weights and at most 8 inputs: a pre-activation pass with
 	// the inputs in registers, then tanh in place, two vectors at a time.
 	var blocked []string
-	for k := 1; k <= 8; k++ {
+	for k := 1; k <= blockedInputs; k++ {
 		blocked = append(blocked, fmt.Sprintf("CMPQ R10, $%d", k), fmt.Sprintf("JEQ  rnnpre%d", k))
 	}
 	blocked = append(blocked, "JMP  rnngeneric")
-	for k := 1; k <= 8; k++ {
+	for k := 1; k <= blockedInputs; k++ {
 		blocked = append(blocked, fmt.Sprintf("rnnpre%d:", k))
-		for i := 0; i < k; i++ {
+		for i := 0; i < min(k, 8); i++ {
 			blocked = append(blocked, fmt.Sprintf("VBROADCASTSS %d(SI), Y%d", 4*i, i))
 		}
 		blocked = append(blocked, "MOVQ blk+48(FP), R9", "XORQ AX, AX", fmt.Sprintf("rnnpre%dchunk:", k),
 			"VMOVUPS (DI)(AX*1), Y8", "VADDPS  0(R9), Y8, Y8")
 		for i := 0; i < k; i++ {
-			blocked = append(blocked, fmt.Sprintf("VFMADD231PS %d(R9), Y%d, Y8", 32*(i+1), i))
+			r := inputReg(i, "Y9", "Y10")
+			if i >= 8 {
+				blocked = append(blocked, fmt.Sprintf("VBROADCASTSS %d(SI), %s", 4*i, r))
+			}
+			blocked = append(blocked, fmt.Sprintf("VFMADD231PS %d(R9), %s, Y8", 32*(i+1), r))
 		}
 		blocked = append(blocked, "VMOVUPS Y8, (DI)(AX*1)", fmt.Sprintf("ADDQ $%d, R9", 32*(k+1)),
 			"ADDQ $32, AX", "CMPQ AX, BX", fmt.Sprintf("JLT  rnnpre%dchunk", k), "JMP  rnntanh")
@@ -442,11 +469,11 @@ func main() {
 	}
 	w.WriteString("\n")
 	w.WriteString(fwdPre)
-	for k := 1; k <= 8; k++ {
+	for k := 1; k <= blockedInputs; k++ {
 		fmt.Fprintf(&w, "\tCMPQ R10, $%d\n\tJEQ  fwdpre%d\n", k, k)
 	}
 	w.WriteString("\tJMP  fwdgeneric\n")
-	for k := 1; k <= 8; k++ {
+	for k := 1; k <= blockedInputs; k++ {
 		w.WriteString(preVariant(k))
 	}
 	w.WriteString(fwdGeneric)
@@ -460,7 +487,7 @@ func main() {
 	w.WriteString(backward)
 	w.WriteString(`// func rnnFwdAVX2(rows, h, in int, x, wihT, bias, blk, a *float32)
 // rows >= 1, h a positive multiple of 8: a = tanh(a + bias + x·W_ihᵀ) in
-// place, two vectors at a time, then an odd one. blk (in <= 8, may be nil)
+// place, two vectors at a time, then an odd one. blk (in <= 24, may be nil)
 // holds per 8-unit chunk the bias and the input weights (rnnBlock).
 TEXT ·rnnFwdAVX2(SB), NOSPLIT, $0-64
 `)
@@ -851,10 +878,10 @@ func outerAcc(k int) string {
 	return b.String()
 }
 
-// denseSmall returns denseSmallAVX2. For k <= 8 with blocked weights (blk:
-// per 8-column chunk, the k weight vectors in a row) the inputs are broadcast
-// once per row and each chunk is k FMAs at fixed offsets; otherwise a loop
-// reads wT (k×n) with a stride.
+// denseSmall returns denseSmallAVX2. For k <= 24 with blocked weights (blk:
+// per 8-column chunk, the k weight vectors in a row) each chunk is k FMAs at
+// fixed offsets, the first eight inputs broadcast once per row; otherwise a
+// loop reads wT (k×n) with a stride.
 func denseSmall() string {
 	var b strings.Builder
 	p := func(f string, a ...any) { fmt.Fprintf(&b, "\t"+f+"\n", a...) }
@@ -907,7 +934,7 @@ TEXT ·denseSmallAVX2(SB), NOSPLIT, $0-88
 	p("MOVQ  blk+40(FP), R9")
 	p("TESTQ R9, R9")
 	p("JZ    dsgen")
-	for k := 1; k <= 8; k++ {
+	for k := 1; k <= blockedInputs; k++ {
 		p("CMPQ R10, $%d", k)
 		p("JEQ  ds%d", k)
 	}
@@ -930,17 +957,22 @@ TEXT ·denseSmallAVX2(SB), NOSPLIT, $0-88
 	p("CMPQ AX, BX")
 	p("JLT  dsgenchunk")
 	p("JMP  dsrowend")
-	for k := 1; k <= 8; k++ {
+	for k := 1; k <= blockedInputs; k++ {
 		sfx := fmt.Sprint(k)
 		l("ds" + sfx)
-		for i := 0; i < k; i++ {
+		for i := 0; i < min(k, 8); i++ {
 			p("VBROADCASTSS %d(SI), Y%d", 4*i, 3+i)
 		}
 		p("XORQ AX, AX")
 		l("ds" + sfx + "chunk")
 		bias(sfx)
 		for i := 0; i < k; i++ {
-			p("VFMADD231PS %d(R9), Y%d, Y0", 32*i, 3+i)
+			r := fmt.Sprintf("Y%d", 3+i)
+			if i >= 8 {
+				r = inputReg(i, "Y11", "Y12")
+				p("VBROADCASTSS %d(SI), %s", 4*i, r)
+			}
+			p("VFMADD231PS %d(R9), %s, Y0", 32*i, r)
 		}
 		tail(sfx)
 		p("ADDQ $%d, R9", 32*k)
