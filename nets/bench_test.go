@@ -2,19 +2,23 @@ package nets
 
 import (
 	"context"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/ctdtui/ctdtui/sim"
 )
 
 // The benchmarks below are the issue-3 workloads: one training epoch of the
 // reference's 3-bit flip-flop (1000 trials × 500 steps, 800 training trials,
-// validation included) and one inference pass over all 1000 trials. Run them with
+// validation included), one inference pass over all 1000 trials, and (in
+// fpmap_test.go) 1000 fixed-point iterations on 1024 states. Run them with
 //
-//	go test -run '^$' -bench 'Epoch|Infer' -benchtime 3x ./nets
+//	go test -run '^$' -bench 'Epoch|Infer|FixedPoint' -benchtime 3x -cpu 1,2 ./nets
 //
-// and compare with ../shared/bench/torch_ref.py on the same number of cores
-// (GOMAXPROCS=1 for the single-core rows).
+// and compare with ../shared/bench/torch_ref.py on the same number of cores.
+// Each reports wall seconds, CPU seconds (less disturbed on a shared machine)
+// and the dense GFLOP/s (FLOPs counted as torch_ref.py counts them).
 
 var benchData struct {
 	task sim.Task
@@ -44,6 +48,7 @@ func benchEpoch(b *testing.B, mc Config, batch int) {
 	if err := tr.Run(context.Background()); err != nil { // warm-up: allocates the tapes
 		b.Fatal(err)
 	}
+	cpu0 := cpuTime()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		tr.Cfg.Epochs = tr.Epoch + 1
@@ -51,7 +56,60 @@ func benchEpoch(b *testing.B, mc Config, batch int) {
 			b.Fatal(err)
 		}
 	}
-	b.ReportMetric(b.Elapsed().Seconds()/float64(b.N), "s/epoch")
+	reportEpoch(b, tr.Model.Config(), len(d.Train), len(d.Valid), d.Steps, cpu0)
+}
+
+// cpuTime is the process's user+system CPU time: on a shared machine it is
+// less disturbed by other processes than the wall time.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// denseFlops is the multiply-add FLOPs (2 per MAC) of the dense layers per
+// row and step, forward and backward, counted as ../shared/bench/torch_ref.py
+// counts them (backward: weight and state gradients, no input gradient).
+func denseFlops(c Config) (fwd, bwd float64) {
+	I, O := float64(c.Inputs), float64(c.Outputs)
+	switch c.Kind {
+	case KindNODE:
+		L, Hd := float64(c.Latent), float64(c.LayerHidden)
+		dims := [][2]float64{{L + I, Hd}}
+		for k := 0; k < c.Layers-2; k++ {
+			dims = append(dims, [2]float64{Hd, Hd})
+		}
+		dims = append(dims, [2]float64{Hd, L})
+		for _, d := range dims {
+			fwd += 2 * d[0] * d[1]
+			bwd += 4 * d[0] * d[1]
+		}
+		return fwd + 2*L*O, bwd + 4*L*O
+	default:
+		H, g := float64(c.Latent), 1.0
+		if c.Kind == KindGRU || c.Kind == KindNoisyGRU {
+			g = 3
+		}
+		fwd = 2*I*g*H + 2*H*g*H + 2*H*O
+		bwd = 2*g*H*H*2 + 2*I*g*H + 2*2*O*H
+		return fwd, bwd
+	}
+}
+
+// reportEpoch reports seconds (wall and CPU) per epoch and, when steps > 0,
+// the dense GFLOP/s of epochs of that many steps per trial.
+func reportEpoch(b *testing.B, c Config, nTrain, nValid, steps int, cpu0 time.Duration) {
+	n := float64(b.N)
+	wall := b.Elapsed().Seconds() / n
+	fwd, bwd := denseFlops(c)
+	flops := float64(steps) * (float64(nTrain)*(fwd+bwd) + float64(nValid)*fwd)
+	b.ReportMetric(wall, "s/epoch")
+	b.ReportMetric((cpuTime()-cpu0).Seconds()/n, "cpu-s/epoch")
+	if steps > 0 {
+		b.ReportMetric(flops/wall/1e9, "GFLOP/s")
+	}
 }
 
 func BenchmarkEpochGRU128(b *testing.B) {
@@ -70,9 +128,9 @@ func BenchmarkEpochNODE3(b *testing.B) {
 	benchEpoch(b, Config{Kind: KindNODE, Latent: 3, Layers: 3, LayerHidden: 64}, 256)
 }
 
-func BenchmarkInferGRU128(b *testing.B) {
+func benchInfer(b *testing.B, mc Config) {
 	task, d := flipFlop500(b)
-	tr, err := NewTrainer(task, d, Config{Kind: KindGRU, Latent: 128, ICStd: 0.05}, TrainConfig{Epochs: 1, BatchSize: 256, LR: 1e-3, Seed: 1})
+	tr, err := NewTrainer(task, d, mc, TrainConfig{Epochs: 1, BatchSize: 256, LR: 1e-3, Seed: 1})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -80,13 +138,28 @@ func BenchmarkInferGRU128(b *testing.B) {
 	for i := range all {
 		all[i] = i
 	}
+	cpu0 := cpuTime()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		if _, err := Infer(context.Background(), tr.Model, task, d, all, &InferOptions{Seed: 1}); err != nil {
 			b.Fatal(err)
 		}
 	}
-	b.ReportMetric(b.Elapsed().Seconds()/float64(b.N), "s/pass")
+	n := float64(b.N)
+	fwd, _ := denseFlops(tr.Model.Config())
+	b.ReportMetric(b.Elapsed().Seconds()/n, "s/pass")
+	b.ReportMetric((cpuTime()-cpu0).Seconds()/n, "cpu-s/pass")
+	b.ReportMetric(fwd*float64(d.Steps*d.N())/(b.Elapsed().Seconds()/n)/1e9, "GFLOP/s")
+}
+
+func BenchmarkInferGRU128(b *testing.B) {
+	benchInfer(b, Config{Kind: KindGRU, Latent: 128, ICStd: 0.05})
+}
+
+func BenchmarkInferRNN128(b *testing.B) { benchInfer(b, Config{Kind: KindRNN, Latent: 128}) }
+
+func BenchmarkInferNODE3(b *testing.B) {
+	benchInfer(b, Config{Kind: KindNODE, Latent: 3, Layers: 3, LayerHidden: 64})
 }
 
 // MultiTask epochs (the 15 tasks, 1000 trials each, batch 64, GRU-128): trials
@@ -113,6 +186,7 @@ func benchMultiTask(b *testing.B, fullLength bool) {
 		b.Fatal(err)
 	}
 	tr.FullLength = fullLength
+	cpu0 := cpuTime()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		tr.Cfg.Epochs = tr.Epoch + 1
@@ -120,7 +194,11 @@ func benchMultiTask(b *testing.B, fullLength bool) {
 			b.Fatal(err)
 		}
 	}
-	b.ReportMetric(b.Elapsed().Seconds()/float64(b.N), "s/epoch")
+	steps := d.Steps
+	if !fullLength {
+		steps = 0 // batches stop at their longest trial: no fixed FLOP count
+	}
+	reportEpoch(b, tr.Model.Config(), len(d.Train), len(d.Valid), steps, cpu0)
 }
 
 func BenchmarkEpochMultiTaskCut(b *testing.B)    { benchMultiTask(b, false) }

@@ -63,21 +63,6 @@ func gradView[F sim.Float](grad []F, v ParamView) []F {
 	return grad[v.Off : v.Off+v.Len()]
 }
 
-// linearBwd accumulates d W += dyᵀ·x and d b += Σ_rows dy, and, if dx is non-nil,
-// computes dx = dy·W (beta 0 overwrites, 1 accumulates). A nil dW (and db)
-// skips the parameter gradients.
-func linearBwd[F sim.Float](dW, db, dx []F, dxBeta F, dy, x, w []F, B, in, out int) {
-	if dW != nil {
-		gemm.Gemm(true, false, out, in, B, 1, dy, out, x, in, 1, dW, in)
-	}
-	if db != nil {
-		colSum(db, dy, B, out)
-	}
-	if dx != nil {
-		gemm.Gemm(false, false, B, in, out, 1, dy, out, w, in, dxBeta, dx, in)
-	}
-}
-
 // colSum adds the column sums of the rows×cols matrix a into dst.
 func colSum[F sim.Float](dst, a []F, rows, cols int) {
 	if dst == nil {
@@ -91,22 +76,18 @@ func colSum[F sim.Float](dst, a []F, rows, cols int) {
 	}
 }
 
-// paramGrads returns the slice of grad that mirrors each parameter view, in
-// declaration order.
-func paramGrads[F sim.Float](p *Params[F], grad []F) [][]F {
-	if len(grad) != len(p.Data) {
-		panic("nets: gradient vector has the wrong length")
-	}
-	out := make([][]F, len(p.Views))
-	for i, v := range p.Views {
-		out[i] = grad[v.Off : v.Off+v.Len()]
-	}
-	return out
-}
-
 func grow[F sim.Float](s []F, n int) []F {
 	if cap(s) < n {
 		return make([]F, n)
 	}
 	return s[:n]
+}
+
+// copyOrClear copies src into dst, or zeroes dst when src is nil.
+func copyOrClear[F sim.Float](dst, src []F) {
+	if src == nil {
+		clear(dst)
+		return
+	}
+	copy(dst, src[:len(dst)])
 }

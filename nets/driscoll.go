@@ -1,6 +1,9 @@
 package nets
 
-import "github.com/ctdtui/ctdtui/sim"
+import (
+	"github.com/ctdtui/ctdtui/nets/gemm"
+	"github.com/ctdtui/ctdtui/sim"
+)
 
 // driscoll is DriscollRNN: a leaky rate network whose leak multiplies W_rec h
 // (not h; a reference quirk kept because it defines the model), and whose output
@@ -39,46 +42,84 @@ func (m *driscoll[F]) Config() Config     { return m.cfg }
 func (m *driscoll[F]) Params() *Params[F] { return &m.params }
 
 func (m *driscoll[F]) NewTape(maxB, maxT int) Tape[F] {
-	H, I := m.cfg.Latent, m.cfg.Inputs
+	H, I, O := m.cfg.Latent, m.cfg.Inputs, m.cfg.Outputs
 	return &driscollTape[F]{m: m, maxB: maxB, maxT: maxT,
-		xs: make([]F, maxT*maxB*I), hs: make([]F, (maxT+1)*maxB*H),
-		th: make([]F, maxT*maxB*H), u: make([]F, maxB*H),
-		dh: make([]F, maxB*H), da: make([]F, maxB*H), du: make([]F, maxB*H)}
+		xs: make([]F, maxT*maxB*I), ring: make([]F, 2*maxB*H), thScratch: make([]F, maxB*H),
+		dys: make([]F, maxT*maxB*O), u: make([]F, maxB*H), dh: make([]F, maxB*H),
+		inpT: make([]F, I*H), inpGrad: make([]F, I*H), biasGrad: make([]F, H)}
 }
 
+// driscollTape keeps the inputs, states and tanh values of a rollout; the
+// backward pass stores each step's gradients of the tanh argument (∂a) and of
+// u = W_rec h (∂u) for the deferred weight gradients (see gradDefer).
 type driscollTape[F sim.Float] struct {
 	m          *driscoll[F]
 	maxB, maxT int
 	B, steps   int
-	xs, hs, th []F // inputs, states (hs[0] = 0), tanh values
-	u          []F
-	dh, da, du []F
-	noise      *Noise
+	// xs: inputs (T×B×I); hs: states ((T+1)×B×H, hs[0] = 0); th: tanh values
+	// (T×B×H); das, dus: ∂a and ∂u per step; dys: readout gradients (T×B×O).
+	// hs, th, das and dus are allocated on the first rollout that keeps them;
+	// forward-only rollouts use ring and thScratch.
+	xs, hs, th, das, dus, dys []F
+	ring, thScratch           []F
+	u, dh                     []F
+	// inpT = W_inᵀ (I×H), copied at Reset, and with the bias in the vector
+	// kernel's layout (blk); inpGrad is scratch for dW_inᵀ.
+	inpT, blk, inpGrad []F
+	// biasGrad accumulates Σ ∂a over the pending steps and rows.
+	biasGrad []F
+	pending  gradDefer[F]
+	noise    *Noise
+	noGrad   bool
 }
+
+func (t *driscollTape[F]) setNoGrad(on bool) { t.noGrad = on }
 
 func (t *driscollTape[F]) Reset(B int, noise *Noise) {
 	if B > t.maxB {
 		panic("nets: batch larger than the tape")
 	}
 	t.B, t.steps, t.noise = B, 0, noise
-	clear(t.hs[:B*t.m.cfg.Latent])
-	clear(t.dh[:B*t.m.cfg.Latent])
+	m := t.m
+	H, I := m.cfg.Latent, m.cfg.Inputs
+	if !t.noGrad && t.hs == nil {
+		n := t.maxT * t.maxB * H
+		t.hs = make([]F, n+t.maxB*H)
+		t.th, t.das, t.dus = make([]F, n), make([]F, n), make([]F, n)
+	}
+	clear(t.state(0))
+	clear(t.dh[:B*H])
+	t.pending = gradDefer[F]{}
+	clear(t.biasGrad)
+	for j := 0; j < H; j++ {
+		for i := 0; i < I; i++ {
+			t.inpT[i*H+j] = m.inp[j*I+i]
+		}
+	}
+	t.blk = rnnBlock(t.blk, H, I, t.inpT, m.bias)
 }
 
 func (t *driscollTape[F]) ResetState(B int, h0 []F) {
 	t.Reset(B, nil)
-	copy(t.hs[:B*t.m.cfg.Latent], h0)
+	copy(t.state(0), h0)
 }
 
 // InitialGrad is d loss/d h0 after Backward(0); the model's own initial state
 // is a constant zero, so it feeds no parameter.
 func (t *driscollTape[F]) InitialGrad() []F { return t.dh[:t.B*t.m.cfg.Latent] }
 
-func (t *driscollTape[F]) Initial() []F { return t.hs[:t.B*t.m.cfg.Latent] }
+func (t *driscollTape[F]) Initial() []F { return t.state(0) }
 
-func (t *driscollTape[F]) Latent(step int) []F {
+func (t *driscollTape[F]) Latent(step int) []F { return t.state(step + 1) }
+
+// state is the state after s steps (B×H).
+func (t *driscollTape[F]) state(s int) []F {
 	n := t.B * t.m.cfg.Latent
-	return t.hs[(step+1)*n : (step+2)*n]
+	if t.noGrad {
+		s %= 2
+		return t.ring[s*n : (s+1)*n]
+	}
+	return t.hs[s*n : (s+1)*n]
 }
 
 func (t *driscollTape[F]) Step(x, y []F) {
@@ -89,23 +130,27 @@ func (t *driscollTape[F]) Step(x, y []F) {
 	}
 	nh := B * H
 	copy(t.xs[s*B*I:(s+1)*B*I], x[:B*I])
-	hprev, h, th := t.hs[s*nh:(s+1)*nh], t.hs[(s+1)*nh:(s+2)*nh], t.th[s*nh:(s+1)*nh]
-	linearFwd(y, hprev, m.wout, m.bout, B, H, O) // output of the OLD state
+	hprev, h := t.state(s), t.state(s+1)
+	th := t.thScratch[:nh]
+	if !t.noGrad {
+		th = t.th[s*nh : (s+1)*nh]
+	}
+	if y != nil {
+		linearFwd(y, hprev, m.wout, m.bout, B, H, O) // output of the OLD state
+	}
 	u := t.u[:nh]
-	linearFwd(u, hprev, m.rec, nil, B, H, H)
-	linearFwd(th, x, m.inp, m.bias, B, I, H)
-	gamma := F(m.cfg.Gamma)
-	useNoise := t.noise != nil && m.cfg.Noise > 0
-	for b := 0; b < B; b++ {
-		for j := 0; j < H; j++ {
-			i := b*H + j
-			th[i] += u[i]
-			if useNoise {
-				th[i] += F(m.cfg.Noise * t.noise.Norm(b))
+	gemm.Gemm(false, true, B, H, H, 1, hprev, H, m.rec, H, 0, u, H)
+	copy(th, u)
+	if t.noise != nil && m.cfg.Noise > 0 {
+		for b := 0; b < B; b++ {
+			for j := 0; j < H; j++ {
+				th[b*H+j] += F(m.cfg.Noise * t.noise.Norm(b))
 			}
 		}
 	}
-	tanhInPlace(th)
+	// th = tanh(u + noise + b + x·W_inᵀ): the tanh cell's fused pass.
+	rnnForward(B, H, I, x, t.inpT, m.bias, t.blk, th)
+	gamma := F(m.cfg.Gamma)
 	for i := range h {
 		h[i] = (1-gamma)*u[i] + gamma*th[i]
 	}
@@ -113,25 +158,69 @@ func (t *driscollTape[F]) Step(x, y []F) {
 }
 
 func (t *driscollTape[F]) Backward(s int, dy, dlat, dx, grad []F) {
+	if t.noGrad {
+		panic("nets: Backward on a tape that kept nothing for it")
+	}
 	m, B := t.m, t.B
 	H, I, O := m.cfg.Latent, m.cfg.Inputs, m.cfg.Outputs
 	nh := B * H
-	g := func(v ParamView) []F { return gradView(grad, v) }
-	hprev, th := t.hs[s*nh:(s+1)*nh], t.th[s*nh:(s+1)*nh]
-	dh, da, du := t.dh[:nh], t.da[:nh], t.du[:nh]
-	if dlat != nil {
-		for i := range dh {
-			dh[i] += dlat[i]
-		}
+	if t.pending.stale(grad) {
+		t.flush()
 	}
+	if grad != nil {
+		t.pending.add(s, grad)
+		copyOrClear(t.dys[s*B*O:(s+1)*B*O], dy)
+	}
+	th, da, du := t.th[s*nh:(s+1)*nh], t.das[s*nh:(s+1)*nh], t.dus[s*nh:(s+1)*nh]
+	dh := t.dh[:nh]
 	gamma := F(m.cfg.Gamma)
 	for i := range dh {
-		da[i] = dh[i] * gamma * (1 - th[i]*th[i])
-		du[i] = dh[i]*(1-gamma) + da[i]
+		d := dh[i]
+		if dlat != nil {
+			d += dlat[i]
+		}
+		da[i] = d * gamma * (1 - th[i]*th[i])
+		du[i] = d*(1-gamma) + da[i]
 	}
-	linearBwd(g(m.vInp), g(m.vBias), dx, 0, da, t.xs[s*B*I:(s+1)*B*I], m.inp, B, I, H)
-	linearBwd(g(m.vRec), nil, dh, 0, du, hprev, m.rec, B, H, H)
+	if grad != nil {
+		colSum(t.biasGrad, da, B, H)
+	}
+	if dx != nil {
+		gemm.Gemm(false, false, B, I, H, 1, da, H, m.inp, I, 0, dx, I)
+	}
+	gemm.Gemm(false, false, B, H, H, 1, du, H, m.rec, H, 0, dh, H)
 	// The step's output read hprev.
-	linearBwd(g(m.vWout), g(m.vBout), dh, 1, dy, hprev, m.wout, B, H, O)
+	if dy != nil {
+		gemm.Gemm(false, false, B, H, O, 1, dy, O, m.wout, H, 1, dh, H)
+	}
+	if t.pending.due(s, B) {
+		t.flush()
+	}
+}
 
+// flush adds the parameter gradients of the pending steps into their vector.
+func (t *driscollTape[F]) flush() {
+	m, B := t.m, t.B
+	H, I, O := m.cfg.Latent, m.cfg.Inputs, m.cfg.Outputs
+	grad, lo, hi := t.pending.take()
+	R, nh := (hi-lo+1)*B, B*H
+	hprev := t.hs[lo*nh : (hi+1)*nh]
+	dy := t.dys[lo*B*O : (hi+1)*B*O]
+	weightGrad(R, H, H, t.dus[lo*nh:(hi+1)*nh], H, hprev, H, gradView(grad, m.vRec))
+	tmp := t.inpGrad
+	clear(tmp)
+	outerAcc(R, I, H, t.xs[lo*B*I:(hi+1)*B*I], I, t.das[lo*nh:(hi+1)*nh], H, tmp)
+	dInp := gradView(grad, m.vInp)
+	for i := 0; i < I; i++ {
+		for j := 0; j < H; j++ {
+			dInp[j*I+i] += tmp[i*H+j]
+		}
+	}
+	outerAcc(R, O, H, dy, O, hprev, H, gradView(grad, m.vWout))
+	colSum(gradView(grad, m.vBout), dy, R, O)
+	db := gradView(grad, m.vBias)
+	for j, v := range t.biasGrad {
+		db[j] += v
+	}
+	clear(t.biasGrad)
 }

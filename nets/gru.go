@@ -1,6 +1,9 @@
 package nets
 
-import "github.com/ctdtui/ctdtui/sim"
+import (
+	"github.com/ctdtui/ctdtui/nets/gemm"
+	"github.com/ctdtui/ctdtui/sim"
+)
 
 // gru is GRU_RNN and NoisyGRU: a torch GRUCell with a learned initial state
 // (plus ICStd noise per trial and unit) and a linear readout.
@@ -47,75 +50,140 @@ func (m *gru[F]) Config() Config     { return m.cfg }
 func (m *gru[F]) Params() *Params[F] { return &m.params }
 
 func (m *gru[F]) NewTape(maxB, maxT int) Tape[F] {
-	H, I := m.cfg.Latent, m.cfg.Inputs
+	H, I, O := m.cfg.Latent, m.cfg.Inputs, m.cfg.Outputs
 	t := &gruTape[F]{m: m, maxB: maxB, maxT: maxT}
 	t.xs = make([]F, maxT*maxB*I)
-	t.hs = make([]F, (maxT+1)*maxB*H)
-	t.r = make([]F, maxT*maxB*H)
-	t.z = make([]F, maxT*maxB*H)
-	t.n = make([]F, maxT*maxB*H)
-	t.ghn = make([]F, maxT*maxB*H)
-	if m.noisy {
-		t.gs = make([]F, maxT*maxB*H)
-	}
-	t.gi = make([]F, maxB*3*H)
-	t.gh = make([]F, maxB*3*H)
+	t.ring = make([]F, 2*maxB*H)
+	t.gScratch = make([]F, maxB*3*H)
+	t.ghnScratch = make([]F, maxB*H)
 	t.dh = make([]F, maxB*H)
-	t.dgi = make([]F, maxB*3*H)
-	t.dgh = make([]F, maxB*3*H)
+	t.wihT = make([]F, I*3*H)
+	t.bias = make([]F, 4*H)
+	t.biasGrad = make([]F, 4*H)
+	t.wihGrad = make([]F, I*3*H)
+	t.dys = make([]F, maxT*maxB*O)
 	return t
 }
 
+// gruTape keeps, per step, what the backward pass needs and nothing more: the
+// inputs, the states, the gates r, z, n (one B×3H block per step, rows laid out
+// [r | z | n] like the rows of W_hh) and the hidden-side candidate term
+// W_hn h + b_hn. The backward pass overwrites each step's gates with the
+// gate-side gradients [∂r̃ | ∂z̃ | ∂ñ ⊙ r] (∂ã = d loss/d pre-activation) and
+// the candidate term with ∂ñ: those are exactly the left factors of the weight
+// gradients, which are then formed for many steps at once as single large
+// products (dW_hh += Σ_t dG_tᵀ·h_t) instead of one small product per step.
 type gruTape[F sim.Float] struct {
 	m          *gru[F]
 	maxB, maxT int
 	B, steps   int
-	// Stored for the backward pass: inputs, states (hs[0] is the initial state),
-	// gates, the hidden-side candidate term W_hn h + b_hn, and for NoisyGRU the
-	// state before noise (what the readout saw).
-	xs, hs, r, z, n, ghn, gs []F
-	// Per-step scratch.
-	gi, gh, dh, dgi, dgh []F
-	noise                *Noise
+	// xs: inputs (T×B×I); hs: states, hs[0] the initial one ((T+1)×B×H);
+	// g, ghn: gates (T×B×3H) and W_hn h + b_hn (T×B×H); gs: NoisyGRU's state
+	// before noise (what the readout saw); dys: the readout gradients (T×B×O)
+	// for the deferred dW_out. hs, g, ghn and gs are allocated on the first
+	// rollout that needs them.
+	xs, hs, g, ghn, gs, dys []F
+	// ring holds the last two states of forward-only rollouts instead of hs.
+	ring []F
+	// Forward-only steps use these instead of g and ghn.
+	gScratch, ghnScratch []F
+	// dh carries d loss/d h from step to step.
+	dh []F
+	// Per-rollout copies of the parameters in the layout the kernels read:
+	// W_ihᵀ (I×3H) and the biases [b_ir+b_hr | b_iz+b_hz | b_in | b_hn], and
+	// both in the vector kernel's layout (gruBlock).
+	wihT, bias, blk []F
+	// biasGrad accumulates Σ over the pending steps and rows of
+	// [∂r̃ | ∂z̃ | ∂ñ | ∂ñ ⊙ r]: the bias gradients.
+	biasGrad []F
+	// wihGrad is scratch for dW_ihᵀ at a flush.
+	wihGrad []F
+	pending gradDefer[F]
+	noise   *Noise
+	// noGrad: steps keep nothing for a backward pass (inference, validation),
+	// and Latent(t) is only valid until the next step.
+	noGrad bool
 	// explicitStart is set when ResetState gave the initial state, which then
 	// owes nothing to latent_ics.
 	explicitStart bool
 }
+
+func (t *gruTape[F]) setNoGrad(on bool) { t.noGrad = on }
 
 func (t *gruTape[F]) Reset(B int, noise *Noise) {
 	if B > t.maxB {
 		panic("nets: batch larger than the tape")
 	}
 	t.B, t.steps = B, 0
-	H := t.m.cfg.Latent
-	h0 := t.hs[:B*H]
+	if !t.noGrad {
+		t.ensureStore()
+	}
+	m := t.m
+	H, I := m.cfg.Latent, m.cfg.Inputs
+	h0 := t.state(0)
 	for b := 0; b < B; b++ {
 		row := h0[b*H : (b+1)*H]
-		copy(row, t.m.ics)
-		if noise != nil && t.m.cfg.ICStd > 0 {
+		copy(row, m.ics)
+		if noise != nil && m.cfg.ICStd > 0 {
 			for j := range row {
-				row[j] += F(t.m.cfg.ICStd * noise.Norm(b))
+				row[j] += F(m.cfg.ICStd * noise.Norm(b))
 			}
 		}
 	}
 	clear(t.dh[:B*H])
 	t.noise = noise
 	t.explicitStart = false
+	t.pending = gradDefer[F]{}
+	clear(t.biasGrad)
+	// The parameters may have changed since the last rollout.
+	for j := 0; j < 3*H; j++ {
+		for i := 0; i < I; i++ {
+			t.wihT[i*3*H+j] = m.wih[j*I+i]
+		}
+	}
+	for j := 0; j < 2*H; j++ {
+		t.bias[j] = m.bih[j] + m.bhh[j]
+	}
+	copy(t.bias[2*H:3*H], m.bih[2*H:])
+	copy(t.bias[3*H:], m.bhh[2*H:])
+	t.blk = gruBlock(t.blk, H, I, t.wihT, t.bias)
 }
 
 func (t *gruTape[F]) ResetState(B int, h0 []F) {
 	t.Reset(B, nil)
-	copy(t.hs[:B*t.m.cfg.Latent], h0)
+	copy(t.state(0), h0)
 	t.explicitStart = true
 }
 
 func (t *gruTape[F]) InitialGrad() []F { return t.dh[:t.B*t.m.cfg.Latent] }
 
-func (t *gruTape[F]) Initial() []F { return t.hs[:t.B*t.m.cfg.Latent] }
+func (t *gruTape[F]) Initial() []F { return t.state(0) }
 
-func (t *gruTape[F]) Latent(step int) []F {
+func (t *gruTape[F]) Latent(step int) []F { return t.state(step + 1) }
+
+// state is the state after s steps (B×H).
+func (t *gruTape[F]) state(s int) []F {
 	n := t.B * t.m.cfg.Latent
-	return t.hs[(step+1)*n : (step+2)*n]
+	if t.noGrad {
+		s %= 2
+		return t.ring[s*n : (s+1)*n]
+	}
+	return t.hs[s*n : (s+1)*n]
+}
+
+// ensureStore allocates the per-step storage of the backward pass.
+func (t *gruTape[F]) ensureStore() {
+	if t.g != nil {
+		return
+	}
+	H := t.m.cfg.Latent
+	n := t.maxT * t.maxB * H
+	t.hs = make([]F, n+t.maxB*H)
+	t.g = make([]F, 3*n)
+	t.ghn = make([]F, n)
+	if t.m.noisy {
+		t.gs = make([]F, n)
+	}
 }
 
 func (t *gruTape[F]) Step(x, y []F) {
@@ -127,38 +195,24 @@ func (t *gruTape[F]) Step(x, y []F) {
 	}
 	nh := B * H
 	copy(t.xs[s*B*I:(s+1)*B*I], x[:B*I])
-	hprev := t.hs[s*nh : (s+1)*nh]
-	hnext := t.hs[(s+1)*nh : (s+2)*nh]
-	gi, gh := t.gi[:B*3*H], t.gh[:B*3*H]
-	linearFwd(gi, x, m.wih, m.bih, B, I, 3*H)
-	linearFwd(gh, hprev, m.whh, m.bhh, B, H, 3*H)
-	r, z, n, ghn := t.r[s*nh:(s+1)*nh], t.z[s*nh:(s+1)*nh], t.n[s*nh:(s+1)*nh], t.ghn[s*nh:(s+1)*nh]
-	for b := 0; b < B; b++ {
-		gib, ghb := gi[b*3*H:(b+1)*3*H], gh[b*3*H:(b+1)*3*H]
-		o := b * H
-		// Gate pre-activations, then one vectorised pass per nonlinearity.
-		rb, zb := r[o:o+H], z[o:o+H]
-		for j := 0; j < H; j++ {
-			rb[j] = gib[j] + ghb[j]
-			zb[j] = gib[H+j] + ghb[H+j]
-		}
-		sigmoidInPlace(rb)
-		sigmoidInPlace(zb)
-		nb, hn := n[o:o+H], ghn[o:o+H]
-		copy(hn, ghb[2*H:3*H])
-		for j := 0; j < H; j++ {
-			nb[j] = gib[2*H+j] + rb[j]*hn[j]
-		}
-		tanhInPlace(nb)
-		hp, hx := hprev[o:o+H], hnext[o:o+H]
-		for j := 0; j < H; j++ {
-			hx[j] = (1-zb[j])*nb[j] + zb[j]*hp[j]
-		}
+	hprev, hnext := t.state(s), t.state(s+1)
+	g, ghn := t.gScratch[:3*nh], t.ghnScratch[:nh]
+	if !t.noGrad {
+		g, ghn = t.g[s*3*nh:(s+1)*3*nh], t.ghn[s*nh:(s+1)*nh]
 	}
+	// The hidden-side pre-activations straight into the gate block, then one
+	// fused pass per row adds biases and inputs and applies the gates.
+	gemm.Gemm(false, true, B, 3*H, H, 1, hprev, H, m.whh, H, 0, g, 3*H)
+	gruForward(B, H, I, x, t.wihT, t.bias, t.blk, g, ghn, hprev, hnext)
+	hread := hnext
 	if m.noisy {
-		g := t.gs[s*nh : (s+1)*nh]
-		copy(g, hnext)
-		linearFwd(y, g, m.wout, m.bout, B, H, O)
+		if !t.noGrad {
+			hread = t.gs[s*nh : (s+1)*nh]
+			copy(hread, hnext)
+		} else {
+			hread = t.ghnScratch[:nh] // ghn is dead once the step is done
+			copy(hread, hnext)
+		}
 		if t.noise != nil && m.cfg.Noise > 0 {
 			for b := 0; b < B; b++ {
 				for j := 0; j < H; j++ {
@@ -166,54 +220,104 @@ func (t *gruTape[F]) Step(x, y []F) {
 				}
 			}
 		}
-	} else {
-		linearFwd(y, hnext, m.wout, m.bout, B, H, O)
+	}
+	if y != nil {
+		linearFwd(y, hread, m.wout, m.bout, B, H, O)
 	}
 	t.steps++
 }
 
 func (t *gruTape[F]) Backward(s int, dy, dlat, dx, grad []F) {
+	if t.noGrad || t.g == nil {
+		panic("nets: Backward on a tape that kept nothing for it")
+	}
 	m, B := t.m, t.B
 	H, I, O := m.cfg.Latent, m.cfg.Inputs, m.cfg.Outputs
 	nh := B * H
-	g := func(v ParamView) []F { return gradView(grad, v) }
+	if t.pending.stale(grad) {
+		t.flush()
+	}
+	if grad != nil {
+		t.pending.add(s, grad)
+		copyOrClear(t.dys[s*B*O:(s+1)*B*O], dy)
+	}
+	Ody := O
+	if dy == nil {
+		Ody = 0 // no readout gradient
+	}
+	var acc []F
+	if grad != nil {
+		acc = t.biasGrad
+	}
 	hprev := t.hs[s*nh : (s+1)*nh]
-	hread := t.hs[(s+1)*nh : (s+2)*nh] // what the readout saw
-	if m.noisy {
-		hread = t.gs[s*nh : (s+1)*nh]
-	}
+	g, ghn := t.g[s*3*nh:(s+1)*3*nh], t.ghn[s*nh:(s+1)*nh]
 	dh := t.dh[:nh] // carries d loss/d h_{s+1} from step s+1
-	if dlat != nil {
-		for i := range dh {
-			dh[i] += dlat[i]
+	// One fused pass: readout and latent gradients into dh, the gate gradients
+	// over g and ghn, dh = d loss/d h_{s+1} ⊙ z (the direct path h' ← z ⊙ h).
+	// Noise is additive, so the readout and the carried state share one gradient.
+	gruBackward(B, H, Ody, dh, dlat, dy, m.wout, g, ghn, hprev, acc)
+	gemm.Gemm(false, false, B, H, 3*H, 1, g, 3*H, m.whh, H, 1, dh, H)
+	if dx != nil {
+		// dx = [∂r̃ | ∂z̃ | ∂ñ]·W_ih: the r and z parts sit in g, ∂ñ in ghn.
+		gemm.Gemm(false, false, B, I, 2*H, 1, g, 3*H, m.wih, I, 0, dx, I)
+		gemm.Gemm(false, false, B, I, H, 1, ghn, H, m.wih[2*H*I:], I, 1, dx, I)
+	}
+	if t.pending.due(s, B) {
+		t.flush()
+	}
+	if s == 0 {
+		if grad != nil && !t.explicitStart {
+			// The initial state is latent_ics plus noise: its gradient sums over rows.
+			// dh keeps d loss/d h0 (InitialGrad) until the next Reset.
+			colSum(gradView(grad, m.vIcs), dh, B, H)
 		}
 	}
-	// Readout: d W_out += dyᵀ·h, dh += dy·W_out. Noise is additive, so the readout
-	// and the carried state share one gradient.
-	linearBwd(g(m.vWout), g(m.vBout), dh, 1, dy, hread, m.wout, B, H, O)
+}
 
-	r, z, n, ghn := t.r[s*nh:(s+1)*nh], t.z[s*nh:(s+1)*nh], t.n[s*nh:(s+1)*nh], t.ghn[s*nh:(s+1)*nh]
-	dgi, dgh := t.dgi[:B*3*H], t.dgh[:B*3*H]
-	for b := 0; b < B; b++ {
-		o := b * H
-		dgib, dghb := dgi[b*3*H:(b+1)*3*H], dgh[b*3*H:(b+1)*3*H]
+// flush adds the parameter gradients of the pending steps into their
+// gradient vector: each weight gradient is one product over all their rows.
+func (t *gruTape[F]) flush() {
+	m, B := t.m, t.B
+	H, I, O := m.cfg.Latent, m.cfg.Inputs, m.cfg.Outputs
+	grad, lo, hi := t.pending.take()
+	R := (hi - lo + 1) * B // rows of the stacked steps
+	nh := B * H
+	g := t.g[lo*3*nh : (hi+1)*3*nh]
+	dan := t.ghn[lo*nh : (hi+1)*nh]
+	hprev := t.hs[lo*nh : (hi+1)*nh]
+	hread := t.hs[(lo+1)*nh : (hi+2)*nh]
+	if m.noisy {
+		hread = t.gs[lo*nh : (hi+1)*nh]
+	}
+	x := t.xs[lo*B*I : (hi+1)*B*I]
+	dy := t.dys[lo*B*O : (hi+1)*B*O]
+	gemm.Gemm(true, false, 3*H, H, R, 1, g, 3*H, hprev, H, 1, gradView(grad, m.vWhh), H)
+	// The input and readout weights have few columns or rows: xᵀ·[∂r̃ | ∂z̃],
+	// xᵀ·∂ñ and dyᵀ·h as register-blocked outer-product sums.
+	tmp := t.wihGrad // I×3H: [xᵀ·[∂r̃ | ∂z̃] | xᵀ·∂ñ]
+	clear(tmp)
+	outerAcc(R, I, 2*H, x, I, g, 3*H, tmp[:2*H*I])
+	outerAcc(R, I, H, x, I, dan, H, tmp[2*H*I:])
+	dWih := gradView(grad, m.vWih)
+	for i := 0; i < I; i++ {
+		for j := 0; j < 2*H; j++ {
+			dWih[j*I+i] += tmp[i*2*H+j]
+		}
 		for j := 0; j < H; j++ {
-			d := dh[o+j]
-			rj, zj, nj := r[o+j], z[o+j], n[o+j]
-			daz := d * (hprev[o+j] - nj) * zj * (1 - zj)
-			dan := d * (1 - zj) * (1 - nj*nj)
-			dar := dan * ghn[o+j] * rj * (1 - rj)
-			dgib[j], dgib[H+j], dgib[2*H+j] = dar, daz, dan
-			dghb[j], dghb[H+j], dghb[2*H+j] = dar, daz, dan*rj
-			dh[o+j] = d * zj // direct path h' ← z ⊙ h; the gate paths are added below
+			dWih[(2*H+j)*I+i] += tmp[2*H*I+i*H+j]
 		}
 	}
-	x := t.xs[s*B*I : (s+1)*B*I]
-	linearBwd(g(m.vWih), g(m.vBih), dx, 0, dgi, x, m.wih, B, I, 3*H)
-	linearBwd(g(m.vWhh), g(m.vBhh), dh, 1, dgh, hprev, m.whh, B, H, 3*H)
-	if s == 0 && !t.explicitStart {
-		// The initial state is latent_ics plus noise: its gradient sums over rows.
-		// dh keeps d loss/d h0 (InitialGrad) until the next Reset.
-		colSum(g(m.vIcs), dh, B, H)
+	outerAcc(R, O, H, dy, O, hread, H, gradView(grad, m.vWout))
+	colSum(gradView(grad, m.vBout), dy, R, O)
+	acc := t.biasGrad
+	dbih, dbhh := gradView(grad, m.vBih), gradView(grad, m.vBhh)
+	for j := 0; j < 2*H; j++ {
+		dbih[j] += acc[j]
+		dbhh[j] += acc[j]
 	}
+	for j := 0; j < H; j++ {
+		dbih[2*H+j] += acc[2*H+j]
+		dbhh[2*H+j] += acc[3*H+j]
+	}
+	clear(acc)
 }

@@ -133,8 +133,30 @@ func Infer(ctx context.Context, model Model[float32], task sim.Task, data *sim.D
 		res.controlled = make([]float32, n*res.C)
 	}
 	r := newRunner(model, task, min(chunk, max(1, len(trials))), workers)
-	r.recordInputs = true
 	r.ctx = ctx
+	// Each worker copies its rows' step out as soon as it is made, while it is
+	// in cache; the tapes then keep no history (Latent(t) lasts one step).
+	chunkStart, B := 0, 0
+	r.onStep = func(w *worker[float32], t int, x, y []float32) {
+		lat := w.tape.Latent(t)
+		for row := w.r0; row < w.r1; row++ {
+			k := chunkStart + row
+			if t >= res.Len(k) {
+				continue
+			}
+			i, at := row-w.r0, res.offsets[k]+t
+			copy(res.latents[at*res.H:(at+1)*res.H], lat[i*res.H:(i+1)*res.H])
+			copy(res.outputs[at*res.O:(at+1)*res.O], y[i*res.O:(i+1)*res.O])
+			copy(res.inputs[at*res.I:(at+1)*res.I], x[i*res.I:(i+1)*res.I])
+			if plant != nil {
+				ctl := r.out.Controlled[(t*B+row)*res.C : (t*B+row+1)*res.C]
+				dst := res.controlled[at*res.C : (at+1)*res.C]
+				for j, v := range ctl {
+					dst[j] = float32(v)
+				}
+			}
+		}
+	}
 	var batch sim.Batch
 	noise := &Noise{}
 	for start := 0; start < len(trials); start += chunk {
@@ -147,28 +169,30 @@ func Infer(ctx context.Context, model Model[float32], task sim.Task, data *sim.D
 			clear(batch.EnvInputs)
 		}
 		noise.Reset(o.Seed, idx)
-		if err := r.forward(&batch, noise, false); err != nil {
+		chunkStart, B = start, len(idx)
+		if err := r.forward(&batch, noise, false, false); err != nil {
 			return nil, err
 		}
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		B := len(idx)
-		for _, w := range r.workers {
-			for row := w.r0; row < w.r1; row++ {
-				k := start + row
-				L := res.Len(k)
-				lat, out, in := res.Latents(k), res.Outputs(k), res.Inputs(k)
-				if rec, ok := w.ep.(sim.Recorder); ok {
-					if res.plantStates == nil {
-						res.PlantLabels = rec.StateLabels()
-						res.S = len(res.PlantLabels)
-						res.plantStates = make([]float32, n*res.S)
-						res.plantInitial = make([]float32, len(trials)*res.S)
-					}
-					st := make([]float64, res.S)
+		if plant != nil {
+			for _, w := range r.workers {
+				rec, ok := w.ep.(sim.Recorder)
+				if !ok {
+					continue
+				}
+				if res.plantStates == nil {
+					res.PlantLabels = rec.StateLabels()
+					res.S = len(res.PlantLabels)
+					res.plantStates = make([]float32, n*res.S)
+					res.plantInitial = make([]float32, len(trials)*res.S)
+				}
+				st := make([]float64, res.S)
+				for row := w.r0; row < w.r1; row++ {
+					k := start + row
 					ps := res.PlantStates(k)
-					for t := 0; t <= L; t++ {
+					for t := 0; t <= res.Len(k); t++ {
 						rec.State(st, t, row-w.r0)
 						dst := res.plantInitial[k*res.S : (k+1)*res.S]
 						if t > 0 {
@@ -176,19 +200,6 @@ func Infer(ctx context.Context, model Model[float32], task sim.Task, data *sim.D
 						}
 						for j, v := range st {
 							dst[j] = float32(v)
-						}
-					}
-				}
-				for t := 0; t < L; t++ {
-					copy(lat[t*res.H:(t+1)*res.H], w.tape.Latent(t)[(row-w.r0)*res.H:(row-w.r0+1)*res.H])
-					copy(in[t*res.I:(t+1)*res.I], w.inputs[t*(w.r1-w.r0)*res.I+(row-w.r0)*res.I:][:res.I])
-					for j := 0; j < res.O; j++ {
-						out[t*res.O+j] = float32(r.out.Actions[(t*B+row)*res.O+j])
-					}
-					if plant != nil {
-						ctl := res.Controlled(k)
-						for j := 0; j < res.C; j++ {
-							ctl[t*res.C+j] = float32(r.out.Controlled[(t*B+row)*res.C+j])
 						}
 					}
 				}

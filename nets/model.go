@@ -82,7 +82,7 @@ type Tape[F sim.Float] interface {
 	// from noise's streams, row r from stream r; nil means no noise).
 	Reset(B int, noise *Noise)
 	// Step advances every row one step on inputs x (B×Inputs) and writes the
-	// outputs (B×Outputs) into y.
+	// outputs (B×Outputs) into y; a nil y skips the readout.
 	Step(x, y []F)
 	// Latent returns the hidden state after step t (B×Latent), valid until Reset.
 	Latent(t int) []F
@@ -94,7 +94,8 @@ type Tape[F sim.Float] interface {
 	// InitialGrad returns d loss/d initial state (B×Latent) after Backward(0).
 	InitialGrad() []F
 	// Backward processes step t; call it for t = steps-1 down to 0 exactly once each.
-	// dy (B×Outputs) is d loss/d y_t, dlat (B×Latent, may be nil) d loss/d Latent(t).
+	// dy (B×Outputs, nil means zero) is d loss/d y_t, dlat (B×Latent, may be
+	// nil) d loss/d Latent(t).
 	// Parameter gradients are ADDED into grad (same layout as Params().Data);
 	// a nil grad skips them (only state and input gradients are wanted).
 	// If dx is non-nil it receives d loss/d x_t (overwritten).

@@ -24,8 +24,10 @@ type runner[F sim.Float] struct {
 	// Full-batch outputs and their gradients (float64, time-major).
 	out, dout sim.Outputs
 	grad      []F
-	// recordInputs keeps every step's model inputs in the workers (inference).
-	recordInputs bool
+	// onStep, if set, is called by each worker after each step t with the
+	// step's inputs x and outputs y (its rows only), while they and the
+	// tape's Latent(t) are valid (inference copies them out there).
+	onStep func(w *worker[F], t int, x, y []F)
 	// ctx, when set, is polled every few steps so that a long batch stops
 	// promptly when cancelled (the half-done batch is then discarded).
 	ctx context.Context
@@ -46,8 +48,6 @@ type worker[F sim.Float] struct {
 	ep                  sim.Episode
 	obs, act, ctl, load []float64
 	dAct, dObs          []float64
-	// inputs holds every step's model inputs (T×rows×I) when recordInputs is set.
-	inputs []F
 }
 
 // newRunner sizes the workers for batches of up to maxB rows.
@@ -110,8 +110,13 @@ func (r *runner[F]) parallel(f func(w *worker[F])) error {
 	return nil
 }
 
-// forward runs batch b (rows split across workers) and fills r.out.
-func (r *runner[F]) forward(b *sim.Batch, noise *Noise, keepLatents bool) error {
+// noGradTape is implemented by tapes that can run forward without keeping
+// what a backward pass needs (inference, validation): less memory and traffic.
+type noGradTape interface{ setNoGrad(on bool) }
+
+// forward runs batch b (rows split across workers) and fills r.out. needGrad
+// says whether a backward pass will follow.
+func (r *runner[F]) forward(b *sim.Batch, noise *Noise, keepLatents, needGrad bool) error {
 	c := r.model.Config()
 	B, T := b.B, b.T
 	ctlDim := c.Outputs
@@ -138,8 +143,10 @@ func (r *runner[F]) forward(b *sim.Batch, noise *Noise, keepLatents bool) error 
 	return r.parallel(func(w *worker[F]) {
 		rows := w.r1 - w.r0
 		wn := noise.Rows(w.r0, w.r1)
+		if t, ok := w.tape.(noGradTape); ok {
+			t.setNoGrad(!needGrad)
+		}
 		w.tape.Reset(rows, wn)
-		w.inputs = w.inputs[:0]
 		I, O, H := c.Inputs, c.Outputs, c.Latent
 		x, y := w.x[:rows*I], w.y[:rows*O]
 		var obsDim int
@@ -180,9 +187,6 @@ func (r *runner[F]) forward(b *sim.Batch, noise *Noise, keepLatents bool) error 
 					}
 				}
 			}
-			if r.recordInputs {
-				w.inputs = append(w.inputs, x...)
-			}
 			w.tape.Step(x, y)
 			acts := r.out.Actions[(t*B+w.r0)*O : (t*B+w.r1)*O]
 			for i, v := range y {
@@ -204,6 +208,9 @@ func (r *runner[F]) forward(b *sim.Batch, noise *Noise, keepLatents bool) error 
 				for i, v := range lat {
 					dst[i] = float64(v)
 				}
+			}
+			if r.onStep != nil {
+				r.onStep(w, t, x, y)
 			}
 		}
 	})
@@ -281,7 +288,7 @@ func (r *runner[F]) backward(b *sim.Batch) error {
 // lossAndGrad runs batch b forward, evaluates the loss, and if withGrad runs the
 // backward pass (gradient in r.grad).
 func (r *runner[F]) lossAndGrad(b *sim.Batch, noise *Noise, withGrad bool) (float64, error) {
-	if err := r.forward(b, noise, r.loss.NeedsLatents()); err != nil {
+	if err := r.forward(b, noise, r.loss.NeedsLatents(), withGrad); err != nil {
 		return 0, err
 	}
 	if r.cancelled() {
