@@ -507,37 +507,56 @@ func newAdam(lr float64) *adamState {
 // decay, no amsgrad) to the parameters p with gradient g and moments m, v.
 // Written in torch's operation order so float64 runs match it to rounding.
 func (a *adamState) update(p, g, m, v []float64) {
+	st := a.prepare()
+	// The update is elementwise: large ones are split across goroutines
+	// (1024 inits × 128 states is 131 072 elements), with identical results.
+	parallelRows(len(g), 1, func(lo, hi int) { st.apply(p[lo:hi], g[lo:hi], m[lo:hi], v[lo:hi]) })
+}
+
+// adamStep is one Adam step's constants, computed once per step.
+type adamStep struct {
+	beta1, beta2, omb1, omb2, stepSize, bc2s, eps float64
+}
+
+// prepare returns the constants of the current step (a.step).
+func (a *adamState) prepare() adamStep {
 	// (1 − β) is computed at run time, like Python's 1 - 0.9 =
 	// 0.09999999999999998 (Go would fold the constant expression exactly).
 	omb1, omb2 := 1-a.beta1, 1-a.beta2
 	bc1 := 1 - math.Pow(a.beta1, float64(a.step))
 	bc2 := 1 - math.Pow(a.beta2, float64(a.step))
-	stepSize := a.lr / bc1
-	bc2s := math.Sqrt(bc2)
-	run := func(lo, hi int) {
-		for e := lo; e < hi; e++ {
-			ge := g[e]
-			m[e] = m[e]*a.beta1 + omb1*ge
-			v[e] = v[e]*a.beta2 + omb2*ge*ge
-			denom := math.Sqrt(v[e])/bc2s + a.eps
-			p[e] += -stepSize * (m[e] / denom)
-		}
+	return adamStep{beta1: a.beta1, beta2: a.beta2, omb1: omb1, omb2: omb2, stepSize: a.lr / bc1, bc2s: math.Sqrt(bc2), eps: a.eps}
+}
+
+// apply updates p, m and v in place with gradient g, in torch's operation order.
+func (st adamStep) apply(p, g, m, v []float64) {
+	for e, ge := range g {
+		m[e] = m[e]*st.beta1 + st.omb1*ge
+		v[e] = v[e]*st.beta2 + st.omb2*ge*ge
+		denom := math.Sqrt(v[e])/st.bc2s + st.eps
+		p[e] += -st.stepSize * (m[e] / denom)
 	}
-	// The update is elementwise: large ones are split across goroutines
-	// (1024 inits × 128 states is 131 072 elements), with identical results.
-	workers := min(runtime.GOMAXPROCS(0), len(g)/adamParallelMin)
+}
+
+// parallelRows runs f over [0, n) in contiguous chunks on up to GOMAXPROCS
+// goroutines when there are at least adamParallelMin elements (n rows of
+// width each) per goroutine; every element is computed exactly as it would be
+// serially.
+func parallelRows(n, width int, f func(lo, hi int)) {
+	workers := min(runtime.GOMAXPROCS(0), n*width/adamParallelMin)
 	if workers <= 1 {
-		run(0, len(g))
+		f(0, n)
 		return
 	}
 	var wg sync.WaitGroup
-	for k := 0; k < workers; k++ {
+	for k := 1; k < workers; k++ {
 		wg.Add(1)
 		go func(lo, hi int) {
 			defer wg.Done()
-			run(lo, hi)
-		}(k*len(g)/workers, (k+1)*len(g)/workers)
+			f(lo, hi)
+		}(k*n/workers, (k+1)*n/workers)
 	}
+	f(0, n/workers)
 	wg.Wait()
 }
 
@@ -570,7 +589,7 @@ func runAdam(ctx context.Context, m Map, x, u []float64, n int, c *fpConfig) (ad
 	xa, ua := slices.Clone(x), slices.Clone(u)
 	mom, vel := make([]float64, n*h), make([]float64, n*h)
 	f, g, d := make([]float64, n*h), make([]float64, n*h), make([]float64, n*h)
-	qPrev := make([]float64, n)
+	qPrev, qa := make([]float64, n), make([]float64, n)
 	for i := range qPrev {
 		qPrev[i] = math.NaN()
 	}
@@ -583,15 +602,33 @@ func runAdam(ctx context.Context, m Map, x, u []float64, n int, c *fpConfig) (ad
 		}
 		na := len(active)
 		residualGrad(m, f[:na*h], g[:na*h], xa[:na*h], ua[:na*in], na, d)
+		// Per row (in parallel, rows are independent): q = ½‖F − x‖² and the
+		// gradient of the mean q, scale·(Jᵀr − r) with r = F − x, in place in g.
+		// Reference mode keeps every row, so the Adam step is fused into the
+		// same pass while the row is in cache.
+		fuseAdam := !refine
+		if fuseAdam {
+			adam.step++
+		}
+		step := adam.prepare()
+		parallelRows(na, h, func(lo, hi int) {
+			for a := lo; a < hi; a++ {
+				s := 0.0
+				for k := a * h; k < (a+1)*h; k++ {
+					r := f[k] - xa[k]
+					s += r * r
+					g[k] = scale*g[k] - scale*r
+				}
+				qa[a] = 0.5 * s
+				if fuseAdam {
+					step.apply(xa[a*h:(a+1)*h], g[a*h:(a+1)*h], mom[a*h:(a+1)*h], vel[a*h:(a+1)*h])
+				}
+			}
+		})
 		sumQ := 0.0
 		keep := 0
 		for a, row := range active {
-			s := 0.0
-			for k := a * h; k < (a+1)*h; k++ {
-				r := f[k] - xa[k]
-				s += r * r
-			}
-			q := 0.5 * s
+			q := qa[a]
 			sumQ += q
 			out.dq[row] = math.Abs(q - qPrev[row])
 			qPrev[row], out.q[row] = q, q
@@ -612,16 +649,12 @@ func runAdam(ctx context.Context, m Map, x, u []float64, n int, c *fpConfig) (ad
 				}
 				lastTry[row] = q
 			}
-			// Gradient of the mean q: scale·(Jᵀr − r) with r = F − x.
 			if keep != a {
 				copy(xa[keep*h:(keep+1)*h], xa[a*h:(a+1)*h])
 				copy(ua[keep*in:(keep+1)*in], ua[a*in:(a+1)*in])
 				copy(mom[keep*h:(keep+1)*h], mom[a*h:(a+1)*h])
 				copy(vel[keep*h:(keep+1)*h], vel[a*h:(a+1)*h])
-			}
-			for k := 0; k < h; k++ {
-				r := f[a*h+k] - xa[keep*h+k]
-				g[keep*h+k] = scale*g[a*h+k] - scale*r
+				copy(g[keep*h:(keep+1)*h], g[a*h:(a+1)*h])
 			}
 			active[keep] = row
 			keep++
@@ -636,8 +669,10 @@ func runAdam(ctx context.Context, m Map, x, u []float64, n int, c *fpConfig) (ad
 			}
 		}
 		if len(active) > 0 {
-			adam.step++
-			adam.update(xa[:keep*h], g[:keep*h], mom[:keep*h], vel[:keep*h])
+			if !fuseAdam {
+				adam.step++
+				adam.update(xa[:keep*h], g[:keep*h], mom[:keep*h], vel[:keep*h])
+			}
 			for _, row := range active {
 				out.rowIters[row] = it + 1
 			}
