@@ -207,6 +207,27 @@ type FixedPointResult struct {
 
 type fpConfig struct {
 	FixedPointSettings
+	// known collects the points refined so far (on the precise map), so that
+	// rows heading to one of them skip a full Newton refinement.
+	known *knownPoints
+}
+
+// refineRow Newton-refines one row on the precise map: first by matching a
+// point already refined in this search (a chord step), else with newtonLocal,
+// whose result is then remembered.
+func (c *fpConfig) refineRow(m Map, x, u []float64) ([]float64, float64, bool) {
+	pm := c.precise(m)
+	if c.known == nil {
+		c.known = newKnownPoints(pm)
+	}
+	if xr, q, ok := c.known.match(x, u); ok {
+		return xr, q, true
+	}
+	xr, q, ok := newtonLocal(pm, x, u, c.NewtonIters, c.FixedQ)
+	if ok {
+		c.known.add(xr, u, q)
+	}
+	return xr, q, ok
 }
 
 func (s *FixedPointSettings) withDefaults(m Map) fpConfig {
@@ -640,7 +661,7 @@ func runAdam(ctx context.Context, m Map, x, u []float64, n int, c *fpConfig) (ad
 				continue
 			}
 			if tryNewton && it > 0 && it%c.NewtonEvery == 0 && q < c.NewtonQ && q < lastTry[row]/100 {
-				xr, qr, ok := newtonLocal(c.precise(m), xa[a*h:(a+1)*h], ua[a*in:(a+1)*in], c.NewtonIters, c.FixedQ)
+				xr, qr, ok := c.refineRow(m, xa[a*h:(a+1)*h], ua[a*in:(a+1)*in])
 				if ok {
 					copy(x[row*h:(row+1)*h], xr)
 					out.q[row], out.refined[row] = qr, true
@@ -804,7 +825,7 @@ func refineRows(ctx context.Context, m Map, rows []FixedPointRow, refined []bool
 		if err := cancelled(ctx); err != nil {
 			return err
 		}
-		if xr, q, ok := newtonLocal(m, r.X, r.U, c.NewtonIters, c.FixedQ); ok {
+		if xr, q, ok := c.refineRow(m, r.X, r.U); ok {
 			copy(r.X, xr)
 			r.Q, r.QAtX = q, q
 		}

@@ -668,3 +668,53 @@ func TestFixedPointsOutliersAndClasses(t *testing.T) {
 		t.Errorf("classes %v %v, %d slow points", res3.Rows[0].Class, res3.Rows[1].Class, len(res3.SlowPoints))
 	}
 }
+
+// TestKnownPointsChordMatch: a row near an already refined fixed point is
+// confirmed by one chord step and gets that point; a row near no known point
+// is not matched.
+func TestKnownPointsChordMatch(t *testing.T) {
+	m := testContractingMap()
+	h := m.Dim()
+	u := make([]float64, m.InputDim())
+	x := make([]float64, h)
+	xr, q, _ := newtonRefine(m, x, u, 30)
+	k := newKnownPoints(m)
+	k.add(xr, u, q)
+	near := make([]float64, h)
+	for i := range near {
+		near[i] = xr[i] + 1e-4*float64(i%3-1)
+	}
+	got, gq, ok := k.match(near, u)
+	if !ok || dist(got, xr) != 0 || gq != q {
+		t.Fatalf("near row not matched to the known point: ok=%v", ok)
+	}
+	far := make([]float64, h)
+	for i := range far {
+		far[i] = xr[i] + 50
+	}
+	if _, _, ok := k.match(far, u); ok {
+		t.Fatal("a row far from every known point was matched")
+	}
+	other := slices.Clone(u)
+	if len(other) > 0 {
+		other[0] += 1
+		if _, _, ok := k.match(near, other); ok {
+			t.Fatal("a row under another input was matched")
+		}
+	}
+}
+
+// testContractingMap is a GRU with small recurrent weights (one stable fixed
+// point under any input).
+func testContractingMap() *GRUMap {
+	const h, in = 6, 2
+	rng := rand.New(rand.NewPCG(11, 12))
+	w := func(n int, s float64) []float64 {
+		out := make([]float64, n)
+		for i := range out {
+			out[i] = s * (2*rng.Float64() - 1)
+		}
+		return out
+	}
+	return NewGRUMap(h, in, w(3*h*in, 0.5), w(3*h*h, 0.3), w(3*h, 0.2), w(3*h, 0.2))
+}
