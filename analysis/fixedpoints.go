@@ -42,6 +42,16 @@ type ResidualVJPMap interface {
 	EvalResidualVJP(f, grad, x []float64, n int, u []float64)
 }
 
+// RowwiseResidualMap is an optional refinement of ResidualVJPMap for maps
+// that split rows across goroutines: after a block of rows [r0, r1) is
+// computed, then(r0, r1) runs on the same goroutine, so the finder's per-row
+// work (q, the gradient of the mean q, the Adam step) is done in parallel while
+// the rows are in cache. Blocks must be disjoint and cover [0, n).
+type RowwiseResidualMap interface {
+	ResidualVJPMap
+	EvalResidualVJPRows(f, grad, x []float64, n int, u []float64, then func(r0, r1 int))
+}
+
 // Precisioner is optionally implemented by maps that compute in a precision
 // other than float64 (e.g. float32 kernels): Epsilon returns the machine
 // epsilon of their arithmetic. It selects looser default tolerances, since q
@@ -551,7 +561,8 @@ func (a *adamState) prepare() adamStep {
 
 // apply updates p, m and v in place with gradient g, in torch's operation order.
 func (st adamStep) apply(p, g, m, v []float64) {
-	for e, ge := range g {
+	for e := st.applyVector(p, g, m, v); e < len(g); e++ {
+		ge := g[e]
 		m[e] = m[e]*st.beta1 + st.omb1*ge
 		v[e] = v[e]*st.beta2 + st.omb2*ge*ge
 		denom := math.Sqrt(v[e])/st.bc2s + st.eps
@@ -622,17 +633,16 @@ func runAdam(ctx context.Context, m Map, x, u []float64, n int, c *fpConfig) (ad
 			return out, err
 		}
 		na := len(active)
-		residualGrad(m, f[:na*h], g[:na*h], xa[:na*h], ua[:na*in], na, d)
-		// Per row (in parallel, rows are independent): q = ½‖F − x‖² and the
-		// gradient of the mean q, scale·(Jᵀr − r) with r = F − x, in place in g.
-		// Reference mode keeps every row, so the Adam step is fused into the
-		// same pass while the row is in cache.
+		// Per row (rows are independent): q = ½‖F − x‖² and the gradient of the
+		// mean q, scale·(Jᵀr − r) with r = F − x, in place in g. Reference mode
+		// keeps every row, so the Adam step is fused into the same pass while the
+		// row is in cache; a RowwiseResidualMap runs the pass on its own workers.
 		fuseAdam := !refine
 		if fuseAdam {
 			adam.step++
 		}
 		step := adam.prepare()
-		parallelRows(na, h, func(lo, hi int) {
+		rowPass := func(lo, hi int) {
 			for a := lo; a < hi; a++ {
 				s := 0.0
 				for k := a * h; k < (a+1)*h; k++ {
@@ -645,7 +655,13 @@ func runAdam(ctx context.Context, m Map, x, u []float64, n int, c *fpConfig) (ad
 					step.apply(xa[a*h:(a+1)*h], g[a*h:(a+1)*h], mom[a*h:(a+1)*h], vel[a*h:(a+1)*h])
 				}
 			}
-		})
+		}
+		if rm, ok := m.(RowwiseResidualMap); ok {
+			rm.EvalResidualVJPRows(f[:na*h], g[:na*h], xa[:na*h], na, ua[:na*in], rowPass)
+		} else {
+			residualGrad(m, f[:na*h], g[:na*h], xa[:na*h], ua[:na*in], na, d)
+			parallelRows(na, h, rowPass)
+		}
 		sumQ := 0.0
 		keep := 0
 		for a, row := range active {

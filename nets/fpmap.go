@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/ctdtui/ctdtui/nets/vecmath"
 	"github.com/ctdtui/ctdtui/sim"
 )
 
@@ -64,13 +65,23 @@ func (q *fpPart[F]) ensure(m Model[F], n int) {
 	}
 }
 
+// toF converts to the map's float type (vectorised for float32).
 func toF[F sim.Float](dst []F, src []float64) {
+	if d32, ok := any(dst).([]float32); ok {
+		vecmath.Narrow(d32[:len(src)], src)
+		return
+	}
 	for i, v := range src {
 		dst[i] = F(v)
 	}
 }
 
+// fromF converts back to float64 (vectorised for float32).
 func fromF[F sim.Float](dst []float64, src []F) {
+	if s32, ok := any(src).([]float32); ok {
+		vecmath.Widen(dst[:len(s32)], s32)
+		return
+	}
 	for i, v := range src {
 		dst[i] = float64(v)
 	}
@@ -88,6 +99,13 @@ const (
 // apply runs F (and the VJP the mode asks for) on n rows, split across the
 // workers in contiguous blocks.
 func (p *FixedPointMap[F]) apply(mode fpMode, f, grad, x, v []float64, n int, u []float64) {
+	p.applyThen(mode, f, grad, x, v, n, u, nil)
+}
+
+// applyThen is apply, with then (if non-nil) called on each worker's block of
+// rows [r0, r1) as soon as that block's results are written, on the worker's
+// goroutine: per-row follow-up work runs in parallel while the rows are in cache.
+func (p *FixedPointMap[F]) applyThen(mode fpMode, f, grad, x, v []float64, n int, u []float64, then func(r0, r1 int)) {
 	H, I := p.Dim(), p.InputDim()
 	if len(x) < n*H || len(u) < n*I {
 		panic(fmt.Sprintf("nets: FixedPointMap: %d rows need %d states and %d inputs, got %d and %d", n, n*H, n*I, len(x), len(u)))
@@ -103,6 +121,9 @@ func (p *FixedPointMap[F]) apply(mode fpMode, f, grad, x, v []float64, n int, u 
 	run := func(w int) {
 		r0, r1 := w*n/k, (w+1)*n/k
 		p.parts[w].run(p.model, mode, r0, r1, f, grad, x, v, u)
+		if then != nil {
+			then(r0, r1)
+		}
 	}
 	if k == 1 {
 		run(0)
@@ -161,6 +182,15 @@ func (p *FixedPointMap[F]) VJP(dst, x, v []float64, n int, u []float64) {
 // one forward and one backward pass.
 func (p *FixedPointMap[F]) EvalResidualVJP(f, grad, x []float64, n int, u []float64) {
 	p.apply(fpResidual, f, grad, x, nil, n, u)
+}
+
+// EvalResidualVJPRows is EvalResidualVJP followed by then(r0, r1) on each
+// block of rows as soon as the block is done, on the goroutine that computed
+// it (analysis.RowwiseResidualMap): the finder's per-row work — q, the
+// gradient of the mean, the Adam step — then runs in parallel with the rows
+// still in cache. Blocks are disjoint, so then may write to its rows freely.
+func (p *FixedPointMap[F]) EvalResidualVJPRows(f, grad, x []float64, n int, u []float64, then func(r0, r1 int)) {
+	p.applyThen(fpResidual, f, grad, x, nil, n, u, then)
 }
 
 // Jacobian sets dst (Dim×Dim, row-major) to ∂F_a/∂x_b at (x, u): row a is
