@@ -102,14 +102,7 @@ func (t *analysisTab) Title() string    { return "Analysis" }
 func (t *analysisTab) Focused() bool    { return t.editing }
 func (t *analysisTab) SetSize(w, h int) { t.w, t.h = w, h }
 
-func (t *analysisTab) want() string {
-	f := t.sh.focus
-	e := t.sh.store.entries[f.dir]
-	if f.dir == "" || e == nil || e.sess == nil {
-		return ""
-	}
-	return fmt.Sprintf("%s|%d|%s", f.dir, e.epoch, f.phase)
-}
+func (t *analysisTab) want() string { return t.sh.focusKey() }
 
 func (t *analysisTab) Enter() tea.Cmd {
 	if t.sh.focus.dir == "" && t.picker == nil {

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/ctdtui/ctdtui/presets"
@@ -66,3 +67,18 @@ func (s *shared) info(text string) { s.setStatus(levelInfo, text) }
 func (s *shared) good(text string) { s.setStatus(levelGood, text) }
 func (s *shared) warn(text string) { s.setStatus(levelWarn, text) }
 func (s *shared) fail(err error)   { s.setStatus(levelError, err.Error()) }
+
+// focusKey identifies the data the focused run and phase call for (the run,
+// the epoch of its loaded model and the phase), or "" when no run is loaded:
+// a result computed for another key is stale.
+func (sh *shared) focusKey() string {
+	f := sh.focus
+	if f.dir == "" {
+		return ""
+	}
+	e := sh.store.entries[f.dir]
+	if e == nil || e.sess == nil {
+		return ""
+	}
+	return fmt.Sprintf("%s|%d|%s", f.dir, e.epoch, f.phase)
+}

@@ -86,17 +86,7 @@ func (t *trialsTab) Focused() bool    { return false }
 func (t *trialsTab) SetSize(w, h int) { t.w, t.h = w, h }
 
 // want is the key of the data the tab should show ("" when no run is open).
-func (t *trialsTab) want() string {
-	f := t.sh.focus
-	if f.dir == "" {
-		return ""
-	}
-	e := t.sh.store.entries[f.dir]
-	if e == nil || e.sess == nil {
-		return ""
-	}
-	return fmt.Sprintf("%s|%d|%s", f.dir, e.epoch, f.phase)
-}
+func (t *trialsTab) want() string { return t.sh.focusKey() }
 
 // Enter runs when the tab comes into view: open the picker when no run is
 // open, or (re)compute what the focus asks for.
