@@ -1,0 +1,174 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/ctdtui/ctdtui/study"
+)
+
+func init() {
+	register(command{name: "analyze", args: "RUN", summary: "outputs, latents, PCA scree and task performance of a run", order: 20, run: analyzeCmd})
+	register(command{name: "fixedpoints", args: "RUN", summary: "fixed points with stability (the inputs held fixed)", order: 30, run: fixedPointsCmd})
+	register(command{name: "compare", args: "RUN_A RUN_B", summary: "affine R² both ways, state R², Procrustes, CCA, DSA", order: 40, run: compareCmd})
+	register(command{name: "export", args: "RUN --out F.npz", summary: "inputs, targets, outputs, latents as numpy arrays", order: 50, run: exportCmd, usage: `analysis flags (analyze, fixedpoints, compare, export):
+  --phase train|val|all        which trials (analyze, fixedpoints: all; compare: val)
+  --best                       analyse best.bin instead of checkpoint.bin
+  --json                       print a JSON document (fields listed in the README)
+  analyze:      --pcs K                    scree components listed (default 10)
+  fixedpoints:  --inputs 0,0,0             the input held fixed (default zeros)
+                --inits N --iters N --lr X --noise X --seed S --qthresh X
+                --mode refine|reference    (default refine; reference = CTD's finder)
+  compare:      --pcs K --state-pcs K --cca K --cca-reference --dsa-delays N
+                --dsa-rank N --dsa-trials N --no-dsa --fixedpoints --seed S
+  export:       --out FILE.npz (required); --phase repeatable (default train and val)
+`})
+}
+
+// analysisFlags are the flags every analysis command shares.
+type analysisFlags struct {
+	best, json bool
+}
+
+func (a *analysisFlags) register(fs *flag.FlagSet) {
+	fs.BoolVar(&a.best, "best", false, "analyse best.bin instead of checkpoint.bin")
+	fs.BoolVar(&a.json, "json", false, "print a JSON document")
+}
+
+func (a *analysisFlags) output(stdout, stderr io.Writer) study.Output {
+	return study.Output{W: stdout, Progress: stderr, JSON: a.json}
+}
+
+// parseInterleaved parses flags that may come before or after the positional
+// arguments (ctdtui analyze RUN --json) and returns the positional ones.
+func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		if fs.NArg() == 0 {
+			return pos, nil
+		}
+		pos = append(pos, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+}
+
+func positional(cmd string, pos []string, names ...string) error {
+	if len(pos) < len(names) {
+		return fmt.Errorf("%s: missing %s (usage: ctdtui %s %s [flags])", cmd, names[len(pos)], cmd, strings.Join(names, " "))
+	}
+	if len(pos) > len(names) {
+		return fmt.Errorf("%s: unexpected argument %q", cmd, pos[len(names)])
+	}
+	return nil
+}
+
+func analyzeCmd(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("analyze", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var af analysisFlags
+	var o study.AnalyzeOptions
+	af.register(fs)
+	fs.StringVar(&o.Phase, "phase", "all", "train, val or all")
+	fs.IntVar(&o.PCs, "pcs", 10, "scree components listed")
+	pos, err := parseInterleaved(fs, args)
+	if err != nil {
+		return err
+	}
+	if err := positional("analyze", pos, "RUN"); err != nil {
+		return err
+	}
+	ctx, stop := signalContextMsg("stopping")
+	defer stop()
+	return study.AnalyzeCommand(ctx, pos[0], af.best, o, af.output(stdout, stderr))
+}
+
+func fixedPointsCmd(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("fixedpoints", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var af analysisFlags
+	var o study.FixedPointOptions
+	var inputs string
+	af.register(fs)
+	fs.StringVar(&o.Phase, "phase", "all", "trajectories the initial states come from: train, val or all")
+	fs.StringVar(&inputs, "inputs", "", "comma-separated input held fixed (default zeros)")
+	fs.IntVar(&o.Inits, "inits", 1024, "initial states")
+	fs.IntVar(&o.Iters, "iters", 10000, "maximum Adam iterations")
+	fs.Float64Var(&o.LR, "lr", 1e-3, "Adam learning rate")
+	fs.Float64Var(&o.Noise, "noise", 0, "std of the noise added to the initial states")
+	fs.Uint64Var(&o.Seed, "seed", 0, "seed of the initial states")
+	fs.Float64Var(&o.QThresh, "qthresh", 1e-5, "q threshold of slow points (refine) or of the points shown (reference)")
+	fs.StringVar(&o.Mode, "mode", study.ModeRefine, "refine or reference")
+	pos, err := parseInterleaved(fs, args)
+	if err != nil {
+		return err
+	}
+	if err := positional("fixedpoints", pos, "RUN"); err != nil {
+		return err
+	}
+	if o.Inputs, err = study.ParseInputs(inputs); err != nil {
+		return err
+	}
+	ctx, stop := signalContextMsg("stopping the search")
+	defer stop()
+	return study.FixedPointsCommand(ctx, pos[0], af.best, o, af.output(stdout, stderr))
+}
+
+func compareCmd(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("compare", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var af analysisFlags
+	var o study.CompareOptions
+	af.register(fs)
+	fs.StringVar(&o.Phase, "phase", "val", "trials of the symmetric metrics: train, val or all")
+	fs.IntVar(&o.PCs, "pcs", 10, "target PCs whose affine R² is listed")
+	fs.IntVar(&o.StatePCs, "state-pcs", 4, "PCs of the reference's state R²")
+	fs.IntVar(&o.CCAComponents, "cca", 10, "CCA components")
+	fs.BoolVar(&o.CCAReference, "cca-reference", false, "compute the reference's NIPALS CCA R² also for large phases (slow)")
+	fs.IntVar(&o.DSADelays, "dsa-delays", 0, "DSA delays (0: 20, at most 640/latent)")
+	fs.IntVar(&o.DSARank, "dsa-rank", 50, "DSA rank")
+	fs.IntVar(&o.DSATrials, "dsa-trials", 0, "DSA trials (0: 1% of the phase, at least what the embedding needs)")
+	fs.BoolVar(&o.NoDSA, "no-dsa", false, "skip DSA")
+	fs.BoolVar(&o.FixedPoints, "fixedpoints", false, "also count fixed points of both runs")
+	fs.Uint64Var(&o.Seed, "seed", 0, "seed of the DSA similarity search")
+	pos, err := parseInterleaved(fs, args)
+	if err != nil {
+		return err
+	}
+	if err := positional("compare", pos, "RUN_A", "RUN_B"); err != nil {
+		return err
+	}
+	ctx, stop := signalContextMsg("stopping")
+	defer stop()
+	return study.CompareCommand(ctx, pos[0], pos[1], af.best, o, af.output(stdout, stderr))
+}
+
+func exportCmd(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("export", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var af analysisFlags
+	var o study.ExportOptions
+	var phases stringList
+	var out string
+	af.register(fs)
+	fs.StringVar(&out, "out", "", "the .npz file to write")
+	fs.Var(&phases, "phase", "train, val or all (repeatable; default train and val)")
+	pos, err := parseInterleaved(fs, args)
+	if err != nil {
+		return err
+	}
+	if err := positional("export", pos, "RUN"); err != nil {
+		return err
+	}
+	if out == "" {
+		return fmt.Errorf("export: --out FILE.npz is required")
+	}
+	o.Phases = phases
+	ctx, stop := signalContextMsg("stopping")
+	defer stop()
+	return study.ExportCommand(ctx, pos[0], af.best, out, o, af.output(stdout, stderr))
+}
