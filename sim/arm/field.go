@@ -122,5 +122,5 @@ func (a *Arm) fieldBackward(g *State, v *stepVals, s *State, f Field, level floa
 	g.QDot[1] += j12*gvx + j22*gvy
 	// ∂ẋ/∂q1 = −ẏ, ∂ẏ/∂q1 = ẋ; ∂ẋ/∂q2 = −L2 c12 (q̇1+q̇2), ∂ẏ/∂q2 = −L2 s12 (q̇1+q̇2).
 	g.Q[0] += -yd*gvx + xd*gvy
-	g.Q[1] += -L2*(w[0]+w[1])*(t.c12*gvx+t.s12*gvy)
+	g.Q[1] += -L2 * (w[0] + w[1]) * (t.c12*gvx + t.s12*gvy)
 }
