@@ -37,44 +37,16 @@ type trialsTab struct {
 	unit0 int  // first unit shown
 	armOn bool // narrow RandomTarget layout: the arm instead of the time panels
 
-	data *trialsData // the shown run and phase, once computed
-	work *bgWork     // computing data for want()
-	err  error       // the last failure for want()
-	errK string
+	data bg[*trialsData] // the rollout of the focused run and phase
 }
 
 // trialsData is a run's rollout over one phase and the PCA of its latents.
 type trialsData struct {
-	key    string
 	sess   *session
 	phase  string
 	trials []int
 	inf    *nets.Inference
 	pca    *analysis.PCA
-}
-
-type trialsKeys struct {
-	Trial, Jump, Ends, Step, StepJump key.Binding
-	Phase, Open, Latents, Units, View key.Binding
-}
-
-func newTrialsKeys(g glyphs) trialsKeys {
-	lr := "←→"
-	if g.ascii {
-		lr = "left/right"
-	}
-	return trialsKeys{
-		Trial:    key.NewBinding(key.WithKeys("left", "right", "h", "l"), key.WithHelp(lr, "trial")),
-		Jump:     key.NewBinding(key.WithKeys("[", "]"), key.WithHelp("[ ]", "±10 trials")),
-		Ends:     key.NewBinding(key.WithKeys("home", "end"), key.WithHelp("home/end", "first/last trial")),
-		Step:     key.NewBinding(key.WithKeys(",", "."), key.WithHelp(", .", "time step")),
-		StepJump: key.NewBinding(key.WithKeys("<", ">"), key.WithHelp("< >", "±10 steps")),
-		Phase:    key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "train/val")),
-		Open:     key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "open run")),
-		Latents:  key.NewBinding(key.WithKeys("u"), key.WithHelp("u", "PCs/units")),
-		Units:    key.NewBinding(key.WithKeys("{", "}"), key.WithHelp("{ }", "other units")),
-		View:     key.NewBinding(key.WithKeys("v"), key.WithHelp("v", "arm/time")),
-	}
 }
 
 func newTrialsTab(sh *shared) *trialsTab {
@@ -109,14 +81,12 @@ func (t *trialsTab) ensure() tea.Cmd {
 		return cmd
 	}
 	k := t.want()
-	if (t.data != nil && t.data.key == k) || (t.work != nil && t.work.key == k) || t.errK == k {
+	if t.data.settled(k) {
 		return nil
 	}
-	if t.work != nil {
-		t.work.cancel() // computing for a run or phase no longer shown
-	}
 	sess, phase := e.sess, f.phase
-	t.work = startWork(k, "running the model", func(ctx context.Context, report func(float64, string)) (any, error) {
+	// start cancels a computation for a run or phase no longer shown.
+	return t.data.start(k, "running the model", func(ctx context.Context, report func(float64, string)) (*trialsData, error) {
 		trials, err := sess.Run.Trials(phase)
 		if err != nil {
 			return nil, err
@@ -131,9 +101,8 @@ func (t *trialsTab) ensure() tea.Cmd {
 		if err != nil {
 			return nil, err
 		}
-		return &trialsData{key: k, sess: sess, phase: phase, trials: trials, inf: inf, pca: pca}, nil
+		return &trialsData{sess: sess, phase: phase, trials: trials, inf: inf, pca: pca}, nil
 	})
-	return t.work.poll()
 }
 
 func phaseName(p string) string {
@@ -152,21 +121,13 @@ func (t *trialsTab) Update(msg tea.Msg) tea.Cmd {
 	case focusChangedMsg:
 		return t.ensure()
 	case workMsg:
-		if msg.w != t.work {
-			return nil
-		}
-		if msg.res == nil {
-			return t.work.poll()
-		}
-		t.work = nil
-		switch {
-		case msg.res.err != nil:
-			t.err, t.errK = msg.res.err, msg.w.key
-		case msg.w.key != t.want():
+		switch out, cmd := t.data.take(msg, t.want()); out {
+		case workPending:
+			return cmd
+		case workStale:
 			// Computed for a run or phase no longer shown: dropped.
 			return t.ensure()
-		default:
-			t.data, t.err, t.errK = msg.res.val.(*trialsData), nil, ""
+		case workArrived:
 			t.clamp()
 		}
 	case tea.KeyMsg:
@@ -278,10 +239,8 @@ func (t *trialsTab) openRun(dir string) tea.Cmd {
 
 // shown is the data for the current focus, or nil.
 func (t *trialsTab) shown() *trialsData {
-	if t.data != nil && t.data.key == t.want() {
-		return t.data
-	}
-	return nil
+	d, _ := t.data.get(t.want())
+	return d
 }
 
 // clamp keeps the trial, the time cursor and the units window in range.
@@ -331,12 +290,12 @@ func (t *trialsTab) View() string {
 	}
 	d := t.shown()
 	if d == nil {
-		if t.err != nil && t.errK == t.want() {
-			return t.errorView(t.err)
+		if err := t.data.failed(t.want()); err != nil {
+			return t.errorView(err)
 		}
 		msg := "Running the model…"
-		if t.work != nil {
-			msg = workLine(t.sh, t.work)
+		if w := t.data.running(); w != nil {
+			msg = workLine(t.sh, w)
 		}
 		return centred(t.sh, t.w, t.h, msg)
 	}
