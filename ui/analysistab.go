@@ -12,7 +12,6 @@ import (
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/ctdtui/ctdtui/nets"
@@ -57,7 +56,7 @@ type analysisData struct {
 }
 
 func newAnalysisTab(sh *shared) *analysisTab {
-	return &analysisTab{sh: sh, keys: newAnalysisKeys(sh.g), nTrials: 8, view: trajView3{yaw: -60, pitch: 30}}
+	return &analysisTab{sh: sh, keys: newAnalysisKeys(sh.g), nTrials: 8, view: trajView3{orbit: orbit{yaw: -60, pitch: 30}}}
 }
 
 func (t *analysisTab) Title() string    { return "Analysis" }
@@ -410,12 +409,12 @@ func (t *analysisTab) View() string {
 	case e.work != nil:
 		return centred(t.sh, t.w, t.h, "Loading "+filepath.Base(f.dir)+"…")
 	case e.err != nil:
-		return errorBlock(t.sh, e.err, t.w, t.h)
+		return errorBlock(t.sh, "Cannot analyse this run", e.err, "o opens another run", t.w, t.h)
 	}
 	d := t.shown()
 	if d == nil {
 		if err := t.base.failed(t.want()); err != nil {
-			return errorBlock(t.sh, err, t.w, t.h)
+			return errorBlock(t.sh, "Cannot analyse this run", err, "o opens another run", t.w, t.h)
 		}
 		msg := "Computing the PCA…"
 		if w := t.base.running(); w != nil {
@@ -429,17 +428,6 @@ func (t *analysisTab) View() string {
 	screeH := min(12, max(5, t.h/3))
 	left := t.screeView(d, leftW, screeH) + "\n" + t.fpView(d, leftW, t.h-screeH)
 	return joinColumns(t.h, sep, column{left, leftW}, column{t.trajView(d, rightW, t.h), rightW})
-}
-
-// errorBlock shows an error in place of a tab's content.
-func errorBlock(sh *shared, err error, w, h int) string {
-	st := sh.st
-	lines := []string{st.Bad.Render("Cannot analyse this run"), ""}
-	for _, l := range wrap(firstLine(err), w-2) {
-		lines = append(lines, st.Text.Render(l))
-	}
-	lines = append(lines, "", st.Muted.Render("o opens another run"))
-	return fitBlock(strings.Join(lines, "\n"), w, h)
 }
 
 // screeView draws one row per PC on a 0-100% scale: a bar for the PC's share
@@ -576,21 +564,11 @@ func (t *analysisTab) fpView(d *analysisData, w, h int) string {
 	switch fp, err := t.currentFP(), t.fp.failed(t.fpKeyNow()); {
 	case t.fp.running() != nil:
 		fw := t.fp.running()
-		p := fw.last
-		frac := p.frac
-		text := p.text
+		text := fw.last.text
 		if text == "" {
 			text = "starting"
 		}
-		el := fmtDuration(t.sh.now().Sub(fw.started))
-		barW := max(4, w-len(el)-8)
-		pct := ""
-		if frac >= 0 {
-			pct = fmt.Sprintf(" %3.0f%%", 100*frac)
-		} else {
-			frac = 0
-		}
-		lines = append(lines, progressBar(t.sh, frac, barW)+st.Muted.Render(pct+" "+el))
+		lines = append(lines, workBar(t.sh, fw, w, 0))
 		lines = append(lines, st.Muted.Render(truncate(text, w, g.ellipsis)))
 		lines = append(lines, st.Faint.Render("x stops the search"))
 	case fp != nil:
@@ -740,106 +718,6 @@ func (t *analysisTab) trajView(d *analysisData, w, h int) string {
 	lines = append(lines, plot...)
 	lines = append(lines, truncStyled(legend, w))
 	return fitBlock(strings.Join(lines, "\n"), w, h)
-}
-
-// projTrial is trial k's rows of a projection (from its lengths, so a
-// projection built by hand works too).
-func projTrial(pr *study.Projection, k int) []float64 {
-	off := 0
-	for _, l := range pr.Lens[:k] {
-		off += l
-	}
-	end := min(len(pr.Data), (off+pr.Lens[k])*pr.K)
-	return pr.Data[min(off*pr.K, end):end]
-}
-
-// trajView3 is how latent trajectories are drawn: the PC1-PC2 plane, or an
-// orthographic view of PC1-3 rotated by yaw (about PC3) and pitch.
-type trajView3 struct {
-	on3D       bool
-	yaw, pitch float64
-}
-
-func (v *trajView3) rotate(dyaw, dpitch float64) {
-	v.on3D = true
-	v.yaw = math.Mod(v.yaw+dyaw+360, 360)
-	v.pitch = math.Max(-90, math.Min(90, v.pitch+dpitch))
-}
-
-// describe names the view for a title.
-func (v *trajView3) describe(ascii bool) string {
-	switch {
-	case !v.on3D:
-		return "PC1-PC2"
-	case ascii:
-		return fmt.Sprintf("PC1-3 yaw %.0f pitch %.0f", v.yaw, v.pitch)
-	}
-	return fmt.Sprintf("PC1-3 · yaw %.0f° pitch %.0f°", v.yaw, v.pitch)
-}
-
-// trajPath is one trajectory: rows of k PC scores.
-type trajPath struct {
-	pts []float64
-	k   int
-	col lipgloss.Color
-}
-
-// trajMark is a point drawn as a glyph (a fixed point).
-type trajMark struct {
-	p     [3]float64
-	glyph string
-	col   lipgloss.Color
-}
-
-// vec3 reads the first three of k values (missing ones are 0).
-func vec3(v []float64, k int) [3]float64 {
-	var p [3]float64
-	for j := 0; j < min(3, k, len(v)); j++ {
-		p[j] = v[j]
-	}
-	return p
-}
-
-func (v *trajView3) project(p [3]float64) (float64, float64) {
-	if !v.on3D {
-		return p[0], p[1]
-	}
-	ya, pa := v.yaw*math.Pi/180, v.pitch*math.Pi/180
-	x, y, z := p[0], p[1], p[2]
-	x, y = x*math.Cos(ya)-y*math.Sin(ya), x*math.Sin(ya)+y*math.Cos(ya)
-	_, z = y*math.Cos(pa)-z*math.Sin(pa), y*math.Sin(pa)+z*math.Cos(pa)
-	return x, z
-}
-
-// draw renders the paths and marks on a w×h canvas, framed on the paths
-// (equal scales); it returns the lines and how many marks fell outside.
-func (v *trajView3) draw(sh *shared, w, h int, paths []trajPath, marks []trajMark) ([]string, int) {
-	cv := newCanvas(w, h, sh.g.ascii)
-	var xs, ys []float64
-	proj := make([][2][]float64, len(paths))
-	for i, p := range paths {
-		for s := 0; s+p.k <= len(p.pts); s += p.k {
-			x, y := v.project(vec3(p.pts[s:s+p.k], p.k))
-			proj[i][0], proj[i][1] = append(proj[i][0], x), append(proj[i][1], y)
-		}
-		xs, ys = append(xs, proj[i][0]...), append(ys, proj[i][1]...)
-	}
-	xlo, xhi := rangeOf(0.05, xs)
-	ylo, yhi := rangeOf(0.05, ys)
-	fr := newXYFrame(cv, xlo, xhi, ylo, yhi, true)
-	for i, p := range paths {
-		fr.path(proj[i][0], proj[i][1], p.col)
-	}
-	off := 0
-	for _, m := range marks {
-		x, y := v.project(m.p)
-		if !finite(x) || !finite(y) || x < xlo || x > xhi || y < ylo || y > yhi {
-			off++
-			continue
-		}
-		fr.mark(x, y, []rune(m.glyph)[0], m.col)
-	}
-	return cv.Lines(), off
 }
 
 // ---- help ----

@@ -51,7 +51,7 @@ type compareResult struct {
 }
 
 func newCompareTab(sh *shared) *compareTab {
-	return &compareTab{sh: sh, keys: newCompareKeys(), phase: "val", nTrials: 4, view: trajView3{yaw: -60, pitch: 30}}
+	return &compareTab{sh: sh, keys: newCompareKeys(), phase: "val", nTrials: 4, view: trajView3{orbit: orbit{yaw: -60, pitch: 30}}}
 }
 
 func (t *compareTab) Title() string    { return "Compare" }
@@ -315,11 +315,7 @@ func (t *compareTab) View() string {
 		case t.loadingMsg() != "":
 			msg = t.loadingMsg()
 		case t.res.failed(t.want()) != nil:
-			lines := []string{st.Bad.Render("Cannot compare these runs"), ""}
-			for _, l := range wrap(firstLine(t.res.failed(t.want())), t.w-2) {
-				lines = append(lines, st.Text.Render(l))
-			}
-			lines = append(lines, "", st.Muted.Render("a and b choose other runs"))
+			lines := errorLines(t.sh, "Cannot compare these runs", t.res.failed(t.want()), "a and b choose other runs", t.w)
 			return fitBlock(head+"\n"+strings.Join(lines, "\n"), t.w, t.h)
 		case t.res.running() != nil:
 			return fitBlock(head+"\n"+t.progressView(t.w, body), t.w, t.h)
@@ -363,19 +359,10 @@ func (t *compareTab) headLine() string {
 
 func (t *compareTab) progressView(w, h int) string {
 	st, g := t.sh.st, t.sh.g
-	p := t.res.running().last
-	frac := p.frac
-	pct := ""
-	if frac >= 0 {
-		pct = fmt.Sprintf(" %3.0f%%", 100*frac)
-	} else {
-		frac = 0
-	}
-	el := fmtDuration(t.sh.now().Sub(t.res.running().started))
-	barW := max(4, min(60, w-len(el)-8))
+	wk := t.res.running()
 	lines := []string{st.Text.Render("Comparing: affine R², state R², CCA, DSA and both runs' fixed points…"), "",
-		progressBar(t.sh, frac, barW) + st.Muted.Render(pct+" "+el),
-		st.Muted.Render(truncate(p.text, w, g.ellipsis)), "", st.Faint.Render("x stops")}
+		workBar(t.sh, wk, w, 60),
+		st.Muted.Render(truncate(wk.last.text, w, g.ellipsis)), "", st.Faint.Render("x stops")}
 	top := max(0, (h-len(lines))/2)
 	return fitBlock(strings.Repeat("\n", top)+strings.Join(lines, "\n"), w, h)
 }

@@ -286,12 +286,12 @@ func (t *trialsTab) View() string {
 	case e.work != nil:
 		return centred(t.sh, t.w, t.h, "Loading "+filepath.Base(f.dir)+"…")
 	case e.err != nil:
-		return t.errorView(e.err)
+		return errorBlock(t.sh, "Cannot show this run", e.err, "o opens another run", t.w, t.h)
 	}
 	d := t.shown()
 	if d == nil {
 		if err := t.data.failed(t.want()); err != nil {
-			return t.errorView(err)
+			return errorBlock(t.sh, "Cannot show this run", err, "o opens another run", t.w, t.h)
 		}
 		msg := "Running the model…"
 		if w := t.data.running(); w != nil {
@@ -311,16 +311,6 @@ func (t *trialsTab) View() string {
 		body = t.timeView(d, t.w, bodyH)
 	}
 	return fitBlock(strings.Join(header, "\n")+"\n"+body, t.w, t.h)
-}
-
-func (t *trialsTab) errorView(err error) string {
-	st := t.sh.st
-	lines := []string{st.Bad.Render("Cannot show this run"), ""}
-	for _, l := range wrap(firstLine(err), t.w-2) {
-		lines = append(lines, st.Text.Render(l))
-	}
-	lines = append(lines, "", st.Muted.Render("o opens another run"))
-	return fitBlock(strings.Join(lines, "\n"), t.w, t.h)
 }
 
 func (t *trialsTab) isRT(d *trialsData) bool {
@@ -750,8 +740,7 @@ func (t *trialsTab) timeView(d *trialsData, w, h int) string {
 	if roW > 0 {
 		mid = fmt.Sprintf("time step · cursor at %d", t.sh.focus.step)
 	}
-	axis := padRight(left, max((pw-len(mid))/2, len(left)+1)) + mid
-	axis = padRight(axis, pw-len(right)) + right
+	axis := axisLine(left, mid, right, pw)
 	tail := ""
 	if roW > 0 {
 		tail = " " + st.Faint.Render(padRight("output target", roW))
@@ -914,14 +903,4 @@ func (t *trialsTab) FullHelp() [][]key.Binding {
 		view = append(view, k.View)
 	}
 	return [][]key.Binding{{k.Trial, k.Jump, k.Ends}, {k.Step, k.StepJump}, view, {k.Phase, k.Open}}
-}
-
-// workLine is a running computation's stage (or what it does) and how long
-// it has run.
-func workLine(sh *shared, w *bgWork) string {
-	what := w.last.text
-	if what == "" {
-		what = w.what
-	}
-	return what + "… " + fmtDuration(sh.now().Sub(w.started))
 }
