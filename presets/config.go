@@ -92,7 +92,7 @@ type NBFFConfig struct {
 
 // ModelConfig selects and sizes the model.
 type ModelConfig struct {
-	Kind        string  `toml:"kind"` // gru | noisygru | rnn | driscoll | node
+	Kind        string  `toml:"kind"` // gru | noisygru | rnn | driscoll | node | lstm
 	Latent      int     `toml:"latent"`
 	ICStd       float64 `toml:"ic_std"`
 	Noise       float64 `toml:"noise"`

@@ -137,7 +137,7 @@ func Definitions() []Def {
 	return append(defs, []Def{
 		{Key: "model.kind", Help: "recurrent model", Type: Choice, Choices: nets.Kinds, strField: func(c *Config) *string { return &c.Model.Kind }},
 		{Key: "model.latent", Help: "latent (hidden state) size", Type: Int, Min: 1, Max: 1024, Step: 1, Coarse: 16, intField: func(c *Config) *int { return &c.Model.Latent }},
-		{Key: "model.ic_std", Help: "std of the noise on the learned initial state (the reference's latent_ic_var)", Type: Float, Min: 0, Max: 2, Step: 0.01, Coarse: 0.1, Applies: modelIn(nets.KindGRU, nets.KindNoisyGRU), floatField: func(c *Config) *float64 { return &c.Model.ICStd }},
+		{Key: "model.ic_std", Help: "std of the noise on the learned initial state (the reference's latent_ic_var)", Type: Float, Min: 0, Max: 2, Step: 0.01, Coarse: 0.1, Applies: modelIn(nets.KindGRU, nets.KindNoisyGRU, nets.KindLSTM), floatField: func(c *Config) *float64 { return &c.Model.ICStd }},
 		{Key: "model.noise", Help: "std of the state noise at every step", Type: Float, Min: 0, Max: 2, Step: 0.01, Coarse: 0.1, Applies: modelIn(nets.KindNoisyGRU, nets.KindDriscoll), floatField: func(c *Config) *float64 { return &c.Model.Noise }},
 		{Key: "model.gamma", Help: "leak of the Driscoll RNN", Type: Float, Min: 0.001, Max: 1, Step: 0.01, Coarse: 0.1, Applies: modelIn(nets.KindDriscoll), floatField: func(c *Config) *float64 { return &c.Model.Gamma }},
 		{Key: "model.layers", Help: "layers of the NODE's vector-field MLP", Type: Int, Min: 2, Max: 8, Step: 1, Coarse: 2, Applies: modelIn(nets.KindNODE), intField: func(c *Config) *int { return &c.Model.Layers }},

@@ -133,25 +133,12 @@ func (s *Session) PCs(ctx context.Context, phase string, k int) (*Projection, er
 	return pr, nil
 }
 
-// project returns the scores of the rows of x on the first k components.
+// project returns the scores of the rows of x on the first k components,
+// row-major (analysis.PCA.Project: the one projection on PCs).
 func project(pca *analysis.PCA, x mat.Matrix, k int) []float64 {
 	n, _ := x.Dims()
-	comp := pca.Components.Slice(0, k, 0, len(pca.Mean))
 	out := make([]float64, n*k)
-	dst := mat.NewDense(n, k, out)
-	dst.Mul(x, comp.T())
-	// Centre: (x − mean)·Cᵀ = x·Cᵀ − mean·Cᵀ.
-	shift := make([]float64, k)
-	for j := 0; j < k; j++ {
-		for i, m := range pca.Mean {
-			shift[j] += m * comp.At(j, i)
-		}
-	}
-	for i := 0; i < n; i++ {
-		for j := 0; j < k; j++ {
-			out[i*k+j] -= shift[j]
-		}
-	}
+	pca.Project(mat.NewDense(n, k, out), x, k)
 	return out
 }
 

@@ -46,8 +46,11 @@ type RunInfo struct {
 	Name    string `json:"name"`    // the configuration's name (preset)
 	Task    string `json:"task"`    // nbff, multitask, randomtarget
 	Dataset string `json:"dataset"` // the reference's dataset name
-	Model   string `json:"model"`   // gru, noisygru, rnn, driscoll, node
-	Latent  int    `json:"latent"`
+	Model   string `json:"model"`   // gru, noisygru, rnn, driscoll, node, lstm
+	Latent  int    `json:"latent"`  // model.latent (an LSTM's hidden size)
+	// State is the size of the analysed state (the latents of every
+	// analysis): Latent, except for an LSTM, whose state is [h, c].
+	State int `json:"state"`
 	// Inputs is the model's input size (for RandomTarget the arm's observation
 	// first, then the task inputs), Outputs its output size.
 	Inputs       int      `json:"inputs"`
@@ -113,7 +116,7 @@ func (s *Session) Info() RunInfo {
 	c := l.Model.Config()
 	return RunInfo{
 		Dir: l.Run.Dir, Name: l.Run.Config.Name, Task: string(l.Task.Kind()), Dataset: l.Run.Config.DatasetName(l.Task),
-		Model: c.Kind, Latent: c.Latent, Inputs: c.Inputs, Outputs: c.Outputs,
+		Model: c.Kind, Latent: c.Latent, State: c.StateDim(), Inputs: c.Inputs, Outputs: c.Outputs,
 		InputLabels: ModelInputLabels(l.Task), OutputLabels: l.Task.OutputLabels(),
 		Epoch: l.Epoch, Best: l.Best, TrainTrials: len(l.Data.Train), ValTrials: len(l.Data.Valid), Steps: l.Task.Steps(),
 	}

@@ -27,8 +27,8 @@ type preview struct {
 	data        *sim.Dataset
 	err         error
 
-	yaw, pitch float64 // cube view angles in degrees
-	mode       int     // index into modes()
+	orbit     // the cube view's angles
+	mode  int // index into modes()
 
 	dirty bool
 	cache string
@@ -44,7 +44,7 @@ const (
 
 func newPreview(sh *shared) *preview {
 	// matplotlib's default 3-D view (azim -60°, elev 30°), as render_3d shows it.
-	return &preview{sh: sh, yaw: -60, pitch: 30, dirty: true}
+	return &preview{sh: sh, orbit: orbit{yaw: -60, pitch: 30}, dirty: true}
 }
 
 // update draws a new sample when the task settings changed. Generation is
@@ -104,8 +104,7 @@ func (p *preview) cycleMode() {
 }
 
 func (p *preview) rotate(dyaw, dpitch float64) {
-	p.yaw = math.Mod(p.yaw+dyaw+360, 360)
-	p.pitch = math.Max(-90, math.Min(90, p.pitch+dpitch))
+	p.orbit.rotate(dyaw, dpitch)
 	p.dirty = true
 }
 
@@ -294,27 +293,7 @@ func dataRange(series [][]float32) (lo, hi float64) {
 
 // plotSeries draws s over the canvas's full width between lo (bottom) and hi.
 func plotSeries(cv *canvas, s []float32, lo, hi float64, col lipgloss.Color) {
-	W, H := float64(cv.Width()-1), float64(cv.Height()-1)
-	n := len(s)
-	px, py, have := 0.0, 0.0, false
-	for t, v := range s {
-		f := float64(v)
-		if !finite(f) {
-			have = false
-			continue
-		}
-		x := 0.0
-		if n > 1 {
-			x = float64(t) * W / float64(n-1)
-		}
-		y := H - (f-lo)/(hi-lo)*H
-		if have {
-			cv.line(px, py, x, y, col)
-		} else {
-			cv.line(x, y, x, y, col)
-		}
-		px, py, have = x, y, true
-	}
+	plotTimeSeries(cv, widen32(s), len(s), lo, hi, col, false)
 }
 
 // cubeView draws bits 0–2 of the targets as a path over the unit cube in an
@@ -328,12 +307,9 @@ func (p *preview) cubeView(w, h int) string {
 	cv := newCanvas(w, h-1, g.ascii)
 	W, H := float64(cv.Width()), float64(cv.Height())
 	scale := 0.5 * math.Min(W, H) / 0.95 // the cube's half-diagonal is √3/2 ≈ 0.87
-	ya, pa := p.yaw*math.Pi/180, p.pitch*math.Pi/180
 	project := func(x, y, z float64) (float64, float64) {
-		x, y, z = x-0.5, y-0.5, z-0.5
-		x, y = x*math.Cos(ya)-y*math.Sin(ya), x*math.Sin(ya)+y*math.Cos(ya)
-		_, z = y*math.Cos(pa)-z*math.Sin(pa), y*math.Sin(pa)+z*math.Cos(pa)
-		return W/2 + x*scale, H/2 - z*scale
+		sx, sy := p.view(x-0.5, y-0.5, z-0.5)
+		return W/2 + sx*scale, H/2 - sy*scale
 	}
 	corner := func(k int) (float64, float64) {
 		return project(float64(k&1), float64(k>>1&1), float64(k>>2&1))

@@ -36,44 +36,16 @@ type trialsTab struct {
 	unit0 int  // first unit shown
 	armOn bool // narrow RandomTarget layout: the arm instead of the time panels
 
-	data *trialsData // the shown run and phase, once computed
-	work *bgWork     // computing data for want()
-	err  error       // the last failure for want()
-	errK string
+	data bg[*trialsData] // the rollout of the focused run and phase
 }
 
 // trialsData is a run's rollout over one phase and the PCA of its latents.
 type trialsData struct {
-	key    string
 	sess   *session
 	phase  string
 	trials []int
 	inf    *nets.Inference
 	pca    *analysis.PCA
-}
-
-type trialsKeys struct {
-	Trial, Jump, Ends, Step, StepJump key.Binding
-	Phase, Open, Latents, Units, View key.Binding
-}
-
-func newTrialsKeys(g glyphs) trialsKeys {
-	lr := "←→"
-	if g.ascii {
-		lr = "left/right"
-	}
-	return trialsKeys{
-		Trial:    key.NewBinding(key.WithKeys("left", "right", "h", "l"), key.WithHelp(lr, "trial")),
-		Jump:     key.NewBinding(key.WithKeys("[", "]"), key.WithHelp("[ ]", "±10 trials")),
-		Ends:     key.NewBinding(key.WithKeys("home", "end"), key.WithHelp("home/end", "first/last trial")),
-		Step:     key.NewBinding(key.WithKeys(",", "."), key.WithHelp(", .", "time step")),
-		StepJump: key.NewBinding(key.WithKeys("<", ">"), key.WithHelp("< >", "±10 steps")),
-		Phase:    key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "train/val")),
-		Open:     key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "open run")),
-		Latents:  key.NewBinding(key.WithKeys("u"), key.WithHelp("u", "PCs/units")),
-		Units:    key.NewBinding(key.WithKeys("{", "}"), key.WithHelp("{ }", "other units")),
-		View:     key.NewBinding(key.WithKeys("v"), key.WithHelp("v", "arm/time")),
-	}
 }
 
 func newTrialsTab(sh *shared) *trialsTab {
@@ -108,14 +80,12 @@ func (t *trialsTab) ensure() tea.Cmd {
 		return cmd
 	}
 	k := t.want()
-	if (t.data != nil && t.data.key == k) || (t.work != nil && t.work.key == k) || t.errK == k {
+	if t.data.settled(k) {
 		return nil
 	}
-	if t.work != nil {
-		t.work.cancel() // computing for a run or phase no longer shown
-	}
 	sess, phase := e.sess, f.phase
-	t.work = startWork(k, "running the model", func(ctx context.Context, report func(float64, string)) (any, error) {
+	// start cancels a computation for a run or phase no longer shown.
+	return t.data.start(k, "running the model", func(ctx context.Context, report func(float64, string)) (*trialsData, error) {
 		trials, err := sess.Run.Trials(phase)
 		if err != nil {
 			return nil, err
@@ -130,9 +100,8 @@ func (t *trialsTab) ensure() tea.Cmd {
 		if err != nil {
 			return nil, err
 		}
-		return &trialsData{key: k, sess: sess, phase: phase, trials: trials, inf: inf, pca: pca}, nil
+		return &trialsData{sess: sess, phase: phase, trials: trials, inf: inf, pca: pca}, nil
 	})
-	return t.work.poll()
 }
 
 func phaseName(p string) string {
@@ -151,21 +120,13 @@ func (t *trialsTab) Update(msg tea.Msg) tea.Cmd {
 	case focusChangedMsg:
 		return t.ensure()
 	case workMsg:
-		if msg.w != t.work {
-			return nil
-		}
-		if msg.res == nil {
-			return t.work.poll()
-		}
-		t.work = nil
-		switch {
-		case msg.res.err != nil:
-			t.err, t.errK = msg.res.err, msg.w.key
-		case msg.w.key != t.want():
+		switch out, cmd := t.data.take(msg, t.want()); out {
+		case workPending:
+			return cmd
+		case workStale:
 			// Computed for a run or phase no longer shown: dropped.
 			return t.ensure()
-		default:
-			t.data, t.err, t.errK = msg.res.val.(*trialsData), nil, ""
+		case workArrived:
 			t.clamp()
 		}
 	case tea.KeyMsg:
@@ -277,10 +238,8 @@ func (t *trialsTab) openRun(dir string) tea.Cmd {
 
 // shown is the data for the current focus, or nil.
 func (t *trialsTab) shown() *trialsData {
-	if t.data != nil && t.data.key == t.want() {
-		return t.data
-	}
-	return nil
+	d, _ := t.data.get(t.want())
+	return d
 }
 
 // clamp keeps the trial, the time cursor and the units window in range.
@@ -326,16 +285,16 @@ func (t *trialsTab) View() string {
 	case e.work != nil:
 		return centred(t.sh, t.w, t.h, "Loading "+filepath.Base(f.dir)+"…")
 	case e.err != nil:
-		return t.errorView(e.err)
+		return errorBlock(t.sh, "Cannot show this run", e.err, "o opens another run", t.w, t.h)
 	}
 	d := t.shown()
 	if d == nil {
-		if t.err != nil && t.errK == t.want() {
-			return t.errorView(t.err)
+		if err := t.data.failed(t.want()); err != nil {
+			return errorBlock(t.sh, "Cannot show this run", err, "o opens another run", t.w, t.h)
 		}
 		msg := "Running the model…"
-		if t.work != nil {
-			msg = workLine(t.sh, t.work)
+		if w := t.data.running(); w != nil {
+			msg = workLine(t.sh, w)
 		}
 		return centred(t.sh, t.w, t.h, msg)
 	}
@@ -351,16 +310,6 @@ func (t *trialsTab) View() string {
 		body = t.timeView(d, t.w, bodyH)
 	}
 	return fitBlock(strings.Join(header, "\n")+"\n"+body, t.w, t.h)
-}
-
-func (t *trialsTab) errorView(err error) string {
-	st := t.sh.st
-	lines := []string{st.Bad.Render("Cannot show this run"), ""}
-	for _, l := range wrap(firstLine(err), t.w-2) {
-		lines = append(lines, st.Text.Render(l))
-	}
-	lines = append(lines, "", st.Muted.Render("o opens another run"))
-	return fitBlock(strings.Join(lines, "\n"), t.w, t.h)
 }
 
 func (t *trialsTab) isRT(d *trialsData) bool {
@@ -711,8 +660,7 @@ func (t *trialsTab) timeView(d *trialsData, w, h int) string {
 	if roW > 0 {
 		mid = fmt.Sprintf("time step · cursor at %d", t.sh.focus.step)
 	}
-	axis := padRight(left, max((pw-len(mid))/2, len(left)+1)) + mid
-	axis = padRight(axis, pw-len(right)) + right
+	axis := axisLine(left, mid, right, pw)
 	tail := ""
 	if roW > 0 {
 		tail = " " + st.Faint.Render(padRight("output target", roW))
@@ -897,14 +845,4 @@ func (t *trialsTab) FullHelp() [][]key.Binding {
 		view = append(view, k.View)
 	}
 	return [][]key.Binding{{k.Trial, k.Jump, k.Ends}, {k.Step, k.StepJump}, view, {k.Phase, k.Open}}
-}
-
-// workLine is a running computation's stage (or what it does) and how long
-// it has run.
-func workLine(sh *shared, w *bgWork) string {
-	what := w.last.text
-	if what == "" {
-		what = w.what
-	}
-	return what + "… " + fmtDuration(sh.now().Sub(w.started))
 }
