@@ -94,10 +94,10 @@ func Inspect(dir string) (s Summary) {
 		s.Damage = fmt.Errorf("%s has %d epochs but %s is at epoch %d", filepath.Join(dir, HistoryFile), len(hist), CheckpointFile, ckEpoch)
 		return s
 	}
-	if st.BestEpoch > 0 {
-		if _, err := checkCheckpointFile(filepath.Join(dir, BestFile)); err != nil {
-			s.Damage = err
-		}
+	// best.bin is optional (a copied run may leave it out; only --best needs
+	// it), but a damaged one is damage.
+	if _, err := checkCheckpointFile(filepath.Join(dir, BestFile)); err != nil && !errors.Is(err, os.ErrNotExist) {
+		s.Damage = err
 	}
 	return s
 }
