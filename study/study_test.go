@@ -211,7 +211,7 @@ func TestBadInput(t *testing.T) {
 		{missing, []string{"run directory", missing, "no such file"}},
 		{empty, []string{empty, "is not a ctdtui run", "config.toml is missing"}},
 		{corrupt, []string{filepath.Join(corrupt, "checkpoint.bin")}},
-		{noModel, []string{noModel, "has no trained model yet"}},
+		{noModel, []string{filepath.Join(noModel, "checkpoint.bin is missing"), "records 400 epochs", "--best"}},
 		{otherTask, []string{"the saved model is 3→3", "describes a 2→2 task"}},
 		{otherModel, []string{"checkpoint.bin holds a gru with 32 latents", "config.toml describes a gru with 16 latents"}},
 	} {
