@@ -31,10 +31,9 @@ type CompareOptions struct {
 	// latents × 100 000 steps).
 	CCAReference bool `json:"cca_reference"`
 	// DSA: delay embedding, rank and number of trials (default 20 delays,
-	// rank 50 as the reference's compare_dynamics_DSA, but at most
-	// dsaMaxWidth/latent delays: the embedding's SVD grows with the cube of
-	// its width, 20×128 takes minutes; trials: 1 % of the phase's trials as
-	// there, raised to the fewest the delay embedding needs). NoDSA skips it.
+	// rank 50 as the reference's compare_dynamics_DSA; trials: 1 % of the
+	// phase's trials as there, raised to the fewest the delay embedding
+	// needs). NoDSA skips it.
 	DSADelays int  `json:"dsa_delays"`
 	DSARank   int  `json:"dsa_rank"`
 	DSATrials int  `json:"dsa_trials"`
@@ -62,7 +61,7 @@ func (o CompareOptions) normalized() (CompareOptions, error) {
 		v    *int
 		def  int
 	}{{"--pcs", &o.PCs, 10}, {"--state-pcs", &o.StatePCs, 4}, {"--cca", &o.CCAComponents, 10},
-		{"--dsa-delays", &o.DSADelays, -1}, {"--dsa-rank", &o.DSARank, 50}, {"--dsa-trials", &o.DSATrials, -1}} {
+		{"--dsa-delays", &o.DSADelays, 20}, {"--dsa-rank", &o.DSARank, 50}, {"--dsa-trials", &o.DSATrials, -1}} {
 		if *f.v < 0 {
 			return o, fmt.Errorf("%s must be positive, got %d", f.name, *f.v)
 		}
@@ -75,9 +74,6 @@ func (o CompareOptions) normalized() (CompareOptions, error) {
 
 // ccaReferenceLimit bounds rows × (latents of A + B) for the NIPALS CCA.
 const ccaReferenceLimit = 4_000_000
-
-// dsaMaxWidth caps the default delay embedding's width (delays × latents).
-const dsaMaxWidth = 640
 
 // AffineR2 is how well an affine map of one run's latents predicts the
 // other's: fitted on the training trials, scored on the validation trials.
@@ -383,9 +379,6 @@ func (s *Session) dsa(ctx context.Context, other *Session, o CompareOptions) (*D
 	steps := inf.Len(0)
 	for k := range inf.Trials {
 		steps = min(steps, inf.Len(k))
-	}
-	if o.DSADelays == 0 {
-		o.DSADelays = max(1, min(20, dsaMaxWidth/max(s.Run.Model.Config().Latent, other.Run.Model.Config().Latent)))
 	}
 	tp := steps - (o.DSADelays - 1) // embedded steps per trial
 	if tp < 2 {
