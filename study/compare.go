@@ -201,18 +201,13 @@ func (s *Session) Compare(ctx context.Context, other *Session, o CompareOptions,
 		return nil, err
 	}
 	pa, pb := lat[o.Phase][0], lat[o.Phase][1]
-	_, ha := pa.Dims()
-	_, g := jointGram(pa, pb)
-	caa, cbb := subSym(g, 0, ha), subSym(g, ha, g.SymmetricDim())
-	cab := subDense(g, 0, ha, ha, g.SymmetricDim())
-	var cba mat.Dense
-	cba.CloneFrom(cab.T())
-	if r.StateR2, err = stateR2Gram(caa, cbb, &cba, o.StatePCs); err != nil {
+	g := analysis.NewCrossGram(pa, pb)
+	if r.StateR2, err = g.StateR2(o.StatePCs); err != nil {
 		return nil, fmt.Errorf("state R²: %w", err)
 	}
 	step("procrustes", "")
-	if ha == r.B.Latent {
-		d, err := procrustesDisparity(caa, cbb, cab)
+	if r.A.Latent == r.B.Latent {
+		d, err := g.ProcrustesDisparity()
 		if err != nil {
 			return nil, err
 		}
@@ -220,7 +215,7 @@ func (s *Session) Compare(ctx context.Context, other *Session, o CompareOptions,
 	}
 	step("cca", "")
 	k := min(o.CCAComponents, r.A.Latent, r.B.Latent)
-	if r.CCACorrelations, err = canonicalCorrelations(caa, cbb, cab, k); err != nil {
+	if r.CCACorrelations, err = g.CanonicalCorrelations(k); err != nil {
 		return nil, err
 	}
 	if n, _ := pa.Dims(); o.CCAReference || n*(r.A.Latent+r.B.Latent) <= ccaReferenceLimit {
@@ -284,68 +279,36 @@ func (s *Session) CachedCompare(other *Session, o CompareOptions) (*CompareRepor
 }
 
 // affineR2Both fits affine maps between two runs' latents in both
-// directions on the training rows (through one joint centred Gram matrix of
-// [A B], see regress.go) and scores them on the validation rows.
+// directions on the training rows (through one pass over them:
+// analysis.CrossGram) and scores them on the validation rows.
 func affineR2Both(aTrain, bTrain, aVal, bVal *mat.Dense, pcs int) (ab, ba AffineR2, err error) {
-	_, pa := aTrain.Dims()
-	_, pb := bTrain.Dims()
-	zm, g := jointGram(aTrain, bTrain)
-	gA, gB := subSym(g, 0, pa), subSym(g, pa, pa+pb)
-	one := func(xm, ym []float64, xx, yy *mat.SymDense, xy *mat.Dense, xVal, yVal *mat.Dense) (AffineR2, error) {
+	g := analysis.NewCrossGram(aTrain, bTrain)
+	one := func(g *analysis.CrossGram, xVal, yVal *mat.Dense) (AffineR2, error) {
 		var r AffineR2
-		fit, err := solveAffine(xm, ym, xx, xy)
+		fit, err := g.Regression()
 		if err != nil {
 			return r, err
 		}
-		pred := fit.predict(xVal)
-		r.VarianceWeighted = analysis.R2Score(yVal, pred, analysis.VarianceWeighted)
-		// In sample, from the Gram matrices: the residual is orthogonal to
-		// the design, so SS_res = diag(YᵀY − (XᵀY)ᵀW).
-		q := yy.SymmetricDim()
-		var ssRes, ssTot float64
-		for j := 0; j < q; j++ {
-			fitted := 0.0
-			for i := 0; i < xx.SymmetricDim(); i++ {
-				fitted += xy.At(i, j) * fit.w.At(i, j)
-			}
-			ssRes += yy.At(j, j) - fitted
-			ssTot += yy.At(j, j)
+		var pred mat.Dense
+		fit.Predict(&pred, xVal)
+		r.VarianceWeighted = analysis.R2Score(yVal, &pred, analysis.VarianceWeighted)
+		r.TrainR2 = g.FitR2(fit)
+		// The target's PCs on its training latents.
+		axes, ratio, err := g.PrincipalAxesB(min(pcs, g.BB.SymmetricDim()))
+		if err != nil {
+			return r, fmt.Errorf("PCA of the target: %w", err)
 		}
-		r.TrainR2 = 1 - ssRes/ssTot
-		// The target's PCs (on its training latents) from its Gram matrix.
-		var eig mat.EigenSym
-		if !eig.Factorize(yy, true) {
-			return r, fmt.Errorf("PCA of the target failed")
-		}
-		lam := eig.Values(nil)
-		var v mat.Dense
-		eig.VectorsTo(&v)
-		k := min(pcs, q)
-		total := 0.0
-		for _, l := range lam {
-			total += math.Max(l, 0)
-		}
-		cols := make([]int, k) // descending eigenvalues
-		for j := range cols {
-			cols[j] = q - 1 - j
-		}
-		vk := mat.NewDense(q, k, nil)
-		for j, c := range cols {
-			for i := 0; i < q; i++ {
-				vk.Set(i, j, v.At(i, c))
-			}
-			r.PCRatio = append(r.PCRatio, math.Max(lam[c], 0)/total)
-		}
+		r.PCRatio = ratio
 		var zt, zp mat.Dense
-		zt.Mul(yVal, vk)
-		zp.Mul(pred, vk)
+		zt.Mul(yVal, axes)
+		zp.Mul(&pred, axes)
 		r.PerPC = analysis.R2Raw(&zt, &zp)
 		return r, nil
 	}
-	if ab, err = one(zm[:pa], zm[pa:], gA, gB, subDense(g, 0, pa, pa, pa+pb), aVal, bVal); err != nil {
+	if ab, err = one(g, aVal, bVal); err != nil {
 		return ab, ba, err
 	}
-	ba, err = one(zm[pa:], zm[:pa], gB, gA, subDense(g, pa, pa+pb, 0, pa), bVal, aVal)
+	ba, err = one(g.Swap(), bVal, aVal)
 	return ab, ba, err
 }
 
