@@ -615,7 +615,7 @@ func TestCompareMetricsMatchExact(t *testing.T) {
 				if math.Abs(*rep.Procrustes-d) > 1e-9 {
 					t.Errorf("%v: disparity %v, exact %v", pair, *rep.Procrustes, d)
 				}
-			} else if rep.A.Latent == rep.B.Latent {
+			} else if rep.A.State == rep.B.State {
 				t.Errorf("%v: no Procrustes disparity for equal latent sizes", pair)
 			}
 		}
