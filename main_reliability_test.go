@@ -215,3 +215,25 @@ func TestTrainSeedAndVersion(t *testing.T) {
 		}
 	}
 }
+
+// Issue 11, point 7: train.lr goes high enough to provoke a divergence, and
+// a run that diverges in its first epoch keeps a checkpoint (its initial
+// model), with state.json saying what happened.
+func TestProvokedDivergenceKeepsTheRun(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "d")
+	var o, e bytes.Buffer
+	code := runMain([]string{"train", "--preset", "3bff-small", "--set", "task.samples=40", "--set", "model.kind=node",
+		"--set", "train.lr=10", "--set", "train.clip=0", "--epochs", "5", "--out", dir}, &o, &e)
+	st := readState(t, dir)
+	if code != 1 || !strings.Contains(e.String(), "diverged") || st.Status != run.StatusDiverged {
+		t.Fatalf("status %d, state %+v\n%s%s", code, st, o.String(), e.String())
+	}
+	r, err := run.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ck, err := r.ReadCheckpoint(false)
+	if err != nil || ck.Header.Epoch != st.Epoch {
+		t.Fatalf("checkpoint after the divergence: %v (state at epoch %d)", err, st.Epoch)
+	}
+}
