@@ -237,3 +237,37 @@ func TestProvokedDivergenceKeepsTheRun(t *testing.T) {
 		t.Fatalf("checkpoint after the divergence: %v (state at epoch %d)", err, st.Epoch)
 	}
 }
+
+// The README's exit-status table says what runMain returns for each stop
+// signal (128 + the signal's number) and lists every signal that stops a run.
+func TestREADMEExitCodes(t *testing.T) {
+	data, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sigs := map[string]syscall.Signal{"SIGHUP": syscall.SIGHUP, "SIGINT": syscall.SIGINT, "SIGPIPE": syscall.SIGPIPE, "SIGTERM": syscall.SIGTERM}
+	seen := map[syscall.Signal]bool{}
+	for _, line := range strings.Split(string(data), "\n") {
+		cells := strings.Split(line, "|")
+		if len(cells) < 4 {
+			continue
+		}
+		code, err := strconv.Atoi(strings.TrimSpace(cells[1]))
+		if err != nil || code < 128 {
+			continue
+		}
+		for name, sig := range sigs {
+			if strings.Contains(cells[2], name) {
+				seen[sig] = true
+				if code != 128+int(sig) {
+					t.Errorf("README: exit status %d for %s, the code gives %d", code, name, 128+int(sig))
+				}
+			}
+		}
+	}
+	for _, s := range stopSignals {
+		if !seen[s.(syscall.Signal)] {
+			t.Errorf("README: no exit status for %v", s)
+		}
+	}
+}
