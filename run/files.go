@@ -228,11 +228,16 @@ func (r *Run) reload() {
 const maxStateSize = 1 << 20
 
 func readState(path string) (State, error) {
-	var st State
 	data, err := readFileLimit(path, maxStateSize)
 	if err != nil {
-		return st, err
+		return State{}, err
 	}
+	return parseState(data, path)
+}
+
+// parseState decodes and checks state.json; source names it in messages.
+func parseState(data []byte, path string) (State, error) {
+	var st State
 	if err := json.Unmarshal(data, &st); err != nil {
 		return State{}, fmt.Errorf("%s: corrupt: %v", path, err)
 	}
@@ -271,14 +276,18 @@ func readFileLimit(path string, limit int64) ([]byte, error) {
 var historyHeader = []string{"epoch", "train_loss", "val_loss", "seconds"}
 
 func (r *Run) saveHistory() error {
+	return WriteFileAtomic(filepath.Join(r.Dir, HistoryFile), encodeHistory(r.History))
+}
+
+func encodeHistory(rows []nets.EpochStats) []byte {
 	var buf bytes.Buffer
 	w := csv.NewWriter(&buf)
 	w.Write(historyHeader)
-	for _, h := range r.History {
+	for _, h := range rows {
 		w.Write([]string{strconv.Itoa(h.Epoch), fmtFloat(h.TrainLoss), fmtFloat(h.ValLoss), strconv.FormatFloat(h.Seconds, 'f', 3, 64)})
 	}
 	w.Flush()
-	return WriteFileAtomic(filepath.Join(r.Dir, HistoryFile), buf.Bytes())
+	return buf.Bytes()
 }
 
 func fmtFloat(v float64) string { return strconv.FormatFloat(v, 'g', 10, 64) }

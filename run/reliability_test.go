@@ -354,3 +354,36 @@ func copyRun(t *testing.T, src, dst string) {
 		}
 	}
 }
+
+// A damaged state.json does not stop a resume: it is rebuilt from the
+// checkpoint and the history, with a note.
+func TestResumeRebuildsDamagedState(t *testing.T) {
+	cfg := tiny(t)
+	dir := filepath.Join(t.TempDir(), "s")
+	trainTo(t, dir, cfg, 2, false)
+	for _, bad := range []string{`{"status": "fini`, ""} {
+		if bad == "" {
+			os.Remove(filepath.Join(dir, StateFile))
+		} else {
+			os.WriteFile(filepath.Join(dir, StateFile), []byte(bad), 0o644)
+		}
+		if _, err := Open(dir); err == nil || !strings.Contains(err.Error(), StateFile) {
+			t.Fatalf("Open of a run with a damaged state.json: %v", err)
+		}
+		var out bytes.Buffer
+		epochs := 3
+		if bad == "" {
+			epochs = 4
+		}
+		if err := TrainHeadless(context.Background(), TrainOptions{Resume: dir, Epochs: epochs}, &out); err != nil {
+			t.Fatalf("resume: %v\n%s", err, out.String())
+		}
+		if !strings.Contains(out.String(), "rebuilt from checkpoint.bin and history.csv") || !strings.Contains(out.String(), "resuming after epoch") {
+			t.Errorf("output:\n%s", out.String())
+		}
+		back, err := Open(dir)
+		if err != nil || back.State.Epoch != epochs || back.State.Status != StatusFinished {
+			t.Fatalf("after the resume: %v, %+v", err, back.State)
+		}
+	}
+}

@@ -262,7 +262,7 @@ func TestBadInput(t *testing.T) {
 	_, err = a.Analyze(ctx, AnalyzeOptions{Phase: "everything"}, nil)
 	checkErr("bad phase", err, `phase "everything"`)
 	_, err = ParseInputs("0, x,1")
-	checkErr("bad --inputs", err, `--inputs value 2 "x" is not a number`)
+	checkErr("bad --inputs", err, `--inputs value 2 "x" is not a finite number`)
 	_, err = a.Export(ctx, filepath.Join(tmp, "out.txt"), ExportOptions{}, nil)
 	checkErr("bad export name", err, "must end in .npz")
 	_, err = a.Export(ctx, filepath.Join(tmp, "missingdir", "out.npz"), ExportOptions{}, nil)
