@@ -5,10 +5,10 @@
 //
 // It is a program of its own, apart from genasm.go (the GRU, tanh-cell and
 // MLP kernels), so that the two can change independently; the exponential,
-// σ and tanh below are genasm.go's (and nets/vecmath's: same constants, same
-// instruction sequence), except that the clamp of the argument is loaded from
-// memory instead of being kept in Y15, so that one loop can interleave σ and
-// tanh. The kernels agree with the portable lstmForwardGo and lstmBackwardGo
+// σ and tanh are genasm.go's and nets/vecmath's (one emitter, internal/asmgen:
+// same constants, same instruction sequence), except that the clamp of the
+// argument is loaded from memory instead of being kept in Y15, so that one
+// loop can interleave σ and tanh. The kernels agree with the portable lstmForwardGo and lstmBackwardGo
 // up to the fused multiply-adds of the linear parts.
 package main
 
@@ -16,148 +16,36 @@ import (
 	"fmt"
 	"os"
 	"strings"
+
+	"github.com/ctdtui/ctdtui/internal/asmgen"
 )
 
-// Constants (name, float32 bits), each replicated across a 256-bit vector.
-var consts = []struct {
-	name string
-	bits uint32
-}{
-	{"log2e", 0x3fb8aa3b}, {"ln2hi", 0x3f318000}, {"ln2lo", 0xb95e8083},
-	{"p0", 0x39506967}, {"p1", 0x3ab743ce}, {"p2", 0x3c088908},
-	{"p3", 0x3d2aa9c1}, {"p4", 0x3e2aaaaa}, {"p5", 0x3f000000},
-	{"one", 0x3f800000}, {"two", 0x40000000},
-	{"absmask", 0x7fffffff}, {"signmask", 0x80000000}, {"bias", 127},
-	{"sigclamp", 0x42d00000},  // 104
-	{"tanhclamp", 0x41200000}, // 10
-}
-
-func c(name string) string {
-	for i, k := range consts {
-		if k.name == name {
-			return fmt.Sprintf("lstmconst<>+%d(SB)", 32*i)
-		}
-	}
-	panic(name)
-}
-
-// regs names the seven registers one vector's computation uses.
-type regs struct{ v, t1, n, q, r2, x, t6 string }
-
+// The constants and the exp/σ/tanh sequences are internal/asmgen's.
 var (
-	setA = regs{"Y0", "Y1", "Y2", "Y3", "Y4", "Y5", "Y6"}
-	setB = regs{"Y7", "Y8", "Y9", "Y10", "Y11", "Y12", "Y13"}
+	table = asmgen.Table{Sym: "lstmconst<>", ISA: asmgen.AVX2, Consts: asmgen.Core}
+	math  = asmgen.Math{ISA: asmgen.AVX2, C: table}
+	setA  = asmgen.AVX2.RegSet(0, 1)
+	setB  = asmgen.AVX2.RegSet(7, 2)
+	c     = table.Ref
 )
 
-func cat(parts ...[]string) []string {
-	var out []string
-	for _, p := range parts {
-		out = append(out, p...)
-	}
-	return out
-}
+type regs = asmgen.Regs
 
-func interleave(a, b []string) []string {
-	var out []string
-	for i := 0; i < max(len(a), len(b)); i++ {
-		if i < len(a) {
-			out = append(out, a[i])
-		}
-		if i < len(b) {
-			out = append(out, b[i])
-		}
-	}
-	return out
-}
+var cat, interleave = asmgen.Cat, asmgen.Interleave
 
-func expm1Reduced(r regs) []string {
-	return []string{
-		"VMULPS       " + c("log2e") + ", " + r.v + ", " + r.t1,
-		"VROUNDPS     $0, " + r.t1 + ", " + r.t1,
-		"VCVTPS2DQ    " + r.t1 + ", " + r.n,
-		"VFNMADD231PS " + c("ln2hi") + ", " + r.t1 + ", " + r.v,
-		"VFNMADD231PS " + c("ln2lo") + ", " + r.t1 + ", " + r.v,
-		"VMULPS       " + r.v + ", " + r.v + ", " + r.r2,
-		"VMOVUPS      " + c("p0") + ", " + r.q,
-		"VFMADD213PS  " + c("p1") + ", " + r.v + ", " + r.q,
-		"VMOVUPS      " + c("p2") + ", " + r.t1,
-		"VFMADD213PS  " + c("p3") + ", " + r.v + ", " + r.t1,
-		"VMOVUPS      " + c("p4") + ", " + r.t6,
-		"VFMADD213PS  " + c("p5") + ", " + r.v + ", " + r.t6,
-		"VFMADD213PS  " + r.t1 + ", " + r.r2 + ", " + r.q,
-		"VFMADD213PS  " + r.t6 + ", " + r.r2 + ", " + r.q,
-		"VFMADD213PS  " + r.v + ", " + r.r2 + ", " + r.q,
-	}
-}
+// sigmoid: r.T6 = σ(r.X). Needs Y14 = 1; the clamp is loaded into r.T1.
+func sigmoid(r regs) []string { return math.Sigmoid(r, "Y14", "") }
 
-func scaleParts(r regs) []string {
-	return []string{
-		"VPSRAD  $1, " + r.n + ", " + r.t1,
-		"VPSUBD  " + r.t1 + ", " + r.n + ", " + r.n,
-		"VPADDD  " + c("bias") + ", " + r.t1 + ", " + r.t1,
-		"VPADDD  " + c("bias") + ", " + r.n + ", " + r.n,
-		"VPSLLD  $23, " + r.t1 + ", " + r.t1,
-		"VPSLLD  $23, " + r.n + ", " + r.n,
-	}
-}
-
-// clampAbs: r.v = min(clamp, |r.x|), a NaN in r.x kept (it is VMINPS's
-// second source), as genasm.go's VMINPS r.v, Y15, r.v.
-func clampAbs(r regs, clamp string) []string {
-	return []string{
-		"VMOVUPS " + c(clamp) + ", " + r.t1,
-		"VANDPS  " + c("absmask") + ", " + r.x + ", " + r.v,
-		"VMINPS  " + r.v + ", " + r.t1 + ", " + r.v,
-	}
-}
-
-// sigmoid: r.t6 = σ(r.x). Needs Y14 = 1.
-func sigmoid(r regs) []string {
-	return cat(
-		clampAbs(r, "sigclamp"),
-		[]string{"VXORPS  " + c("signmask") + ", " + r.v + ", " + r.v},
-		expm1Reduced(r),
-		[]string{"VADDPS  Y14, " + r.q + ", " + r.q},
-		scaleParts(r),
-		[]string{
-			"VMULPS  " + r.t1 + ", " + r.q + ", " + r.q,
-			"VMOVUPS Y14, " + r.r2,
-			"VFMADD231PS " + r.n + ", " + r.q + ", " + r.r2,
-			"VMULPS  " + r.n + ", " + r.q + ", " + r.v,
-			"VBLENDVPS " + r.x + ", " + r.v + ", Y14, " + r.t6,
-			"VDIVPS  " + r.r2 + ", " + r.t6 + ", " + r.t6,
-		})
-}
-
-// tanh: r.q = tanh(r.x), r.x kept. Needs Y14 = 1.
-func tanh(r regs) []string {
-	return cat(
-		clampAbs(r, "tanhclamp"),
-		[]string{
-			"VADDPS  " + r.v + ", " + r.v + ", " + r.v,
-			"VXORPS  " + c("signmask") + ", " + r.v + ", " + r.v,
-		},
-		expm1Reduced(r),
-		[]string{
-			"VPADDD      " + c("bias") + ", " + r.n + ", " + r.n,
-			"VPSLLD      $23, " + r.n + ", " + r.n,
-			"VSUBPS      Y14, " + r.n + ", " + r.r2,
-			"VFMADD213PS " + r.r2 + ", " + r.n + ", " + r.q,
-			"VADDPS      " + c("two") + ", " + r.q + ", " + r.t1,
-			"VDIVPS      " + r.t1 + ", " + r.q + ", " + r.q,
-			"VANDPS      " + c("absmask") + ", " + r.q + ", " + r.q,
-			"VANDPS      " + c("signmask") + ", " + r.x + ", " + r.t6,
-			"VORPS       " + r.t6 + ", " + r.q + ", " + r.q,
-		})
-}
+// tanh: r.Q = tanh(r.X), r.X kept. Needs Y14 = 1; the clamp is loaded into r.T1.
+func tanh(r regs) []string { return math.Tanh(r, "Y14", "") }
 
 // inPlace applies σ (or tanh) to the vector at (base)(AX*1).
 func inPlace(r regs, base string, tanhFn bool) []string {
 	m := "(" + base + ")(AX*1)"
 	if tanhFn {
-		return cat([]string{"VMOVUPS " + m + ", " + r.x}, tanh(r), []string{"VMOVUPS " + r.q + ", " + m})
+		return cat([]string{"VMOVUPS " + m + ", " + r.X}, tanh(r), []string{"VMOVUPS " + r.Q + ", " + m})
 	}
-	return cat([]string{"VMOVUPS " + m + ", " + r.x}, sigmoid(r), []string{"VMOVUPS " + r.t6 + ", " + m})
+	return cat([]string{"VMOVUPS " + m + ", " + r.X}, sigmoid(r), []string{"VMOVUPS " + r.T6 + ", " + m})
 }
 
 // cellStep: c' = f·c + i·g, tc = tanh(c'), h' = o·tc for the chunk at byte
@@ -167,17 +55,17 @@ func cellStep(r regs, off int) []string {
 	m := func(base string) string { return fmt.Sprintf("%d(%s)(AX*1)", off, base) }
 	return cat(
 		[]string{
-			"VMOVUPS     " + m("CX") + ", " + r.x,
-			"VMULPS      " + m("R10") + ", " + r.x + ", " + r.x,
-			"VMOVUPS     " + m("DI") + ", " + r.t1,
-			"VFMADD231PS " + m("R9") + ", " + r.t1 + ", " + r.x,
-			"VMOVUPS     " + r.x + ", " + m("R8"),
+			"VMOVUPS     " + m("CX") + ", " + r.X,
+			"VMULPS      " + m("R10") + ", " + r.X + ", " + r.X,
+			"VMOVUPS     " + m("DI") + ", " + r.T1,
+			"VFMADD231PS " + m("R9") + ", " + r.T1 + ", " + r.X,
+			"VMOVUPS     " + r.X + ", " + m("R8"),
 		},
 		tanh(r),
 		[]string{
-			"VMOVUPS     " + r.q + ", " + m("R11"),
-			"VMULPS      " + m("DX") + ", " + r.q + ", " + r.v,
-			"VMOVUPS     " + r.v + ", " + m("R13"),
+			"VMOVUPS     " + r.Q + ", " + m("R11"),
+			"VMULPS      " + m("DX") + ", " + r.Q + ", " + r.V,
+			"VMOVUPS     " + r.V + ", " + m("R13"),
 		})
 }
 
@@ -492,12 +380,7 @@ func main() {
 	var a asm
 	a.text("// Code generated by genlstm.go; DO NOT EDIT.\n\n//go:build amd64 && !purego\n\n#include \"textflag.h\"\n\n")
 	a.text("// The fused LSTM step kernels; lstmkernels.go says what they compute.\n\n")
-	for i, k := range consts {
-		for j := 0; j < 8; j++ {
-			fmt.Fprintf(&a.b, "DATA lstmconst<>+%d(SB)/4, $0x%08x\n", 32*i+4*j, k.bits)
-		}
-	}
-	fmt.Fprintf(&a.b, "GLOBL lstmconst<>(SB), RODATA|NOPTR, $%d\n", 32*len(consts))
+	a.text(strings.TrimSuffix(table.Data(), "\n"))
 	forward(&a)
 	if c("one") != "lstmconst<>+288(SB)" {
 		panic("backward's constant offset of 1 is stale")

@@ -4,6 +4,8 @@ package nets
 
 import "github.com/ctdtui/ctdtui/sim"
 
+//go:generate sh -c "go run genlstm.go > lstmkernels_amd64.s"
+
 // The LSTM's AVX2+FMA step kernels (lstmkernels_amd64.s, go run genlstm.go),
 // under the same switch as the GRU's (useCellAsm).
 
