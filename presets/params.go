@@ -269,6 +269,9 @@ func (d Def) Set(c *Config, s string) error {
 	return nil
 }
 
+// maxFloats bounds the length of a Floats value (sim allows 64 levels).
+const maxFloats = 64
+
 // checkFloats checks a Floats value: its count and each value's range.
 func (d Def) checkFloats(v []float64) error {
 	switch {
@@ -276,6 +279,8 @@ func (d Def) checkFloats(v []float64) error {
 		return fmt.Errorf("%s: %d values given, want %d (comma-separated)", d.Key, len(v), d.Len)
 	case len(v) == 0:
 		return fmt.Errorf("%s: empty; give at least one number", d.Key)
+	case len(v) > maxFloats:
+		return fmt.Errorf("%s: %d values given, at most %d", d.Key, len(v), maxFloats)
 	}
 	for i, x := range v {
 		if math.IsNaN(x) || math.IsInf(x, 0) {
