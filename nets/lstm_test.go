@@ -124,7 +124,7 @@ func TestConvergenceSmallFourBitLSTM(t *testing.T) {
 // chunks, every unrolled input count's neighbourhood and the generic loop
 // (25 inputs), no readout gradient, and each optional operand present or not.
 func TestLSTMKernelsMatchPortable(t *testing.T) {
-	if !useCellAsm {
+	if !hasCellAsm() {
 		t.Skip("no vector cell kernels on this CPU")
 	}
 	rng := rand.New(rand.NewPCG(13, 14))
@@ -192,7 +192,7 @@ func TestLSTMKernelsKeepNaN(t *testing.T) {
 			g := randF32(rng, B*4*H, 1)
 			g[gate*H+5] = float32(math.NaN())
 			sn, tc := make([]float32, B*2*H), make([]float32, B*H)
-			withCellAsm(asm && useCellAsm, func() {
+			withCellAsm(asm && hasCellAsm(), func() {
 				lstmForward(B, H, I, x, wihT, bias, lstmBlock(nil, H, I, wihT, bias), g, sp, sn, tc)
 			})
 			if v := sn[5]; !math.IsNaN(float64(v)) {

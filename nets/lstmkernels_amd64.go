@@ -2,12 +2,15 @@
 
 package nets
 
-import "github.com/ctdtui/ctdtui/sim"
+import (
+	"github.com/ctdtui/ctdtui/internal/simd"
+	"github.com/ctdtui/ctdtui/sim"
+)
 
 //go:generate sh -c "go run genlstm.go > lstmkernels_amd64.s"
 
 // The LSTM's AVX2+FMA step kernels (lstmkernels_amd64.s, go run genlstm.go),
-// under the same switch as the GRU's (useCellAsm).
+// under the same switch as the GRU's (cellPath).
 
 //go:noescape
 func lstmFwdAVX2(rows, h, in int, x, wihT, bias, blk, gates, sp, sn, tc *float32)
@@ -17,7 +20,7 @@ func lstmBwdAVX2(rows, h, out int, ds, dlat, dy, wout, gates, tc, sp, acc *float
 
 func lstmForwardFast[F sim.Float](B, H, I int, x, wihT, bias, blk, g, sp, sn, tc []F) bool {
 	x32, ok := f32(x)
-	if !ok || !useCellAsm || H%8 != 0 || I < 1 || (I <= blockedInputs && blk == nil) {
+	if !ok || cellPath < simd.AVX2 || H%8 != 0 || I < 1 || (I <= blockedInputs && blk == nil) {
 		return false
 	}
 	if B == 0 {
@@ -41,7 +44,7 @@ func lstmForwardFast[F sim.Float](B, H, I int, x, wihT, bias, blk, g, sp, sn, tc
 
 func lstmBackwardFast[F sim.Float](B, H, O int, ds, dlat, dy, wout, g, tc, sp, acc []F) bool {
 	ds32, ok := f32(ds)
-	if !ok || !useCellAsm || H%8 != 0 {
+	if !ok || cellPath < simd.AVX2 || H%8 != 0 {
 		return false
 	}
 	if B == 0 {
