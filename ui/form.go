@@ -380,9 +380,10 @@ func (f *form) startEdit() {
 func (f *form) commitEdit() bool {
 	d := f.current()
 	if err := d.Set(&f.sh.cfg, f.input.Value()); err != nil {
-		f.sh.fail(err)
+		f.sh.failFor(statusEdit, err)
 		return false
 	}
+	f.sh.clearStatus(statusEdit)
 	f.editing = false
 	return true
 }
