@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -622,5 +623,69 @@ func TestFixedPointsCommandCancelled(t *testing.T) {
 	err := FixedPointsCommand(ctx, flipFlop32, false, FixedPointOptions{Inits: 16, Iters: 100}, Output{W: &out})
 	if err == nil || !strings.Contains(err.Error(), "fixed-point search cancelled") || out.Len() != 0 {
 		t.Fatalf("error %v, output %q", err, out.String())
+	}
+}
+
+// The q-threshold ladder of one search on a trained 3-bit flip-flop GRU:
+// monotone, equal to separate searches at two thresholds, and at strict
+// thresholds the flip-flop's architecture: 8 stable points (the memories)
+// and saddles between them.
+func TestFlipFlopLadderAndTypes(t *testing.T) {
+	s := open(t, flipFlop32)
+	base := FixedPointOptions{Inits: 256, Iters: 3000, LR: 1e-2}
+	rep, err := s.FixedPoints(context.Background(), base, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Ladder) != 14 {
+		t.Fatalf("%d ladder rungs, want 14", len(rep.Ladder))
+	}
+	for i := 1; i < len(rep.Ladder); i++ {
+		if rep.Ladder[i].Places > rep.Ladder[i-1].Places {
+			t.Errorf("ladder not monotone: %d places under %g, %d under %g", rep.Ladder[i-1].Places, rep.Ladder[i-1].QThresh, rep.Ladder[i].Places, rep.Ladder[i].QThresh)
+		}
+	}
+	for _, k := range []int{3, 7} { // 1e-4 and 1e-8
+		o := base
+		o.QThresh = rep.Ladder[k].QThresh
+		sep, err := s.FixedPoints(context.Background(), o, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sep.Fixed+sep.Slow != rep.Ladder[k].Places || sep.FixedTypes.Stable+sep.SlowTypes.Stable != rep.Ladder[k].Types.Stable {
+			t.Errorf("q < %g: separate search %d fixed + %d slow (%d stable), ladder %+v", o.QThresh, sep.Fixed, sep.Slow, sep.FixedTypes.Stable+sep.SlowTypes.Stable, rep.Ladder[k])
+		}
+	}
+	strict := rep.Ladder[13]
+	if strict.Fixed != rep.Fixed || strict.Slow != 0 || strict.Types.Stable != 8 || strict.Types.Saddles[1] == 0 || strict.Types.Saddles[2] == 0 {
+		t.Errorf("under 1e-14: %+v; want 8 stable points and saddles with 1 and 2 unstable directions", strict)
+	}
+	if rep.FixedTypes.Stable != 8 || rep.FixedTypes.SaddleTotal()+rep.FixedTypes.Unstable != rep.Unstable {
+		t.Errorf("fixed-point types %+v, %d unstable", rep.FixedTypes, rep.Unstable)
+	}
+	for _, p := range rep.Points {
+		want := "stable"
+		if p.Unstable > 0 {
+			want = "saddle-" + strconv.Itoa(p.Unstable)
+		}
+		if p.Type != want {
+			t.Errorf("point with %d unstable directions has type %q", p.Unstable, p.Type)
+		}
+	}
+	t.Logf("fixed-point types %+v; ladder places %v", rep.FixedTypes, func() []int {
+		var n []int
+		for _, g := range rep.Ladder {
+			n = append(n, g.Places)
+		}
+		return n
+	}())
+	var b bytes.Buffer
+	if err := rep.WriteTable(&b); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"q-threshold ladder", "1e-14", "saddle-1"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("table lacks %q:\n%s", want, b.String())
+		}
 	}
 }
