@@ -164,14 +164,14 @@ func ladderPlaces(l []LadderRung) []int {
 // neighbours are within the place radius is one place, however long.
 func TestPlacesSlowRowsMerge(t *testing.T) {
 	rows := []FixedPointRow{
-		{X: []float64{0, 0}, Q: 0},        // fixed point
-		{X: []float64{0.04, 0}, Q: 1e-8},  // near it: joins it
-		{X: []float64{1, 0}, Q: 1e-7},     // a line of slow rows 0.05 apart …
-		{X: []float64{1.05, 0}, Q: 2e-7},  //
-		{X: []float64{1.1, 0}, Q: 5e-8},   //
-		{X: []float64{1.15, 0}, Q: 3e-3},  // … ending in a loose row
-		{X: []float64{3, 0}, Q: 2e-3},     // a loose place
-		{X: []float64{5, 5}, Q: 1},        // above every threshold
+		{X: []float64{0, 0}, Q: 0},       // fixed point
+		{X: []float64{0.04, 0}, Q: 1e-8}, // near it: joins it
+		{X: []float64{1, 0}, Q: 1e-7},    // a line of slow rows 0.05 apart …
+		{X: []float64{1.05, 0}, Q: 2e-7}, //
+		{X: []float64{1.1, 0}, Q: 5e-8},  //
+		{X: []float64{1.15, 0}, Q: 3e-3}, // … ending in a loose row
+		{X: []float64{3, 0}, Q: 2e-3},    // a loose place
+		{X: []float64{5, 5}, Q: 1},       // above every threshold
 	}
 	res := &FixedPointResult{Rows: rows}
 	init := []float64{-1, -1, 1, 1, -1, 1, 1, -1, 0, 0, 0, 0, 0, 0, 0, 0}
