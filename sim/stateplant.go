@@ -137,3 +137,31 @@ func addArmState(dst []float64, g *arm.State) {
 		dst[i] += v
 	}
 }
+
+// BranchNudger is implemented by state plants whose step has a kink at
+// every rest state: the arm's activation dynamics switch time constant where
+// the command crosses the activation (τ_act when the command exceeds it,
+// τ_deact otherwise), and at rest they are equal, so the one-step map has two
+// one-sided Jacobians there. The adjoint takes the branch the forward step
+// takes at the tie; NudgeBranch writes into dst a state a negligible
+// distance from s on the other side (every activation strictly inside its
+// range lowered by 1e-9), where the Jacobian is the other branch's.
+type BranchNudger interface {
+	NudgeBranch(dst, s []float64)
+	// BranchNames names the tie's branch and the nudged one.
+	BranchNames() (tie, nudged string)
+}
+
+// NudgeBranch implements BranchNudger.
+func (p *ArmPlant) NudgeBranch(dst, s []float64) {
+	copy(dst, s)
+	lo, hi := p.Arm.Params().MinActivation, p.Arm.Params().ActivationHigh
+	for m := range arm.NumMuscles {
+		if a := s[4+m]; a > lo && a < hi {
+			dst[4+m] = a - 1e-9
+		}
+	}
+}
+
+// BranchNames implements BranchNudger.
+func (p *ArmPlant) BranchNames() (string, string) { return "deactivating", "activating" }

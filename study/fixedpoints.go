@@ -53,6 +53,11 @@ type FixedPointOptions struct {
 	QThresh float64 `json:"q_thresh"`
 	// Mode is "refine" (default) or "reference".
 	Mode string `json:"mode"`
+	// ClosedLoop searches the fixed points of the network and its plant in
+	// closed loop (Session.ClosedLoopFixedPoints); Inputs then holds the
+	// context inputs only. NoOpenLoop skips the network-only search it adds.
+	ClosedLoop bool `json:"closed_loop"`
+	NoOpenLoop bool `json:"no_open_loop"`
 }
 
 // Normalize fills the defaults and checks the settings against a model with
@@ -231,6 +236,9 @@ func (o FixedPointOptions) key() string {
 // eigenvalues use a float64 copy. Cached per options; cancelling ctx stops
 // the search and caches nothing.
 func (s *Session) FixedPoints(ctx context.Context, o FixedPointOptions, progress ProgressFunc) (*FixedPointReport, error) {
+	if o.ClosedLoop {
+		return nil, fmt.Errorf("study: FixedPoints with ClosedLoop set: use ClosedLoopFixedPoints")
+	}
 	labels := ModelInputLabels(s.Run.Task)
 	o, err := o.Normalize(s.Run.Model.Config().Inputs, labels)
 	if err != nil {

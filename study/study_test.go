@@ -16,6 +16,8 @@ import (
 	"testing"
 
 	"github.com/ctdtui/ctdtui/analysis"
+	"github.com/ctdtui/ctdtui/nets"
+	"github.com/ctdtui/ctdtui/sim"
 	"github.com/ctdtui/ctdtui/run"
 	"gonum.org/v1/gonum/mat"
 )
@@ -687,5 +689,64 @@ func TestFlipFlopLadderAndTypes(t *testing.T) {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("table lacks %q:\n%s", want, b.String())
 		}
+	}
+}
+
+// Closed-loop fixed points of an arm model: each reported point is a fixed
+// point of the network and the arm together (a float64 closed-loop step
+// leaves it in place), the hand position reported is the arm's at that
+// posture, the network-only comparison holds all 17 inputs, and a task
+// without a plant is refused by name.
+func TestClosedLoopFixedPoints(t *testing.T) {
+	s := open(t, randomTarget)
+	rep, err := s.ClosedLoopFixedPoints(context.Background(), FixedPointOptions{Inits: 64, Iters: 1000}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Fixed == 0 || len(rep.Options.Inputs) != 3 || rep.Options.Inputs[2] != 1 || len(rep.Target) != 2 {
+		t.Fatalf("%d fixed points, context %v, target %v", rep.Fixed, rep.Options.Inputs, rep.Target)
+	}
+	plant, err := statePlant(s.Run.Task)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := nets.NewClosedLoopMap(nets.Convert[float64](s.Run.Model), plant)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range rep.Points {
+		z := append(slices.Clone(p.Latent), p.Plant...)
+		f := make([]float64, len(z))
+		m.Eval(f, z, 1, rep.Options.Inputs)
+		for k := range z {
+			if math.Abs(f[k]-z[k]) > 1e-9 {
+				t.Fatalf("point %+v moves: component %d %v → %v", p, k, z[k], f[k])
+			}
+		}
+		a := s.Run.Task.(*sim.RandomTarget).Arm()
+		h := a.Hand([2]float64{p.Plant[0], p.Plant[1]}, [2]float64{p.Plant[2], p.Plant[3]})
+		if math.Abs(h[0]-p.Controlled[0]) > 1e-12 || math.Abs(h[1]-p.Controlled[1]) > 1e-12 || math.Abs(math.Hypot(h[0]-rep.Target[0], h[1]-rep.Target[1])-p.TargetError) > 1e-12 {
+			t.Errorf("hand %v, reported %v (target error %v)", h, p.Controlled, p.TargetError)
+		}
+		if p.Other == nil || p.OpenLoop.Type == "" || len(p.Action) != 6 || len(p.Eigenvalues) != rep.Dim {
+			t.Errorf("point %+v lacks the other branch, the open-loop type, the commands or the eigenvalues", p)
+		}
+	}
+	if rep.OpenLoop == nil || len(rep.OpenLoop.Options.Inputs) != 17 {
+		t.Fatalf("no network-only search with all 17 inputs held: %+v", rep.OpenLoop)
+	}
+	again, err := s.ClosedLoopFixedPoints(context.Background(), FixedPointOptions{Inits: 64, Iters: 1000}, nil)
+	if err != nil || again != rep {
+		t.Fatalf("not cached: %v", err)
+	}
+	var b bytes.Buffer
+	if err := rep.WriteTable(&b); err != nil || !strings.Contains(b.String(), "closed-loop fixed points") || !strings.Contains(b.String(), "hand_x") {
+		t.Fatalf("table (%v):\n%s", err, b.String())
+	}
+	if _, err := open(t, flipFlop32).ClosedLoopFixedPoints(context.Background(), FixedPointOptions{}, nil); err == nil || !strings.Contains(err.Error(), "nbff") {
+		t.Errorf("a flip-flop run: error %v, want one naming its task", err)
+	}
+	if _, err := s.ClosedLoopFixedPoints(context.Background(), FixedPointOptions{Inputs: []float64{1, 2}}, nil); err == nil || !strings.Contains(err.Error(), "TargetX") {
+		t.Errorf("a 2-value context: error %v, want one naming the 3 context inputs", err)
 	}
 }
