@@ -17,8 +17,8 @@ import (
 
 	"github.com/ctdtui/ctdtui/analysis"
 	"github.com/ctdtui/ctdtui/nets"
-	"github.com/ctdtui/ctdtui/sim"
 	"github.com/ctdtui/ctdtui/run"
+	"github.com/ctdtui/ctdtui/sim"
 	"gonum.org/v1/gonum/mat"
 )
 
