@@ -112,7 +112,8 @@ func AnalyzeCommand(ctx context.Context, dir string, best bool, o AnalyzeOptions
 	return out.write(rep)
 }
 
-// FixedPointsCommand is `ctdtui fixedpoints DIR`.
+// FixedPointsCommand is `ctdtui fixedpoints DIR` (with o.ClosedLoop:
+// `--closed-loop`).
 func FixedPointsCommand(ctx context.Context, dir string, best bool, o FixedPointOptions, out Output) error {
 	s, err := Open(dir, best)
 	if err != nil {
@@ -121,12 +122,18 @@ func FixedPointsCommand(ctx context.Context, dir string, best bool, o FixedPoint
 	out.warn(s)
 	pf, done := progressPrinter(out.Progress, "fixed points: ", false)
 	var last Progress
-	rep, err := s.FixedPoints(ctx, o, func(p Progress) {
+	report := func(p Progress) {
 		last = p
 		if pf != nil {
 			pf(p)
 		}
-	})
+	}
+	var rep interface{ WriteTable(io.Writer) error }
+	if o.ClosedLoop {
+		rep, err = s.ClosedLoopFixedPoints(ctx, o, report)
+	} else {
+		rep, err = s.FixedPoints(ctx, o, report)
+	}
 	done()
 	if errors.Is(err, context.Canceled) {
 		return fmt.Errorf("fixed-point search cancelled (%s)", formatProgress(last))
