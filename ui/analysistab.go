@@ -14,7 +14,6 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
 
-	"github.com/ctdtui/ctdtui/nets"
 	"github.com/ctdtui/ctdtui/study"
 )
 
@@ -51,8 +50,8 @@ type analysisData struct {
 	sess  *session
 	phase string
 	scree *study.Scree
-	proj  *study.Projection
-	inf   *nets.Inference
+	proj  *study.Projection // roll.PCs: the latents on the top 3 PCs
+	roll  *study.Rollout
 }
 
 func newAnalysisTab(sh *shared) *analysisTab {
@@ -89,21 +88,21 @@ func (t *analysisTab) ensure() tea.Cmd {
 	}
 	sess, phase := e.sess, f.phase
 	return t.base.start(k, "PCA of the latents", func(ctx context.Context, report func(float64, string)) (*analysisData, error) {
-		report(-1, "running the model on the "+phaseName(phase)+" trials")
-		inf, err := sess.Inference(ctx, phase)
+		roll, err := sess.Rollout(ctx, phase, func(p study.Progress) {
+			if p.Stage == "pca" {
+				report(-1, "PCA of the latents")
+			} else {
+				report(-1, "running the model on the "+phaseName(phase)+" trials")
+			}
+		})
 		if err != nil {
 			return nil, err
 		}
-		report(-1, "PCA of the latents")
 		sc, err := sess.Scree(ctx, phase, 10)
 		if err != nil {
 			return nil, err
 		}
-		pr, err := sess.PCs(ctx, phase, 3)
-		if err != nil {
-			return nil, err
-		}
-		return &analysisData{sess: sess, phase: phase, scree: sc, proj: pr, inf: inf}, nil
+		return &analysisData{sess: sess, phase: phase, scree: sc, proj: roll.PCs, roll: roll}, nil
 	})
 }
 
@@ -124,24 +123,14 @@ func (t *analysisTab) options() (study.FixedPointOptions, error) {
 		return o, fmt.Errorf("the run is not loaded yet")
 	}
 	if t.sh.fp.inputs == 1 {
+		if len(d.proj.Trials) == 0 {
+			return o, fmt.Errorf("the %s phase has no trials to take the input from", d.phase)
+		}
 		k := max(0, min(t.sh.focus.trial, len(d.proj.Trials)-1))
-		step := max(0, min(t.sh.focus.step, d.inf.Len(k)-1))
-		o.Inputs = heldInput(d.sess, d.inf, k, step)
+		step := max(0, min(t.sh.focus.step, d.roll.Len(k)-1))
+		o.Inputs = d.roll.HeldInput(k, step) // fixedpoints --inputs-at k:step
 	}
 	return o, nil
-}
-
-// heldInput is the model's input at step of trial k: the noise-free task
-// input for open-loop tasks, the input as fed (observation included) for
-// closed-loop ones.
-func heldInput(s *session, inf *nets.Inference, k, step int) []float64 {
-	l := s.Run
-	I := inf.I
-	if l.Task.Plant() == nil && l.Data.InputDim == I {
-		x := l.Data.TrueInputs(inf.Trials[k])
-		return widen32(x[step*I : (step+1)*I])
-	}
-	return widen32(inf.Inputs(k)[step*I : (step+1)*I])
 }
 
 // fpKeyOf identifies a search: run, epoch and options.
@@ -691,7 +680,7 @@ func (t *analysisTab) trajView(d *analysisData, w, h int) string {
 	K := pr.K
 	var paths []trajPath
 	for i := 0; i < count; i++ {
-		paths = append(paths, trajPath{pts: projTrial(pr, first+i), k: K, col: st.ChannelColor(i, count)})
+		paths = append(paths, trajPath{pts: pr.Trial(first + i), k: K, col: st.ChannelColor(i, count)})
 	}
 	var marks []trajMark
 	if fp != nil && fp.Options.Phase == d.phase {

@@ -6,8 +6,6 @@ import (
 	"strings"
 
 	"github.com/charmbracelet/lipgloss"
-
-	"github.com/ctdtui/ctdtui/study"
 )
 
 // Widgets drawn by more than one tab: the error block that replaces a tab's
@@ -91,17 +89,6 @@ func gappedLine(cv *canvas, xs, ys []float64, col lipgloss.Color) {
 		}
 		px, py, have = x, y, true
 	}
-}
-
-// projTrial is trial k's rows of a projection (from its lengths, so a
-// projection built by hand works too).
-func projTrial(pr *study.Projection, k int) []float64 {
-	off := 0
-	for _, l := range pr.Lens[:k] {
-		off += l
-	}
-	end := min(len(pr.Data), (off+pr.Lens[k])*pr.K)
-	return pr.Data[min(off*pr.K, end):end]
 }
 
 // orbit is the angle of an orthographic 3-D view: yaw about the vertical
