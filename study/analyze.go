@@ -220,7 +220,7 @@ func (s *Session) Performance(ctx context.Context, phase string) (*Performance, 
 	l := s.Run
 	data := l.Data
 	pf = &Performance{Phase: p, Trials: len(inf.Trials)}
-	if pf.Loss, err = phaseLoss(ctx, l.Task, data, inf, l.Run.Config.Train.Batch, max(l.Epoch, l.Run.Config.Task.RandomTarget.FullTrialEpoch)); err != nil {
+	if pf.Loss, err = phaseLoss(ctx, l.Task, data, inf, l.Run.Config.Train.Batch, max(l.Epoch, l.Task.CurriculumEnd())); err != nil {
 		return nil, err
 	}
 	// Targets and what they are compared with, concatenated.
@@ -251,20 +251,13 @@ func (s *Session) Performance(ctx context.Context, phase string) (*Performance, 
 		}
 	}
 	pf.TargetLabels = targetLabels(l)
-	per := func() [][]float64 {
+	if scorer, ok := l.Task.(sim.Scorer); ok {
 		o := make([][]float64, len(inf.Trials))
 		for k := range inf.Trials {
 			o[k] = widen(inf.Controlled(k), 0)[:len(inf.Controlled(k))]
 		}
-		return o
-	}
-	switch l.Task.Kind() {
-	case "multitask":
-		sc := sim.ScoreMultiTask(data, inf.Trials, per())
-		pf.MultiTask = &sc
-	case "randomtarget":
-		sc := sim.ScoreRandomTarget(data, inf.Trials, per())
-		pf.RandomTarget = &sc
+		sc := scorer.Score(data, inf.Trials, o)
+		pf.MultiTask, pf.RandomTarget = sc.MultiTask, sc.RandomTarget
 	}
 	s.mu.Lock()
 	s.perf[p] = pf

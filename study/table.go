@@ -38,7 +38,11 @@ func (ri RunInfo) line() string {
 	if ri.Best {
 		which = "best.bin"
 	}
-	return fmt.Sprintf("%s  (%s: %s %s, %s with %d latents, epoch %d, %s)", ri.Dir, ri.Name, ri.Task, ri.Dataset, ri.Model, ri.Latent, ri.Epoch, which)
+	size := fmt.Sprintf("%d latents", ri.Latent)
+	if ri.State != ri.Latent {
+		size = fmt.Sprintf("%d hidden units, state [h, c] of %d", ri.Latent, ri.State)
+	}
+	return fmt.Sprintf("%s  (%s: %s %s, %s with %s, epoch %d, %s)", ri.Dir, ri.Name, ri.Task, ri.Dataset, ri.Model, size, ri.Epoch, which)
 }
 
 type tw struct {

@@ -269,12 +269,11 @@ func (s *Session) Trial(ctx context.Context, o TrialOptions) (*TrialReport, erro
 	return rep, nil
 }
 
-// targetLabels names the target channels (those that have names).
+// targetLabels names the target channels (nil when the task's names do not
+// fit them).
 func targetLabels(l *run.Loaded) []string {
-	if lab := l.Task.OutputLabels(); len(lab) == l.Data.TargetDim {
+	if lab := l.Task.TargetLabels(); len(lab) == l.Data.TargetDim {
 		return lab
-	} else if l.Task.Kind() == "randomtarget" {
-		return []string{"hand_x", "hand_y"}
 	}
 	return nil
 }

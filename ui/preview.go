@@ -84,7 +84,7 @@ func (p *preview) SetSize(w, h int) {
 
 // cubeOK reports whether the 3-D view applies (the flip-flop with ≥ 3 bits).
 func (p *preview) cubeOK() bool {
-	return p.data != nil && p.task.Kind() == "nbff" && p.data.TargetDim >= 3
+	return p.data != nil && isFlipFlop(p.task) && p.data.TargetDim >= 3
 }
 
 // modes lists the layouts that make sense at this size, the first the default.
@@ -171,14 +171,14 @@ func (p *preview) channelsView(w, h int) string {
 	d, task := p.data, p.task
 	T := d.Len(0)
 	in, tg := d.Inputs(0), d.Targets(0)
-	outLabels, inLabels := task.OutputLabels(), task.InputLabels()
+	tgLabels, inLabels := displayLabels(task.TargetLabels()), task.InputLabels()
 
-	nbff := task.Kind() == "nbff"
+	nbff := isFlipFlop(task)
 	var panels []panel
 	for c := 0; c < d.TargetDim; c++ {
 		label := fmt.Sprintf("target %d", c)
-		if c < len(outLabels) {
-			label = outLabels[c]
+		if c < len(tgLabels) {
+			label = tgLabels[c]
 		}
 		pn := panel{label: label, labelCol: st.ChannelColor(c, d.TargetDim),
 			series: [][]float32{channel(tg, d.TargetDim, c, T)}, colors: []lipgloss.Color{st.ChannelColor(c, d.TargetDim)}}
@@ -253,6 +253,13 @@ func (p *preview) channelsView(w, h int) string {
 	axis = padRight(axis, pw-len(right)) + right
 	lines = append(lines, strings.Repeat(" ", gutter)+st.Faint.Render(axis))
 	return strings.Join(lines, "\n")
+}
+
+// isFlipFlop reports whether the task is the flip-flop, whose targets are bits:
+// they get a fixed [−0.2, 1.2] range and, from three bits, the cube view.
+func isFlipFlop(t sim.Task) bool {
+	_, ok := t.(*sim.NBFF)
+	return ok
 }
 
 // channel extracts channel c of a row-major T×dim trial.

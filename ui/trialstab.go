@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"path/filepath"
-	"sort"
 	"strings"
 
 	"github.com/charmbracelet/bubbles/key"
@@ -312,7 +311,8 @@ func (t *trialsTab) View() string {
 }
 
 func (t *trialsTab) isRT(d *trialsData) bool {
-	return d.sess.Run.Task.Kind() == "randomtarget" && d.roll.S > 0
+	_, arm := d.sess.Run.Task.(*sim.RandomTarget)
+	return arm && d.roll.S > 0
 }
 
 // header is the run, phase, trial and step, and a line about the trial.
@@ -333,76 +333,10 @@ func (t *trialsTab) header(d *trialsData) []string {
 	return lines
 }
 
-// trialInfo describes the trial: MultiTask's task and phase at the cursor,
-// RandomTarget's events.
+// trialInfo describes the trial (the task says what matters: MultiTask's task
+// and phase at the cursor, RandomTarget's events).
 func (t *trialsTab) trialInfo(d *trialsData, idx int) string {
-	data := d.sess.Run.Data
-	switch d.sess.Run.Task.Kind() {
-	case "multitask":
-		if idx < len(data.TaskNames) {
-			s := "task " + data.TaskNames[idx]
-			if idx < len(data.Phases) {
-				for _, p := range sortedPhases(data.Phases[idx]) {
-					if t.sh.focus.step >= p.start && t.sh.focus.step < p.end {
-						s += fmt.Sprintf(" · in %s (steps %d-%d)", p.name, p.start, p.end-1)
-					}
-				}
-			}
-			return s
-		}
-	case "randomtarget":
-		ex := data.Extra[idx]
-		var parts []string
-		if ex[1] < 0 {
-			parts = append(parts, "catch trial (no go cue)")
-		} else {
-			parts = append(parts, "reach")
-		}
-		parts = append(parts, fmt.Sprintf("target shown at %d", ex[0]))
-		if ex[1] >= 0 {
-			parts = append(parts, fmt.Sprintf("go cue at %d", ex[1]))
-		}
-		if b0, b1, mag := bumpOf(data.EnvInputs(idx)); b0 >= 0 {
-			parts = append(parts, fmt.Sprintf("bump %d-%d (%.1f N)", b0, b1-1, mag))
-		} else {
-			parts = append(parts, "no bump")
-		}
-		return strings.Join(parts, " · ")
-	}
-	return ""
-}
-
-// bumpOf finds the steps [b0, b1) where the external force is on and its
-// magnitude; b0 = -1 when the trial has no bump.
-func bumpOf(env []float32) (b0, b1 int, mag float64) {
-	b0, b1 = -1, -1
-	for t := 0; 2*t+1 < len(env); t++ {
-		fx, fy := float64(env[2*t]), float64(env[2*t+1])
-		if fx != 0 || fy != 0 {
-			if b0 < 0 {
-				b0 = t
-				mag = math.Hypot(fx, fy)
-			}
-			b1 = t + 1
-		}
-	}
-	return b0, b1, mag
-}
-
-type phaseSpan struct {
-	name       string
-	start, end int
-}
-
-func sortedPhases(p sim.PhaseDict) []phaseSpan {
-	var out []phaseSpan
-	for n, r := range p {
-		if r[1] > r[0] {
-			out = append(out, phaseSpan{n, r[0], r[1]})
-		}
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].start < out[j].start })
-	return out
+	return d.sess.Run.Task.TrialInfo(d.sess.Run.Data, idx, t.sh.focus.step)
 }
 
 // timePanel is one strip of the time view.
@@ -468,14 +402,8 @@ func (t *trialsTab) panels(d *trialsData, k int) []timePanel {
 	tg := data.Targets(idx)
 	ctl := roll.Controlled(k)
 	C := roll.C
-	ctlLabels := d.sess.Run.Task.OutputLabels()
-	nbff := d.sess.Run.Task.Kind() == "nbff"
-	switch {
-	case d.sess.Run.Task.Kind() == "randomtarget":
-		ctlLabels = []string{"hand x", "hand y"}
-	case nbff:
-		ctlLabels = labelsN("bit", C)
-	}
+	ctlLabels := displayLabels(d.sess.Run.Task.TargetLabels())
+	nbff := isFlipFlop(d.sess.Run.Task)
 	overlay := C > 4
 	var shared *timePanel
 	if overlay {
@@ -565,32 +493,24 @@ func labelOr(labels []string, i int, prefix string) string {
 	return fmt.Sprintf("%s %d", prefix, i)
 }
 
-// events are the steps marked on every panel: MultiTask's phase starts,
-// RandomTarget's target onset, go cue and bump.
+// events are the steps marked on every panel, as the task reports them
+// (MultiTask's phase starts, RandomTarget's target onset, go cue and bump);
+// the flip-flop's pulses are left out: they show in the input panel, and a
+// trial has dozens.
 func (t *trialsTab) events(d *trialsData, idx int) []timeEvent {
 	st := t.sh.st
-	data := d.sess.Run.Data
 	var ev []timeEvent
-	switch d.sess.Run.Task.Kind() {
-	case "multitask":
-		if idx < len(data.Phases) {
-			for i, p := range sortedPhases(data.Phases[idx]) {
-				if i == 0 && p.start == 0 {
-					ev = append(ev, timeEvent{t: 0, label: p.name, col: st.theme.Muted})
-					continue
-				}
-				ev = append(ev, timeEvent{t: p.start, label: p.name, col: st.theme.Muted})
-			}
+	for _, e := range d.sess.Run.Task.Events(d.sess.Run.Data, idx) {
+		col := st.theme.Muted
+		switch e.Name {
+		case sim.EventPulse:
+			continue
+		case sim.EventGoCue:
+			col = st.theme.Good
+		case sim.EventBump:
+			col = st.theme.Warn
 		}
-	case "randomtarget":
-		ex := data.Extra[idx]
-		ev = append(ev, timeEvent{t: ex[0], label: "target", col: st.theme.Muted})
-		if ex[1] >= 0 {
-			ev = append(ev, timeEvent{t: ex[1], label: "go", col: st.theme.Good})
-		}
-		if b0, _, _ := bumpOf(data.EnvInputs(idx)); b0 >= 0 {
-			ev = append(ev, timeEvent{t: b0, label: "bump", col: st.theme.Warn})
-		}
+		ev = append(ev, timeEvent{t: e.Step, label: e.Label(), col: col})
 	}
 	return ev
 }
@@ -719,7 +639,7 @@ func (t *trialsTab) timeView(d *trialsData, w, h int) string {
 	tail := ""
 	if roW > 0 {
 		tail = " " + st.Faint.Render(padRight("output target", roW))
-		if d.sess.Run.Task.Kind() == "randomtarget" {
+		if _, ok := d.sess.Run.Task.(*sim.RandomTarget); ok {
 			tail = " " + st.Faint.Render(padRight("hand  target", roW))
 		}
 	}
@@ -808,10 +728,12 @@ func (t *trialsTab) armView(d *trialsData, w, h int) string {
 
 	title := st.Header.Render("Hand path") + st.Muted.Render(fmt.Sprintf(" · arm at step %d", t.sh.focus.step))
 	legendItems := []string{markGlyph(g, "target") + " target", markGlyph(g, "start") + " start", markGlyph(g, "hand") + " hand"}
-	if ex := data.Extra[idx]; ex[1] >= 0 {
+	events := d.sess.Run.Task.Events(data, idx)
+	goCue, bump := eventStep(events, sim.EventGoCue), eventStep(events, sim.EventBump)
+	if goCue >= 0 {
 		legendItems = append(legendItems, "g go cue")
 	}
-	if b0, _, _ := bumpOf(data.EnvInputs(idx)); b0 >= 0 {
+	if bump >= 0 {
 		legendItems = append(legendItems, "b bump")
 	}
 	legend := st.Muted.Render(truncate(strings.Join(legendItems, "  "), w, g.ellipsis))
@@ -834,16 +756,36 @@ func (t *trialsTab) armView(d *trialsData, w, h int) string {
 		fr.mark(ex, ey, []rune(markGlyph(g, "joint"))[0], st.theme.Text)
 	}
 	fr.mark(0, 0, []rune(markGlyph(g, "joint"))[0], st.theme.Muted)
-	if ex := data.Extra[idx]; ex[1] >= 0 && ex[1] < T {
-		fr.mark(xs[ex[1]], ys[ex[1]], 'g', st.theme.Good)
+	if goCue >= 0 && goCue < T {
+		fr.mark(xs[goCue], ys[goCue], 'g', st.theme.Good)
 	}
-	if b0, _, _ := bumpOf(data.EnvInputs(idx)); b0 >= 0 && b0 < T {
-		fr.mark(xs[b0], ys[b0], 'b', st.theme.Warn)
+	if bump >= 0 && bump < T {
+		fr.mark(xs[bump], ys[bump], 'b', st.theme.Warn)
 	}
 	fr.mark(xs[0], ys[0], []rune(markGlyph(g, "start"))[0], st.theme.Muted)
 	fr.mark(goal[0], goal[1], []rune(markGlyph(g, "target"))[0], st.theme.Bad)
 	fr.mark(hx, hy, []rune(markGlyph(g, "hand"))[0], st.theme.Accent)
 	return title + "\n" + strings.Join(cv.Lines(), "\n") + "\n" + legend
+}
+
+// eventStep is the step of the first event named name, or −1.
+func eventStep(events []sim.Event, name string) int {
+	for _, e := range events {
+		if e.Name == name {
+			return e.Step
+		}
+	}
+	return -1
+}
+
+// displayLabels turns channel names into words for the screen ("hand_x" →
+// "hand x").
+func displayLabels(l []string) []string {
+	out := make([]string, len(l))
+	for i, s := range l {
+		out[i] = strings.ReplaceAll(s, "_", " ")
+	}
+	return out
 }
 
 // markGlyph is the glyph of a plot marker, plain ASCII with --ascii.
