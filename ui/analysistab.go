@@ -390,27 +390,10 @@ func (t *analysisTab) View() string {
 	if t.picker != nil {
 		return t.picker.View(t.w, t.h)
 	}
-	f := t.sh.focus
-	e := t.sh.store.entries[f.dir]
-	switch {
-	case f.dir == "" || e == nil:
-		return centred(t.sh, t.w, t.h, "No run open: press o to pick one.")
-	case e.work != nil:
-		return centred(t.sh, t.w, t.h, "Loading "+filepath.Base(f.dir)+"…")
-	case e.err != nil:
-		return errorBlock(t.sh, "Cannot analyse this run", e.err, "o opens another run", t.w, t.h)
+	if v, ok := focusedPlaceholder(t.sh, &t.base, t.want(), "Cannot analyse this run", "Computing the PCA…", t.w, t.h); ok {
+		return v
 	}
 	d := t.shown()
-	if d == nil {
-		if err := t.base.failed(t.want()); err != nil {
-			return errorBlock(t.sh, "Cannot analyse this run", err, "o opens another run", t.w, t.h)
-		}
-		msg := "Computing the PCA…"
-		if w := t.base.running(); w != nil {
-			msg = workLine(t.sh, w)
-		}
-		return centred(t.sh, t.w, t.h, msg)
-	}
 	leftW := max(36, min(56, t.w*2/5))
 	rightW := t.w - leftW - 3
 	sep := " " + t.sh.st.Faint.Render(t.sh.g.vrule) + " "

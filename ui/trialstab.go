@@ -272,30 +272,10 @@ func (t *trialsTab) View() string {
 	if t.picker != nil {
 		return t.picker.View(t.w, t.h)
 	}
-	f := t.sh.focus
-	if f.dir == "" {
-		return centred(t.sh, t.w, t.h, "No run open: press o to pick one.")
-	}
-	e := t.sh.store.entries[f.dir]
-	switch {
-	case e == nil:
-		return centred(t.sh, t.w, t.h, "No run open: press o to pick one.")
-	case e.work != nil:
-		return centred(t.sh, t.w, t.h, "Loading "+filepath.Base(f.dir)+"…")
-	case e.err != nil:
-		return errorBlock(t.sh, "Cannot show this run", e.err, "o opens another run", t.w, t.h)
+	if v, ok := focusedPlaceholder(t.sh, &t.data, t.want(), "Cannot show this run", "Running the model…", t.w, t.h); ok {
+		return v
 	}
 	d := t.shown()
-	if d == nil {
-		if err := t.data.failed(t.want()); err != nil {
-			return errorBlock(t.sh, "Cannot show this run", err, "o opens another run", t.w, t.h)
-		}
-		msg := "Running the model…"
-		if w := t.data.running(); w != nil {
-			msg = workLine(t.sh, w)
-		}
-		return centred(t.sh, t.w, t.h, msg)
-	}
 	if len(d.trials) == 0 {
 		return centred(t.sh, t.w, t.h, "The "+phaseName(d.phase)+" phase of this run has no trials.")
 	}

@@ -3,6 +3,7 @@ package ui
 import (
 	"fmt"
 	"math"
+	"path/filepath"
 	"strings"
 
 	"github.com/charmbracelet/lipgloss"
@@ -32,6 +33,34 @@ func errorLines(sh *shared, title string, err error, hint string, w int) []strin
 		lines = append(lines, "", st.Muted.Render(hint))
 	}
 	return lines
+}
+
+// focusedPlaceholder is what a tab drawing the focused run (Trials,
+// Analysis) shows until its data for want is there: that no run is open,
+// that it is loading or could not be opened, or that the data is being
+// computed (computing until the work reports a stage) or failed. ok is
+// false once the data is ready.
+func focusedPlaceholder[T any](sh *shared, data *bg[T], want, failTitle, computing string, w, h int) (view string, ok bool) {
+	f := sh.focus
+	e := sh.store.entries[f.dir]
+	switch {
+	case f.dir == "" || e == nil:
+		return centred(sh, w, h, "No run open: press o to pick one."), true
+	case e.work != nil:
+		return centred(sh, w, h, "Loading "+filepath.Base(f.dir)+"…"), true
+	case e.err != nil:
+		return errorBlock(sh, failTitle, e.err, "o opens another run", w, h), true
+	}
+	if _, ready := data.get(want); ready {
+		return "", false
+	}
+	if err := data.failed(want); err != nil {
+		return errorBlock(sh, failTitle, err, "o opens another run", w, h), true
+	}
+	if wk := data.running(); wk != nil {
+		computing = workLine(sh, wk)
+	}
+	return centred(sh, w, h, computing), true
 }
 
 // workLine is a running computation's stage (or what it does) and how long
