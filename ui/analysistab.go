@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"path/filepath"
 	"slices"
 	"strings"
 
@@ -318,15 +317,10 @@ func (t *analysisTab) onKey(km tea.KeyMsg) tea.Cmd {
 	case key.Matches(km, k.Open):
 		t.picker = newRunPicker(t.sh, "Open a run to analyse", t.sh.focus.dir, t.sh.focus.dir != "")
 	case key.Matches(km, k.Phase):
-		if t.sh.focus.dir == "" {
+		if !t.sh.togglePhase() {
 			return nil
 		}
-		if t.sh.focus.phase == "val" {
-			t.sh.focus.phase = "train"
-		} else {
-			t.sh.focus.phase = "val"
-		}
-		t.sh.focus.trial, t.sh.focus.step = 0, 0
+		t.sh.focus.step = 0
 		return tea.Batch(t.ensure(), focusChanged)
 	case key.Matches(km, k.Stop) && t.fp.running() != nil:
 		t.cancelFind()
@@ -368,20 +362,7 @@ func (t *analysisTab) onKey(km tea.KeyMsg) tea.Cmd {
 }
 
 func (t *analysisTab) openRun(dir string) tea.Cmd {
-	epoch := -1
-	for _, e := range t.sh.runs {
-		if e.dir == dir {
-			epoch = e.state.Epoch
-		}
-	}
-	phase := t.sh.focus.phase
-	if phase == "" {
-		phase = "val"
-	}
-	t.sh.focus = runFocus{dir: dir, phase: phase}
-	_, cmd := t.sh.store.open(dir, epoch)
-	t.sh.info("opening " + filepath.Base(dir))
-	return tea.Batch(cmd, t.ensure(), focusChanged)
+	return tea.Batch(t.sh.focusRun(dir), t.ensure())
 }
 
 // ---- view ----

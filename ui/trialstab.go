@@ -133,12 +133,6 @@ func (t *trialsTab) Update(msg tea.Msg) tea.Cmd {
 	return nil
 }
 
-// focusChangedMsg tells the tabs that share the focus (run, phase, trial)
-// that another tab changed it.
-type focusChangedMsg struct{}
-
-func focusChanged() tea.Msg { return focusChangedMsg{} }
-
 func (t *trialsTab) onKey(km tea.KeyMsg) tea.Cmd {
 	if t.picker != nil {
 		res := t.picker.key(km)
@@ -157,15 +151,9 @@ func (t *trialsTab) onKey(km tea.KeyMsg) tea.Cmd {
 		return nil
 	}
 	if key.Matches(km, k.Phase) {
-		if t.sh.focus.dir == "" {
+		if !t.sh.togglePhase() {
 			return nil
 		}
-		if t.sh.focus.phase == "val" {
-			t.sh.focus.phase = "train"
-		} else {
-			t.sh.focus.phase = "val"
-		}
-		t.sh.focus.trial = 0
 		t.sh.info("showing the " + phaseName(t.sh.focus.phase) + " trials")
 		return tea.Batch(t.ensure(), focusChanged)
 	}
@@ -217,21 +205,8 @@ func stepDir(km tea.KeyMsg) int {
 
 // openRun makes dir the focused run (for this tab and the Analysis tab).
 func (t *trialsTab) openRun(dir string) tea.Cmd {
-	epoch := -1
-	for _, e := range t.sh.runs {
-		if e.dir == dir {
-			epoch = e.state.Epoch
-		}
-	}
 	t.picker = nil
-	t.sh.focus = runFocus{dir: dir, phase: t.sh.focus.phase}
-	if t.sh.focus.phase == "" {
-		t.sh.focus.phase = "val"
-	}
-	t.sh.focus.step = 0
-	_, cmd := t.sh.store.open(dir, epoch)
-	t.sh.info("opening " + filepath.Base(dir))
-	return tea.Batch(cmd, t.ensure(), focusChanged)
+	return tea.Batch(t.sh.focusRun(dir), t.ensure())
 }
 
 // shown is the data for the current focus, or nil.
