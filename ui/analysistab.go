@@ -203,32 +203,6 @@ func (t *analysisTab) find() tea.Cmd {
 	})
 }
 
-// progressFrac is the fraction of a study stage done (-1 when unknown).
-func progressFrac(p study.Progress) float64 {
-	if p.Total <= 0 {
-		return -1
-	}
-	return float64(p.Done) / float64(p.Total)
-}
-
-// progressText describes a study progress report.
-func progressText(p study.Progress) string {
-	s := p.Stage
-	if p.Run != "" {
-		s = p.Run + ": " + s
-	}
-	if p.Total > 0 {
-		s += fmt.Sprintf(" %d/%d", p.Done, p.Total)
-	}
-	if p.Converged > 0 || p.Active > 0 {
-		s += fmt.Sprintf(" · %d converged, %d active", p.Converged, p.Active)
-	}
-	if p.MeanQ > 0 && finite(p.MeanQ) {
-		s += fmt.Sprintf(" · mean q %.1e", p.MeanQ)
-	}
-	return s
-}
-
 func (t *analysisTab) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case runOpenedMsg:

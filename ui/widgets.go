@@ -7,10 +7,13 @@ import (
 	"strings"
 
 	"github.com/charmbracelet/lipgloss"
+
+	"github.com/ctdtui/ctdtui/study"
 )
 
 // Widgets drawn by more than one tab: the error block that replaces a tab's
-// content, the line and bar of a running background work, the x-axis line
+// content, the line and bar of a running background work (and the text of
+// study's progress reports), the x-axis line
 // under a plot, the polyline that breaks at non-finite points, and the
 // 2-D/3-D latent trajectory view of the Analysis and Compare tabs. The chart
 // primitives they use (canvas, xyFrame, rangeOf) are in canvas.go and
@@ -71,6 +74,32 @@ func workLine(sh *shared, w *bgWork) string {
 		what = w.what
 	}
 	return what + "… " + fmtDuration(sh.now().Sub(w.started))
+}
+
+// progressFrac is the fraction of a study stage done (-1 when unknown).
+func progressFrac(p study.Progress) float64 {
+	if p.Total <= 0 {
+		return -1
+	}
+	return float64(p.Done) / float64(p.Total)
+}
+
+// progressText describes a study progress report.
+func progressText(p study.Progress) string {
+	s := p.Stage
+	if p.Run != "" {
+		s = p.Run + ": " + s
+	}
+	if p.Total > 0 {
+		s += fmt.Sprintf(" %d/%d", p.Done, p.Total)
+	}
+	if p.Converged > 0 || p.Active > 0 {
+		s += fmt.Sprintf(" · %d converged, %d active", p.Converged, p.Active)
+	}
+	if p.MeanQ > 0 && finite(p.MeanQ) {
+		s += fmt.Sprintf(" · mean q %.1e", p.MeanQ)
+	}
+	return s
 }
 
 // workBar is a running computation's progress bar with its percentage (when
