@@ -14,7 +14,8 @@ import (
 // latents mapped into A's PC space by the affine fit of the reference's
 // plot_trials_3d_reference (analysis.ProjectIntoReferencePCs: full PCA of
 // A, B's latents regressed onto all of A's scores, in sample), its first K
-// columns. Both have A's trial layout (Trials, Lens); B's Ratio is A's.
+// columns. Both have A's trial layout (Trials, Lens); B has no Ratio (the
+// variance shares are A's).
 type AlignedTrajectories struct {
 	Phase string      `json:"phase"`
 	A     *Projection `json:"a"`
@@ -56,6 +57,7 @@ func (s *Session) AlignTrajectories(ctx context.Context, other *Session, phase s
 		panic(fmt.Sprintf("study: AlignTrajectories: %d×%d mapped rows for a %d-row projection on %d PCs", n, c, len(pa.Data)/pa.K, pa.K))
 	}
 	pb := *pa
+	pb.Ratio = nil
 	pb.Data = make([]float64, n*pa.K)
 	for i := 0; i < n; i++ {
 		copy(pb.Data[i*pa.K:(i+1)*pa.K], z.RawRowView(i)[:pa.K])
