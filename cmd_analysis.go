@@ -24,6 +24,9 @@ func init() {
                 --inputs-at TRIAL:STEP     or the model's input at that step of that trial of --phase
                 --inits N --iters N --lr X --noise X --seed S --qthresh X
                 --mode refine|reference    (default refine; reference = CTD's finder)
+                --closed-loop              network and arm as one system (arm tasks); --inputs is then
+                                           the context (default: the mean target, go cue on)
+                --no-open-loop             with --closed-loop: skip the network-only comparison search
   compare:      --pcs K --state-pcs K --cca K --cca-reference --dsa-delays N
                 --dsa-rank N --dsa-trials N --no-dsa --fixedpoints --seed S
                 --trajectories             both runs' trajectories in A's PC space (JSON)
@@ -109,6 +112,8 @@ func fixedPointsCmd(args []string, stdout, stderr io.Writer) error {
 	fs.Uint64Var(&o.Seed, "seed", 0, "seed of the initial states")
 	fs.Float64Var(&o.QThresh, "qthresh", 1e-5, "q threshold of slow points (refine) or of the points shown (reference)")
 	fs.StringVar(&o.Mode, "mode", study.ModeRefine, "refine or reference")
+	fs.BoolVar(&o.ClosedLoop, "closed-loop", false, "fixed points of the network and its plant together (arm tasks); --inputs holds the context only")
+	fs.BoolVar(&o.NoOpenLoop, "no-open-loop", false, "with --closed-loop: skip the network-only search at the first point's observation")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return err

@@ -112,12 +112,16 @@ func AnalyzeCommand(ctx context.Context, dir string, best bool, o AnalyzeOptions
 	return out.write(rep)
 }
 
-// FixedPointsCommand is `ctdtui fixedpoints DIR`. With at set, the input
-// held is the model's input at that step of that trial of o.Phase
-// (Rollout.HeldInput); o.Inputs must then be nil.
+// FixedPointsCommand is `ctdtui fixedpoints DIR` (with o.ClosedLoop:
+// `--closed-loop`). With at set, the input held is the model's input at that
+// step of that trial of o.Phase (Rollout.HeldInput); o.Inputs must then be
+// nil, and the search open-loop.
 func FixedPointsCommand(ctx context.Context, dir string, best bool, o FixedPointOptions, at *TrialStep, out Output) error {
-	if at != nil && o.Inputs != nil {
+	switch {
+	case at != nil && o.Inputs != nil:
 		return errors.New("--inputs and --inputs-at both give the input held: use one")
+	case at != nil && o.ClosedLoop:
+		return errors.New("--inputs-at holds the model's whole input, observation included: with --closed-loop give the context with --inputs")
 	}
 	s, err := Open(dir, best)
 	if err != nil {
@@ -135,12 +139,18 @@ func FixedPointsCommand(ctx context.Context, dir string, best bool, o FixedPoint
 	}
 	pf, done := progressPrinter(out.Progress, "fixed points: ", false)
 	var last Progress
-	rep, err := s.FixedPoints(ctx, o, func(p Progress) {
+	report := func(p Progress) {
 		last = p
 		if pf != nil {
 			pf(p)
 		}
-	})
+	}
+	var rep interface{ WriteTable(io.Writer) error }
+	if o.ClosedLoop {
+		rep, err = s.ClosedLoopFixedPoints(ctx, o, report)
+	} else {
+		rep, err = s.FixedPoints(ctx, o, report)
+	}
 	done()
 	if errors.Is(err, context.Canceled) {
 		return fmt.Errorf("fixed-point search cancelled (%s)", formatProgress(last))
