@@ -114,6 +114,14 @@ func TestJSONFieldsDocumented(t *testing.T) {
 	add("compare", r5b, err)
 	r6, err := a.Export(ctx, filepath.Join(t.TempDir(), "x.npz"), ExportOptions{}, nil)
 	add("export", r6, err)
+	al, err := a.AlignTrajectories(ctx, b, "val", 3)
+	add("compare", &CompareOutput{CompareReport: r5b, Trajectories: al}, err)
+	for _, s := range []*Session{a, rt, mt} {
+		r7, err := s.Trial(ctx, TrialOptions{Trial: 1, Step: 5})
+		add("trial", r7, err)
+	}
+	r8, err := a.Dynamics(ctx, DynamicsOptions{})
+	add("dynamics", r8, err)
 	r7, err := rt.ClosedLoopFixedPoints(ctx, FixedPointOptions{Inits: 64, Iters: 1000}, nil)
 	add("fixedpoints --closed-loop", r7, err)
 
