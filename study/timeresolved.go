@@ -190,7 +190,7 @@ type EventMark struct {
 
 // AlignReport is `ctdtui align`.
 type AlignReport struct {
-	Run     RunInfo     `json:"run"`
+	Run     RunInfo      `json:"run"`
 	Options AlignOptions `json:"options"`
 	// Events are the task's event names.
 	Events []string `json:"events"`
@@ -427,4 +427,3 @@ func abs(x int) int {
 	}
 	return x
 }
-
