@@ -134,7 +134,7 @@ func compareCmd(args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&o.StatePCs, "state-pcs", 4, "PCs of the reference's state R²")
 	fs.IntVar(&o.CCAComponents, "cca", 10, "CCA components")
 	fs.BoolVar(&o.CCAReference, "cca-reference", false, "compute the reference's NIPALS CCA R² also for large phases (slow)")
-	fs.IntVar(&o.DSADelays, "dsa-delays", 0, "DSA delays (0: 20, at most 640/latent)")
+	fs.IntVar(&o.DSADelays, "dsa-delays", 0, "DSA delays (default 20, the reference's)")
 	fs.IntVar(&o.DSARank, "dsa-rank", 50, "DSA rank")
 	fs.IntVar(&o.DSATrials, "dsa-trials", 0, "DSA trials (0: 1% of the phase, at least what the embedding needs)")
 	fs.BoolVar(&o.NoDSA, "no-dsa", false, "skip DSA")

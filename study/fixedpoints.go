@@ -132,8 +132,8 @@ func ParseInputs(s string) ([]float64, error) {
 	out := make([]float64, len(parts))
 	for i, p := range parts {
 		v, err := strconv.ParseFloat(strings.TrimSpace(p), 64)
-		if err != nil {
-			return nil, fmt.Errorf("--inputs value %d %q is not a number", i+1, strings.TrimSpace(p))
+		if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+			return nil, fmt.Errorf("--inputs value %d %.40q is not a finite number", i+1, strings.TrimSpace(p))
 		}
 		out[i] = v
 	}
