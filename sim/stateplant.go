@@ -58,7 +58,9 @@ var (
 )
 
 // StatePlant implements LevelStatePlanter.
-func (p *ArmPlant) StatePlant(level float64) StatePlant { return &ArmStatePlant{ArmPlant: p, Level: level} }
+func (p *ArmPlant) StatePlant(level float64) StatePlant {
+	return &ArmStatePlant{ArmPlant: p, Level: level}
+}
 
 // StateDim implements StatePlant: arm.StateSize values in the order of
 // ArmFlatStateLabels.
