@@ -124,6 +124,10 @@ func TestJSONFieldsDocumented(t *testing.T) {
 	add("dynamics", r8, err)
 	r7, err := rt.ClosedLoopFixedPoints(ctx, FixedPointOptions{Inits: 64, Iters: 1000}, nil)
 	add("fixedpoints --closed-loop", r7, err)
+	r8, err := rt.Align(ctx, AlignOptions{Event: "go_cue"}, nil)
+	add("align", r8, err)
+	r9, err := rt.Decode(ctx, DecodeOptions{Event: "target_on", Window: Window{Pre: 5, Post: 20}, CrossTemporal: true}, nil)
+	add("decode", r9, err)
 
 	docs := readmeFields(t)
 	for cmd, reps := range reports {
