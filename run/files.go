@@ -53,6 +53,9 @@ type Run struct {
 	Config  presets.Config
 	State   State
 	History []nets.EpochStats
+	// Eval is set when Dir is an evaluation directory (evaldir.go): Config is
+	// then the evaluated configuration and the model is read from Eval's run.
+	Eval *EvalRecord
 }
 
 // WriteFileAtomic writes data to path through a temporary file in the same
@@ -130,6 +133,9 @@ func Open(dir string) (*Run, error) {
 	}
 	if !st.IsDir() {
 		return nil, fmt.Errorf("%s is not a directory", dir)
+	}
+	if IsEvaluation(dir) {
+		return openEvaluation(dir)
 	}
 	cfgPath := filepath.Join(dir, ConfigFile)
 	if _, err := os.Stat(cfgPath); err != nil {
@@ -220,23 +226,41 @@ func (r *Run) SaveState() error {
 	return WriteFileAtomic(filepath.Join(r.Dir, StateFile), append(data, '\n'))
 }
 
-// ReadCheckpoint loads checkpoint.bin (or best.bin when best is set).
+// ReadCheckpoint loads checkpoint.bin (or best.bin when best is set). For an
+// evaluation directory it is the evaluated run's model file, checked against
+// the recorded checksum.
 func (r *Run) ReadCheckpoint(best bool) (*nets.Checkpoint, error) {
+	c, _, err := r.readModel(best)
+	return c, err
+}
+
+// readModel is ReadCheckpoint, also returning the SHA-256 of the file's bytes.
+func (r *Run) readModel(best bool) (*nets.Checkpoint, string, error) {
+	if r.Eval != nil {
+		return r.readEvaluationModel(best)
+	}
 	name := CheckpointFile
 	if best {
 		name = BestFile
 	}
 	path := filepath.Join(r.Dir, name)
-	f, err := os.Open(path)
+	c, sum, err := readCheckpointFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, "", fmt.Errorf("%s: %w", path, err)
 	}
-	defer f.Close()
-	c, err := nets.ReadCheckpoint(f)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+	return c, sum, nil
+}
+
+// ModelFileName is the model file ReadCheckpoint(best) reads: checkpoint.bin
+// or best.bin (for an evaluation, the one it evaluated).
+func (r *Run) ModelFileName(best bool) string {
+	switch {
+	case r.Eval != nil:
+		return r.Eval.Source.ModelFile
+	case best:
+		return BestFile
 	}
-	return c, nil
+	return CheckpointFile
 }
 
 func writeCheckpoint(path string, c *nets.Checkpoint) error {

@@ -26,6 +26,11 @@ type Loaded struct {
 	// Epoch is the epoch the model was saved at; Best says it is best.bin.
 	Epoch int
 	Best  bool
+	// ModelFile is the file the model was read from (checkpoint.bin or
+	// best.bin, in the evaluated run for an evaluation) and ModelSHA256 the
+	// checksum of its bytes, which an evaluation records.
+	ModelFile   string
+	ModelSHA256 string
 
 	mu    sync.Mutex
 	cache map[string]*nets.Inference
@@ -42,8 +47,11 @@ func Load(dir string, best bool) (*Loaded, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", filepath.Join(dir, ConfigFile), err)
 	}
-	ck, err := r.ReadCheckpoint(best)
+	ck, sum, err := r.readModel(best)
 	if err != nil {
+		if r.Eval != nil {
+			return nil, err
+		}
 		return nil, fmt.Errorf("%s has no trained model yet: %w", dir, err)
 	}
 	m, err := ck.Restore()
@@ -54,7 +62,8 @@ func Load(dir string, best bool) (*Loaded, error) {
 	if mc.Inputs != task.ModelInputDim() || mc.Outputs != task.OutputDim() {
 		return nil, fmt.Errorf("%s: the saved model is %d→%d but %s describes a %d→%d task", dir, mc.Inputs, mc.Outputs, ConfigFile, task.ModelInputDim(), task.OutputDim())
 	}
-	return &Loaded{Run: r, Task: task, Data: BuildDataset(r.Config, task), Model: m, Epoch: ck.Header.Epoch, Best: best,
+	return &Loaded{Run: r, Task: task, Data: BuildDataset(r.Config, task), Model: m, Epoch: ck.Header.Epoch,
+		Best: r.ModelFileName(best) == BestFile, ModelFile: r.ModelFileName(best), ModelSHA256: sum,
 		cache: map[string]*nets.Inference{}}, nil
 }
 

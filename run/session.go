@@ -35,6 +35,9 @@ func BuildDataset(cfg presets.Config, task sim.Task) *sim.Dataset {
 // NewSession prepares r for training. A run with a checkpoint resumes from it;
 // a checkpoint or history that does not match the configuration is refused.
 func NewSession(r *Run) (*Session, error) {
+	if r.Eval != nil {
+		return nil, fmt.Errorf("%s is an evaluation of %s, not a run: it has no training of its own (train or resume %s)", r.Dir, r.Eval.SourceDir(), r.Eval.SourceDir())
+	}
 	task, err := r.Config.BuildTask()
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", filepath.Join(r.Dir, ConfigFile), err)
