@@ -271,7 +271,6 @@ func sig(v float64) string { return fmt.Sprintf("%.4g", v) }
 
 func mm(v float64) string    { return fmt.Sprintf("%.1f mm", 1000*v) }
 func count(v float64) string { return fmt.Sprintf("%d", int(v)) }
-func plain(v float64) string { return num(v) }
 func m2(v float64) string    { return fmt.Sprintf("%.4g m²", v) }
 func pct2(v float64) string  { return fmt.Sprintf("%.2f%%", 100*v) }
 func nan() float64           { return math.NaN() }
@@ -309,7 +308,7 @@ func evalRows(a, b *TaskMetrics) []metricRow {
 		rows = append(rows,
 			metricRow{label: "mean bit accuracy", format: pct2, orig: get(fa, func(f *sim.FlipFlopScores) float64 { return f.MeanBitAccuracy }), chg: get(fb, func(f *sim.FlipFlopScores) float64 { return f.MeanBitAccuracy })},
 			metricRow{label: "all bits right", format: pct2, orig: get(fa, func(f *sim.FlipFlopScores) float64 { return f.AllBits }), chg: get(fb, func(f *sim.FlipFlopScores) float64 { return f.AllBits })},
-			metricRow{label: "output MSE (scored steps)", format: plain, orig: get(fa, func(f *sim.FlipFlopScores) float64 { return f.MSE }), chg: get(fb, func(f *sim.FlipFlopScores) float64 { return f.MSE })})
+			metricRow{label: "output MSE (scored steps)", format: sig, orig: get(fa, func(f *sim.FlipFlopScores) float64 { return f.MSE }), chg: get(fb, func(f *sim.FlipFlopScores) float64 { return f.MSE })})
 	}
 	if a.MultiTask != nil || b.MultiTask != nil {
 		var names []string

@@ -111,6 +111,10 @@ func TestJSONFieldsDocumented(t *testing.T) {
 	add("compare", r5b, err)
 	r6, err := a.Export(ctx, filepath.Join(t.TempDir(), "x.npz"), ExportOptions{}, nil)
 	add("export", r6, err)
+	for _, s := range []*Session{a, rt, mt} {
+		r7, _, err := s.Evaluate(ctx, EvalOptions{Seed: -1, Out: filepath.Join(t.TempDir(), "eval")}, nil)
+		add("eval", r7, err)
+	}
 
 	docs := readmeFields(t)
 	for cmd, reps := range reports {
