@@ -38,7 +38,11 @@ func (ri RunInfo) line() string {
 	if ri.Best {
 		which = "best.bin"
 	}
-	return fmt.Sprintf("%s  (%s: %s %s, %s with %d latents, epoch %d, %s)", ri.Dir, ri.Name, ri.Task, ri.Dataset, ri.Model, ri.Latent, ri.Epoch, which)
+	s := fmt.Sprintf("%s  (%s: %s %s, %s with %d latents, epoch %d, %s)", ri.Dir, ri.Name, ri.Task, ri.Dataset, ri.Model, ri.Latent, ri.Epoch, which)
+	if e := ri.Evaluation; e != nil {
+		s += fmt.Sprintf(": an evaluation of %s under %s", e.Of, e.Describe)
+	}
+	return s
 }
 
 type tw struct {
