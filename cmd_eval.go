@@ -4,6 +4,7 @@ import (
 	"flag"
 	"io"
 
+	"github.com/ctdtui/ctdtui/sim"
 	"github.com/ctdtui/ctdtui/study"
 )
 
@@ -29,7 +30,7 @@ func evalCmd(args []string, stdout, stderr io.Writer) error {
 	var sets stringList
 	af.register(fs)
 	fs.Var(&sets, "set", "task.key=value (repeatable)")
-	fs.StringVar(&o.Task, "task", "", "another task kind to run the model on")
+	fs.Func("task", "another task kind to run the model on", func(v string) error { o.Task = sim.Kind(v); return nil })
 	fs.IntVar(&o.Samples, "samples", 0, "task.samples of the evaluation (0: the run's)")
 	fs.IntVar(&o.Seed, "seed", -1, "task.seed of the evaluation (-1: the run's)")
 	fs.StringVar(&o.Out, "out", "", "save an evaluation directory")

@@ -29,10 +29,11 @@
 // # Fixed points
 //
 // A model enters through the Map interface: a batched one-step transition
-// x' = F(x, u) with its vector–Jacobian product and its Jacobian. GRUMap,
-// RNNMap and MLPMap (the neural-ODE Euler step) are float64 reference
-// implementations; faster maps may implement ResidualVJPMap (F and the
-// gradient in one pass) and Precisioner (looser defaults for float32 maps).
+// x' = F(x, u) with its vector–Jacobian product and its Jacobian; the models'
+// maps live in package nets (the float64 reference maps of the cells that
+// the tests check the finder with are in this package's test files). Faster
+// maps may implement ResidualVJPMap (F and the gradient in one pass) and
+// Precisioner (looser defaults for float32 maps).
 //
 // FindFixedPoints minimises q(x) = ½‖F(x, u) − x‖² with Adam on the mean q
 // over all initial states (SampleInitialStates draws them from trajectory

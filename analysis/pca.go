@@ -194,7 +194,7 @@ func transformRows(dst *mat.Dense, x mat.Matrix, mean []float64, comps *mat.Dens
 		dst.ReuseAs(n, k)
 	}
 	if r, c := dst.Dims(); r != n || c != k {
-		panic(fmt.Sprintf("analysis: PCA.Transform: destination is %d×%d, want %d×%d", r, c, n, k))
+		panic(fmt.Sprintf("analysis: PCA.Project: destination is %d×%d, want %d×%d", r, c, n, k))
 	}
 	block := mat.NewDense(min(gramBlockRows, n), d, nil)
 	for r0 := 0; r0 < n; r0 += gramBlockRows {
@@ -208,12 +208,23 @@ func transformRows(dst *mat.Dense, x mat.Matrix, mean []float64, comps *mat.Dens
 // Transform sets dst (n×k) to (x − Mean)·Componentsᵀ. dst may be an empty
 // Dense; a non-empty one must be n×k.
 // It panics if x has the wrong number of columns.
-func (p *PCA) Transform(dst *mat.Dense, x mat.Matrix) {
+func (p *PCA) Transform(dst *mat.Dense, x mat.Matrix) { p.Project(dst, x, p.NComponents()) }
+
+// Project sets dst (n×k) to the scores of the rows of x on the first k
+// principal components, (x − Mean)·Components[:k]ᵀ: every projection of
+// states on PCs (trajectories, fixed points, the live-dynamics probe) goes
+// through it. dst may be an empty Dense; a non-empty one must be n×k. It
+// panics if x has the wrong number of columns or k is not in
+// [1, NComponents()].
+func (p *PCA) Project(dst *mat.Dense, x mat.Matrix, k int) {
 	_, d := x.Dims()
 	if d != len(p.Mean) {
-		panic(fmt.Sprintf("analysis: PCA.Transform: %d columns, fitted on %d", d, len(p.Mean)))
+		panic(fmt.Sprintf("analysis: PCA.Project: %d columns, fitted on %d", d, len(p.Mean)))
 	}
-	transformRows(dst, x, p.Mean, p.Components)
+	if k < 1 || k > p.NComponents() {
+		panic(fmt.Sprintf("analysis: PCA.Project: k=%d, fitted with %d components", k, p.NComponents()))
+	}
+	transformRows(dst, x, p.Mean, p.Components.Slice(0, k, 0, d).(*mat.Dense))
 }
 
 // FitTransformPCA fits a k-component PCA to x and returns it with the scores of x.

@@ -103,6 +103,10 @@ func TestPCAGolden(t *testing.T) {
 		checkClose(t, c.key+" explained_variance_ratio", p.ExplainedVarianceRatio, want.ExplainedVarianceRatio, tol)
 		checkClose(t, c.key+" singular_values", p.SingularValues, want.SingularValues, tol)
 		checkClose(t, c.key+" scores", denseData(z.Slice(0, 5, 0, p.NComponents())), flatten2(want.ScoresFirst5), tol)
+		// Project on the first two components: the first two score columns.
+		var z2 mat.Dense
+		p.Project(&z2, c.data.Flat(), 2)
+		checkClose(t, c.key+" Project k=2", denseData(&z2), denseData(z.Slice(0, z.RawMatrix().Rows, 0, 2)), 1e-12)
 	}
 	// Scree series: TT style (max_pcs ≤ d) and DT style (zero-padded beyond d).
 	p, err := FitPCA(trials3(g.Inputs.LatA).Flat(), 0)
@@ -121,6 +125,20 @@ func TestPCAGolden(t *testing.T) {
 
 func TestPCAErrors(t *testing.T) {
 	x := mat.NewDense(3, 2, []float64{1, 2, 3, 4, 5, 7})
+	if p, err := FitPCA(x, 1); err != nil {
+		t.Fatal(err)
+	} else {
+		for _, k := range []int{0, 2} {
+			func() {
+				defer func() {
+					if recover() == nil {
+						t.Errorf("Project with k=%d of 1 components did not panic", k)
+					}
+				}()
+				p.Project(new(mat.Dense), x, k)
+			}()
+		}
+	}
 	if _, err := FitPCA(x, 3); err == nil {
 		t.Error("k > min(n,d) accepted")
 	}

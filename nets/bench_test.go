@@ -89,8 +89,11 @@ func denseFlops(c Config) (fwd, bwd float64) {
 		return fwd + 2*L*O, bwd + 4*L*O
 	default:
 		H, g := float64(c.Latent), 1.0
-		if c.Kind == KindGRU || c.Kind == KindNoisyGRU {
+		switch c.Kind {
+		case KindGRU, KindNoisyGRU:
 			g = 3
+		case KindLSTM:
+			g = 4
 		}
 		fwd = 2*I*g*H + 2*H*g*H + 2*H*O
 		bwd = 2*g*H*H*2 + 2*I*g*H + 2*2*O*H
@@ -118,6 +121,14 @@ func BenchmarkEpochGRU128(b *testing.B) {
 
 func BenchmarkEpochGRU64(b *testing.B) {
 	benchEpoch(b, Config{Kind: KindGRU, Latent: 64, ICStd: 0.05}, 256)
+}
+
+func BenchmarkEpochLSTM128(b *testing.B) {
+	benchEpoch(b, Config{Kind: KindLSTM, Latent: 128, ICStd: 0.05}, 256)
+}
+
+func BenchmarkEpochLSTM64(b *testing.B) {
+	benchEpoch(b, Config{Kind: KindLSTM, Latent: 64, ICStd: 0.05}, 256)
 }
 
 func BenchmarkEpochRNN128(b *testing.B) {
@@ -154,6 +165,10 @@ func benchInfer(b *testing.B, mc Config) {
 
 func BenchmarkInferGRU128(b *testing.B) {
 	benchInfer(b, Config{Kind: KindGRU, Latent: 128, ICStd: 0.05})
+}
+
+func BenchmarkInferLSTM128(b *testing.B) {
+	benchInfer(b, Config{Kind: KindLSTM, Latent: 128, ICStd: 0.05})
 }
 
 func BenchmarkInferRNN128(b *testing.B) { benchInfer(b, Config{Kind: KindRNN, Latent: 128}) }

@@ -77,8 +77,13 @@ func (c *Checkpoint) WriteTo(w io.Writer) (int64, error) {
 // ErrCorrupt is wrapped by every decoding failure.
 var ErrCorrupt = errors.New("corrupt checkpoint")
 
+// maxHeaderLen bounds the JSON header (a few hundred bytes per tensor), so
+// that a damaged length field cannot ask for a huge allocation.
+const maxHeaderLen = 1 << 20
+
 // ReadCheckpoint decodes a checkpoint, verifying its checksum and that its
-// header and data agree.
+// header and data agree. It reads the whole input (a checkpoint is as large as
+// its file) but allocates nothing beyond it, whatever the file says.
 func ReadCheckpoint(r io.Reader) (*Checkpoint, error) {
 	data, err := io.ReadAll(r)
 	if err != nil {
@@ -91,27 +96,14 @@ func ReadCheckpoint(r io.Reader) (*Checkpoint, error) {
 	if crc32.ChecksumIEEE(body) != sum {
 		return nil, fmt.Errorf("%w: checksum mismatch (truncated or damaged file)", ErrCorrupt)
 	}
-	rest := body[len(checkpointMagic):]
-	n := int(binary.LittleEndian.Uint32(rest))
-	rest = rest[4:]
-	if n > len(rest) {
-		return nil, fmt.Errorf("%w: header length %d exceeds the file", ErrCorrupt, n)
-	}
 	c := &Checkpoint{}
-	if err := json.Unmarshal(rest[:n], &c.Header); err != nil {
-		return nil, fmt.Errorf("%w: header: %v", ErrCorrupt, err)
+	rest, err := decodeHeader(body[len(checkpointMagic):], &c.Header)
+	if err != nil {
+		return nil, err
 	}
-	rest = rest[n:]
-	total := 0
-	for _, v := range c.Header.Tensors {
-		if v.Off != total {
-			return nil, fmt.Errorf("%w: tensor %s at offset %d, expected %d", ErrCorrupt, v.Name, v.Off, total)
-		}
-		total += v.Len()
-	}
-	parts := 1
-	if c.Header.HasAdam {
-		parts = 3
+	total, parts, err := c.Header.dataLen(len(rest) / 4)
+	if err != nil {
+		return nil, err
 	}
 	if len(rest) != 4*total*parts {
 		return nil, fmt.Errorf("%w: %d data bytes, header describes %d", ErrCorrupt, len(rest), 4*total*parts)
@@ -131,8 +123,94 @@ func ReadCheckpoint(r io.Reader) (*Checkpoint, error) {
 	return c, nil
 }
 
+// decodeHeader reads the header length and the JSON header from b (what
+// follows the magic) and returns the bytes after it.
+func decodeHeader(b []byte, h *CheckpointHeader) ([]byte, error) {
+	if len(b) < 4 {
+		return nil, fmt.Errorf("%w: too short for a header", ErrCorrupt)
+	}
+	n := uint64(binary.LittleEndian.Uint32(b))
+	b = b[4:]
+	if n > uint64(len(b)) || n > maxHeaderLen {
+		return nil, fmt.Errorf("%w: header length %d exceeds the file", ErrCorrupt, n)
+	}
+	if err := json.Unmarshal(b[:n], h); err != nil {
+		return nil, fmt.Errorf("%w: header: %v", ErrCorrupt, err)
+	}
+	if h.Epoch < 0 || h.AdamStep < 0 {
+		return nil, fmt.Errorf("%w: header: epoch %d, Adam step %d", ErrCorrupt, h.Epoch, h.AdamStep)
+	}
+	return b[n:], nil
+}
+
+// dataLen checks the header's tensors (contiguous, positive shapes) and
+// returns the number of parameters and the number of parameter-sized parts
+// (1, or 3 with Adam's M and V). limit bounds the parameters: a header that
+// describes more than the file can hold is corrupt, and is refused before
+// any product of its dimensions can overflow.
+func (h *CheckpointHeader) dataLen(limit int) (total, parts int, err error) {
+	for _, v := range h.Tensors {
+		if v.Off != total {
+			return 0, 0, fmt.Errorf("%w: tensor %s at offset %d, expected %d", ErrCorrupt, v.Name, v.Off, total)
+		}
+		n := 1
+		for _, d := range v.Shape {
+			if d < 1 || n > limit/d {
+				return 0, 0, fmt.Errorf("%w: tensor %s has shape %v (the file holds at most %d values)", ErrCorrupt, v.Name, v.Shape, limit)
+			}
+			n *= d
+		}
+		if n > limit-total {
+			return 0, 0, fmt.Errorf("%w: the tensors need more values than the file holds (%d)", ErrCorrupt, limit)
+		}
+		total += n
+	}
+	parts = 1
+	if h.HasAdam {
+		parts = 3
+	}
+	return total, parts, nil
+}
+
+// CheckpointFileSize reads a checkpoint's header from r and returns the size
+// its file must have. It reads only the header (not the parameters), so a
+// listing can tell a truncated or padded checkpoint from a whole one cheaply;
+// ReadCheckpoint's checksum still catches damage inside the file.
+func CheckpointFileSize(r io.Reader) (int64, *CheckpointHeader, error) {
+	head := make([]byte, len(checkpointMagic)+4)
+	if _, err := io.ReadFull(r, head); err != nil {
+		return 0, nil, fmt.Errorf("%w: not a ctdtui checkpoint (too short)", ErrCorrupt)
+	}
+	if string(head[:len(checkpointMagic)]) != checkpointMagic {
+		return 0, nil, fmt.Errorf("%w: not a ctdtui checkpoint (bad magic)", ErrCorrupt)
+	}
+	n := binary.LittleEndian.Uint32(head[len(checkpointMagic):])
+	if n > maxHeaderLen {
+		return 0, nil, fmt.Errorf("%w: header length %d", ErrCorrupt, n)
+	}
+	buf := make([]byte, 4+int(n))
+	copy(buf, head[len(checkpointMagic):])
+	if _, err := io.ReadFull(r, buf[4:]); err != nil {
+		return 0, nil, fmt.Errorf("%w: truncated in its header", ErrCorrupt)
+	}
+	h := &CheckpointHeader{}
+	if _, err := decodeHeader(buf, h); err != nil {
+		return 0, nil, err
+	}
+	total, parts, err := h.dataLen(math.MaxInt32)
+	if err != nil {
+		return 0, nil, err
+	}
+	return int64(len(checkpointMagic)) + 4 + int64(n) + 4*int64(total)*int64(parts) + 4, h, nil
+}
+
 // Restore builds the model described by the checkpoint and loads its parameters.
 func (c *Checkpoint) Restore() (Model[float32], error) {
+	// A damaged header could describe a model far larger than the file's
+	// parameters: refuse it before allocating one.
+	if b := roughParamBound(c.Header.Model); b > 64*int64(len(c.Params))+1<<20 {
+		return nil, fmt.Errorf("%w: the header describes a model of up to %d parameters, the file holds %d", ErrCorrupt, b, len(c.Params))
+	}
 	m, err := New[float32](c.Header.Model, nil)
 	if err != nil {
 		return nil, fmt.Errorf("checkpoint model: %w", err)
@@ -141,6 +219,23 @@ func (c *Checkpoint) Restore() (Model[float32], error) {
 		return nil, err
 	}
 	return m, nil
+}
+
+// roughParamBound is an upper bound on the parameters of any model kind with
+// c's sizes (every model's largest weight is a product of two of them, times
+// its gates and layers), saturating instead of overflowing.
+func roughParamBound(c Config) int64 {
+	const ceiling = 1 << 40
+	s := int64(0)
+	for _, d := range []int{c.Inputs, c.Latent, c.Outputs, c.LayerHidden} {
+		s += min(max(int64(d), 0), ceiling) // negative sizes are refused by Validate
+	}
+	s += 2
+	layers := min(max(int64(c.Layers), 0), 1<<10) + 2
+	if s > 1<<20 {
+		return ceiling
+	}
+	return min(4*s*s*layers, ceiling)
 }
 
 // LoadInto copies the parameters (and optimiser state, when opt is non-nil) into

@@ -13,6 +13,7 @@ var fdModels = []Config{
 	{Kind: KindRNN, Inputs: 3, Latent: 5, Outputs: 2},
 	{Kind: KindDriscoll, Inputs: 3, Latent: 5, Outputs: 2, Noise: 0.05, Gamma: 0.2},
 	{Kind: KindNODE, Inputs: 3, Latent: 4, Outputs: 2, Layers: 3, LayerHidden: 6},
+	{Kind: KindLSTM, Inputs: 3, Latent: 5, Outputs: 2, ICStd: 0.05},
 }
 
 // fdLoss is a test loss touching outputs, latents and (through dx) the inputs:
@@ -35,18 +36,19 @@ func (l fdLoss) run(m Model[float64], x []float64, B, T int, seed uint64, grad, 
 		loss += l.wy[i] * v * v / 2
 		dy[i] = l.wy[i] * v
 	}
-	dlat := make([]float64, T*B*c.Latent)
+	S := c.StateDim()
+	dlat := make([]float64, T*B*S)
 	for s := 0; s < T; s++ {
 		h := tape.Latent(s)
 		for i, v := range h {
-			k := s*B*c.Latent + i
+			k := s*B*S + i
 			loss += l.wh[k] * v * v * v / 3
 			dlat[k] = l.wh[k] * v * v
 		}
 	}
 	if grad != nil {
 		for s := T - 1; s >= 0; s-- {
-			tape.Backward(s, dy[s*B*c.Outputs:(s+1)*B*c.Outputs], dlat[s*B*c.Latent:(s+1)*B*c.Latent],
+			tape.Backward(s, dy[s*B*c.Outputs:(s+1)*B*c.Outputs], dlat[s*B*S:(s+1)*B*S],
 				dx[s*B*c.Inputs:(s+1)*B*c.Inputs], grad)
 		}
 	}
@@ -73,7 +75,7 @@ func TestFiniteDifferences(t *testing.T) {
 			for i := range x {
 				x[i] = rng.NormFloat64()
 			}
-			l := fdLoss{wy: make([]float64, T*B*cfg.Outputs), wh: make([]float64, T*B*cfg.Latent)}
+			l := fdLoss{wy: make([]float64, T*B*cfg.Outputs), wh: make([]float64, T*B*cfg.StateDim())}
 			for i := range l.wy {
 				l.wy[i] = rng.Float64()
 			}
@@ -116,7 +118,7 @@ func TestInitialStateGradient(t *testing.T) {
 		t.Run(cfg.Kind, func(t *testing.T) {
 			rng := rand.New(rand.NewPCG(5, 6))
 			m, _ := New[float64](cfg, rng)
-			H, I, O := cfg.Latent, cfg.Inputs, cfg.Outputs
+			H, I, O := cfg.StateDim(), cfg.Inputs, cfg.Outputs
 			x := make([]float64, T*B*I)
 			h0 := make([]float64, B*H)
 			w := make([]float64, T*B*H)

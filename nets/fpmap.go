@@ -39,8 +39,8 @@ func NewFixedPointMap[F sim.Float](m Model[F]) *FixedPointMap[F] {
 	return &FixedPointMap[F]{model: m}
 }
 
-// Dim is the state size.
-func (p *FixedPointMap[F]) Dim() int { return p.model.Config().Latent }
+// Dim is the state size (Config.StateDim: the LSTM's map acts on [h, c]).
+func (p *FixedPointMap[F]) Dim() int { return p.model.Config().StateDim() }
 
 // InputDim is the input size.
 func (p *FixedPointMap[F]) InputDim() int { return p.model.Config().Inputs }
@@ -59,9 +59,9 @@ func (q *fpPart[F]) ensure(m Model[F], n int) {
 	if n > q.capRows {
 		q.capRows = n
 		q.tape = m.NewTape(n, 1)
-		q.x = make([]F, n*c.Latent)
+		q.x = make([]F, n*c.StateDim())
 		q.u = make([]F, n*c.Inputs)
-		q.dlat = make([]F, n*c.Latent)
+		q.dlat = make([]F, n*c.StateDim())
 	}
 }
 
@@ -141,7 +141,7 @@ func (p *FixedPointMap[F]) applyThen(mode fpMode, f, grad, x, v []float64, n int
 // run is one worker's share: rows [r0, r1).
 func (q *fpPart[F]) run(m Model[F], mode fpMode, r0, r1 int, f, grad, x, v, u []float64) {
 	c := m.Config()
-	H, I := c.Latent, c.Inputs
+	H, I := c.StateDim(), c.Inputs
 	n := r1 - r0
 	q.ensure(m, n)
 	xs, us := q.x[:n*H], q.u[:n*I]

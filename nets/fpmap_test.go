@@ -99,9 +99,10 @@ func TestFixedPointMapWorkersAgree(t *testing.T) {
 		{Kind: KindGRU, Inputs: 3, Latent: 16, Outputs: 3},
 		{Kind: KindRNN, Inputs: 3, Latent: 24, Outputs: 3},
 		{Kind: KindNODE, Inputs: 3, Latent: 3, Outputs: 3, Layers: 3, LayerHidden: 16},
+		{Kind: KindLSTM, Inputs: 3, Latent: 16, Outputs: 3},
 	} {
 		m, _ := New[float32](cfg, rng)
-		H, I := cfg.Latent, cfg.Inputs
+		H, I := cfg.StateDim(), cfg.Inputs
 		const n = 150
 		x, u := make([]float64, n*H), make([]float64, n*I)
 		for i := range x {

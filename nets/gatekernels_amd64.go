@@ -9,6 +9,8 @@ import (
 	"golang.org/x/sys/cpu"
 )
 
+//go:generate sh -c "go run genasm.go > gatekernels_amd64.s"
+
 // useCellAsm selects the AVX2+FMA cell kernels for float32. Tests switch it
 // off to exercise the portable path on the same machine.
 var useCellAsm = cpu.X86.HasAVX2 && cpu.X86.HasFMA

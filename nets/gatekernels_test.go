@@ -100,6 +100,8 @@ func TestFloat32TapeMatchesFloat64(t *testing.T) {
 		{Kind: KindRNN, Inputs: 3, Latent: 16, Outputs: 3},
 		{Kind: KindDriscoll, Inputs: 3, Latent: 16, Outputs: 2, Noise: 0.1, Gamma: 0.3},
 		{Kind: KindNODE, Inputs: 3, Latent: 3, Outputs: 3, Layers: 3, LayerHidden: 16},
+		{Kind: KindLSTM, Inputs: 3, Latent: 16, Outputs: 3, ICStd: 0.1},
+		{Kind: KindLSTM, Inputs: 2, Latent: 24, Outputs: 1, ICStd: 0.1},
 	} {
 		t.Run(cfg.Kind, func(t *testing.T) {
 			rng := rand.New(rand.NewPCG(11, 12))
@@ -111,7 +113,7 @@ func TestFloat32TapeMatchesFloat64(t *testing.T) {
 				m32.Params().Data[i] += float32(0.1 * rng.NormFloat64())
 			}
 			m64 := Convert[float64](m32)
-			H, I, O := cfg.Latent, cfg.Inputs, cfg.Outputs
+			H, I, O := cfg.StateDim(), cfg.Inputs, cfg.Outputs
 			x := make([]float64, T*B*I)
 			dy := make([]float64, T*B*O)
 			dlat := make([]float64, T*B*H)

@@ -2,10 +2,11 @@
 
 // genasm.go writes gatekernels_amd64.s: go run genasm.go > gatekernels_amd64.s
 //
-// The exponential, σ and tanh are those of nets/vecmath (same constants, same
-// instruction sequence: Cephes expf polynomial in Estrin's scheme), so the
-// vector cell kernels agree with the portable path, which calls vecmath, up to
-// the fused multiply-adds of the linear parts. Loops that evaluate them
+// The exponential, σ and tanh are those of nets/vecmath (one emitter,
+// internal/asmgen: same constants, same instruction sequence, Cephes expf
+// polynomial in Estrin's scheme), so the vector cell kernels agree with the
+// portable path, which calls vecmath, up to the fused multiply-adds of the
+// linear parts. Loops that evaluate them
 // interleave two vectors: they are bound by the latency of the chains.
 package main
 
@@ -13,141 +14,35 @@ import (
 	"fmt"
 	"os"
 	"strings"
+
+	"github.com/ctdtui/ctdtui/internal/asmgen"
 )
 
-// Constants (name, float32 bits), each replicated across a 256-bit vector.
-var consts = []struct {
-	name string
-	bits uint32
-}{
-	{"log2e", 0x3fb8aa3b}, {"ln2hi", 0x3f318000}, {"ln2lo", 0xb95e8083},
-	{"p0", 0x39506967}, {"p1", 0x3ab743ce}, {"p2", 0x3c088908},
-	{"p3", 0x3d2aa9c1}, {"p4", 0x3e2aaaaa}, {"p5", 0x3f000000},
-	{"one", 0x3f800000}, {"two", 0x40000000},
-	{"absmask", 0x7fffffff}, {"signmask", 0x80000000}, {"bias", 127},
-	{"sigclamp", 0x42d00000},  // 104
-	{"tanhclamp", 0x41200000}, // 10
-}
-
-func c(name string) string {
-	for i, k := range consts {
-		if k.name == name {
-			return fmt.Sprintf("cellconst<>+%d(SB)", 32*i)
-		}
-	}
-	panic(name)
-}
-
-// regs names the seven registers one vector's computation uses.
-type regs struct{ v, t1, n, q, r2, x, t6 string }
-
+// The AVX2 kernels' constants and the shared exp/σ/tanh sequences.
 var (
-	setA = regs{"Y0", "Y1", "Y2", "Y3", "Y4", "Y5", "Y6"}
-	setB = regs{"Y7", "Y8", "Y9", "Y10", "Y11", "Y12", "Y13"}
+	table = asmgen.Table{Sym: "cellconst<>", ISA: asmgen.AVX2, Consts: asmgen.Core}
+	math  = asmgen.Math{ISA: asmgen.AVX2, C: table}
+	setA  = asmgen.AVX2.RegSet(0, 1)
+	setB  = asmgen.AVX2.RegSet(7, 2)
+	c     = table.Ref
 )
 
-func expm1Reduced(r regs) []string {
-	return []string{
-		"VMULPS       " + c("log2e") + ", " + r.v + ", " + r.t1,
-		"VROUNDPS     $0, " + r.t1 + ", " + r.t1,
-		"VCVTPS2DQ    " + r.t1 + ", " + r.n,
-		"VFNMADD231PS " + c("ln2hi") + ", " + r.t1 + ", " + r.v,
-		"VFNMADD231PS " + c("ln2lo") + ", " + r.t1 + ", " + r.v,
-		"VMULPS       " + r.v + ", " + r.v + ", " + r.r2,
-		"VMOVUPS      " + c("p0") + ", " + r.q,
-		"VFMADD213PS  " + c("p1") + ", " + r.v + ", " + r.q,
-		"VMOVUPS      " + c("p2") + ", " + r.t1,
-		"VFMADD213PS  " + c("p3") + ", " + r.v + ", " + r.t1,
-		"VMOVUPS      " + c("p4") + ", " + r.t6,
-		"VFMADD213PS  " + c("p5") + ", " + r.v + ", " + r.t6,
-		"VFMADD213PS  " + r.t1 + ", " + r.r2 + ", " + r.q,
-		"VFMADD213PS  " + r.t6 + ", " + r.r2 + ", " + r.q,
-		"VFMADD213PS  " + r.v + ", " + r.r2 + ", " + r.q,
-	}
-}
+type regs = asmgen.Regs
 
-func scaleParts(r regs) []string {
-	return []string{
-		"VPSRAD  $1, " + r.n + ", " + r.t1,
-		"VPSUBD  " + r.t1 + ", " + r.n + ", " + r.n,
-		"VPADDD  " + c("bias") + ", " + r.t1 + ", " + r.t1,
-		"VPADDD  " + c("bias") + ", " + r.n + ", " + r.n,
-		"VPSLLD  $23, " + r.t1 + ", " + r.t1,
-		"VPSLLD  $23, " + r.n + ", " + r.n,
-	}
-}
+var cat, interleave = asmgen.Cat, asmgen.Interleave
 
-func cat(parts ...[]string) []string {
-	var out []string
-	for _, p := range parts {
-		out = append(out, p...)
-	}
-	return out
-}
+// sigmoid: r.T6 = σ(r.X). Needs Y14 = 1, Y15 = 104.
+func sigmoid(r regs) []string { return math.Sigmoid(r, "Y14", "Y15") }
 
-// sigmoid: r.t6 = σ(r.x). Needs Y14 = 1, Y15 = 104.
-func sigmoid(r regs) []string {
-	return cat(
-		[]string{
-			"VANDPS  " + c("absmask") + ", " + r.x + ", " + r.v,
-			"VMINPS  " + r.v + ", Y15, " + r.v,
-			"VXORPS  " + c("signmask") + ", " + r.v + ", " + r.v,
-		},
-		expm1Reduced(r),
-		[]string{"VADDPS  Y14, " + r.q + ", " + r.q},
-		scaleParts(r),
-		[]string{
-			"VMULPS  " + r.t1 + ", " + r.q + ", " + r.q,
-			"VMOVUPS Y14, " + r.r2,
-			"VFMADD231PS " + r.n + ", " + r.q + ", " + r.r2,
-			"VMULPS  " + r.n + ", " + r.q + ", " + r.v,
-			"VBLENDVPS " + r.x + ", " + r.v + ", Y14, " + r.t6,
-			"VDIVPS  " + r.r2 + ", " + r.t6 + ", " + r.t6,
-		})
-}
-
-// tanh: r.q = tanh(r.x). Needs Y14 = 1, Y15 = 10.
-func tanh(r regs) []string {
-	return cat(
-		[]string{
-			"VANDPS  " + c("absmask") + ", " + r.x + ", " + r.v,
-			"VMINPS  " + r.v + ", Y15, " + r.v,
-			"VADDPS  " + r.v + ", " + r.v + ", " + r.v,
-			"VXORPS  " + c("signmask") + ", " + r.v + ", " + r.v,
-		},
-		expm1Reduced(r),
-		[]string{
-			"VPADDD      " + c("bias") + ", " + r.n + ", " + r.n,
-			"VPSLLD      $23, " + r.n + ", " + r.n,
-			"VSUBPS      Y14, " + r.n + ", " + r.r2,
-			"VFMADD213PS " + r.r2 + ", " + r.n + ", " + r.q,
-			"VADDPS      " + c("two") + ", " + r.q + ", " + r.t1,
-			"VDIVPS      " + r.t1 + ", " + r.q + ", " + r.q,
-			"VANDPS      " + c("absmask") + ", " + r.q + ", " + r.q,
-			"VANDPS      " + c("signmask") + ", " + r.x + ", " + r.t6,
-			"VORPS       " + r.t6 + ", " + r.q + ", " + r.q,
-		})
-}
-
-func interleave(a, b []string) []string {
-	var out []string
-	for i := 0; i < max(len(a), len(b)); i++ {
-		if i < len(a) {
-			out = append(out, a[i])
-		}
-		if i < len(b) {
-			out = append(out, b[i])
-		}
-	}
-	return out
-}
+// tanh: r.Q = tanh(r.X). Needs Y14 = 1, Y15 = 10.
+func tanh(r regs) []string { return math.Tanh(r, "Y14", "Y15") }
 
 // sigmoidStep: σ in place on the vector at off(DI)(AX*1).
 func sigmoidStep(r regs, off int) []string {
 	return cat(
-		[]string{fmt.Sprintf("VMOVUPS %d(DI)(AX*1), %s", off, r.x)},
+		[]string{fmt.Sprintf("VMOVUPS %d(DI)(AX*1), %s", off, r.X)},
 		sigmoid(r),
-		[]string{fmt.Sprintf("VMOVUPS %s, %d(DI)(AX*1)", r.t6, off)})
+		[]string{fmt.Sprintf("VMOVUPS %s, %d(DI)(AX*1)", r.T6, off)})
 }
 
 // outStep: n = tanh(n_in + r·ghn) and h' = (1 - z)·n + z·h for the chunk at
@@ -157,18 +52,18 @@ func outStep(r regs, off int) []string {
 	m := func(base string) string { return fmt.Sprintf("%d(%s)(AX*1)", off, base) }
 	return cat(
 		[]string{
-			"VMOVUPS     " + m("DX") + ", " + r.x,
-			"VMOVUPS     " + m("DI") + ", " + r.t1,
-			"VFMADD231PS " + m("R11") + ", " + r.t1 + ", " + r.x,
+			"VMOVUPS     " + m("DX") + ", " + r.X,
+			"VMOVUPS     " + m("DI") + ", " + r.T1,
+			"VFMADD231PS " + m("R11") + ", " + r.T1 + ", " + r.X,
 		},
 		tanh(r),
 		[]string{
-			"VMOVUPS     " + m("R9") + ", " + r.t1,
-			"VSUBPS      " + r.t1 + ", Y14, " + r.v,
-			"VMULPS      " + r.q + ", " + r.v + ", " + r.v,
-			"VFMADD231PS " + m("R12") + ", " + r.t1 + ", " + r.v,
-			"VMOVUPS     " + r.v + ", " + m("R13"),
-			"VMOVUPS     " + r.q + ", " + m("DX"),
+			"VMOVUPS     " + m("R9") + ", " + r.T1,
+			"VSUBPS      " + r.T1 + ", Y14, " + r.V,
+			"VMULPS      " + r.Q + ", " + r.V + ", " + r.V,
+			"VFMADD231PS " + m("R12") + ", " + r.T1 + ", " + r.V,
+			"VMOVUPS     " + r.V + ", " + m("R13"),
+			"VMOVUPS     " + r.Q + ", " + m("DX"),
 		})
 }
 
@@ -361,13 +256,13 @@ fwdnext:
 
 // rnnPre: the tanh-cell pre-activation of the chunk at off(DI)(AX*1) into
 // r.x: a + bias + Σ_i x_i·W_ihᵀ[i] (DX: bias, SI: x row, R10: I; clobbers
-// R9, CX and r.v).
+// R9, CX and r.V).
 func rnnPre(rs []regs, offs []int) []string {
 	var out []string
 	for k, r := range rs {
 		out = append(out,
-			fmt.Sprintf("VMOVUPS %d(DI)(AX*1), %s", offs[k], r.x),
-			fmt.Sprintf("VADDPS  %d(DX)(AX*1), %s, %s", offs[k], r.x, r.x))
+			fmt.Sprintf("VMOVUPS %d(DI)(AX*1), %s", offs[k], r.X),
+			fmt.Sprintf("VADDPS  %d(DX)(AX*1), %s, %s", offs[k], r.X, r.X))
 	}
 	out = append(out, "MOVQ    wihT+32(FP), R9", "ADDQ    AX, R9", "XORQ    CX, CX")
 	return out
@@ -376,7 +271,7 @@ func rnnPre(rs []regs, offs []int) []string {
 func rnnIn(rs []regs, offs []int, label string) []string {
 	out := []string{label + ":", "VBROADCASTSS (SI)(CX*4), Y0"}
 	for k, r := range rs {
-		out = append(out, fmt.Sprintf("VFMADD231PS %d(R9), Y0, %s", offs[k], r.x))
+		out = append(out, fmt.Sprintf("VFMADD231PS %d(R9), Y0, %s", offs[k], r.X))
 	}
 	return append(out, "ADDQ BX, R9", "INCQ CX", "CMPQ CX, R10", "JLT  "+label)
 }
@@ -386,12 +281,12 @@ func rnnForward() []string {
 		rnnPre([]regs{setA, setB}, []int{0, 32}),
 		rnnIn([]regs{setA, setB}, []int{0, 32}, "rnnin2"),
 		interleave(tanh(setA), tanh(setB)),
-		[]string{"VMOVUPS " + setA.q + ", (DI)(AX*1)", "VMOVUPS " + setB.q + ", 32(DI)(AX*1)"})
+		[]string{"VMOVUPS " + setA.Q + ", (DI)(AX*1)", "VMOVUPS " + setB.Q + ", 32(DI)(AX*1)"})
 	odd := cat(
 		rnnPre([]regs{setA}, []int{0}),
 		rnnIn([]regs{setA}, []int{0}, "rnnin1"),
 		tanh(setA),
-		[]string{"VMOVUPS " + setA.q + ", (DI)(AX*1)"})
+		[]string{"VMOVUPS " + setA.Q + ", (DI)(AX*1)"})
 	// With blocked weights and at most 8 inputs: a pre-activation pass with
 	// the inputs in registers, then tanh in place, two vectors at a time.
 	var blocked []string
@@ -417,8 +312,8 @@ func rnnForward() []string {
 			"ADDQ $32, AX", "CMPQ AX, BX", fmt.Sprintf("JLT  rnnpre%dchunk", k), "JMP  rnntanh")
 	}
 	tanhStep := func(r regs, off int) []string {
-		return cat([]string{fmt.Sprintf("VMOVUPS %d(DI)(AX*1), %s", off, r.x)}, tanh(r),
-			[]string{fmt.Sprintf("VMOVUPS %s, %d(DI)(AX*1)", r.q, off)})
+		return cat([]string{fmt.Sprintf("VMOVUPS %d(DI)(AX*1), %s", off, r.X)}, tanh(r),
+			[]string{fmt.Sprintf("VMOVUPS %s, %d(DI)(AX*1)", r.Q, off)})
 	}
 	return cat(
 		[]string{
@@ -458,14 +353,9 @@ func main() {
 		}
 	}
 	w.WriteString(header + "\n")
-	for i, k := range consts {
-		for j := 0; j < 8; j++ {
-			fmt.Fprintf(&w, "DATA cellconst<>+%d(SB)/4, $0x%08x\n", 32*i+4*j, k.bits)
-		}
-	}
-	fmt.Fprintf(&w, "GLOBL cellconst<>(SB), RODATA|NOPTR, $%d\n\n", 32*len(consts))
-	for _, k := range consts {
-		fmt.Fprintf(&w, "#define %s %s\n", strings.ToUpper(k.name), c(k.name))
+	w.WriteString(table.Data())
+	for _, k := range table.Consts {
+		fmt.Fprintf(&w, "#define %s %s\n", strings.ToUpper(k.Name), c(k.Name))
 	}
 	w.WriteString("\n")
 	w.WriteString(fwdPre)

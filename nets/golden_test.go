@@ -66,6 +66,9 @@ type goldenCase struct {
 	loss    float64
 	grads   map[string]any
 	noise   [][]float64 // per row, in draw order (nil: none)
+	// afterForward, if set, checks the tape (a *xxxTape[F]) after the
+	// forward pass, before the backward pass overwrites what it stored.
+	afterForward func(t *testing.T, tape any)
 }
 
 // runGolden loads the parameters, runs the model forward with an MSE loss and
@@ -88,7 +91,7 @@ func runGolden[F sim.Float](t *testing.T, gc goldenCase, tol, gtol float64) {
 		}
 		copy(p.Data[v.Off:], conv[F](vals))
 	}
-	B, T, I, H, O := gc.B, gc.T, gc.cfg.Inputs, gc.cfg.Latent, gc.cfg.Outputs
+	B, T, I, H, O := gc.B, gc.T, gc.cfg.Inputs, gc.cfg.StateDim(), gc.cfg.Outputs
 	x := conv[F](timeMajor(gc.inputs, B, T, I))
 	tgt := timeMajor(gc.targets, B, T, O)
 	tape := m.NewTape(B, T)
@@ -123,10 +126,16 @@ func runGolden[F sim.Float](t *testing.T, gc goldenCase, tol, gtol float64) {
 	if math.Abs(loss-gc.loss) > tol*(1+math.Abs(gc.loss)) {
 		t.Fatalf("loss %v want %v", loss, gc.loss)
 	}
+	if gc.afterForward != nil {
+		gc.afterForward(t, tape)
+	}
 	grad := make([]F, p.Len())
 	BackwardOpen(tape, B, T, O, H, dy, nil, grad)
 	for _, v := range p.Views {
 		want := flat(gc.grads[v.Name])
+		if len(want) != v.Len() {
+			t.Fatalf("golden gradient of %s has %d values, want %d", v.Name, len(want), v.Len())
+		}
 		got := grad[v.Off : v.Off+v.Len()]
 		for i := range want {
 			if d := math.Abs(float64(got[i]) - want[i]); d > gtol*(1+math.Abs(want[i])) {

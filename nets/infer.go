@@ -13,7 +13,7 @@ import (
 // in the dataset.
 type Inference struct {
 	Trials []int // dataset indices, in the order given
-	// Sizes: latent, model output, controlled output (= output for open loop),
+	// Sizes: state (Config.StateDim: the LSTM's is [h, c]), model output, controlled output (= output for open loop),
 	// model input.
 	H, O, C, I int
 	// Seed is the noise seed the rollout used.
@@ -113,7 +113,7 @@ func Infer(ctx context.Context, model Model[float32], task sim.Task, data *sim.D
 		workers = defaultWorkers()
 	}
 	c := model.Config()
-	res := &Inference{Trials: append([]int(nil), trials...), H: c.Latent, O: c.Outputs, C: c.Outputs, I: c.Inputs, Seed: o.Seed}
+	res := &Inference{Trials: append([]int(nil), trials...), H: c.StateDim(), O: c.Outputs, C: c.Outputs, I: c.Inputs, Seed: o.Seed}
 	plant := task.Plant()
 	if plant != nil {
 		res.C = plant.CtlDim()

@@ -16,10 +16,11 @@ const (
 	KindRNN      = "rnn"      // Vanilla_RNN: torch RNNCell (tanh), zero initial state
 	KindDriscoll = "driscoll" // DriscollRNN: leaky rate network with noise inside the tanh
 	KindNODE     = "node"     // NODE: h + 0.1·MLP([h, x])
+	KindLSTM     = "lstm"     // torch LSTMCell, learned noisy initial (h, c); not in the reference
 )
 
 // Kinds lists every model kind.
-var Kinds = []string{KindGRU, KindNoisyGRU, KindRNN, KindDriscoll, KindNODE}
+var Kinds = []string{KindGRU, KindNoisyGRU, KindRNN, KindDriscoll, KindNODE, KindLSTM}
 
 // Config describes a model. Inputs and Outputs come from the task.
 type Config struct {
@@ -29,7 +30,7 @@ type Config struct {
 	Outputs int
 	// ICStd is the std of the Gaussian noise added to the learned initial state
 	// (the reference's latent_ic_var, which is used as a standard deviation).
-	// GRU and NoisyGRU.
+	// GRU, NoisyGRU and LSTM (on h and on c).
 	ICStd float64
 	// Noise is the std of the state noise: NoisyGRU (added after the readout) and
 	// Driscoll (inside the tanh).
@@ -38,6 +39,17 @@ type Config struct {
 	Gamma float64
 	// Layers and LayerHidden shape the NODE's MLP (Layers >= 2).
 	Layers, LayerHidden int
+}
+
+// StateDim is the size of the model's dynamical state, what a tape's Latent
+// and Initial return per row and what the analyses see: Latent, except for
+// an LSTM, whose state is the pair [h, c] (2·Latent values; Latent is the
+// hidden size, as in torch's LSTMCell).
+func (c Config) StateDim() int {
+	if c.Kind == KindLSTM {
+		return 2 * c.Latent
+	}
+	return c.Latent
 }
 
 // Validate reports the first invalid field by its preset key.
@@ -76,7 +88,8 @@ type Model[F sim.Float] interface {
 }
 
 // Tape runs one batch forward step by step, keeping what the backward pass needs.
-// A tape is used by one goroutine at a time.
+// A tape is used by one goroutine at a time. "State" below is the model's
+// dynamical state, Config.StateDim() values per row (the LSTM's is [h, c]).
 type Tape[F sim.Float] interface {
 	// Reset starts a rollout of B rows: the initial state is drawn (with noise
 	// from noise's streams, row r from stream r; nil means no noise).
@@ -84,17 +97,18 @@ type Tape[F sim.Float] interface {
 	// Step advances every row one step on inputs x (B×Inputs) and writes the
 	// outputs (B×Outputs) into y; a nil y skips the readout.
 	Step(x, y []F)
-	// Latent returns the hidden state after step t (B×Latent), valid until Reset.
+	// Latent returns the state after step t (B×StateDim), valid until Reset.
 	Latent(t int) []F
-	// Initial returns the initial state (B×Latent).
+	// Initial returns the initial state (B×StateDim).
 	Initial() []F
-	// ResetState starts a rollout of B rows from the given states h0 (B×Latent)
-	// instead of the model's own initial state (fixed-point analysis).
+	// ResetState starts a rollout of B rows from the given states h0
+	// (B×StateDim) instead of the model's own initial state (fixed-point
+	// analysis).
 	ResetState(B int, h0 []F)
-	// InitialGrad returns d loss/d initial state (B×Latent) after Backward(0).
+	// InitialGrad returns d loss/d initial state (B×StateDim) after Backward(0).
 	InitialGrad() []F
 	// Backward processes step t; call it for t = steps-1 down to 0 exactly once each.
-	// dy (B×Outputs, nil means zero) is d loss/d y_t, dlat (B×Latent, may be
+	// dy (B×Outputs, nil means zero) is d loss/d y_t, dlat (B×StateDim, may be
 	// nil) d loss/d Latent(t).
 	// Parameter gradients are ADDED into grad (same layout as Params().Data);
 	// a nil grad skips them (only state and input gradients are wanted).
@@ -117,6 +131,8 @@ func New[F sim.Float](c Config, rng *rand.Rand) (Model[F], error) {
 		m = newDriscoll[F](c)
 	case KindNODE:
 		m = newNODE[F](c)
+	case KindLSTM:
+		m = newLSTM[F](c)
 	}
 	if rng != nil {
 		initParams(m, rng)
@@ -124,8 +140,9 @@ func New[F sim.Float](c Config, rng *rand.Rand) (Model[F], error) {
 	return m, nil
 }
 
-// initParams applies torch's defaults: every weight and bias of a GRUCell or
-// RNNCell ~ U(±1/√H); Linear layers ~ U(±1/√in); learned initial states and the
+// initParams applies torch's defaults: every weight and bias of a GRUCell,
+// RNNCell or LSTMCell ~ U(±1/√H); Linear layers ~ U(±1/√in); learned initial
+// states (latent_ics, the LSTM's latent_ics_h and latent_ics_c) and the
 // Driscoll bias start at zero.
 func initParams[F sim.Float](m Model[F], rng *rand.Rand) {
 	c := m.Config()
@@ -133,7 +150,7 @@ func initParams[F sim.Float](m Model[F], rng *rand.Rand) {
 	for _, v := range p.Views {
 		x := p.Data[v.Off : v.Off+v.Len()]
 		switch {
-		case v.Name == "latent_ics" || v.Name == "bias":
+		case strings.HasPrefix(v.Name, "latent_ics") || v.Name == "bias":
 			clear(x)
 		case strings.HasSuffix(v.Name, "_ih") || strings.HasSuffix(v.Name, "_hh"):
 			uniformInit(x, invSqrt(c.Latent), rng)

@@ -11,7 +11,7 @@ func ForwardOpen[F sim.Float](tape Tape[F], B, T, in, out int, x, y []F) {
 }
 
 // BackwardOpen runs the backward pass of ForwardOpen: dy is T×B×Outputs,
-// dlat is T×B×Latent or nil. Parameter gradients are added into grad.
+// dlat is T×B×StateDim or nil. Parameter gradients are added into grad.
 func BackwardOpen[F sim.Float](tape Tape[F], B, T, out, latent int, dy, dlat, grad []F) {
 	for t := T - 1; t >= 0; t-- {
 		var dl []F

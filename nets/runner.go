@@ -64,7 +64,7 @@ func newRunner[F sim.Float](model Model[F], task sim.Task, maxB, nWorkers int) *
 		w := &worker[F]{tape: model.NewTape(rowsPer, T), grad: make([]F, len(r.grad)),
 			x: make([]F, rowsPer*c.Inputs), y: make([]F, rowsPer*c.Outputs),
 			dy: make([]F, rowsPer*c.Outputs), dx: make([]F, rowsPer*c.Inputs),
-			dlat: make([]F, rowsPer*c.Latent)}
+			dlat: make([]F, rowsPer*c.StateDim())}
 		if p := r.plant; p != nil {
 			w.obs = make([]float64, rowsPer*p.ObsDim())
 			w.act = make([]float64, rowsPer*p.ActDim())
@@ -123,7 +123,7 @@ func (r *runner[F]) forward(b *sim.Batch, noise *Noise, keepLatents, needGrad bo
 	if r.plant != nil {
 		ctlDim = r.plant.CtlDim()
 	}
-	r.out.B, r.out.T, r.out.H = B, T, c.Latent
+	r.out.B, r.out.T, r.out.H = B, T, c.StateDim()
 	r.out.Actions = grow(r.out.Actions, T*B*c.Outputs)
 	if r.plant != nil {
 		r.out.Controlled = grow(r.out.Controlled, T*B*ctlDim)
@@ -131,7 +131,7 @@ func (r *runner[F]) forward(b *sim.Batch, noise *Noise, keepLatents, needGrad bo
 		r.out.Controlled = r.out.Actions
 	}
 	if keepLatents {
-		r.out.Latents = grow(r.out.Latents, T*B*c.Latent)
+		r.out.Latents = grow(r.out.Latents, T*B*c.StateDim())
 	} else {
 		r.out.Latents = r.out.Latents[:0]
 	}
@@ -147,7 +147,7 @@ func (r *runner[F]) forward(b *sim.Batch, noise *Noise, keepLatents, needGrad bo
 			t.setNoGrad(!needGrad)
 		}
 		w.tape.Reset(rows, wn)
-		I, O, H := c.Inputs, c.Outputs, c.Latent
+		I, O, H := c.Inputs, c.Outputs, c.StateDim()
 		x, y := w.x[:rows*I], w.y[:rows*O]
 		var obsDim int
 		if r.plant != nil {
@@ -224,7 +224,7 @@ func (r *runner[F]) backward(b *sim.Batch) error {
 	err := r.parallel(func(w *worker[F]) {
 		clear(w.grad)
 		rows := w.r1 - w.r0
-		I, O, H := c.Inputs, c.Outputs, c.Latent
+		I, O, H := c.Inputs, c.Outputs, c.StateDim()
 		dy := w.dy[:rows*O]
 		var dx []F
 		var obsDim, ctlDim int

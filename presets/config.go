@@ -3,7 +3,6 @@ package presets
 import (
 	"bytes"
 	"fmt"
-	"math"
 	"os"
 	"sort"
 	"strings"
@@ -26,7 +25,7 @@ type Config struct {
 
 // TaskConfig selects and configures the task environment.
 type TaskConfig struct {
-	Kind string `toml:"kind"` // nbff | multitask | randomtarget
+	Kind sim.Kind `toml:"kind"` // one of sim.Kinds
 	// Samples is the reference's n_samples (per task for MultiTask).
 	Samples int `toml:"samples"`
 	// Seed seeds numpy's legacy generator for the dataset and the 80/20 split,
@@ -76,7 +75,7 @@ type NBFFConfig struct {
 
 // ModelConfig selects and sizes the model.
 type ModelConfig struct {
-	Kind        string  `toml:"kind"` // gru | noisygru | rnn | driscoll | node
+	Kind        string  `toml:"kind"` // gru | noisygru | rnn | driscoll | node | lstm
 	Latent      int     `toml:"latent"`
 	ICStd       float64 `toml:"ic_std"`
 	Noise       float64 `toml:"noise"`
@@ -105,7 +104,7 @@ func Defaults() Config {
 	rt := sim.DefaultRandomTarget()
 	return Config{
 		Name: "custom",
-		Task: TaskConfig{Kind: "nbff", Samples: 1000, Seed: 0,
+		Task: TaskConfig{Kind: sim.KindNBFF, Samples: 1000, Seed: 0,
 			NBFF: NBFFConfig{Bits: nb.Bits, Steps: nb.Steps, SwitchProb: nb.SwitchProb, Noise: nb.Noise,
 				TransitionBlind: nb.TransitionBlind, DynamicNoise: nb.DynamicNoise},
 			MultiTask: MultiTaskConfig{Tasks: mt.Tasks, BinSize: mt.BinSize, Steps: mt.Steps, NumTargets: mt.NumTargets,
@@ -182,39 +181,52 @@ func (c Config) Validate() error {
 
 // BuildTask constructs the configured task.
 func (c Config) BuildTask() (sim.Task, error) {
-	switch c.Task.Kind {
-	case "nbff":
-		n := c.Task.NBFF
-		t, err := sim.NewNBFF(sim.NBFFParams{Bits: n.Bits, Steps: n.Steps, SwitchProb: n.SwitchProb, Noise: n.Noise,
-			TransitionBlind: n.TransitionBlind, DynamicNoise: n.DynamicNoise})
-		if err != nil {
-			return nil, fmt.Errorf("task.nbff.%w", err)
+	for _, b := range taskBuilders {
+		if b.kind == c.Task.Kind {
+			t, err := b.build(c)
+			if err != nil {
+				// Parameter errors name the key within the task's section.
+				return nil, fmt.Errorf("task.%s.%w", b.kind, err)
+			}
+			return t, nil
 		}
-		return t, nil
-	case "multitask":
-		m := c.Task.MultiTask
-		t, err := sim.NewMultiTask(sim.MultiTaskParams{Tasks: m.Tasks, BinSize: m.BinSize, Steps: m.Steps, NumTargets: m.NumTargets,
-			Noise: m.Noise, DynamicNoise: m.DynamicNoise, LatentL2: m.LatentL2, Grouped: m.Grouped, Name: m.Name})
-		if err != nil {
-			return nil, fmt.Errorf("task.multitask.%w", err)
-		}
-		return t, nil
-	case "randomtarget":
-		r := c.Task.RandomTarget
-		t, err := sim.NewRandomTarget(sim.RandomTargetParams{MaxEpDuration: r.MaxEpDuration, CatchProb: r.CatchProb, BumpProb: r.BumpProb,
-			MoveBumpProb: r.MoveBumpProb, BumpMagLow: r.BumpMagLow, BumpMagHigh: r.BumpMagHigh, PosWeight: r.PosWeight,
-			ActWeight: r.ActWeight, FullTrialEpoch: r.FullTrialEpoch, DynamicNoise: r.DynamicNoise})
-		if err != nil {
-			return nil, fmt.Errorf("task.randomtarget.%w", err)
-		}
-		return t, nil
 	}
 	return nil, fmt.Errorf("task.kind %q is not one of %s", c.Task.Kind, strings.Join(TaskKinds, ", "))
 }
 
-// TaskKinds lists the task kinds: the N-bit flip-flop, the 15-task MultiTask
-// set and the arm's random-target reach.
-var TaskKinds = []string{"nbff", "multitask", "randomtarget"}
+// taskBuilders turns each kind's configuration section into its task; the
+// order is that of TaskKinds.
+var taskBuilders = []struct {
+	kind  sim.Kind
+	build func(Config) (sim.Task, error)
+}{
+	{sim.KindNBFF, func(c Config) (sim.Task, error) {
+		n := c.Task.NBFF
+		return sim.NewNBFF(sim.NBFFParams{Bits: n.Bits, Steps: n.Steps, SwitchProb: n.SwitchProb, Noise: n.Noise,
+			TransitionBlind: n.TransitionBlind, DynamicNoise: n.DynamicNoise})
+	}},
+	{sim.KindMultiTask, func(c Config) (sim.Task, error) {
+		m := c.Task.MultiTask
+		return sim.NewMultiTask(sim.MultiTaskParams{Tasks: m.Tasks, BinSize: m.BinSize, Steps: m.Steps, NumTargets: m.NumTargets,
+			Noise: m.Noise, DynamicNoise: m.DynamicNoise, LatentL2: m.LatentL2, Grouped: m.Grouped, Name: m.Name})
+	}},
+	{sim.KindRandomTarget, func(c Config) (sim.Task, error) {
+		r := c.Task.RandomTarget
+		return sim.NewRandomTarget(sim.RandomTargetParams{MaxEpDuration: r.MaxEpDuration, CatchProb: r.CatchProb, BumpProb: r.BumpProb,
+			MoveBumpProb: r.MoveBumpProb, BumpMagLow: r.BumpMagLow, BumpMagHigh: r.BumpMagHigh, PosWeight: r.PosWeight,
+			ActWeight: r.ActWeight, FullTrialEpoch: r.FullTrialEpoch, DynamicNoise: r.DynamicNoise})
+	}},
+}
+
+// TaskKinds lists the task kinds by name (the values of task.kind): the N-bit
+// flip-flop, the 15-task MultiTask set and the arm's random-target reach.
+var TaskKinds = func() []string {
+	out := make([]string, len(sim.Kinds))
+	for i, k := range sim.Kinds {
+		out[i] = string(k)
+	}
+	return out
+}()
 
 // ModelConfig returns the model settings (inputs and outputs come from the task).
 func (c Config) ModelConfig() nets.Config {
@@ -233,21 +245,5 @@ func (c Config) TrainConfig() nets.TrainConfig {
 // DatasetName is the reference's cache name for the configured dataset, e.g.
 // "3BFF_1000S_500T_0seed_0.15".
 func (c Config) DatasetName(task sim.Task) string {
-	name := fmt.Sprintf("%s_%dS_%dT_%dseed", task.DatasetName(), c.Task.Samples, task.Steps(), c.Task.Seed)
-	// The reference appends the env's noise when it has one (not RandomTarget).
-	switch c.Task.Kind {
-	case "nbff":
-		name += "_" + pyFloat(c.Task.NBFF.Noise)
-	case "multitask":
-		name += "_" + pyFloat(c.Task.MultiTask.Noise)
-	}
-	return name
-}
-
-// pyFloat formats like Python's repr of a float (0.15, 0.0, 1e-05).
-func pyFloat(v float64) string {
-	if v == math.Trunc(v) && math.Abs(v) < 1e16 {
-		return fmt.Sprintf("%.1f", v)
-	}
-	return strings.Replace(fmt.Sprint(v), "e-0", "e-0", 1)
+	return task.CacheName(c.Task.Samples, c.Task.Seed)
 }

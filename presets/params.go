@@ -51,7 +51,7 @@ type Def struct {
 	listField  func(*Config) *[]string
 }
 
-func taskIs(kind string) func(*Config) bool {
+func taskIs(kind sim.Kind) func(*Config) bool {
 	return func(c *Config) bool { return c.Task.Kind == kind }
 }
 
@@ -62,41 +62,41 @@ func modelIn(kinds ...string) func(*Config) bool {
 // Definitions lists every parameter in display order.
 func Definitions() []Def {
 	return []Def{
-		{Key: "task.kind", Help: "task environment", Type: Choice, Choices: TaskKinds, strField: func(c *Config) *string { return &c.Task.Kind }},
+		{Key: "task.kind", Help: "task environment", Type: Choice, Choices: TaskKinds, strField: func(c *Config) *string { return (*string)(&c.Task.Kind) }},
 		{Key: "task.samples", Help: "trials in the dataset (per task for MultiTask); 80% train, 20% validation", Type: Int, Min: 5, Max: 100000, Step: 50, Coarse: 500, intField: func(c *Config) *int { return &c.Task.Samples }},
 		{Key: "task.seed", Help: "dataset seed (numpy's legacy generator, as the reference)", Type: Int, Min: 0, Max: math.MaxUint32, Step: 1, Coarse: 10, intField: func(c *Config) *int { return &c.Task.Seed }},
 
-		{Key: "task.nbff.bits", Help: "number of independent bits", Type: Int, Min: 1, Max: 16, Step: 1, Coarse: 4, Applies: taskIs("nbff"), intField: func(c *Config) *int { return &c.Task.NBFF.Bits }},
-		{Key: "task.nbff.steps", Help: "time steps per trial", Type: Int, Min: 10, Max: 5000, Step: 10, Coarse: 100, Applies: taskIs("nbff"), intField: func(c *Config) *int { return &c.Task.NBFF.Steps }},
-		{Key: "task.nbff.switch_prob", Help: "per-step probability of an up (and of a down) pulse on each bit", Type: Float, Min: 0, Max: 0.5, Step: 0.005, Coarse: 0.05, Applies: taskIs("nbff"), floatField: func(c *Config) *float64 { return &c.Task.NBFF.SwitchProb }},
-		{Key: "task.nbff.noise", Help: "std of the input noise", Type: Float, Min: 0, Max: 2, Step: 0.01, Coarse: 0.1, Applies: taskIs("nbff"), floatField: func(c *Config) *float64 { return &c.Task.NBFF.Noise }},
-		{Key: "task.nbff.transition_blind", Help: "steps after each flip left out of the loss", Type: Int, Min: 0, Max: 50, Step: 1, Coarse: 5, Applies: taskIs("nbff"), intField: func(c *Config) *int { return &c.Task.NBFF.TransitionBlind }},
-		{Key: "task.nbff.dynamic_noise", Help: "std of fresh input noise at every step and epoch", Type: Float, Min: 0, Max: 2, Step: 0.01, Coarse: 0.1, Applies: taskIs("nbff"), floatField: func(c *Config) *float64 { return &c.Task.NBFF.DynamicNoise }},
+		{Key: "task.nbff.bits", Help: "number of independent bits", Type: Int, Min: 1, Max: 16, Step: 1, Coarse: 4, Applies: taskIs(sim.KindNBFF), intField: func(c *Config) *int { return &c.Task.NBFF.Bits }},
+		{Key: "task.nbff.steps", Help: "time steps per trial", Type: Int, Min: 10, Max: 5000, Step: 10, Coarse: 100, Applies: taskIs(sim.KindNBFF), intField: func(c *Config) *int { return &c.Task.NBFF.Steps }},
+		{Key: "task.nbff.switch_prob", Help: "per-step probability of an up (and of a down) pulse on each bit", Type: Float, Min: 0, Max: 0.5, Step: 0.005, Coarse: 0.05, Applies: taskIs(sim.KindNBFF), floatField: func(c *Config) *float64 { return &c.Task.NBFF.SwitchProb }},
+		{Key: "task.nbff.noise", Help: "std of the input noise", Type: Float, Min: 0, Max: 2, Step: 0.01, Coarse: 0.1, Applies: taskIs(sim.KindNBFF), floatField: func(c *Config) *float64 { return &c.Task.NBFF.Noise }},
+		{Key: "task.nbff.transition_blind", Help: "steps after each flip left out of the loss", Type: Int, Min: 0, Max: 50, Step: 1, Coarse: 5, Applies: taskIs(sim.KindNBFF), intField: func(c *Config) *int { return &c.Task.NBFF.TransitionBlind }},
+		{Key: "task.nbff.dynamic_noise", Help: "std of fresh input noise at every step and epoch", Type: Float, Min: 0, Max: 2, Step: 0.01, Coarse: 0.1, Applies: taskIs(sim.KindNBFF), floatField: func(c *Config) *float64 { return &c.Task.NBFF.DynamicNoise }},
 
-		{Key: "task.multitask.tasks", Help: "the sub-tasks, in order (the reference's task_list)", Type: List, Choices: sim.MultiTaskNames[:], Applies: taskIs("multitask"), listField: func(c *Config) *[]string { return &c.Task.MultiTask.Tasks }},
-		{Key: "task.multitask.bin_size", Help: "milliseconds per step", Type: Int, Min: 5, Max: 100, Step: 5, Coarse: 20, Applies: taskIs("multitask"), intField: func(c *Config) *int { return &c.Task.MultiTask.BinSize }},
-		{Key: "task.multitask.steps", Help: "padded trial length in steps (the reference's n_timesteps)", Type: Int, Min: 50, Max: 5000, Step: 10, Coarse: 100, Applies: taskIs("multitask"), intField: func(c *Config) *int { return &c.Task.MultiTask.Steps }},
-		{Key: "task.multitask.num_targets", Help: "stimulus directions on the circle", Type: Int, Min: 2, Max: 360, Step: 1, Coarse: 8, Applies: taskIs("multitask"), intField: func(c *Config) *int { return &c.Task.MultiTask.NumTargets }},
-		{Key: "task.multitask.noise", Help: "std of the input noise", Type: Float, Min: 0, Max: 2, Step: 0.01, Coarse: 0.1, Applies: taskIs("multitask"), floatField: func(c *Config) *float64 { return &c.Task.MultiTask.Noise }},
-		{Key: "task.multitask.dynamic_noise", Help: "std of fresh input noise at every step and epoch", Type: Float, Min: 0, Max: 2, Step: 0.01, Coarse: 0.1, Applies: taskIs("multitask"), floatField: func(c *Config) *float64 { return &c.Task.MultiTask.DynamicNoise }},
-		{Key: "task.multitask.latent_l2", Help: "weight of the latent L2 penalty (the reference's latent_l2_wt)", Type: Float, Min: 0, Max: 10, Step: 10, Coarse: 100, Log: true, Applies: taskIs("multitask"), floatField: func(c *Config) *float64 { return &c.Task.MultiTask.LatentL2 }},
-		{Key: "task.multitask.grouped", Help: "single-task batches (the reference's grouped sampler)", Type: Bool, Applies: taskIs("multitask"), boolField: func(c *Config) *bool { return &c.Task.MultiTask.Grouped }},
-		{Key: "task.multitask.name", Help: "dataset name stem", Type: Choice, Choices: sim.MultiTaskPresets, Applies: taskIs("multitask"), strField: func(c *Config) *string { return &c.Task.MultiTask.Name }},
+		{Key: "task.multitask.tasks", Help: "the sub-tasks, in order (the reference's task_list)", Type: List, Choices: sim.MultiTaskNames[:], Applies: taskIs(sim.KindMultiTask), listField: func(c *Config) *[]string { return &c.Task.MultiTask.Tasks }},
+		{Key: "task.multitask.bin_size", Help: "milliseconds per step", Type: Int, Min: 5, Max: 100, Step: 5, Coarse: 20, Applies: taskIs(sim.KindMultiTask), intField: func(c *Config) *int { return &c.Task.MultiTask.BinSize }},
+		{Key: "task.multitask.steps", Help: "padded trial length in steps (the reference's n_timesteps)", Type: Int, Min: 50, Max: 5000, Step: 10, Coarse: 100, Applies: taskIs(sim.KindMultiTask), intField: func(c *Config) *int { return &c.Task.MultiTask.Steps }},
+		{Key: "task.multitask.num_targets", Help: "stimulus directions on the circle", Type: Int, Min: 2, Max: 360, Step: 1, Coarse: 8, Applies: taskIs(sim.KindMultiTask), intField: func(c *Config) *int { return &c.Task.MultiTask.NumTargets }},
+		{Key: "task.multitask.noise", Help: "std of the input noise", Type: Float, Min: 0, Max: 2, Step: 0.01, Coarse: 0.1, Applies: taskIs(sim.KindMultiTask), floatField: func(c *Config) *float64 { return &c.Task.MultiTask.Noise }},
+		{Key: "task.multitask.dynamic_noise", Help: "std of fresh input noise at every step and epoch", Type: Float, Min: 0, Max: 2, Step: 0.01, Coarse: 0.1, Applies: taskIs(sim.KindMultiTask), floatField: func(c *Config) *float64 { return &c.Task.MultiTask.DynamicNoise }},
+		{Key: "task.multitask.latent_l2", Help: "weight of the latent L2 penalty (the reference's latent_l2_wt)", Type: Float, Min: 0, Max: 10, Step: 10, Coarse: 100, Log: true, Applies: taskIs(sim.KindMultiTask), floatField: func(c *Config) *float64 { return &c.Task.MultiTask.LatentL2 }},
+		{Key: "task.multitask.grouped", Help: "single-task batches (the reference's grouped sampler)", Type: Bool, Applies: taskIs(sim.KindMultiTask), boolField: func(c *Config) *bool { return &c.Task.MultiTask.Grouped }},
+		{Key: "task.multitask.name", Help: "dataset name stem", Type: Choice, Choices: sim.MultiTaskPresets, Applies: taskIs(sim.KindMultiTask), strField: func(c *Config) *string { return &c.Task.MultiTask.Name }},
 
-		{Key: "task.randomtarget.max_ep_duration", Help: "trial length in seconds (10 ms steps)", Type: Float, Min: 0.31, Max: 20, Step: 0.1, Coarse: 1, Applies: taskIs("randomtarget"), floatField: func(c *Config) *float64 { return &c.Task.RandomTarget.MaxEpDuration }},
-		{Key: "task.randomtarget.catch_prob", Help: "fraction of catch trials (target shown, no go cue)", Type: Float, Min: 0, Max: 1, Step: 0.05, Coarse: 0.2, Applies: taskIs("randomtarget"), floatField: func(c *Config) *float64 { return &c.Task.RandomTarget.CatchProb }},
-		{Key: "task.randomtarget.bump_prob", Help: "fraction of trials with a force bump", Type: Float, Min: 0, Max: 1, Step: 0.05, Coarse: 0.2, Applies: taskIs("randomtarget"), floatField: func(c *Config) *float64 { return &c.Task.RandomTarget.BumpProb }},
-		{Key: "task.randomtarget.move_bump_prob", Help: "fraction of bumps during the movement (else any time)", Type: Float, Min: 0, Max: 1, Step: 0.05, Coarse: 0.2, Applies: taskIs("randomtarget"), floatField: func(c *Config) *float64 { return &c.Task.RandomTarget.MoveBumpProb }},
-		{Key: "task.randomtarget.bump_mag_low", Help: "smallest bump force [N]", Type: Float, Min: 0, Max: 100, Step: 0.5, Coarse: 5, Applies: taskIs("randomtarget"), floatField: func(c *Config) *float64 { return &c.Task.RandomTarget.BumpMagLow }},
-		{Key: "task.randomtarget.bump_mag_high", Help: "largest bump force [N]", Type: Float, Min: 0, Max: 100, Step: 0.5, Coarse: 5, Applies: taskIs("randomtarget"), floatField: func(c *Config) *float64 { return &c.Task.RandomTarget.BumpMagHigh }},
-		{Key: "task.randomtarget.pos_weight", Help: "weight of the hand-position error", Type: Float, Min: 0, Max: 100, Step: 0.1, Coarse: 1, Applies: taskIs("randomtarget"), floatField: func(c *Config) *float64 { return &c.Task.RandomTarget.PosWeight }},
-		{Key: "task.randomtarget.act_weight", Help: "weight of the muscle-command penalty", Type: Float, Min: 0, Max: 100, Step: 0.1, Coarse: 1, Applies: taskIs("randomtarget"), floatField: func(c *Config) *float64 { return &c.Task.RandomTarget.ActWeight }},
-		{Key: "task.randomtarget.full_trial_epoch", Help: "epoch from which the whole trial is scored (curriculum)", Type: Int, Min: 0, Max: 100000, Step: 10, Coarse: 100, Applies: taskIs("randomtarget"), intField: func(c *Config) *int { return &c.Task.RandomTarget.FullTrialEpoch }},
-		{Key: "task.randomtarget.dynamic_noise", Help: "std of fresh input noise at every step", Type: Float, Min: 0, Max: 2, Step: 0.01, Coarse: 0.1, Applies: taskIs("randomtarget"), floatField: func(c *Config) *float64 { return &c.Task.RandomTarget.DynamicNoise }},
+		{Key: "task.randomtarget.max_ep_duration", Help: "trial length in seconds (10 ms steps)", Type: Float, Min: 0.31, Max: 20, Step: 0.1, Coarse: 1, Applies: taskIs(sim.KindRandomTarget), floatField: func(c *Config) *float64 { return &c.Task.RandomTarget.MaxEpDuration }},
+		{Key: "task.randomtarget.catch_prob", Help: "fraction of catch trials (target shown, no go cue)", Type: Float, Min: 0, Max: 1, Step: 0.05, Coarse: 0.2, Applies: taskIs(sim.KindRandomTarget), floatField: func(c *Config) *float64 { return &c.Task.RandomTarget.CatchProb }},
+		{Key: "task.randomtarget.bump_prob", Help: "fraction of trials with a force bump", Type: Float, Min: 0, Max: 1, Step: 0.05, Coarse: 0.2, Applies: taskIs(sim.KindRandomTarget), floatField: func(c *Config) *float64 { return &c.Task.RandomTarget.BumpProb }},
+		{Key: "task.randomtarget.move_bump_prob", Help: "fraction of bumps during the movement (else any time)", Type: Float, Min: 0, Max: 1, Step: 0.05, Coarse: 0.2, Applies: taskIs(sim.KindRandomTarget), floatField: func(c *Config) *float64 { return &c.Task.RandomTarget.MoveBumpProb }},
+		{Key: "task.randomtarget.bump_mag_low", Help: "smallest bump force [N]", Type: Float, Min: 0, Max: 100, Step: 0.5, Coarse: 5, Applies: taskIs(sim.KindRandomTarget), floatField: func(c *Config) *float64 { return &c.Task.RandomTarget.BumpMagLow }},
+		{Key: "task.randomtarget.bump_mag_high", Help: "largest bump force [N]", Type: Float, Min: 0, Max: 100, Step: 0.5, Coarse: 5, Applies: taskIs(sim.KindRandomTarget), floatField: func(c *Config) *float64 { return &c.Task.RandomTarget.BumpMagHigh }},
+		{Key: "task.randomtarget.pos_weight", Help: "weight of the hand-position error", Type: Float, Min: 0, Max: 100, Step: 0.1, Coarse: 1, Applies: taskIs(sim.KindRandomTarget), floatField: func(c *Config) *float64 { return &c.Task.RandomTarget.PosWeight }},
+		{Key: "task.randomtarget.act_weight", Help: "weight of the muscle-command penalty", Type: Float, Min: 0, Max: 100, Step: 0.1, Coarse: 1, Applies: taskIs(sim.KindRandomTarget), floatField: func(c *Config) *float64 { return &c.Task.RandomTarget.ActWeight }},
+		{Key: "task.randomtarget.full_trial_epoch", Help: "epoch from which the whole trial is scored (curriculum)", Type: Int, Min: 0, Max: 100000, Step: 10, Coarse: 100, Applies: taskIs(sim.KindRandomTarget), intField: func(c *Config) *int { return &c.Task.RandomTarget.FullTrialEpoch }},
+		{Key: "task.randomtarget.dynamic_noise", Help: "std of fresh input noise at every step", Type: Float, Min: 0, Max: 2, Step: 0.01, Coarse: 0.1, Applies: taskIs(sim.KindRandomTarget), floatField: func(c *Config) *float64 { return &c.Task.RandomTarget.DynamicNoise }},
 
 		{Key: "model.kind", Help: "recurrent model", Type: Choice, Choices: nets.Kinds, strField: func(c *Config) *string { return &c.Model.Kind }},
 		{Key: "model.latent", Help: "latent (hidden state) size", Type: Int, Min: 1, Max: 1024, Step: 1, Coarse: 16, intField: func(c *Config) *int { return &c.Model.Latent }},
-		{Key: "model.ic_std", Help: "std of the noise on the learned initial state (the reference's latent_ic_var)", Type: Float, Min: 0, Max: 2, Step: 0.01, Coarse: 0.1, Applies: modelIn(nets.KindGRU, nets.KindNoisyGRU), floatField: func(c *Config) *float64 { return &c.Model.ICStd }},
+		{Key: "model.ic_std", Help: "std of the noise on the learned initial state (the reference's latent_ic_var)", Type: Float, Min: 0, Max: 2, Step: 0.01, Coarse: 0.1, Applies: modelIn(nets.KindGRU, nets.KindNoisyGRU, nets.KindLSTM), floatField: func(c *Config) *float64 { return &c.Model.ICStd }},
 		{Key: "model.noise", Help: "std of the state noise at every step", Type: Float, Min: 0, Max: 2, Step: 0.01, Coarse: 0.1, Applies: modelIn(nets.KindNoisyGRU, nets.KindDriscoll), floatField: func(c *Config) *float64 { return &c.Model.Noise }},
 		{Key: "model.gamma", Help: "leak of the Driscoll RNN", Type: Float, Min: 0.001, Max: 1, Step: 0.01, Coarse: 0.1, Applies: modelIn(nets.KindDriscoll), floatField: func(c *Config) *float64 { return &c.Model.Gamma }},
 		{Key: "model.layers", Help: "layers of the NODE's vector-field MLP", Type: Int, Min: 2, Max: 8, Step: 1, Coarse: 2, Applies: modelIn(nets.KindNODE), intField: func(c *Config) *int { return &c.Model.Layers }},

@@ -38,6 +38,36 @@ func TestEmbeddedPresetsValid(t *testing.T) {
 	}
 }
 
+// TestFourBitPresets: 4bff-gru is 3bff-gru128 with 4 bits (same epochs,
+// batch, optimiser and seeds: a background training depends on it) and
+// 4bff-lstm is 4bff-gru with an LSTM of the same size; only names and
+// descriptions differ.
+func TestFourBitPresets(t *testing.T) {
+	base, err := Embedded("3bff-gru128")
+	if err != nil {
+		t.Fatal(err)
+	}
+	gru, err := Embedded("4bff-gru")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lstm, err := Embedded("4bff-lstm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := base
+	want.Name, want.Description = gru.Name, gru.Description
+	want.Task.NBFF.Bits = 4
+	if !reflect.DeepEqual(gru, want) {
+		t.Errorf("4bff-gru is not 3bff-gru128 with 4 bits:\n%+v\n%+v", gru, want)
+	}
+	want.Name, want.Description = lstm.Name, lstm.Description
+	want.Model.Kind = "lstm"
+	if !reflect.DeepEqual(lstm, want) {
+		t.Errorf("4bff-lstm is not 4bff-gru with an LSTM:\n%+v\n%+v", lstm, want)
+	}
+}
+
 func TestUnknownAndOutOfRangeKeysNamed(t *testing.T) {
 	cases := map[string]string{
 		"[model]\nlatnt = 3\n":             "model.latnt",
@@ -45,7 +75,7 @@ func TestUnknownAndOutOfRangeKeysNamed(t *testing.T) {
 		"[task.nbff]\nswitch_prob = 1.5\n": "task.nbff.switch_prob",
 		"[task.nbff]\nnoise = -1.0\n":      "task.nbff.noise",
 		"[train]\nlr = 0.0\n":              "train.lr",
-		"[model]\nkind = \"lstm\"\n":       "model.kind",
+		"[model]\nkind = \"lstn\"\n":       "model.kind",
 		"[task.nbff]\nsteps = 0\n":         "task.nbff.steps",
 	}
 	for src, key := range cases {

@@ -47,7 +47,7 @@ const (
 type EvalChanges struct {
 	// Task is the task kind evaluated when it is not the run's (centre-out
 	// reaching for an arm model), "" for the run's own.
-	Task string `json:"task,omitempty"`
+	Task sim.Kind `json:"task,omitempty"`
 	// Sets are key=value assignments of task settings, applied in order.
 	Sets []string `json:"set,omitempty"`
 	// Samples and Seed are task.samples and task.seed of the evaluation's
@@ -144,20 +144,25 @@ func EvalConfig(base presets.Config, ch EvalChanges) (presets.Config, EvalChange
 // TaskCentreOut is the --task value of centre-out reaching.
 const TaskCentreOut = "centreout"
 
-// EvalTasks lists the --task values an evaluation accepts for a run of each
-// task kind (besides the run's own kind).
-var EvalTasks = map[string][]string{}
+// EvalTasks lists the other task kinds an evaluation accepts (--task) for a
+// model trained on each kind: those whose inputs and outputs mean the same.
+var EvalTasks = map[sim.Kind][]sim.Kind{}
 
 // setEvalTask switches the configuration to another task kind that a model
 // trained on cfg's kind can run unchanged.
-func setEvalTask(cfg *presets.Config, task string) error {
-	if !slices.Contains(EvalTasks[cfg.Task.Kind], task) {
-		if len(EvalTasks[cfg.Task.Kind]) == 0 {
+func setEvalTask(cfg *presets.Config, task sim.Kind) error {
+	others := EvalTasks[cfg.Task.Kind]
+	if !slices.Contains(others, task) {
+		if len(others) == 0 {
 			return fmt.Errorf("--task %s: a model trained on %s is evaluated on %s only (change its settings with --set task.%s.…)", task, cfg.Task.Kind, cfg.Task.Kind, cfg.Task.Kind)
 		}
-		return fmt.Errorf("--task %s: a model trained on %s can be evaluated on %s", task, cfg.Task.Kind, strings.Join(EvalTasks[cfg.Task.Kind], ", "))
+		names := make([]string, len(others))
+		for i, k := range others {
+			names[i] = string(k)
+		}
+		return fmt.Errorf("--task %s: a model trained on %s can be evaluated on %s", task, cfg.Task.Kind, strings.Join(names, ", "))
 	}
-	return cfg.Set("task.kind", task)
+	return cfg.Set("task.kind", string(task))
 }
 
 // Evaluation returns the loaded run's model, weights unchanged, on the task
@@ -220,7 +225,7 @@ func fitsModel(mc nets.Config, task sim.Task, srcDir string, ch EvalChanges) err
 func describeChanges(ch EvalChanges) string {
 	var parts []string
 	if ch.Task != "" {
-		parts = append(parts, "--task "+ch.Task)
+		parts = append(parts, "--task "+string(ch.Task))
 	}
 	for _, s := range ch.Sets {
 		parts = append(parts, "--set "+s)

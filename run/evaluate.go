@@ -22,6 +22,7 @@ type Evaluation struct {
 	Trials  int     `json:"trials"`
 	ValLoss float64 `json:"val_loss"`
 	// Task-specific scores (at most one is set).
+	FlipFlop     *sim.FlipFlopScores  `json:"flipflop,omitempty"`
 	MultiTask    *sim.MultiTaskScores `json:"multitask,omitempty"`
 	RandomTarget *sim.ReachScores     `json:"randomtarget,omitempty"`
 }
@@ -29,6 +30,8 @@ type Evaluation struct {
 // Table formats the task-specific part, or "" if the task has none.
 func (e *Evaluation) Table() string {
 	switch {
+	case e.FlipFlop != nil:
+		return e.FlipFlop.Table()
 	case e.MultiTask != nil:
 		return e.MultiTask.Table()
 	case e.RandomTarget != nil:
@@ -44,14 +47,13 @@ func (s *Session) Evaluate(ctx context.Context) (*Evaluation, error) {
 	valid := s.Data.Valid
 	// The loss at the full curriculum: RandomTarget scores every step from
 	// full_trial_epoch on, so evaluate as if training had gone that far.
-	epoch := max(tr.Epoch, s.Run.Config.Task.RandomTarget.FullTrialEpoch)
+	epoch := max(tr.Epoch, s.Task.CurriculumEnd())
 	loss, err := tr.Evaluate(ctx, valid, epoch)
 	if err != nil {
 		return nil, err
 	}
 	ev := &Evaluation{Epoch: tr.Epoch, Trials: len(valid), ValLoss: loss}
-	switch s.Task.Kind() {
-	case "multitask", "randomtarget":
+	if scorer, ok := s.Task.(sim.Scorer); ok {
 		inf, err := nets.Infer(ctx, tr.Model, s.Task, s.Data, valid, &nets.InferOptions{Seed: EvalSeed, Workers: tr.Workers()})
 		if err != nil {
 			return nil, err
@@ -60,13 +62,8 @@ func (s *Session) Evaluate(ctx context.Context) (*Evaluation, error) {
 		for k := range valid {
 			per[k] = widen(inf.Controlled(k))
 		}
-		if s.Task.Kind() == "multitask" {
-			sc := sim.ScoreMultiTask(s.Data, valid, per)
-			ev.MultiTask = &sc
-		} else {
-			sc := sim.ScoreRandomTarget(s.Data, valid, per)
-			ev.RandomTarget = &sc
-		}
+		sc := scorer.Score(s.Data, valid, per)
+		ev.FlipFlop, ev.MultiTask, ev.RandomTarget = sc.FlipFlop, sc.MultiTask, sc.RandomTarget
 	}
 	data, err := json.MarshalIndent(ev, "", "  ")
 	if err != nil {

@@ -16,7 +16,7 @@ type PhaseDict map[string][2]int
 // MultiTask trials with zeros and masks them out of the loss). Values are float32,
 // the precision the reference trains in; they come from float64 generators.
 type Dataset struct {
-	Task string // task kind ("nbff", "multitask", "randomtarget")
+	Task Kind   // the task family that generated it
 	Name string // reference-style name, e.g. "3BFF_1000S_500T_0seed_0.15"
 	// Steps is the padded trial length (the task's n_timesteps).
 	Steps int
@@ -41,7 +41,7 @@ type Dataset struct {
 }
 
 // NewDataset returns an empty dataset with the given shape; generators append trials.
-func NewDataset(task, name string, steps, inputDim, targetDim, envInputDim, icDim int) *Dataset {
+func NewDataset(task Kind, name string, steps, inputDim, targetDim, envInputDim, icDim int) *Dataset {
 	return &Dataset{Task: task, Name: name, Steps: steps, InputDim: inputDim, TargetDim: targetDim,
 		EnvInputDim: envInputDim, ICDim: icDim, offsets: []int{0}}
 }

@@ -11,5 +11,17 @@
 //   - Losses work in float64 on time-major arrays and write their gradients next
 //     to the values they were given.
 //
+// Tasks answer for themselves. Every Task has a typed Kind (for files and
+// messages only) and, through Describer, names its channels (inputs, outputs,
+// targets, model inputs), lists each trial's events (RandomTarget: target
+// onset, go cue, bump; MultiTask: each phase's start; flip-flop: each pulse
+// with bit and sign), groups trials into conditions (reach-direction bins,
+// MultiTask task × stimulus-direction bin, the flip-flop's bit pattern after a
+// pulse) and gives the task variables an analysis may decode (target, start,
+// hand position and velocity; stimulus direction; bit states). Tasks with
+// performance measures of their own implement Scorer. The UI, run and study
+// packages ask these instead of comparing kinds; only views that draw one
+// task's world (the arm, the flip-flop's cube) look at the concrete type.
+//
 // sim imports no UI and no model code.
 package sim

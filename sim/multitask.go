@@ -242,7 +242,7 @@ const (
 	multiTaskOutputs = 3
 )
 
-func (m *MultiTask) Kind() string          { return "multitask" }
+func (m *MultiTask) Kind() Kind            { return KindMultiTask }
 func (m *MultiTask) DatasetName() string   { return m.P.Name }
 func (m *MultiTask) Steps() int            { return m.P.Steps }
 func (m *MultiTask) InputDim() int         { return multiTaskInputs }
@@ -251,6 +251,17 @@ func (m *MultiTask) OutputDim() int        { return multiTaskOutputs }
 func (m *MultiTask) Plant() Plant          { return nil }
 func (m *MultiTask) DynamicNoise() float64 { return m.P.DynamicNoise }
 func (m *MultiTask) Loss() Loss            { return MultiTaskLoss{LatentWeight: m.P.LatentL2} }
+func (m *MultiTask) CurriculumEnd() int    { return 0 }
+
+// CacheName implements Task: the reference appends the input noise.
+func (m *MultiTask) CacheName(samples, seed int) string {
+	return cacheName(m.DatasetName(), samples, m.P.Steps, seed) + "_" + pyFloat(m.P.Noise)
+}
+
+// Summary implements Task.
+func (m *MultiTask) Summary() string {
+	return fmt.Sprintf("%s: %d tasks, up to %d steps", m.P.Name, len(m.P.Tasks), m.P.Steps)
+}
 
 // Sampler returns GroupedSampler (unbound: BindSampler gives it the dataset's
 // conditions) when the configuration asks for grouped batches, else RandomSampler.
@@ -275,6 +286,12 @@ func (m *MultiTask) InputLabels() []string {
 func (m *MultiTask) OutputLabels() []string {
 	return []string{"Fixation", "ResponseCos", "ResponseSin"}
 }
+
+// TargetLabels names the targets: those of the outputs.
+func (m *MultiTask) TargetLabels() []string { return m.OutputLabels() }
+
+// ModelInputLabels names the model's inputs: the dataset's.
+func (m *MultiTask) ModelInputLabels() []string { return m.InputLabels() }
 
 // ruleChannel returns the input channel of a task's rule cue.
 func ruleChannel(name string) int { return 5 + slices.Index(MultiTaskNames[:], name) }

@@ -52,7 +52,7 @@ func NewNBFF(p NBFFParams) (*NBFF, error) {
 	return &NBFF{P: p}, nil
 }
 
-func (f *NBFF) Kind() string          { return "nbff" }
+func (f *NBFF) Kind() Kind            { return KindNBFF }
 func (f *NBFF) DatasetName() string   { return fmt.Sprintf("%dBFF", f.P.Bits) }
 func (f *NBFF) Steps() int            { return f.P.Steps }
 func (f *NBFF) InputDim() int         { return f.P.Bits }
@@ -62,10 +62,22 @@ func (f *NBFF) Plant() Plant          { return nil }
 func (f *NBFF) Sampler() Sampler      { return RandomSampler{} }
 func (f *NBFF) DynamicNoise() float64 { return f.P.DynamicNoise }
 func (f *NBFF) Loss() Loss            { return NBFFLoss{Blind: f.P.TransitionBlind} }
-func (f *NBFF) InputLabels() []string { return labels("Input", f.P.Bits) }
-func (f *NBFF) OutputLabels() []string {
-	return labels("Output", f.P.Bits)
+func (f *NBFF) CurriculumEnd() int    { return 0 }
+
+// CacheName implements Task: the reference appends the input noise.
+func (f *NBFF) CacheName(samples, seed int) string {
+	return cacheName(f.DatasetName(), samples, f.P.Steps, seed) + "_" + pyFloat(f.P.Noise)
 }
+
+// Summary implements Task.
+func (f *NBFF) Summary() string {
+	return fmt.Sprintf("%d-bit flip-flop, %d steps", f.P.Bits, f.P.Steps)
+}
+
+func (f *NBFF) InputLabels() []string      { return labels("Input", f.P.Bits) }
+func (f *NBFF) OutputLabels() []string     { return labels("Output", f.P.Bits) }
+func (f *NBFF) TargetLabels() []string     { return labels("bit", f.P.Bits) }
+func (f *NBFF) ModelInputLabels() []string { return f.InputLabels() }
 
 func labels(prefix string, n int) []string {
 	out := make([]string, n)
@@ -162,4 +174,92 @@ func (l NBFFLoss) Eval(b *Batch, out, grad *Outputs) float64 {
 		}
 	}
 	return sum * inv
+}
+
+// EventNames implements Describer: the flip-flop's only events are its pulses.
+func (f *NBFF) EventNames() []string { return []string{EventPulse} }
+
+// Events implements Describer: every input pulse (a ±1 in the noise-free
+// input), in step order and, within a step, bit order.
+func (f *NBFF) Events(d *Dataset, i int) []Event {
+	n, in := d.InputDim, d.TrueInputs(i)
+	var ev []Event
+	for t := range d.Len(i) {
+		for b := range n {
+			if v := in[t*n+b]; v != 0 {
+				s := 1
+				if v < 0 {
+					s = -1
+				}
+				ev = append(ev, Event{Name: EventPulse, Step: t, End: t + 1, Bit: b, Sign: s, Value: float64(v)})
+			}
+		}
+	}
+	return ev
+}
+
+// TrialInfo implements Describer: "" (a flip-flop trial is all in its
+// channels; the viewer draws them).
+func (f *NBFF) TrialInfo(*Dataset, int, int) string { return "" }
+
+// pattern is the target bit pattern of trial i at step (bit b is 2^b).
+func (f *NBFF) pattern(d *Dataset, i, step int) int {
+	n, tg := d.TargetDim, d.Targets(i)
+	p := 0
+	for b := range n {
+		if tg[step*n+b] > 0.5 {
+			p |= 1 << b
+		}
+	}
+	return p
+}
+
+// bitLabel writes a pattern bit 0 first ("100" is bit 0 on).
+func (f *NBFF) bitLabel(p int) string {
+	s := make([]byte, f.P.Bits)
+	for b := range s {
+		s[b] = '0' + byte(p>>b&1)
+	}
+	return string(s)
+}
+
+// ConditionLabels implements Describer: the 2^bits bit patterns, bit 0 first.
+func (f *NBFF) ConditionLabels(*ConditionSettings) []string {
+	out := make([]string, 1<<f.P.Bits)
+	for p := range out {
+		out[p] = f.bitLabel(p)
+	}
+	return out
+}
+
+// Condition implements Describer: the bit pattern the targets hold at the
+// event's step (the pulse step itself, where the target already takes the
+// pulse's value), or at the trial's last step when ev is nil.
+func (f *NBFF) Condition(d *Dataset, i int, ev *Event, _ *ConditionSettings) int {
+	t := d.Len(i) - 1
+	if ev != nil {
+		if ev.Step < 0 || ev.Step > t {
+			return -1
+		}
+		t = ev.Step
+	}
+	return f.pattern(d, i, t)
+}
+
+// Variables implements Describer: the state of every bit (its target).
+func (f *NBFF) Variables() []Variable {
+	v := make([]Variable, f.P.Bits)
+	for b := range v {
+		v[b] = Variable{Name: fmt.Sprintf("bit_%d", b), Group: "bits"}
+	}
+	return v
+}
+
+// VariableValues implements Describer.
+func (f *NBFF) VariableValues(dst []float64, d *Dataset, i int, _ []float32) {
+	tg := d.Targets(i)
+	checkVariables(dst, d, i, f.P.Bits)
+	for k, v := range tg {
+		dst[k] = float64(v)
+	}
 }

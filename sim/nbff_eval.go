@@ -23,6 +23,12 @@ type FlipFlopScores struct {
 	MSE float64 `json:"mse"`
 }
 
+// Score implements Scorer: per-bit accuracy at the steps the loss scores.
+func (f *NBFF) Score(d *Dataset, idx []int, controlled [][]float64) Scores {
+	sc := ScoreFlipFlop(d, idx, controlled, f.P.TransitionBlind)
+	return Scores{FlipFlop: &sc}
+}
+
 // ScoreFlipFlop scores the outputs of trials idx of a flip-flop dataset:
 // outputs[k] is trial idx[k]'s outputs (time × bits). blind is the task's
 // transition_blind.
@@ -30,7 +36,7 @@ func ScoreFlipFlop(d *Dataset, idx []int, outputs [][]float64, blind int) FlipFl
 	if len(outputs) != len(idx) {
 		panic(fmt.Sprintf("sim: ScoreFlipFlop: %d outputs for %d trials", len(outputs), len(idx)))
 	}
-	if d.Task != "nbff" {
+	if d.Task != KindNBFF {
 		panic("sim: ScoreFlipFlop needs a flip-flop dataset")
 	}
 	n := d.TargetDim

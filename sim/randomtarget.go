@@ -139,7 +139,7 @@ func NewRandomTarget(p RandomTargetParams) (*RandomTarget, error) {
 	return &RandomTarget{P: p, arm: a}, nil
 }
 
-func (r *RandomTarget) Kind() string          { return "randomtarget" }
+func (r *RandomTarget) Kind() Kind            { return KindRandomTarget }
 func (r *RandomTarget) DatasetName() string   { return "RandomTarget" }
 func (r *RandomTarget) Steps() int            { return stepsFor(r.P.MaxEpDuration) }
 func (r *RandomTarget) InputDim() int         { return 3 }
@@ -147,6 +147,17 @@ func (r *RandomTarget) ModelInputDim() int    { return arm.ObsDim + 3 }
 func (r *RandomTarget) OutputDim() int        { return arm.NumMuscles }
 func (r *RandomTarget) Sampler() Sampler      { return RandomSampler{} }
 func (r *RandomTarget) DynamicNoise() float64 { return r.P.DynamicNoise }
+func (r *RandomTarget) CurriculumEnd() int    { return r.P.FullTrialEpoch }
+
+// CacheName implements Task (the reference adds no noise to the name).
+func (r *RandomTarget) CacheName(samples, seed int) string {
+	return cacheName(r.DatasetName(), samples, r.Steps(), seed)
+}
+
+// Summary implements Task.
+func (r *RandomTarget) Summary() string {
+	return fmt.Sprintf("random-target reach, %d steps", r.Steps())
+}
 
 // Arm returns the task's arm model.
 func (r *RandomTarget) Arm() *arm.Arm { return r.arm }

@@ -34,7 +34,7 @@ func ScoreRandomTarget(d *Dataset, idx []int, hands [][]float64) ReachScores {
 	if len(hands) != len(idx) {
 		panic(fmt.Sprintf("sim: ScoreRandomTarget: %d hand traces for %d trials", len(hands), len(idx)))
 	}
-	if d.TargetDim != 2 || d.Task != "randomtarget" {
+	if d.TargetDim != 2 || d.Task != KindRandomTarget {
 		panic("sim: ScoreRandomTarget needs a RandomTarget dataset")
 	}
 	var reach, hold []float64

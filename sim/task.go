@@ -4,15 +4,37 @@ package sim
 // float32 for training (as the reference), float64 for gradient checks and golden tests.
 type Float interface{ ~float32 | ~float64 }
 
+// Kind names a task family. Code that needs to know something about a task asks
+// the task (its labels, events, conditions, variables, scores) rather than
+// comparing kinds; the kind is for configuration files, run directories and
+// messages.
+type Kind string
+
+// The task families.
+const (
+	KindNBFF         Kind = "nbff"         // the N-bit flip-flop
+	KindMultiTask    Kind = "multitask"    // the 15-task MultiTask set
+	KindRandomTarget Kind = "randomtarget" // the arm's random-target reach
+)
+
+// Kinds lists every task kind, in the order menus show them.
+var Kinds = []Kind{KindNBFF, KindMultiTask, KindRandomTarget}
+
 // Task is a configured task environment: it knows its sizes, generates datasets and
 // owns its loss. Open-loop tasks (flip-flop, MultiTask) precompute every input;
 // a closed-loop task also returns a Plant that turns the model's outputs into its
-// next inputs.
+// next inputs. Through the embedded Describer it names its channels and says
+// what happens in each trial, so that plots and analyses need not know the kind.
 type Task interface {
-	// Kind is the task family: "nbff", "multitask" or "randomtarget".
-	Kind() string
+	// Kind is the task family.
+	Kind() Kind
 	// DatasetName is the reference's dataset name stem (e.g. "3BFF").
 	DatasetName() string
+	// CacheName is the reference's dataset cache name for samples trials drawn
+	// with seed (e.g. "3BFF_1000S_500T_0seed_0.15").
+	CacheName(samples, seed int) string
+	// Summary is a one-line description for lists ("3-bit flip-flop, 500 steps").
+	Summary() string
 	// Steps is the number of model steps per trial (the reference's n_timesteps).
 	Steps() int
 	// InputDim is the number of per-step inputs stored in the dataset (for a
@@ -35,9 +57,11 @@ type Task interface {
 	// DynamicNoise is the std of fresh Gaussian noise added to every model input
 	// at every step (the reference's dynamic_noise; 0 for off).
 	DynamicNoise() float64
-	// InputLabels and OutputLabels name the channels for plots.
-	InputLabels() []string
-	OutputLabels() []string
+	// CurriculumEnd is the 0-based epoch from which the loss no longer depends on
+	// the epoch (0 for a task without a curriculum): evaluations score at
+	// max(epoch, CurriculumEnd()) so that they see the final loss.
+	CurriculumEnd() int
+	Describer
 }
 
 // Outputs are the time-major results of one batch rollout that a loss reads.

@@ -133,25 +133,12 @@ func (s *Session) PCs(ctx context.Context, phase string, k int) (*Projection, er
 	return pr, nil
 }
 
-// project returns the scores of the rows of x on the first k components.
+// project returns the scores of the rows of x on the first k components,
+// row-major (analysis.PCA.Project: the one projection on PCs).
 func project(pca *analysis.PCA, x mat.Matrix, k int) []float64 {
 	n, _ := x.Dims()
-	comp := pca.Components.Slice(0, k, 0, len(pca.Mean))
 	out := make([]float64, n*k)
-	dst := mat.NewDense(n, k, out)
-	dst.Mul(x, comp.T())
-	// Centre: (x − mean)·Cᵀ = x·Cᵀ − mean·Cᵀ.
-	shift := make([]float64, k)
-	for j := 0; j < k; j++ {
-		for i, m := range pca.Mean {
-			shift[j] += m * comp.At(j, i)
-		}
-	}
-	for i := 0; i < n; i++ {
-		for j := 0; j < k; j++ {
-			out[i*k+j] -= shift[j]
-		}
-	}
+	pca.Project(mat.NewDense(n, k, out), x, k)
 	return out
 }
 
@@ -201,7 +188,9 @@ type Performance struct {
 	LatentR2     []float64 `json:"latent_r2"`
 	LatentR2Mean float64   `json:"latent_r2_mean"`
 	TargetLabels []string  `json:"target_labels"`
-	// Task scores: per-task success for MultiTask, reach errors for RandomTarget.
+	// Task scores: per-bit accuracy for the flip-flop, per-task success for
+	// MultiTask, reach errors for RandomTarget.
+	FlipFlop     *sim.FlipFlopScores  `json:"flipflop,omitempty"`
 	MultiTask    *sim.MultiTaskScores `json:"multitask,omitempty"`
 	RandomTarget *sim.ReachScores     `json:"randomtarget,omitempty"`
 }
@@ -225,7 +214,7 @@ func (s *Session) Performance(ctx context.Context, phase string) (*Performance, 
 	l := s.Run
 	data := l.Data
 	pf = &Performance{Phase: p, Trials: len(inf.Trials)}
-	if pf.Loss, err = phaseLoss(ctx, l.Task, data, inf, l.Run.Config.Train.Batch, max(l.Epoch, l.Run.Config.Task.RandomTarget.FullTrialEpoch)); err != nil {
+	if pf.Loss, err = phaseLoss(ctx, l.Task, data, inf, l.Run.Config.Train.Batch, max(l.Epoch, l.Task.CurriculumEnd())); err != nil {
 		return nil, err
 	}
 	// Targets and what they are compared with, concatenated.
@@ -255,25 +244,16 @@ func (s *Session) Performance(ctx context.Context, phase string) (*Performance, 
 			return nil, fmt.Errorf("%s: performance R²: %w", l.Run.Dir, err)
 		}
 	}
-	if lab := l.Task.OutputLabels(); len(lab) == td {
+	if lab := l.Task.TargetLabels(); len(lab) == td {
 		pf.TargetLabels = lab
-	} else if l.Task.Kind() == "randomtarget" {
-		pf.TargetLabels = []string{"hand_x", "hand_y"}
 	}
-	per := func() [][]float64 {
+	if scorer, ok := l.Task.(sim.Scorer); ok {
 		o := make([][]float64, len(inf.Trials))
 		for k := range inf.Trials {
 			o[k] = widen(inf.Controlled(k), 0)[:len(inf.Controlled(k))]
 		}
-		return o
-	}
-	switch l.Task.Kind() {
-	case "multitask":
-		sc := sim.ScoreMultiTask(data, inf.Trials, per())
-		pf.MultiTask = &sc
-	case "randomtarget":
-		sc := sim.ScoreRandomTarget(data, inf.Trials, per())
-		pf.RandomTarget = &sc
+		sc := scorer.Score(data, inf.Trials, o)
+		pf.FlipFlop, pf.MultiTask, pf.RandomTarget = sc.FlipFlop, sc.MultiTask, sc.RandomTarget
 	}
 	s.mu.Lock()
 	s.perf[p] = pf

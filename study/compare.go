@@ -215,7 +215,7 @@ func (s *Session) Compare(ctx context.Context, other *Session, o CompareOptions,
 		return nil, fmt.Errorf("state R²: %w", err)
 	}
 	step("procrustes", "")
-	if ha == r.B.Latent {
+	if ha == r.B.State {
 		d, err := procrustesDisparity(caa, cbb, cab)
 		if err != nil {
 			return nil, err
@@ -223,16 +223,16 @@ func (s *Session) Compare(ctx context.Context, other *Session, o CompareOptions,
 		r.Procrustes = &d
 	}
 	step("cca", "")
-	k := min(o.CCAComponents, r.A.Latent, r.B.Latent)
+	k := min(o.CCAComponents, r.A.State, r.B.State)
 	if r.CCACorrelations, err = canonicalCorrelations(caa, cbb, cab, k); err != nil {
 		return nil, err
 	}
-	if n, _ := pa.Dims(); o.CCAReference || n*(r.A.Latent+r.B.Latent) <= ccaReferenceLimit {
+	if n, _ := pa.Dims(); o.CCAReference || n*(r.A.State+r.B.State) <= ccaReferenceLimit {
 		if r.CCAR2, _, _, err = analysis.CCAR2(pb, pa, k, nil); err != nil {
 			return nil, fmt.Errorf("CCA: %w", err)
 		}
 	} else {
-		r.CCANote = fmt.Sprintf("the reference's compare_CCA R² (NIPALS) is skipped above %d values (here %d); --cca-reference computes it", ccaReferenceLimit, n*(r.A.Latent+r.B.Latent))
+		r.CCANote = fmt.Sprintf("the reference's compare_CCA R² (NIPALS) is skipped above %d values (here %d); --cca-reference computes it", ccaReferenceLimit, n*(r.A.State+r.B.State))
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -385,13 +385,13 @@ func (s *Session) dsa(ctx context.Context, other *Session, o CompareOptions) (*D
 		steps = min(steps, inf.Len(k))
 	}
 	if o.DSADelays == 0 {
-		o.DSADelays = max(1, min(20, dsaMaxWidth/max(s.Run.Model.Config().Latent, other.Run.Model.Config().Latent)))
+		o.DSADelays = max(1, min(20, dsaMaxWidth/max(s.Run.Model.Config().StateDim(), other.Run.Model.Config().StateDim())))
 	}
 	tp := steps - (o.DSADelays - 1) // embedded steps per trial
 	if tp < 2 {
 		return nil, fmt.Sprintf("trials of %d steps are too short for %d delays", steps, o.DSADelays), nil
 	}
-	width := o.DSADelays * max(s.Run.Model.Config().Latent, other.Run.Model.Config().Latent)
+	width := o.DSADelays * max(s.Run.Model.Config().StateDim(), other.Run.Model.Config().StateDim())
 	n := o.DSATrials
 	if n <= 0 {
 		// The reference's 1 % of the trials, raised so that the embedding
@@ -401,7 +401,7 @@ func (s *Session) dsa(ctx context.Context, other *Session, o CompareOptions) (*D
 	if n > B {
 		return nil, fmt.Sprintf("the %d-delay embedding of %d latents needs %d trials of %d steps, phase %s has %d", o.DSADelays, width/o.DSADelays, n, steps, o.Phase, B), nil
 	}
-	rank := min(o.DSARank, o.DSADelays*s.Run.Model.Config().Latent, o.DSADelays*other.Run.Model.Config().Latent)
+	rank := min(o.DSARank, o.DSADelays*s.Run.Model.Config().StateDim(), o.DSADelays*other.Run.Model.Config().StateDim())
 	sc := &DSAScore{Delays: o.DSADelays, Rank: rank, Trials: n, Steps: steps}
 	var ops [2]*mat.Dense
 	for i, ses := range []*Session{s, other} {

@@ -20,7 +20,7 @@ import (
 type EvalOptions struct {
 	// Task is another task kind to run the model on (run.TaskCentreOut for an
 	// arm model), "" for the run's own.
-	Task string `json:"task,omitempty"`
+	Task sim.Kind `json:"task,omitempty"`
 	// Sets are task.… = value assignments (as ctdtui train --set).
 	Sets []string `json:"set,omitempty"`
 	// Samples and Seed build the evaluation's dataset (task.samples and
@@ -68,10 +68,10 @@ type LevelMetrics struct {
 // evaluation compares: the loss (as in training, at the end of any
 // curriculum) and the task's own scores.
 type TaskMetrics struct {
-	Task   string  `json:"task"`
-	Phase  string  `json:"phase"`
-	Trials int     `json:"trials"`
-	Loss   float64 `json:"loss"`
+	Task   sim.Kind `json:"task"`
+	Phase  string   `json:"phase"`
+	Trials int      `json:"trials"`
+	Loss   float64  `json:"loss"`
 	// FlipFlop: per-bit accuracy and the whole-state accuracy.
 	FlipFlop *sim.FlipFlopScores `json:"flipflop,omitempty"`
 	// MultiTask: per-task success and loss.
@@ -96,20 +96,12 @@ func (s *Session) TaskMetrics(ctx context.Context, phase string) (*TaskMetrics, 
 	}
 	l := s.Run
 	m := &TaskMetrics{Task: l.Task.Kind(), Phase: p, Trials: len(inf.Trials)}
-	if m.Loss, err = phaseLoss(ctx, l.Task, l.Data, inf, l.Run.Config.Train.Batch, max(l.Epoch, l.Run.Config.Task.RandomTarget.FullTrialEpoch)); err != nil {
+	if m.Loss, err = phaseLoss(ctx, l.Task, l.Data, inf, l.Run.Config.Train.Batch, max(l.Epoch, l.Task.CurriculumEnd())); err != nil {
 		return nil, err
 	}
-	per := controlledPerTrial(inf)
-	switch l.Task.Kind() {
-	case "nbff":
-		sc := sim.ScoreFlipFlop(l.Data, inf.Trials, per, l.Run.Config.Task.NBFF.TransitionBlind)
-		m.FlipFlop = &sc
-	case "multitask":
-		sc := sim.ScoreMultiTask(l.Data, inf.Trials, per)
-		m.MultiTask = &sc
-	case "randomtarget":
-		sc := sim.ScoreRandomTarget(l.Data, inf.Trials, per)
-		m.Reach = &sc
+	if scorer, ok := l.Task.(sim.Scorer); ok {
+		sc := scorer.Score(l.Data, inf.Trials, controlledPerTrial(inf))
+		m.FlipFlop, m.MultiTask, m.Reach = sc.FlipFlop, sc.MultiTask, sc.RandomTarget
 	}
 	return m, nil
 }
@@ -426,7 +418,7 @@ func (r *EvalReport) WriteTable(w io.Writer) error {
 	}
 	task := r.Evaluation.Task
 	if r.Changes.Task != "" {
-		task += " (--task " + r.Changes.Task + ")"
+		task += " (--task " + string(r.Changes.Task) + ")"
 	}
 	fmt.Fprintf(w, "evaluated   %s under %s\n", task, r.Changes.Describe())
 	fmt.Fprintf(w, "trials      %s\n", r.TrialsLine())

@@ -64,7 +64,7 @@ func TestEvalOwnSettingsReproducesValidation(t *testing.T) {
 			if rep.Changed.Loss != pf.Loss || rep.Changed.Trials != pf.Trials {
 				t.Fatalf("loss %v over %d trials, analyze says %v over %d", rep.Changed.Loss, rep.Changed.Trials, pf.Loss, pf.Trials)
 			}
-			if !reflect.DeepEqual(rep.Changed.MultiTask, pf.MultiTask) || !reflect.DeepEqual(rep.Changed.Reach, pf.RandomTarget) {
+			if !reflect.DeepEqual(rep.Changed.MultiTask, pf.MultiTask) || !reflect.DeepEqual(rep.Changed.Reach, pf.RandomTarget) || !reflect.DeepEqual(rep.Changed.FlipFlop, pf.FlipFlop) {
 				t.Fatal("task scores differ from analyze's")
 			}
 			// The scores training wrote to eval.json (RandomTarget, MultiTask),

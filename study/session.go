@@ -46,8 +46,11 @@ type RunInfo struct {
 	Name    string `json:"name"`    // the configuration's name (preset)
 	Task    string `json:"task"`    // nbff, multitask, randomtarget
 	Dataset string `json:"dataset"` // the reference's dataset name
-	Model   string `json:"model"`   // gru, noisygru, rnn, driscoll, node
-	Latent  int    `json:"latent"`
+	Model   string `json:"model"`   // gru, noisygru, rnn, driscoll, node, lstm
+	Latent  int    `json:"latent"`  // model.latent (an LSTM's hidden size)
+	// State is the size of the analysed state (the latents of every
+	// analysis): Latent, except for an LSTM, whose state is [h, c].
+	State int `json:"state"`
 	// Inputs is the model's input size (for RandomTarget the arm's observation
 	// first, then the task inputs), Outputs its output size.
 	Inputs       int      `json:"inputs"`
@@ -115,8 +118,8 @@ func (s *Session) Info() RunInfo {
 	l := s.Run
 	c := l.Model.Config()
 	return RunInfo{
-		Dir: l.Run.Dir, Name: l.Run.Config.Name, Task: l.Task.Kind(), Dataset: l.Run.Config.DatasetName(l.Task),
-		Model: c.Kind, Latent: c.Latent, Inputs: c.Inputs, Outputs: c.Outputs,
+		Dir: l.Run.Dir, Name: l.Run.Config.Name, Task: string(l.Task.Kind()), Dataset: l.Run.Config.DatasetName(l.Task),
+		Model: c.Kind, Latent: c.Latent, State: c.StateDim(), Inputs: c.Inputs, Outputs: c.Outputs,
 		InputLabels: ModelInputLabels(l.Task), OutputLabels: l.Task.OutputLabels(),
 		Epoch: l.Epoch, Best: l.Best, TrainTrials: len(l.Data.Train), ValTrials: len(l.Data.Valid), Steps: l.Task.Steps(),
 		Evaluation: evaluationInfo(l.Run),
@@ -136,28 +139,7 @@ func (s *Session) Name() string {
 // ModelInputLabels names the model's input channels: for a closed-loop task
 // the plant's observation comes first (RandomTarget: hand position, then the
 // six normalised muscle lengths and velocities), then the task's inputs.
-func ModelInputLabels(t sim.Task) []string {
-	in := t.InputLabels()
-	obs := t.ModelInputDim() - t.InputDim()
-	if obs <= 0 {
-		return in
-	}
-	var l []string
-	if t.Kind() == "randomtarget" && obs == 14 {
-		l = []string{"hand_x", "hand_y"}
-		for _, m := range []string{"pectoralis", "deltoid", "brachioradialis", "tricepslat", "biceps", "tricepslong"} {
-			l = append(l, "len_"+m)
-		}
-		for _, m := range []string{"pectoralis", "deltoid", "brachioradialis", "tricepslat", "biceps", "tricepslong"} {
-			l = append(l, "vel_"+m)
-		}
-	} else {
-		for i := 0; i < obs; i++ {
-			l = append(l, fmt.Sprintf("obs %d", i))
-		}
-	}
-	return append(l, in...)
-}
+func ModelInputLabels(t sim.Task) []string { return t.ModelInputLabels() }
 
 // normPhase checks a phase name and returns its canonical form.
 func normPhase(phase string) (string, error) {

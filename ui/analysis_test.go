@@ -48,11 +48,11 @@ func TestAnalysisFixedPoints(t *testing.T) {
 	screenHas(t, d, "PCA scree", "PCs: 50%", "Trajectories", "not searched with these settings")
 	setSlider(t, d, "inits", "64")
 	d.keys("f")
-	if d.m.anal.fpWork == nil {
+	if d.m.anal.fp.running() == nil {
 		t.Fatal("f did not start the search")
 	}
 	screenHas(t, d, "x stops the search")
-	d.until(func() bool { return d.m.anal.fpWork == nil }, 60*time.Second, "the search")
+	d.until(func() bool { return d.m.anal.fp.running() == nil }, 60*time.Second, "the search")
 	r := d.m.anal.currentFP()
 	if r == nil {
 		t.Fatalf("no result; status %q", d.m.sh.status.text)
@@ -66,7 +66,7 @@ func TestAnalysisFixedPoints(t *testing.T) {
 	}
 	d.keys("3")
 	d.keys("4")
-	if d.m.anal.currentFP() != r || d.m.anal.fpWork != nil {
+	if d.m.anal.currentFP() != r || d.m.anal.fp.running() != nil {
 		t.Fatal("coming back to the tab did not show the cached result")
 	}
 	// Another setting has no result until searched; back to 64 shows it.
@@ -90,24 +90,24 @@ func TestAnalysisCancelSearch(t *testing.T) {
 	setSlider(t, d, "iterations", "100000")
 	setSlider(t, d, "mode", "reference") // every iteration on every row: long
 	d.keys("f")
-	w := d.m.anal.fpWork
+	w := d.m.anal.fp.work
 	if w == nil {
 		t.Fatal("f did not start the search")
 	}
 	d.until(func() bool { return strings.HasPrefix(w.last.text, "adam") }, 20*time.Second, "Adam's progress")
 	screenHas(t, d, "x stops the search", "adam")
 	d.keys("x")
-	if d.m.anal.fpWork != nil {
+	if d.m.anal.fp.running() != nil {
 		t.Fatal("x did not stop the search")
 	}
 	if !strings.Contains(d.m.sh.status.text, "cancelled") {
 		t.Fatalf("status %q", d.m.sh.status.text)
 	}
-	done := make(chan workResult, 1)
-	go func() { done <- w.wait() }()
+	done := make(chan error, 1)
+	go func() { _, err := w.wait(); done <- err }()
 	select {
-	case res := <-done:
-		if res.err == nil {
+	case err := <-done:
+		if err == nil {
 			t.Fatal("the cancelled search finished normally")
 		}
 	case <-time.After(10 * time.Second):
@@ -131,10 +131,10 @@ func TestAnalysisStaleResultDropped(t *testing.T) {
 	setSlider(t, d, "inits", "32")
 	setSlider(t, d, "iterations", "400")
 	d.keys("f")
-	w := d.m.anal.fpWork
+	w := d.m.anal.fp.running()
 	d.m.anal.cursor = 4 // noise
 	d.keys("→")         // before the search reports back
-	d.until(func() bool { return d.m.anal.fpWork == nil }, 30*time.Second, "the search")
+	d.until(func() bool { return d.m.anal.fp.running() == nil }, 30*time.Second, "the search")
 	if w.key == func() string { o, _ := d.m.anal.options(); return d.m.anal.fpKeyOf(o) }() {
 		t.Fatal("the settings did not change")
 	}

@@ -12,7 +12,6 @@ import (
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/ctdtui/ctdtui/nets"
@@ -34,20 +33,13 @@ type analysisTab struct {
 
 	picker *runPicker
 
-	base     *analysisData
-	baseWork *bgWork
-	baseErr  error
-	baseErrK string
+	base bg[*analysisData] // scree and projection of the focused run and phase
 
 	cursor  int // the focused slider (the settings are in shared: Compare uses them too)
 	editing bool
 	input   lineInput
 
-	fp     *study.FixedPointReport // the result for fpKey
-	fpKey  string
-	fpWork *bgWork
-	fpErr  error
-	fpErrK string
+	fp bg[*study.FixedPointReport] // the search for the sliders' settings (fpKeyOf)
 
 	nTrials int // trials drawn, from the focused one on
 	view    trajView3
@@ -56,7 +48,6 @@ type analysisTab struct {
 // analysisData is what the tab draws for a run and phase before any fixed
 // point: the scree and the projection of the latents on the top PCs.
 type analysisData struct {
-	key   string
 	sess  *session
 	phase string
 	scree *study.Scree
@@ -64,38 +55,8 @@ type analysisData struct {
 	inf   *nets.Inference
 }
 
-type analysisKeys struct {
-	Move, Adjust, Coarse, Edit, Confirm, Cancel key.Binding
-	Find, Stop, Trials, More, View              key.Binding
-	Rotate, Tilt, Phase, Open                   key.Binding
-}
-
-func newAnalysisKeys(g glyphs) analysisKeys {
-	ud, lr := g.up+g.down, "←→"
-	if g.ascii {
-		ud, lr = "up/down", "left/right"
-	}
-	return analysisKeys{
-		Move:    key.NewBinding(key.WithKeys("up", "down", "k", "j"), key.WithHelp(ud, "setting")),
-		Adjust:  key.NewBinding(key.WithKeys("left", "right", "h", "l"), key.WithHelp(lr, "adjust")),
-		Coarse:  key.NewBinding(key.WithKeys("shift+left", "shift+right", "H", "L"), key.WithHelp("shift+"+lr, "coarse")),
-		Edit:    key.NewBinding(key.WithKeys("enter", "="), key.WithHelp("enter", "type")),
-		Confirm: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "confirm")),
-		Cancel:  key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),
-		Find:    key.NewBinding(key.WithKeys("f"), key.WithHelp("f", "find fixed points")),
-		Stop:    key.NewBinding(key.WithKeys("x", "esc"), key.WithHelp("x", "stop search")),
-		Trials:  key.NewBinding(key.WithKeys(",", "."), key.WithHelp(", .", "first trial")),
-		More:    key.NewBinding(key.WithKeys("+", "-"), key.WithHelp("+ -", "trials shown")),
-		View:    key.NewBinding(key.WithKeys("v"), key.WithHelp("v", "2-D/3-D")),
-		Rotate:  key.NewBinding(key.WithKeys("[", "]"), key.WithHelp("[ ]", "rotate")),
-		Tilt:    key.NewBinding(key.WithKeys("{", "}"), key.WithHelp("{ }", "tilt")),
-		Phase:   key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "train/val")),
-		Open:    key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "open run")),
-	}
-}
-
 func newAnalysisTab(sh *shared) *analysisTab {
-	return &analysisTab{sh: sh, keys: newAnalysisKeys(sh.g), nTrials: 8, view: trajView3{yaw: -60, pitch: 30}}
+	return &analysisTab{sh: sh, keys: newAnalysisKeys(sh.g), nTrials: 8, view: trajView3{orbit: orbit{yaw: -60, pitch: 30}}}
 }
 
 func (t *analysisTab) Title() string    { return "Analysis" }
@@ -122,18 +83,12 @@ func (t *analysisTab) ensure() tea.Cmd {
 		return cmd
 	}
 	k := t.want()
-	if t.base == nil || t.base.key != k {
-		t.fp = nil // the fixed points of another run or phase
-	}
-	if (t.base != nil && t.base.key == k) || (t.baseWork != nil && t.baseWork.key == k) || t.baseErrK == k {
+	if t.base.settled(k) {
 		t.lookupFP()
 		return nil
 	}
-	if t.baseWork != nil {
-		t.baseWork.cancel()
-	}
 	sess, phase := e.sess, f.phase
-	t.baseWork = startWork(k, "PCA of the latents", func(ctx context.Context, report func(float64, string)) (any, error) {
+	return t.base.start(k, "PCA of the latents", func(ctx context.Context, report func(float64, string)) (*analysisData, error) {
 		report(-1, "running the model on the "+phaseName(phase)+" trials")
 		inf, err := sess.Inference(ctx, phase)
 		if err != nil {
@@ -148,17 +103,14 @@ func (t *analysisTab) ensure() tea.Cmd {
 		if err != nil {
 			return nil, err
 		}
-		return &analysisData{key: k, sess: sess, phase: phase, scree: sc, proj: pr, inf: inf}, nil
+		return &analysisData{sess: sess, phase: phase, scree: sc, proj: pr, inf: inf}, nil
 	})
-	return t.baseWork.poll()
 }
 
 // shown is the data for the current focus, or nil.
 func (t *analysisTab) shown() *analysisData {
-	if t.base != nil && t.base.key == t.want() {
-		return t.base
-	}
-	return nil
+	d, _ := t.base.get(t.want())
+	return d
 }
 
 // options are the study options for the current sliders and focus; the held
@@ -198,6 +150,16 @@ func (t *analysisTab) fpKeyOf(o study.FixedPointOptions) string {
 	return t.want() + "|" + string(b)
 }
 
+// fpKeyNow is the key of a search with the current settings ("" while the
+// run is not loaded).
+func (t *analysisTab) fpKeyNow() string {
+	o, err := t.options()
+	if err != nil {
+		return ""
+	}
+	return t.fpKeyOf(o)
+}
+
 // lookupFP shows study's cached result for the current settings, if any.
 func (t *analysisTab) lookupFP() {
 	d := t.shown()
@@ -209,24 +171,18 @@ func (t *analysisTab) lookupFP() {
 		return
 	}
 	k := t.fpKeyOf(o)
-	if t.fp != nil && t.fpKey == k {
+	if _, ok := t.fp.get(k); ok {
 		return
 	}
-	t.fp, t.fpKey = nil, ""
 	if r, ok := d.sess.CachedFixedPoints(o); ok {
-		t.fp, t.fpKey = r, k
+		t.fp.set(k, r)
 	}
 }
 
 // currentFP is the search result for the current settings, or nil.
 func (t *analysisTab) currentFP() *study.FixedPointReport {
-	if t.fp == nil {
-		return nil
-	}
-	if o, err := t.options(); err == nil && t.fpKeyOf(o) == t.fpKey {
-		return t.fp
-	}
-	return nil
+	r, _ := t.fp.get(t.fpKeyNow())
+	return r
 }
 
 // find starts the fixed-point search for the current settings.
@@ -243,24 +199,20 @@ func (t *analysisTab) find() tea.Cmd {
 	}
 	k := t.fpKeyOf(o)
 	if r, ok := d.sess.CachedFixedPoints(o); ok {
-		t.fp, t.fpKey = r, k
+		t.fp.set(k, r)
 		t.sh.info("fixed points for these settings were already found")
 		return nil
 	}
-	if t.fpWork != nil {
-		if t.fpWork.key == k {
-			return nil
-		}
-		t.fpWork.cancel()
+	if t.fp.busy(k) {
+		return nil
 	}
 	sess := d.sess
-	t.fpErr, t.fpErrK = nil, ""
-	t.fpWork = startWork(k, "finding fixed points", func(ctx context.Context, report func(float64, string)) (any, error) {
+	t.fp.forget()
+	return t.fp.start(k, "finding fixed points", func(ctx context.Context, report func(float64, string)) (*study.FixedPointReport, error) {
 		return sess.FixedPoints(ctx, o, func(p study.Progress) {
 			report(progressFrac(p), progressText(p))
 		})
 	})
-	return t.fpWork.poll()
 }
 
 // progressFrac is the fraction of a study stage done (-1 when unknown).
@@ -308,42 +260,28 @@ func (t *analysisTab) Update(msg tea.Msg) tea.Cmd {
 }
 
 func (t *analysisTab) onWork(msg workMsg) tea.Cmd {
-	switch msg.w {
-	case t.baseWork:
-		if msg.res == nil {
-			return msg.w.poll()
-		}
-		t.baseWork = nil
-		switch {
-		case msg.res.err != nil:
-			t.baseErr, t.baseErrK = msg.res.err, msg.w.key
-		case msg.w.key != t.want():
-			return t.ensure() // for a run or phase no longer shown: dropped
-		default:
-			t.base, t.baseErr, t.baseErrK = msg.res.val.(*analysisData), nil, ""
-			t.lookupFP()
-		}
-	case t.fpWork:
-		if msg.res == nil {
-			return msg.w.poll()
-		}
-		t.fpWork = nil
-		cur := ""
-		if o, err := t.options(); err == nil {
-			cur = t.fpKeyOf(o)
-		}
-		switch {
-		case msg.res.err != nil:
-			t.fpErr, t.fpErrK = msg.res.err, msg.w.key
-			t.sh.fail(fmt.Errorf("fixed points: %s", firstLine(msg.res.err)))
-		case msg.w.key != cur:
-			// Settings (or the run) changed while it ran: not shown.
-			t.sh.info("the fixed points found for the previous settings were dropped: f searches with these")
-		default:
-			r := msg.res.val.(*study.FixedPointReport)
-			t.fp, t.fpKey = r, msg.w.key
-			t.sh.good(fmt.Sprintf("found %d fixed points, %d stable", r.Fixed, r.Stable))
-		}
+	switch out, cmd := t.base.take(msg, t.want()); out {
+	case workPending:
+		return cmd
+	case workStale:
+		return t.ensure() // for a run or phase no longer shown: dropped
+	case workArrived:
+		t.lookupFP()
+		return nil
+	case workFailed:
+		return nil
+	}
+	switch out, cmd := t.fp.take(msg, t.fpKeyNow()); out {
+	case workPending:
+		return cmd
+	case workFailed:
+		t.sh.fail(fmt.Errorf("fixed points: %s", firstLine(t.fp.err)))
+	case workStale:
+		// Settings (or the run) changed while it ran: not shown.
+		t.sh.info("the fixed points found for the previous settings were dropped: f searches with these")
+	case workArrived:
+		r := t.fp.val
+		t.sh.good(fmt.Sprintf("found %d fixed points, %d stable", r.Fixed, r.Stable))
 	}
 	return nil
 }
@@ -351,11 +289,9 @@ func (t *analysisTab) onWork(msg workMsg) tea.Cmd {
 // cancelFind stops a running search; its result, if it still arrives, is
 // ignored.
 func (t *analysisTab) cancelFind() bool {
-	if t.fpWork == nil {
+	if !t.fp.cancel() {
 		return false
 	}
-	t.fpWork.cancel()
-	t.fpWork = nil
 	t.sh.info("fixed-point search cancelled")
 	return true
 }
@@ -403,7 +339,7 @@ func (t *analysisTab) onKey(km tea.KeyMsg) tea.Cmd {
 		}
 		t.sh.focus.trial, t.sh.focus.step = 0, 0
 		return tea.Batch(t.ensure(), focusChanged)
-	case key.Matches(km, k.Stop) && t.fpWork != nil:
+	case key.Matches(km, k.Stop) && t.fp.running() != nil:
 		t.cancelFind()
 	case key.Matches(km, k.Find):
 		return t.find()
@@ -473,16 +409,16 @@ func (t *analysisTab) View() string {
 	case e.work != nil:
 		return centred(t.sh, t.w, t.h, "Loading "+filepath.Base(f.dir)+"…")
 	case e.err != nil:
-		return errorBlock(t.sh, e.err, t.w, t.h)
+		return errorBlock(t.sh, "Cannot analyse this run", e.err, "o opens another run", t.w, t.h)
 	}
 	d := t.shown()
 	if d == nil {
-		if t.baseErr != nil && t.baseErrK == t.want() {
-			return errorBlock(t.sh, t.baseErr, t.w, t.h)
+		if err := t.base.failed(t.want()); err != nil {
+			return errorBlock(t.sh, "Cannot analyse this run", err, "o opens another run", t.w, t.h)
 		}
 		msg := "Computing the PCA…"
-		if t.baseWork != nil {
-			msg = workLine(t.sh, t.baseWork)
+		if w := t.base.running(); w != nil {
+			msg = workLine(t.sh, w)
 		}
 		return centred(t.sh, t.w, t.h, msg)
 	}
@@ -492,17 +428,6 @@ func (t *analysisTab) View() string {
 	screeH := min(12, max(5, t.h/3))
 	left := t.screeView(d, leftW, screeH) + "\n" + t.fpView(d, leftW, t.h-screeH)
 	return joinColumns(t.h, sep, column{left, leftW}, column{t.trajView(d, rightW, t.h), rightW})
-}
-
-// errorBlock shows an error in place of a tab's content.
-func errorBlock(sh *shared, err error, w, h int) string {
-	st := sh.st
-	lines := []string{st.Bad.Render("Cannot analyse this run"), ""}
-	for _, l := range wrap(firstLine(err), w-2) {
-		lines = append(lines, st.Text.Render(l))
-	}
-	lines = append(lines, "", st.Muted.Render("o opens another run"))
-	return fitBlock(strings.Join(lines, "\n"), w, h)
 }
 
 // screeView draws one row per PC on a 0-100% scale: a bar for the PC's share
@@ -636,29 +561,20 @@ func (t *analysisTab) fpView(d *analysisData, w, h int) string {
 		lines = append(lines, st.Muted.Render(truncate(fmt.Sprintf("  input of trial %d at step %d (Trials tab)", t.sh.focus.trial+1, t.sh.focus.step), w, g.ellipsis)))
 	}
 	lines = append(lines, "")
-	switch fp := t.currentFP(); {
-	case t.fpWork != nil:
-		p := t.fpWork.last
-		frac := p.frac
-		text := p.text
+	switch fp, err := t.currentFP(), t.fp.failed(t.fpKeyNow()); {
+	case t.fp.running() != nil:
+		fw := t.fp.running()
+		text := fw.last.text
 		if text == "" {
 			text = "starting"
 		}
-		el := fmtDuration(t.sh.now().Sub(t.fpWork.started))
-		barW := max(4, w-len(el)-8)
-		pct := ""
-		if frac >= 0 {
-			pct = fmt.Sprintf(" %3.0f%%", 100*frac)
-		} else {
-			frac = 0
-		}
-		lines = append(lines, progressBar(t.sh, frac, barW)+st.Muted.Render(pct+" "+el))
+		lines = append(lines, workBar(t.sh, fw, w, 0))
 		lines = append(lines, st.Muted.Render(truncate(text, w, g.ellipsis)))
 		lines = append(lines, st.Faint.Render("x stops the search"))
 	case fp != nil:
 		lines = append(lines, t.fpSummary(fp, w, h-len(lines))...)
-	case t.fpErr != nil && t.fpErrK == t.fpKey:
-		for _, l := range wrap(firstLine(t.fpErr), w) {
+	case err != nil:
+		for _, l := range wrap(firstLine(err), w) {
 			lines = append(lines, st.Bad.Render(l))
 		}
 	default:
@@ -804,106 +720,6 @@ func (t *analysisTab) trajView(d *analysisData, w, h int) string {
 	return fitBlock(strings.Join(lines, "\n"), w, h)
 }
 
-// projTrial is trial k's rows of a projection (from its lengths, so a
-// projection built by hand works too).
-func projTrial(pr *study.Projection, k int) []float64 {
-	off := 0
-	for _, l := range pr.Lens[:k] {
-		off += l
-	}
-	end := min(len(pr.Data), (off+pr.Lens[k])*pr.K)
-	return pr.Data[min(off*pr.K, end):end]
-}
-
-// trajView3 is how latent trajectories are drawn: the PC1-PC2 plane, or an
-// orthographic view of PC1-3 rotated by yaw (about PC3) and pitch.
-type trajView3 struct {
-	on3D       bool
-	yaw, pitch float64
-}
-
-func (v *trajView3) rotate(dyaw, dpitch float64) {
-	v.on3D = true
-	v.yaw = math.Mod(v.yaw+dyaw+360, 360)
-	v.pitch = math.Max(-90, math.Min(90, v.pitch+dpitch))
-}
-
-// describe names the view for a title.
-func (v *trajView3) describe(ascii bool) string {
-	switch {
-	case !v.on3D:
-		return "PC1-PC2"
-	case ascii:
-		return fmt.Sprintf("PC1-3 yaw %.0f pitch %.0f", v.yaw, v.pitch)
-	}
-	return fmt.Sprintf("PC1-3 · yaw %.0f° pitch %.0f°", v.yaw, v.pitch)
-}
-
-// trajPath is one trajectory: rows of k PC scores.
-type trajPath struct {
-	pts []float64
-	k   int
-	col lipgloss.Color
-}
-
-// trajMark is a point drawn as a glyph (a fixed point).
-type trajMark struct {
-	p     [3]float64
-	glyph string
-	col   lipgloss.Color
-}
-
-// vec3 reads the first three of k values (missing ones are 0).
-func vec3(v []float64, k int) [3]float64 {
-	var p [3]float64
-	for j := 0; j < min(3, k, len(v)); j++ {
-		p[j] = v[j]
-	}
-	return p
-}
-
-func (v *trajView3) project(p [3]float64) (float64, float64) {
-	if !v.on3D {
-		return p[0], p[1]
-	}
-	ya, pa := v.yaw*math.Pi/180, v.pitch*math.Pi/180
-	x, y, z := p[0], p[1], p[2]
-	x, y = x*math.Cos(ya)-y*math.Sin(ya), x*math.Sin(ya)+y*math.Cos(ya)
-	_, z = y*math.Cos(pa)-z*math.Sin(pa), y*math.Sin(pa)+z*math.Cos(pa)
-	return x, z
-}
-
-// draw renders the paths and marks on a w×h canvas, framed on the paths
-// (equal scales); it returns the lines and how many marks fell outside.
-func (v *trajView3) draw(sh *shared, w, h int, paths []trajPath, marks []trajMark) ([]string, int) {
-	cv := newCanvas(w, h, sh.g.ascii)
-	var xs, ys []float64
-	proj := make([][2][]float64, len(paths))
-	for i, p := range paths {
-		for s := 0; s+p.k <= len(p.pts); s += p.k {
-			x, y := v.project(vec3(p.pts[s:s+p.k], p.k))
-			proj[i][0], proj[i][1] = append(proj[i][0], x), append(proj[i][1], y)
-		}
-		xs, ys = append(xs, proj[i][0]...), append(ys, proj[i][1]...)
-	}
-	xlo, xhi := rangeOf(0.05, xs)
-	ylo, yhi := rangeOf(0.05, ys)
-	fr := newXYFrame(cv, xlo, xhi, ylo, yhi, true)
-	for i, p := range paths {
-		fr.path(proj[i][0], proj[i][1], p.col)
-	}
-	off := 0
-	for _, m := range marks {
-		x, y := v.project(m.p)
-		if !finite(x) || !finite(y) || x < xlo || x > xhi || y < ylo || y > yhi {
-			off++
-			continue
-		}
-		fr.mark(x, y, []rune(m.glyph)[0], m.col)
-	}
-	return cv.Lines(), off
-}
-
 // ---- help ----
 
 func (t *analysisTab) ShortHelp() []key.Binding {
@@ -915,7 +731,7 @@ func (t *analysisTab) ShortHelp() []key.Binding {
 		return []key.Binding{k.Confirm, k.Cancel}
 	case t.shown() == nil:
 		return []key.Binding{k.Open, k.Phase}
-	case t.fpWork != nil:
+	case t.fp.running() != nil:
 		return []key.Binding{k.Stop, k.Move, k.Adjust, k.More, k.View}
 	}
 	return []key.Binding{k.Find, k.Move, k.Adjust, k.Edit, k.More, k.Trials, k.View, k.Phase, k.Open}

@@ -294,9 +294,9 @@ func TestTypedValues(t *testing.T) {
 	// A choice can be typed too, and is checked against its choices.
 	focus(t, m, "model.kind")
 	press(m, keyOf('\n'))
-	typeKeys(m, "lstm\n")
+	typeKeys(m, "transformer\n")
 	if m.sh.cfg.Model.Kind != "gru" || !strings.Contains(m.sh.status.text, "not one of") {
-		t.Fatalf("typed lstm: kind %q, status %q", m.sh.cfg.Model.Kind, m.sh.status.text)
+		t.Fatalf("typed transformer: kind %q, status %q", m.sh.cfg.Model.Kind, m.sh.status.text)
 	}
 	press(m, tea.KeyMsg{Type: tea.KeyCtrlU})
 	typeKeys(m, "node\n")

@@ -133,21 +133,15 @@ func (c *lossChart) render() []string {
 		return (p.x - xlo) / (xhi - xlo) * W, (yhi - y) / (yhi - ylo) * H, true
 	}
 	draw := func(s []point, col lipgloss.Color) {
-		havePrev := false
-		var px, py float64
-		for _, p := range s {
+		xs, ys := make([]float64, len(s)), make([]float64, len(s))
+		for i, p := range s {
 			x, y, ok := toDot(p)
 			if !ok {
-				havePrev = false
-				continue
+				x, y = math.NaN(), math.NaN() // a gap
 			}
-			if havePrev {
-				cv.line(px, py, x, y, col)
-			} else {
-				cv.line(x, y, x, y, col)
-			}
-			px, py, havePrev = x, y, true
+			xs[i], ys[i] = x, y
 		}
+		gappedLine(cv, xs, ys, col)
 	}
 	draw(c.train, c.sh.st.theme.Train)
 	draw(c.val, c.sh.st.theme.Val)
@@ -185,8 +179,7 @@ func (c *lossChart) render() []string {
 	if c.logY {
 		mid = "epoch (log y)"
 	}
-	axis := padRight(left, max((pw-len(mid))/2, len(left)+1)) + mid
-	axis = padRight(axis, pw-len(right)) + right
+	axis := axisLine(left, mid, right, pw)
 	lines = append(lines, strings.Repeat(" ", yAxisW+1)+st.Faint.Render(axis))
 	return fitLines(lines, w, h)
 }

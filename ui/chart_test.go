@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/charmbracelet/x/ansi"
+
 	"github.com/ctdtui/ctdtui/sim"
 )
 
@@ -148,9 +150,10 @@ func TestCanvasBraille(t *testing.T) {
 // fakeTask is a task the preview does not know: two inputs, one target.
 type fakeTask struct{ sim.Task }
 
-func (fakeTask) Kind() string           { return "fake" }
+func (fakeTask) Kind() sim.Kind         { return "fake" }
 func (fakeTask) InputLabels() []string  { return []string{"go cue", "stimulus"} }
 func (fakeTask) OutputLabels() []string { return []string{"response"} }
+func (fakeTask) TargetLabels() []string { return []string{"response"} }
 func (fakeTask) Steps() int             { return 40 }
 func (fakeTask) DynamicNoise() float64  { return 0 }
 func (fakeTask) InputDim() int          { return 2 }
@@ -245,7 +248,7 @@ func TestPreviewFlipFlop(t *testing.T) {
 	for i := 0; i < 5; i++ {
 		press(m, keyOf('⇒'))
 	}
-	if v := p.View(); !strings.Contains(v, "first 8 of 16 channels") || !strings.Contains(v, "Output 7") || strings.Contains(v, "Output 8") {
+	if v := p.View(); !strings.Contains(v, "first 8 of 16 channels") || !strings.Contains(v, "bit 7") || strings.Contains(v, "bit 8") || strings.Contains(v, "Output") {
 		t.Fatalf("16 bits at 80x24:\n%s", v)
 	}
 	// A preview that cannot be drawn says why.
@@ -253,5 +256,15 @@ func TestPreviewFlipFlop(t *testing.T) {
 	m.task.settingsChanged()
 	if v := p.View(); !strings.Contains(v, "steps") {
 		t.Fatalf("invalid task preview:\n%s", v)
+	}
+}
+
+// The preview names targets after what they are (issue 11 point 7): the
+// hand for the arm, the bits for the flip-flop, not the model's outputs.
+func TestPreviewTargetLabels(t *testing.T) {
+	m := newTestModel(t, "rt-small", 120, 40)
+	v := ansi.Strip(m.task.prev.View())
+	if !strings.Contains(v, "hand x") || !strings.Contains(v, "hand y") || strings.Contains(v, "Pec") || strings.Contains(v, "Delt") {
+		t.Fatalf("RandomTarget preview labels:\n%s", v)
 	}
 }

@@ -27,7 +27,7 @@ func compareRuns(t testing.TB, d *driver, a, b string) {
 	}
 	pickRun(t, d, d.m.cmp.picker, b)
 	c := d.m.cmp
-	d.until(func() bool { return c.work != nil || c.shown() != nil || (c.errK != "" && c.errK == c.want()) }, 20*time.Second, "the comparison to start")
+	d.until(func() bool { return c.res.running() != nil || c.shown() != nil || c.res.failed(c.want()) != nil }, 20*time.Second, "the comparison to start")
 }
 
 // Two flip-flop models trained on the same trials: the affine R² both ways,
@@ -36,14 +36,14 @@ func compareRuns(t testing.TB, d *driver, a, b string) {
 func TestCompareRuns(t *testing.T) {
 	d := newTrainedModel(t, 120, 40, false)
 	compareRuns(t, d, "3bff-gru", "3bff-rnn")
-	if d.m.cmp.work == nil {
+	if d.m.cmp.res.running() == nil {
 		t.Fatal("choosing B did not start the comparison")
 	}
 	screenHas(t, d, "Comparing", "x stops")
-	d.until(func() bool { return d.m.cmp.work == nil }, 60*time.Second, "the comparison")
+	d.until(func() bool { return d.m.cmp.res.running() == nil }, 60*time.Second, "the comparison")
 	r := d.m.cmp.shown()
 	if r == nil {
-		t.Fatalf("no result: %v", d.m.cmp.err)
+		t.Fatalf("no result: %v", d.m.cmp.res.err)
 	}
 	rep := r.rep
 	for _, v := range []float64{rep.AffineAtoB.VarianceWeighted, rep.AffineBtoA.VarianceWeighted, rep.StateR2} {
@@ -68,7 +68,7 @@ func TestCompareRuns(t *testing.T) {
 	}
 	// Swapping recomputes with B as the reference; back again is cached.
 	d.keys("s")
-	d.until(func() bool { return d.m.cmp.work == nil && d.m.cmp.shown() != nil }, 60*time.Second, "the swapped comparison")
+	d.until(func() bool { return d.m.cmp.res.running() == nil && d.m.cmp.shown() != nil }, 60*time.Second, "the swapped comparison")
 	if d.m.cmp.shown().rep.A.Dir != filepath.Join(trainedRuns, "3bff-rnn") {
 		t.Fatal("s did not swap the runs")
 	}
@@ -79,22 +79,22 @@ func TestCompareRuns(t *testing.T) {
 func TestCompareRefusesOtherTrialsAndCancels(t *testing.T) {
 	d := newTrainedModel(t, 100, 30, false)
 	compareRuns(t, d, "3bff-gru", "randomtarget")
-	d.until(func() bool { return d.m.cmp.work == nil }, 30*time.Second, "the comparison")
+	d.until(func() bool { return d.m.cmp.res.running() == nil }, 30*time.Second, "the comparison")
 	screenHas(t, d, "Cannot compare these runs", "different datasets")
 	// Pick B again; cancel at once.
 	d.keys("b")
 	pickRun(t, d, d.m.cmp.picker, "3bff-rnn")
-	d.until(func() bool { return d.m.cmp.work != nil }, 20*time.Second, "the comparison to start")
-	w := d.m.cmp.work
+	d.until(func() bool { return d.m.cmp.res.running() != nil }, 20*time.Second, "the comparison to start")
+	w := d.m.cmp.res.running()
 	if w == nil {
 		t.Fatal("no comparison started")
 	}
 	d.keys("x")
-	if d.m.cmp.work != nil {
+	if d.m.cmp.res.running() != nil {
 		t.Fatal("x did not stop the comparison")
 	}
 	screenHas(t, d, "cancelled")
-	<-w.done
+	<-w.finished
 	d.settle(200 * time.Millisecond)
 	if d.m.cmp.shown() != nil {
 		t.Fatal("a cancelled comparison shows a result")

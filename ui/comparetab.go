@@ -30,10 +30,7 @@ type compareTab struct {
 	dirA, dirB string
 	phase      string
 
-	res  *compareResult
-	work *bgWork
-	err  error
-	errK string
+	res bg[*compareResult] // the comparison of A and B with the current settings (want)
 
 	nTrials int
 	first   int
@@ -46,7 +43,6 @@ type compareTab struct {
 // compareResult is study's report, both runs' fixed points and the aligned
 // trajectories.
 type compareResult struct {
-	key    string
 	rep    *study.CompareReport
 	fps    [2]*study.FixedPointReport
 	trajA  *study.Projection
@@ -54,29 +50,8 @@ type compareResult struct {
 	trialK int       // PCs per row of trajB
 }
 
-type compareKeys struct {
-	PickA, PickB, Swap, Phase, Run, Stop key.Binding
-	Trials, More, View, Rotate, Tilt     key.Binding
-}
-
-func newCompareKeys() compareKeys {
-	return compareKeys{
-		PickA:  key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "run A (reference)")),
-		PickB:  key.NewBinding(key.WithKeys("b"), key.WithHelp("b", "run B")),
-		Swap:   key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "swap A/B")),
-		Phase:  key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "train/val")),
-		Run:    key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "compare")),
-		Stop:   key.NewBinding(key.WithKeys("x", "esc"), key.WithHelp("x", "stop")),
-		Trials: key.NewBinding(key.WithKeys(",", "."), key.WithHelp(", .", "first trial")),
-		More:   key.NewBinding(key.WithKeys("+", "-"), key.WithHelp("+ -", "trials shown")),
-		View:   key.NewBinding(key.WithKeys("v"), key.WithHelp("v", "2-D/3-D")),
-		Rotate: key.NewBinding(key.WithKeys("[", "]"), key.WithHelp("[ ]", "rotate")),
-		Tilt:   key.NewBinding(key.WithKeys("{", "}"), key.WithHelp("{ }", "tilt")),
-	}
-}
-
 func newCompareTab(sh *shared) *compareTab {
-	return &compareTab{sh: sh, keys: newCompareKeys(), phase: "val", nTrials: 4, view: trajView3{yaw: -60, pitch: 30}}
+	return &compareTab{sh: sh, keys: newCompareKeys(), phase: "val", nTrials: 4, view: trajView3{orbit: orbit{yaw: -60, pitch: 30}}}
 }
 
 func (t *compareTab) Title() string    { return "Compare" }
@@ -143,7 +118,7 @@ func (t *compareTab) ensure() tea.Cmd {
 		}
 	}
 	k := t.want()
-	if k == "" || (t.res != nil && t.res.key == k) || (t.work != nil && t.work.key == k) || t.errK == k {
+	if k == "" || t.res.settled(k) {
 		return tea.Batch(cmds...)
 	}
 	return tea.Batch(append(cmds, t.start())...)
@@ -156,16 +131,13 @@ func (t *compareTab) start() tea.Cmd {
 	if k == "" {
 		return nil
 	}
-	if t.work != nil {
-		t.work.cancel()
-	}
 	a, b := t.sh.store.get(t.dirA), t.sh.store.get(t.dirB)
 	phase := t.phase
 	opts := t.opts
 	opts.Phase, opts.FixedPoints = phase, false
 	fpo := t.fpOptions()
-	t.err, t.errK = nil, ""
-	t.work = startWork(k, "comparing the runs", func(ctx context.Context, report func(float64, string)) (any, error) {
+	t.res.forget()
+	return t.res.start(k, "comparing the runs", func(ctx context.Context, report func(float64, string)) (*compareResult, error) {
 		rep, err := a.Compare(ctx, b, opts, func(p study.Progress) {
 			report(progressFrac(p), progressText(p))
 		})
@@ -187,9 +159,8 @@ func (t *compareTab) start() tea.Cmd {
 		if err != nil {
 			return nil, err
 		}
-		return &compareResult{key: k, rep: rep, fps: fps, trajA: trajA, trajB: trajB, trialK: kk}, nil
+		return &compareResult{rep: rep, fps: fps, trajA: trajA, trajB: trajB, trialK: kk}, nil
 	})
-	return t.work.poll()
 }
 
 // alignIntoReference returns A's latents projected on its first three PCs
@@ -229,10 +200,8 @@ func alignIntoReference(ctx context.Context, a, b *session, phase string) (*stud
 }
 
 func (t *compareTab) shown() *compareResult {
-	if t.res != nil && t.res.key == t.want() && t.want() != "" {
-		return t.res
-	}
-	return nil
+	r, _ := t.res.get(t.want())
+	return r
 }
 
 func (t *compareTab) Update(msg tea.Msg) tea.Cmd {
@@ -242,20 +211,12 @@ func (t *compareTab) Update(msg tea.Msg) tea.Cmd {
 			return t.ensure()
 		}
 	case workMsg:
-		if msg.w != t.work {
-			return nil
-		}
-		if msg.res == nil {
-			return msg.w.poll()
-		}
-		t.work = nil
-		switch {
-		case msg.res.err != nil:
-			t.err, t.errK = msg.res.err, msg.w.key
-		case msg.w.key != t.want():
+		switch out, cmd := t.res.take(msg, t.want()); out {
+		case workPending:
+			return cmd
+		case workStale:
 			return t.ensure() // for runs or a phase no longer chosen: dropped
-		default:
-			t.res = msg.res.val.(*compareResult)
+		case workArrived:
 			t.sh.good("compared " + filepath.Base(t.dirA) + " with " + filepath.Base(t.dirB))
 		}
 	case tea.KeyMsg:
@@ -305,18 +266,16 @@ func (t *compareTab) onKey(km tea.KeyMsg) tea.Cmd {
 		}
 		t.first = 0
 		return t.ensure()
-	case key.Matches(km, k.Stop) && t.work != nil:
-		t.work.cancel()
-		t.work = nil
-		t.errK = t.want() // do not restart on its own
-		t.err = fmt.Errorf("comparison cancelled: c starts it again")
+	case key.Matches(km, k.Stop) && t.res.running() != nil:
+		t.res.cancel()
+		t.res.fail(t.want(), fmt.Errorf("comparison cancelled: c starts it again")) // do not restart on its own
 		t.sh.info("comparison cancelled")
 	case key.Matches(km, k.Run):
 		if t.want() == "" {
 			t.sh.info("choose runs A (a) and B (b) first")
 			return nil
 		}
-		t.errK = ""
+		t.res.forget()
 		return t.ensure()
 	case key.Matches(km, k.More):
 		if km.String() == "-" {
@@ -355,14 +314,10 @@ func (t *compareTab) View() string {
 			msg = "Choose run A (a) and run B (b): two runs trained on the same trials."
 		case t.loadingMsg() != "":
 			msg = t.loadingMsg()
-		case t.err != nil && t.errK == t.want():
-			lines := []string{st.Bad.Render("Cannot compare these runs"), ""}
-			for _, l := range wrap(firstLine(t.err), t.w-2) {
-				lines = append(lines, st.Text.Render(l))
-			}
-			lines = append(lines, "", st.Muted.Render("a and b choose other runs"))
+		case t.res.failed(t.want()) != nil:
+			lines := errorLines(t.sh, "Cannot compare these runs", t.res.failed(t.want()), "a and b choose other runs", t.w)
 			return fitBlock(head+"\n"+strings.Join(lines, "\n"), t.w, t.h)
-		case t.work != nil:
+		case t.res.running() != nil:
 			return fitBlock(head+"\n"+t.progressView(t.w, body), t.w, t.h)
 		default:
 			msg = "c compares the runs"
@@ -404,19 +359,10 @@ func (t *compareTab) headLine() string {
 
 func (t *compareTab) progressView(w, h int) string {
 	st, g := t.sh.st, t.sh.g
-	p := t.work.last
-	frac := p.frac
-	pct := ""
-	if frac >= 0 {
-		pct = fmt.Sprintf(" %3.0f%%", 100*frac)
-	} else {
-		frac = 0
-	}
-	el := fmtDuration(t.sh.now().Sub(t.work.started))
-	barW := max(4, min(60, w-len(el)-8))
+	wk := t.res.running()
 	lines := []string{st.Text.Render("Comparing: affine R², state R², CCA, DSA and both runs' fixed points…"), "",
-		progressBar(t.sh, frac, barW) + st.Muted.Render(pct+" "+el),
-		st.Muted.Render(truncate(p.text, w, g.ellipsis)), "", st.Faint.Render("x stops")}
+		workBar(t.sh, wk, w, 60),
+		st.Muted.Render(truncate(wk.last.text, w, g.ellipsis)), "", st.Faint.Render("x stops")}
 	top := max(0, (h-len(lines))/2)
 	return fitBlock(strings.Repeat("\n", top)+strings.Join(lines, "\n"), w, h)
 }
@@ -508,7 +454,7 @@ func (t *compareTab) ShortHelp() []key.Binding {
 	switch {
 	case t.picker != nil:
 		return t.picker.help()
-	case t.work != nil:
+	case t.res.running() != nil:
 		return []key.Binding{k.Stop, k.PickA, k.PickB}
 	case t.shown() == nil:
 		return []key.Binding{k.PickA, k.PickB, k.Run, k.Phase}

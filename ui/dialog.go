@@ -68,12 +68,10 @@ func (d *presetDialog) SetSize(w, h int) {
 func (d *presetDialog) onFile() bool { return !d.saving && d.cursor == len(d.names) }
 
 func (d *presetDialog) help(k taskKeys) []key.Binding {
-	pick := k.DialogPick
 	if d.saving {
-		pick = key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "save"))
-		return []key.Binding{pick, k.Cancel}
+		return []key.Binding{k.DialogSave, k.Cancel}
 	}
-	return []key.Binding{k.DialogMove, pick, k.Cancel}
+	return []key.Binding{k.DialogMove, k.DialogPick, k.Cancel}
 }
 
 func (d *presetDialog) key(km tea.KeyMsg, k taskKeys) dialogResult {

@@ -27,11 +27,16 @@
 // study.Session that caches its inference, PCA, fixed points and comparisons,
 // and the tabs share it, together with a focus (the run, phase, trial and
 // time step the Trials and Analysis tabs show). Every long computation is a
-// bgWork (bgwork.go): a goroutine with a context to cancel it, reporting its
-// latest progress and its result through channels drained on the same 100 ms
-// tick. Each work carries the key of the settings it computes for; a tab
-// shows a result only if that key is still its current one, so a result that
-// arrives after the user changed the settings (or cancelled) is dropped.
+// work[T] (bgwork.go): a goroutine with a context to cancel it, reporting its
+// latest progress and its typed result through channels drained on the same
+// 100 ms tick. A tab keeps each kind of result in a bg[T]: the value and the
+// key of the settings it was computed for, the work computing the next one,
+// and the last error with its key. A tab shows a result only if that key is
+// still its current one, so a result that arrives after the user changed the
+// settings (or cancelled) is dropped.
+//
+// Files: keys.go holds every tab's key bindings; one file per tab
+// (tasktab.go, traintab.go, trialstab.go, analysistab.go, comparetab.go).
 //
 // While a run trains, a probe goroutine (dynamics.go) gets a copy of the
 // model after an epoch when it is idle and within a share of the training

@@ -44,6 +44,7 @@ type taskKeys struct {
 	Load, Save, Train      key.Binding
 	Rotate, Tilt, View     key.Binding
 	DialogMove, DialogPick key.Binding
+	DialogSave             key.Binding // enter in the save dialog
 }
 
 func newTaskKeys(g glyphs) taskKeys {
@@ -71,6 +72,7 @@ func newTaskKeys(g glyphs) taskKeys {
 		View:       key.NewBinding(key.WithKeys("v"), key.WithHelp("v", "switch preview")),
 		DialogMove: key.NewBinding(key.WithKeys("up", "down", "k", "j"), key.WithHelp(ud, "choose")),
 		DialogPick: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open")),
+		DialogSave: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "save")),
 	}
 }
 
@@ -95,6 +97,99 @@ func newTrainKeys(g glyphs) trainKeys {
 		Open:     key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open")),
 		Resume:   key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "resume")),
 		Dynamics: key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "dynamics panel")),
+	}
+}
+
+// trialsKeys drive the Trials tab.
+type trialsKeys struct {
+	Trial, Jump, Ends, Step, StepJump key.Binding
+	Phase, Open, Latents, Units, View key.Binding
+}
+
+func newTrialsKeys(g glyphs) trialsKeys {
+	lr := "←→"
+	if g.ascii {
+		lr = "left/right"
+	}
+	return trialsKeys{
+		Trial:    key.NewBinding(key.WithKeys("left", "right", "h", "l"), key.WithHelp(lr, "trial")),
+		Jump:     key.NewBinding(key.WithKeys("[", "]"), key.WithHelp("[ ]", "±10 trials")),
+		Ends:     key.NewBinding(key.WithKeys("home", "end"), key.WithHelp("home/end", "first/last trial")),
+		Step:     key.NewBinding(key.WithKeys(",", "."), key.WithHelp(", .", "time step")),
+		StepJump: key.NewBinding(key.WithKeys("<", ">"), key.WithHelp("< >", "±10 steps")),
+		Phase:    key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "train/val")),
+		Open:     key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "open run")),
+		Latents:  key.NewBinding(key.WithKeys("u"), key.WithHelp("u", "PCs/units")),
+		Units:    key.NewBinding(key.WithKeys("{", "}"), key.WithHelp("{ }", "other units")),
+		View:     key.NewBinding(key.WithKeys("v"), key.WithHelp("v", "arm/time")),
+	}
+}
+
+// analysisKeys drive the Analysis tab (the finder's sliders and the trajectory view).
+type analysisKeys struct {
+	Move, Adjust, Coarse, Edit, Confirm, Cancel key.Binding
+	Find, Stop, Trials, More, View              key.Binding
+	Rotate, Tilt, Phase, Open                   key.Binding
+}
+
+func newAnalysisKeys(g glyphs) analysisKeys {
+	ud, lr := g.up+g.down, "←→"
+	if g.ascii {
+		ud, lr = "up/down", "left/right"
+	}
+	return analysisKeys{
+		Move:    key.NewBinding(key.WithKeys("up", "down", "k", "j"), key.WithHelp(ud, "setting")),
+		Adjust:  key.NewBinding(key.WithKeys("left", "right", "h", "l"), key.WithHelp(lr, "adjust")),
+		Coarse:  key.NewBinding(key.WithKeys("shift+left", "shift+right", "H", "L"), key.WithHelp("shift+"+lr, "coarse")),
+		Edit:    key.NewBinding(key.WithKeys("enter", "="), key.WithHelp("enter", "type")),
+		Confirm: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "confirm")),
+		Cancel:  key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),
+		Find:    key.NewBinding(key.WithKeys("f"), key.WithHelp("f", "find fixed points")),
+		Stop:    key.NewBinding(key.WithKeys("x", "esc"), key.WithHelp("x", "stop search")),
+		Trials:  key.NewBinding(key.WithKeys(",", "."), key.WithHelp(", .", "first trial")),
+		More:    key.NewBinding(key.WithKeys("+", "-"), key.WithHelp("+ -", "trials shown")),
+		View:    key.NewBinding(key.WithKeys("v"), key.WithHelp("v", "2-D/3-D")),
+		Rotate:  key.NewBinding(key.WithKeys("[", "]"), key.WithHelp("[ ]", "rotate")),
+		Tilt:    key.NewBinding(key.WithKeys("{", "}"), key.WithHelp("{ }", "tilt")),
+		Phase:   key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "train/val")),
+		Open:    key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "open run")),
+	}
+}
+
+// compareKeys drive the Compare tab.
+type compareKeys struct {
+	PickA, PickB, Swap, Phase, Run, Stop key.Binding
+	Trials, More, View, Rotate, Tilt     key.Binding
+}
+
+func newCompareKeys() compareKeys {
+	return compareKeys{
+		PickA:  key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "run A (reference)")),
+		PickB:  key.NewBinding(key.WithKeys("b"), key.WithHelp("b", "run B")),
+		Swap:   key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "swap A/B")),
+		Phase:  key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "train/val")),
+		Run:    key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "compare")),
+		Stop:   key.NewBinding(key.WithKeys("x", "esc"), key.WithHelp("x", "stop")),
+		Trials: key.NewBinding(key.WithKeys(",", "."), key.WithHelp(", .", "first trial")),
+		More:   key.NewBinding(key.WithKeys("+", "-"), key.WithHelp("+ -", "trials shown")),
+		View:   key.NewBinding(key.WithKeys("v"), key.WithHelp("v", "2-D/3-D")),
+		Rotate: key.NewBinding(key.WithKeys("[", "]"), key.WithHelp("[ ]", "rotate")),
+		Tilt:   key.NewBinding(key.WithKeys("{", "}"), key.WithHelp("{ }", "tilt")),
+	}
+}
+
+// pickerKeys drive the run picker of the Trials, Analysis and Compare tabs.
+type pickerKeys struct{ Move, Pick, Cancel key.Binding }
+
+func newPickerKeys(g glyphs) pickerKeys {
+	ud := g.up + g.down
+	if g.ascii {
+		ud = "up/down"
+	}
+	return pickerKeys{
+		Move:   key.NewBinding(key.WithKeys("up", "down", "k", "j", "pgup", "pgdown", "home", "end"), key.WithHelp(ud, "choose")),
+		Pick:   key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open")),
+		Cancel: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),
 	}
 }
 

@@ -24,7 +24,7 @@ func TestLayoutAnalysisTabsFitEverySize(t *testing.T) {
 			openAnalysis(t, d, "3bff-gru")
 			setSlider(t, d, "inits", "64")
 			d.keys("f")
-			d.until(func() bool { return d.m.anal.fpWork == nil }, 60*time.Second, "the search")
+			d.until(func() bool { return d.m.anal.fp.running() == nil }, 60*time.Second, "the search")
 			d.keys("v]")
 		}},
 		{"analysis-running", func(d *driver) {
@@ -32,7 +32,7 @@ func TestLayoutAnalysisTabsFitEverySize(t *testing.T) {
 			setSlider(t, d, "iterations", "100000")
 			setSlider(t, d, "mode", "reference")
 			d.keys("f")
-			w := d.m.anal.fpWork
+			w := d.m.anal.fp.running()
 			d.until(func() bool { return w.last.text != "" }, 20*time.Second, "progress")
 		}},
 		{"analysis-editing", func(d *driver) {
@@ -48,7 +48,7 @@ func TestLayoutAnalysisTabsFitEverySize(t *testing.T) {
 		}},
 		{"compare-refused", func(d *driver) {
 			compareRuns(t, d, "3bff-rnn", "multitask")
-			d.until(func() bool { return d.m.cmp.work == nil }, 60*time.Second, "the comparison")
+			d.until(func() bool { return d.m.cmp.res.running() == nil }, 60*time.Second, "the comparison")
 		}},
 		{"train-dynamics", func(d *driver) {
 			d.keys("2")
@@ -76,7 +76,7 @@ func TestLayoutAnalysisTabsFitEverySize(t *testing.T) {
 					}
 				})
 			}
-			if w := d.m.anal.fpWork; w != nil {
+			if w := d.m.anal.fp.running(); w != nil {
 				w.cancel()
 			}
 		}

@@ -22,20 +22,6 @@ type runPicker struct {
 	cancellable bool
 }
 
-type pickerKeys struct{ Move, Pick, Cancel key.Binding }
-
-func newPickerKeys(g glyphs) pickerKeys {
-	ud := g.up + g.down
-	if g.ascii {
-		ud = "up/down"
-	}
-	return pickerKeys{
-		Move:   key.NewBinding(key.WithKeys("up", "down", "k", "j", "pgup", "pgdown", "home", "end"), key.WithHelp(ud, "choose")),
-		Pick:   key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open")),
-		Cancel: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),
-	}
-}
-
 func newRunPicker(sh *shared, title, current string, cancellable bool) *runPicker {
 	p := &runPicker{sh: sh, title: title, keys: newPickerKeys(sh.g), cancellable: cancellable}
 	for i, e := range sh.runs {

@@ -21,29 +21,26 @@ func plotTimeSeries(cv *canvas, y []float64, T int, lo, hi float64, col lipgloss
 	if T < 1 || !(hi > lo) {
 		return
 	}
-	px, py, have := 0.0, 0.0, false
-	for t, v := range y {
-		if t >= T {
-			break
+	n := min(len(y), T)
+	xs, ys := make([]float64, n), make([]float64, n)
+	for t, v := range y[:n] {
+		if T > 1 {
+			xs[t] = float64(t) * W / float64(T-1)
 		}
-		if !finite(v) {
+		ys[t] = H - (v-lo)/(hi-lo)*H // non-finite stays non-finite: a gap
+	}
+	if !dashed {
+		gappedLine(cv, xs, ys, col)
+		return
+	}
+	px, py, have := 0.0, 0.0, false
+	for t := range xs {
+		if !finite(ys[t]) {
 			have = false
 			continue
 		}
-		x := 0.0
-		if T > 1 {
-			x = float64(t) * W / float64(T-1)
-		}
-		yy := H - (v-lo)/(hi-lo)*H
-		switch {
-		case dashed:
-			dashedLine(cv, px, py, x, yy, have, col)
-		case have:
-			cv.line(px, py, x, yy, col)
-		default:
-			cv.line(x, yy, x, yy, col)
-		}
-		px, py, have = x, yy, true
+		dashedLine(cv, px, py, xs[t], ys[t], have, col)
+		px, py, have = xs[t], ys[t], true
 	}
 }
 
@@ -179,21 +176,11 @@ func (f *xyFrame) line(x0, y0, x1, y1 float64, col lipgloss.Color) {
 // path draws a polyline through the points (xs[i], ys[i]); non-finite points
 // break it.
 func (f *xyFrame) path(xs, ys []float64, col lipgloss.Color) {
-	have := false
-	var px, py float64
+	dx, dy := make([]float64, len(xs)), make([]float64, len(xs))
 	for i := range xs {
-		x, y := xs[i], ys[i]
-		if !finite(x) || !finite(y) {
-			have = false
-			continue
-		}
-		if have {
-			f.line(px, py, x, y, col)
-		} else {
-			f.line(x, y, x, y, col)
-		}
-		px, py, have = x, y, true
+		dx[i], dy[i] = f.dot(xs[i], ys[i]) // non-finite stays non-finite
 	}
+	gappedLine(f.cv, dx, dy, col)
 }
 
 // mark writes glyph r into the cell holding (x, y), if it is on the canvas

@@ -27,8 +27,8 @@ type preview struct {
 	data        *sim.Dataset
 	err         error
 
-	yaw, pitch float64 // cube view angles in degrees
-	mode       int     // index into modes()
+	orbit     // the cube view's angles
+	mode  int // index into modes()
 
 	dirty bool
 	cache string
@@ -44,7 +44,7 @@ const (
 
 func newPreview(sh *shared) *preview {
 	// matplotlib's default 3-D view (azim -60°, elev 30°), as render_3d shows it.
-	return &preview{sh: sh, yaw: -60, pitch: 30, dirty: true}
+	return &preview{sh: sh, orbit: orbit{yaw: -60, pitch: 30}, dirty: true}
 }
 
 // update draws a new sample when the task settings changed. Generation is
@@ -84,7 +84,7 @@ func (p *preview) SetSize(w, h int) {
 
 // cubeOK reports whether the 3-D view applies (the flip-flop with ≥ 3 bits).
 func (p *preview) cubeOK() bool {
-	return p.data != nil && p.task.Kind() == "nbff" && p.data.TargetDim >= 3
+	return p.data != nil && isFlipFlop(p.task) && p.data.TargetDim >= 3
 }
 
 // modes lists the layouts that make sense at this size, the first the default.
@@ -104,8 +104,7 @@ func (p *preview) cycleMode() {
 }
 
 func (p *preview) rotate(dyaw, dpitch float64) {
-	p.yaw = math.Mod(p.yaw+dyaw+360, 360)
-	p.pitch = math.Max(-90, math.Min(90, p.pitch+dpitch))
+	p.orbit.rotate(dyaw, dpitch)
 	p.dirty = true
 }
 
@@ -172,14 +171,14 @@ func (p *preview) channelsView(w, h int) string {
 	d, task := p.data, p.task
 	T := d.Len(0)
 	in, tg := d.Inputs(0), d.Targets(0)
-	outLabels, inLabels := task.OutputLabels(), task.InputLabels()
+	tgLabels, inLabels := displayLabels(task.TargetLabels()), task.InputLabels()
 
-	nbff := task.Kind() == "nbff"
+	nbff := isFlipFlop(task)
 	var panels []panel
 	for c := 0; c < d.TargetDim; c++ {
 		label := fmt.Sprintf("target %d", c)
-		if c < len(outLabels) {
-			label = outLabels[c]
+		if c < len(tgLabels) {
+			label = tgLabels[c]
 		}
 		pn := panel{label: label, labelCol: st.ChannelColor(c, d.TargetDim),
 			series: [][]float32{channel(tg, d.TargetDim, c, T)}, colors: []lipgloss.Color{st.ChannelColor(c, d.TargetDim)}}
@@ -256,6 +255,13 @@ func (p *preview) channelsView(w, h int) string {
 	return strings.Join(lines, "\n")
 }
 
+// isFlipFlop reports whether the task is the flip-flop, whose targets are bits:
+// they get a fixed [−0.2, 1.2] range and, from three bits, the cube view.
+func isFlipFlop(t sim.Task) bool {
+	_, ok := t.(*sim.NBFF)
+	return ok
+}
+
 // channel extracts channel c of a row-major T×dim trial.
 func channel(x []float32, dim, c, T int) []float32 {
 	out := make([]float32, T)
@@ -287,27 +293,7 @@ func dataRange(series [][]float32) (lo, hi float64) {
 
 // plotSeries draws s over the canvas's full width between lo (bottom) and hi.
 func plotSeries(cv *canvas, s []float32, lo, hi float64, col lipgloss.Color) {
-	W, H := float64(cv.Width()-1), float64(cv.Height()-1)
-	n := len(s)
-	px, py, have := 0.0, 0.0, false
-	for t, v := range s {
-		f := float64(v)
-		if !finite(f) {
-			have = false
-			continue
-		}
-		x := 0.0
-		if n > 1 {
-			x = float64(t) * W / float64(n-1)
-		}
-		y := H - (f-lo)/(hi-lo)*H
-		if have {
-			cv.line(px, py, x, y, col)
-		} else {
-			cv.line(x, y, x, y, col)
-		}
-		px, py, have = x, y, true
-	}
+	plotTimeSeries(cv, widen32(s), len(s), lo, hi, col, false)
 }
 
 // cubeView draws bits 0–2 of the targets as a path over the unit cube in an
@@ -321,12 +307,9 @@ func (p *preview) cubeView(w, h int) string {
 	cv := newCanvas(w, h-1, g.ascii)
 	W, H := float64(cv.Width()), float64(cv.Height())
 	scale := 0.5 * math.Min(W, H) / 0.95 // the cube's half-diagonal is √3/2 ≈ 0.87
-	ya, pa := p.yaw*math.Pi/180, p.pitch*math.Pi/180
 	project := func(x, y, z float64) (float64, float64) {
-		x, y, z = x-0.5, y-0.5, z-0.5
-		x, y = x*math.Cos(ya)-y*math.Sin(ya), x*math.Sin(ya)+y*math.Cos(ya)
-		_, z = y*math.Cos(pa)-z*math.Sin(pa), y*math.Sin(pa)+z*math.Cos(pa)
-		return W/2 + x*scale, H/2 - z*scale
+		sx, sy := p.view(x-0.5, y-0.5, z-0.5)
+		return W/2 + sx*scale, H/2 - sy*scale
 	}
 	corner := func(k int) (float64, float64) {
 		return project(float64(k&1), float64(k>>1&1), float64(k>>2&1))

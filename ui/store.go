@@ -24,7 +24,7 @@ type storeEntry struct {
 	epoch int // the saved epoch it was opened at (-1: whatever was saved)
 	sess  *session
 	err   error
-	work  *bgWork
+	work  *work[*session]
 }
 
 // runOpenedMsg says that a run finished loading (or failed to); the tabs
@@ -51,7 +51,7 @@ func (s *runStore) open(dir string, epoch int) (*storeEntry, tea.Cmd) {
 	e = &storeEntry{dir: dir, epoch: epoch}
 	s.entries[dir] = e
 	open := s.openFn
-	e.work = startWork("open "+dir, "loading the run", func(ctx context.Context, _ func(float64, string)) (any, error) {
+	e.work = startWork("open "+dir, "loading the run", func(ctx context.Context, _ func(float64, string)) (*session, error) {
 		return open(ctx, dir)
 	})
 	return e, e.work.poll()
@@ -68,17 +68,18 @@ func (s *runStore) get(dir string) *session {
 // onWork takes the store's own work messages; it reports whether msg was one.
 func (s *runStore) onWork(msg workMsg) (bool, tea.Cmd) {
 	for _, e := range s.entries {
-		if e.work != msg.w {
+		if e.work == nil || e.work.bgWork != msg.w {
 			continue
 		}
-		if msg.res == nil {
-			return true, e.work.poll()
+		if !msg.done {
+			return true, msg.w.poll()
 		}
+		w := e.work
 		e.work = nil
-		if msg.res.err != nil {
-			e.err = msg.res.err
+		if sess, err := w.result(); err != nil {
+			e.err = err
 		} else {
-			e.sess = msg.res.val.(*session)
+			e.sess = sess
 			if e.epoch < 0 {
 				e.epoch = e.sess.Run.Epoch
 			}

@@ -195,11 +195,10 @@ func (t *taskTab) FullHelp() [][]key.Binding {
 // describeConfig is a one-line summary of a configuration.
 func describeConfig(c presets.Config) string {
 	var parts []string
-	switch c.Task.Kind {
-	case "nbff":
-		parts = append(parts, fmt.Sprintf("%d-bit flip-flop, %d steps", c.Task.NBFF.Bits, c.Task.NBFF.Steps))
-	default:
-		parts = append(parts, c.Task.Kind)
+	if task, err := c.BuildTask(); err == nil {
+		parts = append(parts, task.Summary())
+	} else {
+		parts = append(parts, string(c.Task.Kind))
 	}
 	parts = append(parts, fmt.Sprintf("%s %d", c.Model.Kind, c.Model.Latent),
 		fmt.Sprintf("%d trials", c.Task.Samples),

@@ -40,9 +40,9 @@ type trainTab struct {
 
 	// Live dynamics: shown beside the loss chart (d toggles). For a saved
 	// run that is not training, one frame is computed from its checkpoint
-	// (savedWork) and kept per run and epoch.
+	// (saved) and kept per run and epoch (savedFrame).
 	dynOff     bool
-	savedWork  *bgWork
+	saved      bg[*dynFrame]
 	savedFrame map[string]*dynFrame
 }
 
@@ -361,14 +361,11 @@ func (t *trainTab) probeSaved() tea.Cmd {
 		v.frame = f
 		return nil
 	}
-	if t.savedWork != nil {
-		if t.savedWork.key == k {
-			return nil
-		}
-		t.savedWork.cancel()
+	if t.saved.busy(k) {
+		return nil
 	}
 	dir := v.dir
-	t.savedWork = startWork(k, "probing the saved model", func(ctx context.Context, _ func(float64, string)) (any, error) {
+	return t.saved.start(k, "probing the saved model", func(ctx context.Context, _ func(float64, string)) (*dynFrame, error) {
 		l, err := run.Load(dir, false)
 		if err != nil {
 			return nil, err
@@ -380,20 +377,20 @@ func (t *trainTab) probeSaved() tea.Cmd {
 		f.final = true
 		return f, nil
 	})
-	return t.savedWork.poll()
 }
 
 func (t *trainTab) onSavedFrame(m workMsg) tea.Cmd {
-	if m.w != t.savedWork {
+	// Every frame is kept for its run and epoch, shown or not.
+	var f *dynFrame
+	switch out, cmd := t.saved.take(m, m.w.key); out {
+	case workNotMine:
 		return nil
-	}
-	if m.res == nil {
-		return m.w.poll()
-	}
-	t.savedWork = nil
-	f, _ := m.res.val.(*dynFrame)
-	if m.res.err != nil {
-		f = &dynFrame{err: m.res.err}
+	case workPending:
+		return cmd
+	case workFailed:
+		f = &dynFrame{err: t.saved.failed(m.w.key)}
+	case workArrived:
+		f = t.saved.val
 	}
 	t.savedFrame[m.w.key] = f
 	if v := t.cur; v != nil && t.job == nil && fmt.Sprintf("%s|%d", v.dir, v.state.Epoch) == m.w.key {
@@ -451,7 +448,7 @@ func (t *trainTab) mainView(w, h int) string {
 // dynShown reports whether the live-dynamics panel is drawn.
 func (t *trainTab) dynShown() bool {
 	v := t.cur
-	return !t.dynOff && v != nil && (t.job != nil || v.frame != nil || t.savedWork != nil)
+	return !t.dynOff && v != nil && (t.job != nil || v.frame != nil || t.saved.running() != nil)
 }
 
 // chartView is the loss chart, or a message while it has no data.

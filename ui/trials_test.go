@@ -186,9 +186,9 @@ func TestTrialsMultiTaskRaggedAndPhases(t *testing.T) {
 	}
 	idx := data.trials[f.trial]
 	screenHas(t, d, "task "+data.sess.Run.Data.TaskNames[idx])
-	phases := sortedPhases(data.sess.Run.Data.Phases[idx])
+	phases := data.sess.Run.Task.Events(data.sess.Run.Data, idx)
 	last := phases[len(phases)-1]
-	screenHas(t, d, "in "+last.name, last.name)
+	screenHas(t, d, "in "+last.Name, last.Name)
 }
 
 // RandomTarget: the hand path and the arm beside the panels on a wide

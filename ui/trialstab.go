@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"path/filepath"
-	"sort"
 	"strings"
 
 	"github.com/charmbracelet/bubbles/key"
@@ -37,44 +36,16 @@ type trialsTab struct {
 	unit0 int  // first unit shown
 	armOn bool // narrow RandomTarget layout: the arm instead of the time panels
 
-	data *trialsData // the shown run and phase, once computed
-	work *bgWork     // computing data for want()
-	err  error       // the last failure for want()
-	errK string
+	data bg[*trialsData] // the rollout of the focused run and phase
 }
 
 // trialsData is a run's rollout over one phase and the PCA of its latents.
 type trialsData struct {
-	key    string
 	sess   *session
 	phase  string
 	trials []int
 	inf    *nets.Inference
 	pca    *analysis.PCA
-}
-
-type trialsKeys struct {
-	Trial, Jump, Ends, Step, StepJump key.Binding
-	Phase, Open, Latents, Units, View key.Binding
-}
-
-func newTrialsKeys(g glyphs) trialsKeys {
-	lr := "←→"
-	if g.ascii {
-		lr = "left/right"
-	}
-	return trialsKeys{
-		Trial:    key.NewBinding(key.WithKeys("left", "right", "h", "l"), key.WithHelp(lr, "trial")),
-		Jump:     key.NewBinding(key.WithKeys("[", "]"), key.WithHelp("[ ]", "±10 trials")),
-		Ends:     key.NewBinding(key.WithKeys("home", "end"), key.WithHelp("home/end", "first/last trial")),
-		Step:     key.NewBinding(key.WithKeys(",", "."), key.WithHelp(", .", "time step")),
-		StepJump: key.NewBinding(key.WithKeys("<", ">"), key.WithHelp("< >", "±10 steps")),
-		Phase:    key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "train/val")),
-		Open:     key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "open run")),
-		Latents:  key.NewBinding(key.WithKeys("u"), key.WithHelp("u", "PCs/units")),
-		Units:    key.NewBinding(key.WithKeys("{", "}"), key.WithHelp("{ }", "other units")),
-		View:     key.NewBinding(key.WithKeys("v"), key.WithHelp("v", "arm/time")),
-	}
 }
 
 func newTrialsTab(sh *shared) *trialsTab {
@@ -109,14 +80,12 @@ func (t *trialsTab) ensure() tea.Cmd {
 		return cmd
 	}
 	k := t.want()
-	if (t.data != nil && t.data.key == k) || (t.work != nil && t.work.key == k) || t.errK == k {
+	if t.data.settled(k) {
 		return nil
 	}
-	if t.work != nil {
-		t.work.cancel() // computing for a run or phase no longer shown
-	}
 	sess, phase := e.sess, f.phase
-	t.work = startWork(k, "running the model", func(ctx context.Context, report func(float64, string)) (any, error) {
+	// start cancels a computation for a run or phase no longer shown.
+	return t.data.start(k, "running the model", func(ctx context.Context, report func(float64, string)) (*trialsData, error) {
 		trials, err := sess.Run.Trials(phase)
 		if err != nil {
 			return nil, err
@@ -131,9 +100,8 @@ func (t *trialsTab) ensure() tea.Cmd {
 		if err != nil {
 			return nil, err
 		}
-		return &trialsData{key: k, sess: sess, phase: phase, trials: trials, inf: inf, pca: pca}, nil
+		return &trialsData{sess: sess, phase: phase, trials: trials, inf: inf, pca: pca}, nil
 	})
-	return t.work.poll()
 }
 
 func phaseName(p string) string {
@@ -152,21 +120,13 @@ func (t *trialsTab) Update(msg tea.Msg) tea.Cmd {
 	case focusChangedMsg:
 		return t.ensure()
 	case workMsg:
-		if msg.w != t.work {
-			return nil
-		}
-		if msg.res == nil {
-			return t.work.poll()
-		}
-		t.work = nil
-		switch {
-		case msg.res.err != nil:
-			t.err, t.errK = msg.res.err, msg.w.key
-		case msg.w.key != t.want():
+		switch out, cmd := t.data.take(msg, t.want()); out {
+		case workPending:
+			return cmd
+		case workStale:
 			// Computed for a run or phase no longer shown: dropped.
 			return t.ensure()
-		default:
-			t.data, t.err, t.errK = msg.res.val.(*trialsData), nil, ""
+		case workArrived:
 			t.clamp()
 		}
 	case tea.KeyMsg:
@@ -278,10 +238,8 @@ func (t *trialsTab) openRun(dir string) tea.Cmd {
 
 // shown is the data for the current focus, or nil.
 func (t *trialsTab) shown() *trialsData {
-	if t.data != nil && t.data.key == t.want() {
-		return t.data
-	}
-	return nil
+	d, _ := t.data.get(t.want())
+	return d
 }
 
 // clamp keeps the trial, the time cursor and the units window in range.
@@ -327,16 +285,16 @@ func (t *trialsTab) View() string {
 	case e.work != nil:
 		return centred(t.sh, t.w, t.h, "Loading "+filepath.Base(f.dir)+"…")
 	case e.err != nil:
-		return t.errorView(e.err)
+		return errorBlock(t.sh, "Cannot show this run", e.err, "o opens another run", t.w, t.h)
 	}
 	d := t.shown()
 	if d == nil {
-		if t.err != nil && t.errK == t.want() {
-			return t.errorView(t.err)
+		if err := t.data.failed(t.want()); err != nil {
+			return errorBlock(t.sh, "Cannot show this run", err, "o opens another run", t.w, t.h)
 		}
 		msg := "Running the model…"
-		if t.work != nil {
-			msg = workLine(t.sh, t.work)
+		if w := t.data.running(); w != nil {
+			msg = workLine(t.sh, w)
 		}
 		return centred(t.sh, t.w, t.h, msg)
 	}
@@ -354,18 +312,9 @@ func (t *trialsTab) View() string {
 	return fitBlock(strings.Join(header, "\n")+"\n"+body, t.w, t.h)
 }
 
-func (t *trialsTab) errorView(err error) string {
-	st := t.sh.st
-	lines := []string{st.Bad.Render("Cannot show this run"), ""}
-	for _, l := range wrap(firstLine(err), t.w-2) {
-		lines = append(lines, st.Text.Render(l))
-	}
-	lines = append(lines, "", st.Muted.Render("o opens another run"))
-	return fitBlock(strings.Join(lines, "\n"), t.w, t.h)
-}
-
 func (t *trialsTab) isRT(d *trialsData) bool {
-	return d.sess.Run.Task.Kind() == "randomtarget" && d.inf.PlantStates(0) != nil
+	_, arm := d.sess.Run.Task.(*sim.RandomTarget)
+	return arm && d.inf.PlantStates(0) != nil
 }
 
 // header is the run, phase, trial and step, and a line about the trial.
@@ -386,76 +335,10 @@ func (t *trialsTab) header(d *trialsData) []string {
 	return lines
 }
 
-// trialInfo describes the trial: MultiTask's task and phase at the cursor,
-// RandomTarget's events.
+// trialInfo describes the trial (the task says what matters: MultiTask's task
+// and phase at the cursor, RandomTarget's events).
 func (t *trialsTab) trialInfo(d *trialsData, idx int) string {
-	data := d.sess.Run.Data
-	switch d.sess.Run.Task.Kind() {
-	case "multitask":
-		if idx < len(data.TaskNames) {
-			s := "task " + data.TaskNames[idx]
-			if idx < len(data.Phases) {
-				for _, p := range sortedPhases(data.Phases[idx]) {
-					if t.sh.focus.step >= p.start && t.sh.focus.step < p.end {
-						s += fmt.Sprintf(" · in %s (steps %d-%d)", p.name, p.start, p.end-1)
-					}
-				}
-			}
-			return s
-		}
-	case "randomtarget":
-		ex := data.Extra[idx]
-		var parts []string
-		if ex[1] < 0 {
-			parts = append(parts, "catch trial (no go cue)")
-		} else {
-			parts = append(parts, "reach")
-		}
-		parts = append(parts, fmt.Sprintf("target shown at %d", ex[0]))
-		if ex[1] >= 0 {
-			parts = append(parts, fmt.Sprintf("go cue at %d", ex[1]))
-		}
-		if b0, b1, mag := bumpOf(data.EnvInputs(idx)); b0 >= 0 {
-			parts = append(parts, fmt.Sprintf("bump %d-%d (%.1f N)", b0, b1-1, mag))
-		} else {
-			parts = append(parts, "no bump")
-		}
-		return strings.Join(parts, " · ")
-	}
-	return ""
-}
-
-// bumpOf finds the steps [b0, b1) where the external force is on and its
-// magnitude; b0 = -1 when the trial has no bump.
-func bumpOf(env []float32) (b0, b1 int, mag float64) {
-	b0, b1 = -1, -1
-	for t := 0; 2*t+1 < len(env); t++ {
-		fx, fy := float64(env[2*t]), float64(env[2*t+1])
-		if fx != 0 || fy != 0 {
-			if b0 < 0 {
-				b0 = t
-				mag = math.Hypot(fx, fy)
-			}
-			b1 = t + 1
-		}
-	}
-	return b0, b1, mag
-}
-
-type phaseSpan struct {
-	name       string
-	start, end int
-}
-
-func sortedPhases(p sim.PhaseDict) []phaseSpan {
-	var out []phaseSpan
-	for n, r := range p {
-		if r[1] > r[0] {
-			out = append(out, phaseSpan{n, r[0], r[1]})
-		}
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].start < out[j].start })
-	return out
+	return d.sess.Run.Task.TrialInfo(d.sess.Run.Data, idx, t.sh.focus.step)
 }
 
 // timePanel is one strip of the time view.
@@ -521,14 +404,8 @@ func (t *trialsTab) panels(d *trialsData, k int) []timePanel {
 	tg := data.Targets(idx)
 	ctl := inf.Controlled(k)
 	C := inf.C
-	ctlLabels := d.sess.Run.Task.OutputLabels()
-	nbff := d.sess.Run.Task.Kind() == "nbff"
-	switch {
-	case d.sess.Run.Task.Kind() == "randomtarget":
-		ctlLabels = []string{"hand x", "hand y"}
-	case nbff:
-		ctlLabels = labelsN("bit", C)
-	}
+	ctlLabels := displayLabels(d.sess.Run.Task.TargetLabels())
+	nbff := isFlipFlop(d.sess.Run.Task)
 	overlay := C > 4
 	var shared *timePanel
 	if overlay {
@@ -641,32 +518,24 @@ func projectPCs(p *analysis.PCA, lat []float32, H, n int) [][]float64 {
 	return out
 }
 
-// events are the steps marked on every panel: MultiTask's phase starts,
-// RandomTarget's target onset, go cue and bump.
+// events are the steps marked on every panel, as the task reports them
+// (MultiTask's phase starts, RandomTarget's target onset, go cue and bump);
+// the flip-flop's pulses are left out: they show in the input panel, and a
+// trial has dozens.
 func (t *trialsTab) events(d *trialsData, idx int) []timeEvent {
 	st := t.sh.st
-	data := d.sess.Run.Data
 	var ev []timeEvent
-	switch d.sess.Run.Task.Kind() {
-	case "multitask":
-		if idx < len(data.Phases) {
-			for i, p := range sortedPhases(data.Phases[idx]) {
-				if i == 0 && p.start == 0 {
-					ev = append(ev, timeEvent{t: 0, label: p.name, col: st.theme.Muted})
-					continue
-				}
-				ev = append(ev, timeEvent{t: p.start, label: p.name, col: st.theme.Muted})
-			}
+	for _, e := range d.sess.Run.Task.Events(d.sess.Run.Data, idx) {
+		col := st.theme.Muted
+		switch e.Name {
+		case sim.EventPulse:
+			continue
+		case sim.EventGoCue:
+			col = st.theme.Good
+		case sim.EventBump:
+			col = st.theme.Warn
 		}
-	case "randomtarget":
-		ex := data.Extra[idx]
-		ev = append(ev, timeEvent{t: ex[0], label: "target", col: st.theme.Muted})
-		if ex[1] >= 0 {
-			ev = append(ev, timeEvent{t: ex[1], label: "go", col: st.theme.Good})
-		}
-		if b0, _, _ := bumpOf(data.EnvInputs(idx)); b0 >= 0 {
-			ev = append(ev, timeEvent{t: b0, label: "bump", col: st.theme.Warn})
-		}
+		ev = append(ev, timeEvent{t: e.Step, label: e.Label(), col: col})
 	}
 	return ev
 }
@@ -791,12 +660,11 @@ func (t *trialsTab) timeView(d *trialsData, w, h int) string {
 	if roW > 0 {
 		mid = fmt.Sprintf("time step · cursor at %d", t.sh.focus.step)
 	}
-	axis := padRight(left, max((pw-len(mid))/2, len(left)+1)) + mid
-	axis = padRight(axis, pw-len(right)) + right
+	axis := axisLine(left, mid, right, pw)
 	tail := ""
 	if roW > 0 {
 		tail = " " + st.Faint.Render(padRight("output target", roW))
-		if d.sess.Run.Task.Kind() == "randomtarget" {
+		if _, ok := d.sess.Run.Task.(*sim.RandomTarget); ok {
 			tail = " " + st.Faint.Render(padRight("hand  target", roW))
 		}
 	}
@@ -885,10 +753,12 @@ func (t *trialsTab) armView(d *trialsData, w, h int) string {
 
 	title := st.Header.Render("Hand path") + st.Muted.Render(fmt.Sprintf(" · arm at step %d", t.sh.focus.step))
 	legendItems := []string{markGlyph(g, "target") + " target", markGlyph(g, "start") + " start", markGlyph(g, "hand") + " hand"}
-	if ex := data.Extra[idx]; ex[1] >= 0 {
+	events := d.sess.Run.Task.Events(data, idx)
+	goCue, bump := eventStep(events, sim.EventGoCue), eventStep(events, sim.EventBump)
+	if goCue >= 0 {
 		legendItems = append(legendItems, "g go cue")
 	}
-	if b0, _, _ := bumpOf(data.EnvInputs(idx)); b0 >= 0 {
+	if bump >= 0 {
 		legendItems = append(legendItems, "b bump")
 	}
 	legend := st.Muted.Render(truncate(strings.Join(legendItems, "  "), w, g.ellipsis))
@@ -911,16 +781,36 @@ func (t *trialsTab) armView(d *trialsData, w, h int) string {
 		fr.mark(ex, ey, []rune(markGlyph(g, "joint"))[0], st.theme.Text)
 	}
 	fr.mark(0, 0, []rune(markGlyph(g, "joint"))[0], st.theme.Muted)
-	if ex := data.Extra[idx]; ex[1] >= 0 && ex[1] < T {
-		fr.mark(xs[ex[1]], ys[ex[1]], 'g', st.theme.Good)
+	if goCue >= 0 && goCue < T {
+		fr.mark(xs[goCue], ys[goCue], 'g', st.theme.Good)
 	}
-	if b0, _, _ := bumpOf(data.EnvInputs(idx)); b0 >= 0 && b0 < T {
-		fr.mark(xs[b0], ys[b0], 'b', st.theme.Warn)
+	if bump >= 0 && bump < T {
+		fr.mark(xs[bump], ys[bump], 'b', st.theme.Warn)
 	}
 	fr.mark(xs[0], ys[0], []rune(markGlyph(g, "start"))[0], st.theme.Muted)
 	fr.mark(goal[0], goal[1], []rune(markGlyph(g, "target"))[0], st.theme.Bad)
 	fr.mark(hx, hy, []rune(markGlyph(g, "hand"))[0], st.theme.Accent)
 	return title + "\n" + strings.Join(cv.Lines(), "\n") + "\n" + legend
+}
+
+// eventStep is the step of the first event named name, or −1.
+func eventStep(events []sim.Event, name string) int {
+	for _, e := range events {
+		if e.Name == name {
+			return e.Step
+		}
+	}
+	return -1
+}
+
+// displayLabels turns channel names into words for the screen ("hand_x" →
+// "hand x").
+func displayLabels(l []string) []string {
+	out := make([]string, len(l))
+	for i, s := range l {
+		out[i] = strings.ReplaceAll(s, "_", " ")
+	}
+	return out
 }
 
 // markGlyph is the glyph of a plot marker, plain ASCII with --ascii.
@@ -955,14 +845,4 @@ func (t *trialsTab) FullHelp() [][]key.Binding {
 		view = append(view, k.View)
 	}
 	return [][]key.Binding{{k.Trial, k.Jump, k.Ends}, {k.Step, k.StepJump}, view, {k.Phase, k.Open}}
-}
-
-// workLine is a running computation's stage (or what it does) and how long
-// it has run.
-func workLine(sh *shared, w *bgWork) string {
-	what := w.last.text
-	if what == "" {
-		what = w.what
-	}
-	return what + "… " + fmtDuration(sh.now().Sub(w.started))
 }

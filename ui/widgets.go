@@ -1,0 +1,208 @@
+package ui
+
+import (
+	"fmt"
+	"math"
+	"strings"
+
+	"github.com/charmbracelet/lipgloss"
+
+	"github.com/ctdtui/ctdtui/study"
+)
+
+// Widgets drawn by more than one tab: the error block that replaces a tab's
+// content, the line and bar of a running background work, the x-axis line
+// under a plot, the polyline that breaks at non-finite points, and the
+// 2-D/3-D latent trajectory view of the Analysis and Compare tabs. The chart
+// primitives they use (canvas, xyFrame, rangeOf) are in canvas.go and
+// plot.go.
+
+// errorBlock shows an error in place of a tab's content: a title, the
+// error's first line wrapped, and a hint of what to do.
+func errorBlock(sh *shared, title string, err error, hint string, w, h int) string {
+	return fitBlock(strings.Join(errorLines(sh, title, err, hint, w), "\n"), w, h)
+}
+
+// errorLines are errorBlock's lines, for a tab that puts a heading above them.
+func errorLines(sh *shared, title string, err error, hint string, w int) []string {
+	st := sh.st
+	lines := []string{st.Bad.Render(title), ""}
+	for _, l := range wrap(firstLine(err), w-2) {
+		lines = append(lines, st.Text.Render(l))
+	}
+	if hint != "" {
+		lines = append(lines, "", st.Muted.Render(hint))
+	}
+	return lines
+}
+
+// workLine is a running computation's stage (or what it does) and how long
+// it has run.
+func workLine(sh *shared, w *bgWork) string {
+	what := w.last.text
+	if what == "" {
+		what = w.what
+	}
+	return what + "… " + fmtDuration(sh.now().Sub(w.started))
+}
+
+// workBar is a running computation's progress bar with its percentage (when
+// known) and elapsed time, in w cells; the bar itself is at most maxBar
+// cells (0: no limit).
+func workBar(sh *shared, wk *bgWork, w, maxBar int) string {
+	frac := wk.last.frac
+	pct := ""
+	if frac >= 0 {
+		pct = fmt.Sprintf(" %3.0f%%", 100*frac)
+	} else {
+		frac = 0
+	}
+	el := fmtDuration(sh.now().Sub(wk.started))
+	barW := max(4, w-len(el)-8)
+	if maxBar > 0 {
+		barW = max(4, min(maxBar, barW))
+	}
+	return progressBar(sh, frac, barW) + sh.st.Muted.Render(pct+" "+el)
+}
+
+// axisLine is a plot's x axis in w cells: left at the start, mid centred,
+// right at the end.
+func axisLine(left, mid, right string, w int) string {
+	axis := padRight(left, max((w-len(mid))/2, len(left)+1)) + mid
+	return padRight(axis, w-len(right)) + right
+}
+
+// gappedLine draws a polyline through the dots (xs[i], ys[i]) of cv; a
+// non-finite point breaks it, and a point between two breaks is drawn as a
+// dot.
+func gappedLine(cv *canvas, xs, ys []float64, col lipgloss.Color) {
+	have := false
+	var px, py float64
+	for i := range xs {
+		x, y := xs[i], ys[i]
+		if !finite(x) || !finite(y) {
+			have = false
+			continue
+		}
+		if have {
+			cv.line(px, py, x, y, col)
+		} else {
+			cv.line(x, y, x, y, col)
+		}
+		px, py, have = x, y, true
+	}
+}
+
+// projTrial is trial k's rows of a projection (from its lengths, so a
+// projection built by hand works too).
+func projTrial(pr *study.Projection, k int) []float64 {
+	off := 0
+	for _, l := range pr.Lens[:k] {
+		off += l
+	}
+	end := min(len(pr.Data), (off+pr.Lens[k])*pr.K)
+	return pr.Data[min(off*pr.K, end):end]
+}
+
+// orbit is the angle of an orthographic 3-D view: yaw about the vertical
+// axis, then pitch, in degrees (matplotlib's azim and elev; its default view
+// is yaw -60, pitch 30). The Task tab's cube and the trajectory view use it.
+type orbit struct{ yaw, pitch float64 }
+
+func (o *orbit) rotate(dyaw, dpitch float64) {
+	o.yaw = math.Mod(o.yaw+dyaw+360, 360)
+	o.pitch = math.Max(-90, math.Min(90, o.pitch+dpitch))
+}
+
+// view returns the screen coordinates (right, up) of the point (x, y, z),
+// z being the vertical axis.
+func (o orbit) view(x, y, z float64) (float64, float64) {
+	ya, pa := o.yaw*math.Pi/180, o.pitch*math.Pi/180
+	x, y = x*math.Cos(ya)-y*math.Sin(ya), x*math.Sin(ya)+y*math.Cos(ya)
+	_, z = y*math.Cos(pa)-z*math.Sin(pa), y*math.Sin(pa)+z*math.Cos(pa)
+	return x, z
+}
+
+// trajView3 is how latent trajectories are drawn: the PC1-PC2 plane, or an
+// orthographic view of PC1-3 rotated by yaw (about PC3) and pitch.
+type trajView3 struct {
+	on3D bool
+	orbit
+}
+
+func (v *trajView3) rotate(dyaw, dpitch float64) {
+	v.on3D = true
+	v.orbit.rotate(dyaw, dpitch)
+}
+
+// describe names the view for a title.
+func (v *trajView3) describe(ascii bool) string {
+	switch {
+	case !v.on3D:
+		return "PC1-PC2"
+	case ascii:
+		return fmt.Sprintf("PC1-3 yaw %.0f pitch %.0f", v.yaw, v.pitch)
+	}
+	return fmt.Sprintf("PC1-3 · yaw %.0f° pitch %.0f°", v.yaw, v.pitch)
+}
+
+// trajPath is one trajectory: rows of k PC scores.
+type trajPath struct {
+	pts []float64
+	k   int
+	col lipgloss.Color
+}
+
+// trajMark is a point drawn as a glyph (a fixed point).
+type trajMark struct {
+	p     [3]float64
+	glyph string
+	col   lipgloss.Color
+}
+
+// vec3 reads the first three of k values (missing ones are 0).
+func vec3(v []float64, k int) [3]float64 {
+	var p [3]float64
+	for j := 0; j < min(3, k, len(v)); j++ {
+		p[j] = v[j]
+	}
+	return p
+}
+
+func (v *trajView3) project(p [3]float64) (float64, float64) {
+	if !v.on3D {
+		return p[0], p[1]
+	}
+	return v.view(p[0], p[1], p[2])
+}
+
+// draw renders the paths and marks on a w×h canvas, framed on the paths
+// (equal scales); it returns the lines and how many marks fell outside.
+func (v *trajView3) draw(sh *shared, w, h int, paths []trajPath, marks []trajMark) ([]string, int) {
+	cv := newCanvas(w, h, sh.g.ascii)
+	var xs, ys []float64
+	proj := make([][2][]float64, len(paths))
+	for i, p := range paths {
+		for s := 0; s+p.k <= len(p.pts); s += p.k {
+			x, y := v.project(vec3(p.pts[s:s+p.k], p.k))
+			proj[i][0], proj[i][1] = append(proj[i][0], x), append(proj[i][1], y)
+		}
+		xs, ys = append(xs, proj[i][0]...), append(ys, proj[i][1]...)
+	}
+	xlo, xhi := rangeOf(0.05, xs)
+	ylo, yhi := rangeOf(0.05, ys)
+	fr := newXYFrame(cv, xlo, xhi, ylo, yhi, true)
+	for i, p := range paths {
+		fr.path(proj[i][0], proj[i][1], p.col)
+	}
+	off := 0
+	for _, m := range marks {
+		x, y := v.project(m.p)
+		if !finite(x) || !finite(y) || x < xlo || x > xhi || y < ylo || y > yhi {
+			off++
+			continue
+		}
+		fr.mark(x, y, []rune(m.glyph)[0], m.col)
+	}
+	return cv.Lines(), off
+}
