@@ -165,6 +165,31 @@ func setEvalTask(cfg *presets.Config, task sim.Kind) error {
 	return cfg.Set("task.kind", string(task))
 }
 
+// TaskChanges returns the task settings of edited that differ from those of
+// the run configuration base, as the changes of an evaluation (the TUI's
+// "evaluate under the Task tab's settings"): one key=value per differing task
+// parameter, in the order the Task tab lists them, and another task kind as
+// Task. The sample count and the seed are left out, so that the evaluation
+// redraws the run's own trials.
+func TaskChanges(base, edited presets.Config) EvalChanges {
+	ch := EvalChanges{Seed: -1}
+	if edited.Task.Kind != base.Task.Kind {
+		ch.Task = edited.Task.Kind
+	}
+	for _, d := range presets.Definitions() {
+		switch {
+		case !strings.HasPrefix(d.Key, "task.") || d.Key == "task.kind" || d.Key == "task.samples" || d.Key == "task.seed":
+			continue
+		case d.Applies != nil && !d.Applies(&edited):
+			continue
+		}
+		if v := d.Get(&edited); v != d.Get(&base) {
+			ch.Sets = append(ch.Sets, d.Key+"="+v)
+		}
+	}
+	return ch
+}
+
 // Evaluation returns the loaded run's model, weights unchanged, on the task
 // under the changes: a Loaded whose dataset is generated from the changed
 // configuration, with its Run describing the evaluation (Run.Eval set,
