@@ -219,7 +219,7 @@ func (l *Loaded) Evaluation(ch EvalChanges) (*Loaded, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := fitsModel(l.Model.Config(), task, srcDir, ch); err != nil {
+	if err := fitsModel(l.Model.Config(), l.Task, task, srcDir, ch); err != nil {
 		return nil, err
 	}
 	r := &Run{Config: cfg,
@@ -230,8 +230,9 @@ func (l *Loaded) Evaluation(ch EvalChanges) (*Loaded, error) {
 }
 
 // fitsModel refuses a task whose input or output size is not the model's,
-// naming both.
-func fitsModel(mc nets.Config, task sim.Task, srcDir string, ch EvalChanges) error {
+// naming both, and the input channels the model was not trained with (or
+// that it was trained with and the task lacks: the FieldLevel condition).
+func fitsModel(mc nets.Config, trained, task sim.Task, srcDir string, ch EvalChanges) error {
 	in, out := task.ModelInputDim(), task.OutputDim()
 	if mc.Inputs == in && mc.Outputs == out {
 		return nil
@@ -242,8 +243,32 @@ func fitsModel(mc nets.Config, task sim.Task, srcDir string, ch EvalChanges) err
 	} else if mc.Outputs != out {
 		what += fmt.Sprintf(" and %d outputs", out)
 	}
-	return fmt.Errorf("%s's model reads %d inputs and writes %d outputs, but the evaluated task (%s) has %s: "+
-		"the weights are unchanged, so the task must keep the model's sizes", srcDir, mc.Inputs, mc.Outputs, describeChanges(ch), what)
+	msg := fmt.Sprintf("%s's model reads %d inputs and writes %d outputs, but the evaluated task (%s) has %s", srcDir, mc.Inputs, mc.Outputs, describeChanges(ch), what)
+	if trained.ModelInputDim() == mc.Inputs && mc.Inputs != in {
+		added, missing := labelDiff(task.ModelInputLabels(), trained.ModelInputLabels())
+		if len(added) > 0 {
+			msg += fmt.Sprintf("; the model was not trained with %s", strings.Join(added, ", "))
+		}
+		if len(missing) > 0 {
+			msg += fmt.Sprintf("; the model was trained with %s, which the task lacks", strings.Join(missing, ", "))
+		}
+	}
+	return errors.New(msg + ": the weights are unchanged, so the task must keep the model's inputs and outputs")
+}
+
+// labelDiff returns the labels of a missing from b, and those of b missing from a.
+func labelDiff(a, b []string) (onlyA, onlyB []string) {
+	for _, x := range a {
+		if !slices.Contains(b, x) {
+			onlyA = append(onlyA, x)
+		}
+	}
+	for _, x := range b {
+		if !slices.Contains(a, x) {
+			onlyB = append(onlyB, x)
+		}
+	}
+	return onlyA, onlyB
 }
 
 // describeChanges lists the changes for messages.

@@ -58,12 +58,6 @@ func evaluationInfo(r *run.Run) *EvaluationInfo {
 		Changes: e.Changes, Describe: e.Changes.Describe()}
 }
 
-// LevelMetrics are the reach scores of the trials at one field level.
-type LevelMetrics struct {
-	Level float64         `json:"level"`
-	Reach sim.ReachScores `json:"reach"`
-}
-
 // TaskMetrics are a model's scores on a phase of its task, the numbers an
 // evaluation compares: the loss (as in training, at the end of any
 // curriculum) and the task's own scores.
@@ -77,10 +71,8 @@ type TaskMetrics struct {
 	// MultiTask: per-task success and loss.
 	MultiTask *sim.MultiTaskScores `json:"multitask,omitempty"`
 	// Reach (RandomTarget, centre-out): position MSE over all steps and the
-	// end-of-reach hand errors; Levels splits them by field level when the
-	// task has several.
-	Reach  *sim.ReachScores `json:"reach,omitempty"`
-	Levels []LevelMetrics   `json:"levels,omitempty"`
+	// end-of-reach hand errors.
+	Reach *sim.ReachScores `json:"reach,omitempty"`
 }
 
 // TaskMetrics scores the model on the phase's trials (on the cached seeded
@@ -342,20 +334,6 @@ func evalRows(a, b *TaskMetrics) []metricRow {
 	}
 	if a.Reach != nil || b.Reach != nil {
 		rows = append(rows, reachRows("", a.Reach, b.Reach)...)
-		levels := map[float64]bool{}
-		for _, m := range []*TaskMetrics{a, b} {
-			for _, lv := range m.Levels {
-				levels[lv.Level] = true
-			}
-		}
-		var lvs []float64
-		for lv := range levels {
-			lvs = append(lvs, lv)
-		}
-		slices.Sort(lvs)
-		for _, lv := range lvs {
-			rows = append(rows, reachRows(fmt.Sprintf("level %g: ", lv), levelReach(a, lv), levelReach(b, lv))...)
-		}
 	}
 	return rows
 }
@@ -365,15 +343,6 @@ func at(f *sim.FlipFlopScores, i int) float64 {
 		return nan()
 	}
 	return f.BitAccuracy[i]
-}
-
-func levelReach(m *TaskMetrics, level float64) *sim.ReachScores {
-	for _, lv := range m.Levels {
-		if lv.Level == level {
-			return &lv.Reach
-		}
-	}
-	return nil
 }
 
 func reachRows(prefix string, a, b *sim.ReachScores) []metricRow {
