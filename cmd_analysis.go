@@ -21,6 +21,9 @@ func init() {
   fixedpoints:  --inputs 0,0,0             the input held fixed (default zeros)
                 --inits N --iters N --lr X --noise X --seed S --qthresh X
                 --mode refine|reference    (default refine; reference = CTD's finder)
+                --closed-loop              network and arm as one system (arm tasks); --inputs is then
+                                           the context (default: the mean target, go cue on)
+                --no-open-loop             with --closed-loop: skip the network-only comparison search
   compare:      --pcs K --state-pcs K --cca K --cca-reference --dsa-delays N
                 --dsa-rank N --dsa-trials N --no-dsa --fixedpoints --seed S
   export:       --out FILE.npz (required); --phase repeatable (default train and val)
@@ -103,6 +106,8 @@ func fixedPointsCmd(args []string, stdout, stderr io.Writer) error {
 	fs.Uint64Var(&o.Seed, "seed", 0, "seed of the initial states")
 	fs.Float64Var(&o.QThresh, "qthresh", 1e-5, "q threshold of slow points (refine) or of the points shown (reference)")
 	fs.StringVar(&o.Mode, "mode", study.ModeRefine, "refine or reference")
+	fs.BoolVar(&o.ClosedLoop, "closed-loop", false, "fixed points of the network and its plant together (arm tasks); --inputs holds the context only")
+	fs.BoolVar(&o.NoOpenLoop, "no-open-loop", false, "with --closed-loop: skip the network-only search at the first point's observation")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return err
@@ -129,7 +134,7 @@ func compareCmd(args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&o.StatePCs, "state-pcs", 4, "PCs of the reference's state R²")
 	fs.IntVar(&o.CCAComponents, "cca", 10, "CCA components")
 	fs.BoolVar(&o.CCAReference, "cca-reference", false, "compute the reference's NIPALS CCA R² also for large phases (slow)")
-	fs.IntVar(&o.DSADelays, "dsa-delays", 0, "DSA delays (0: 20, at most 640/latent)")
+	fs.IntVar(&o.DSADelays, "dsa-delays", 0, "DSA delays (default 20, the reference's)")
 	fs.IntVar(&o.DSARank, "dsa-rank", 50, "DSA rank")
 	fs.IntVar(&o.DSATrials, "dsa-trials", 0, "DSA trials (0: 1% of the phase, at least what the embedding needs)")
 	fs.BoolVar(&o.NoDSA, "no-dsa", false, "skip DSA")

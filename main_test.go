@@ -55,7 +55,7 @@ func TestAnalysisCommands(t *testing.T) {
 		{[]string{"analyze", "--pcs", "3", ff}, 0, "PCA scree", ""},
 		{[]string{"fixedpoints", ff, "--inits", "32", "--iters", "200", "--json"}, 0, `"points"`, ""},
 		{[]string{"fixedpoints", ff, "--inputs", "0,0"}, 1, "", "--inputs has 2 values but the model takes 3 inputs (Input 0, Input 1, Input 2)"},
-		{[]string{"fixedpoints", ff, "--inputs", "0,a,0"}, 1, "", `--inputs value 2 "a" is not a number`},
+		{[]string{"fixedpoints", ff, "--inputs", "0,a,0"}, 1, "", `--inputs value 2 "a" is not a finite number`},
 		{[]string{"fixedpoints", ff, "--mode", "fast"}, 1, "", `--mode "fast" is not one of refine, reference`},
 		{[]string{"compare", ff}, 1, "", "compare: missing RUN_B"},
 		{[]string{"compare", ff, "nowhere"}, 1, "", "run directory nowhere"},

@@ -58,6 +58,88 @@ func Procrustes(a, b mat.Matrix) (aStd, bFit *mat.Dense, disparity float64, err 
 	return m1, bFit, disparity, nil
 }
 
+// ProcrustesDisparity is the disparity of Procrustes(a, b), computed by the
+// chosen solver (SolverGram: CrossGram.ProcrustesDisparity).
+func ProcrustesDisparity(a, b mat.Matrix, s *MetricSettings) (float64, error) {
+	if err := checkSolver(s); err != nil {
+		return 0, err
+	}
+	n, k := a.Dims()
+	nb, kb := b.Dims()
+	if n != nb || k != kb {
+		return 0, fmt.Errorf("analysis: procrustes: matrices must have the same shape, got %d×%d and %d×%d", n, k, nb, kb)
+	}
+	if s.solver(n, k+kb) == SolverGram {
+		return NewCrossGram(a, b).ProcrustesDisparity()
+	}
+	_, _, d, err := Procrustes(a, b)
+	return d, err
+}
+
+// CanonicalCorrelations returns the first k canonical correlations of a
+// (n×p) and b (n×q), descending: the cosines of the principal angles between
+// the column spaces of the centred matrices. They are what scikit-learn's
+// NIPALS CCA (FitCCA, CCAR2) estimates. SolverExact takes the singular
+// values of UaᵀUb, Ua and Ub orthonormal bases of the centred columns (thin
+// SVDs; directions with σ < max(n, p)·eps·σmax are dropped, as
+// numpy.linalg.matrix_rank); SolverGram whitens the cross-products
+// (CrossGram.CanonicalCorrelations). Fewer than k values come back when a
+// side has fewer directions.
+func CanonicalCorrelations(a, b mat.Matrix, k int, s *MetricSettings) ([]float64, error) {
+	if err := checkSolver(s); err != nil {
+		return nil, err
+	}
+	n, p := a.Dims()
+	nb, q := b.Dims()
+	if n != nb {
+		return nil, fmt.Errorf("analysis: CCA: a has %d rows, b has %d", n, nb)
+	}
+	if n < 2 || k < 1 {
+		return nil, fmt.Errorf("analysis: CCA needs at least 2 samples and 1 component, got %d and %d", n, k)
+	}
+	if s.solver(n, p+q) == SolverGram {
+		return NewCrossGram(a, b).CanonicalCorrelations(k)
+	}
+	ua, err := columnBasis(a)
+	if err != nil {
+		return nil, err
+	}
+	ub, err := columnBasis(b)
+	if err != nil {
+		return nil, err
+	}
+	var m mat.Dense
+	m.Mul(ua.T(), ub)
+	var svd mat.SVD
+	if !svd.Factorize(&m, mat.SVDNone) {
+		return nil, errors.New("analysis: CCA: SVD did not converge")
+	}
+	return clampCorrelations(svd.Values(nil), k), nil
+}
+
+// columnBasis returns an orthonormal basis of the centred columns of x.
+func columnBasis(x mat.Matrix) (*mat.Dense, error) {
+	n, p := x.Dims()
+	xc := centred(x, colMeans(x))
+	var svd mat.SVD
+	if !svd.Factorize(xc, mat.SVDThinU) {
+		return nil, errors.New("analysis: CCA: SVD did not converge")
+	}
+	sv := svd.Values(nil)
+	var u mat.Dense
+	svd.UTo(&u)
+	r := 0
+	for _, v := range sv {
+		if v > float64(max(n, p))*eps64*sv[0] {
+			r++
+		}
+	}
+	if r == 0 {
+		return nil, errors.New("analysis: CCA: a data set is constant")
+	}
+	return mat.DenseCopyOf(u.Slice(0, n, 0, r)), nil
+}
+
 // CCASettings configures FitCCA. Nil means the defaults.
 type CCASettings struct {
 	// MaxIter bounds the NIPALS power iterations per component (default 500,

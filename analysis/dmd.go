@@ -57,7 +57,44 @@ type DMDSettings struct {
 	PinnedRankRules bool
 	// Lambda is the ridge λ of the regression (default 0, CTD's).
 	Lambda float64
+	// Solver selects how the leading singular triplets of the embedding
+	// are found (default SVDAuto).
+	Solver SVDSolver
 }
+
+// SVDSolver selects how FitDMD decomposes the delay embedding H.
+type SVDSolver int
+
+const (
+	// SVDAuto is SVDTruncated when Rank is given and the embedding is wide
+	// (at least 256 columns, Rank at most a quarter of them, at least as many
+	// rows as columns), SVDExact otherwise.
+	SVDAuto SVDSolver = iota
+	// SVDExact is the thin SVD of H: every singular value and vector.
+	SVDExact
+	// SVDTruncated finds only the leading Rank triplets, from the Gram
+	// matrix HᵀH built from lagged covariances of the data and its leading
+	// eigenpairs by block Lanczos (see truncated.go); it needs Rank and at
+	// least as many embedded rows as columns. S, U and V then hold Rank
+	// triplets and CumulativeExplainedVariance their share of ‖H‖²_F.
+	SVDTruncated
+)
+
+func (s SVDSolver) String() string {
+	switch s {
+	case SVDAuto:
+		return "auto"
+	case SVDExact:
+		return "exact"
+	case SVDTruncated:
+		return "truncated"
+	}
+	return fmt.Sprintf("SVDSolver(%d)", int(s))
+}
+
+// truncatedMinWidth is the narrowest embedding SVDAuto decomposes with the
+// truncated solver; below it the exact SVD is fast.
+const truncatedMinWidth = 256
 
 // DMD is a fitted HAVOK-style DMD: the delay embedding H (K·T'×D·N, trials
 // stacked) has the thin SVD Hᵀ = U S Vᵀ, and the linear operator Av maps the
@@ -67,9 +104,12 @@ type DMD struct {
 	NDelays, DelayInterval int
 	// Trials, Steps, Width: shape K×T'×(D·N) of the embedding.
 	Trials, Steps, Width int
-	// S holds all min(D·N, K·T') singular values, descending.
+	// S holds all min(D·N, K·T') singular values, descending (the
+	// truncated solver: the leading Rank ones).
 	S []float64
-	// U is (D·N)×r0 and V is (K·T')×r0. Columns are sign-canonical: the
+	// Solver is the solver that ran (SVDExact or SVDTruncated).
+	Solver SVDSolver
+	// U is (D·N)×r0 and V is (K·T')×r0 (r0 = len(S)). Columns are sign-canonical: the
 	// largest-|.| entry of each column of V is positive (SVD signs are
 	// otherwise arbitrary; every DSA score is invariant to them).
 	U, V *mat.Dense
@@ -124,44 +164,52 @@ func FitDMD(data Trials, s *DMDSettings) (*DMD, error) {
 	case data.B < 1:
 		return nil, fmt.Errorf("analysis: DMD: no trials")
 	}
-	h, err := DelayEmbed(data, c.NDelays, c.DelayInterval)
-	if err != nil {
-		return nil, err
+	if c.NDelays < 1 || c.DelayInterval < 1 {
+		return nil, fmt.Errorf("analysis: DMD: n_delays (%d) and delay_interval (%d) must be >= 1", c.NDelays, c.DelayInterval)
 	}
-	if h.T < 2 {
-		return nil, fmt.Errorf("analysis: DMD: the embedding has %d time step per trial, need >= 2", h.T)
+	tp := data.T - (c.NDelays-1)*c.DelayInterval
+	if tp < 1 {
+		return nil, fmt.Errorf("analysis: delay embedding: %d time steps are too few for n_delays=%d, delay_interval=%d", data.T, c.NDelays, c.DelayInterval)
 	}
-	d := &DMD{NDelays: c.NDelays, DelayInterval: c.DelayInterval, Trials: h.B, Steps: h.T, Width: h.N}
-	rows := h.B * h.T
-	r0 := min(h.N, rows)
-	if h.B > 1 && r0 != h.N {
-		return nil, fmt.Errorf("analysis: DMD: %d embedded rows < width %d: reduce the number of delays", rows, h.N)
+	if tp < 2 {
+		return nil, fmt.Errorf("analysis: DMD: the embedding has %d time step per trial, need >= 2", tp)
 	}
-	// Hᵀ = U S Vᵀ  ⇔  H = V S Uᵀ: the thin SVD of H gives V as its left factor.
-	var svd mat.SVD
-	if !svd.Factorize(h.Flat(), mat.SVDThin) {
-		return nil, fmt.Errorf("analysis: DMD: SVD did not converge")
+	width := c.NDelays * data.N
+	d := &DMD{NDelays: c.NDelays, DelayInterval: c.DelayInterval, Trials: data.B, Steps: tp, Width: width}
+	rows := data.B * tp
+	r0 := min(width, rows)
+	if data.B > 1 && r0 != width {
+		return nil, fmt.Errorf("analysis: DMD: %d embedded rows < width %d: reduce the number of delays", rows, width)
 	}
-	d.S = svd.Values(nil)
-	d.V, d.U = new(mat.Dense), new(mat.Dense)
-	svd.UTo(d.V)
-	svd.VTo(d.U)
-	col := make([]float64, rows)
-	for j := 0; j < r0; j++ {
-		mat.Col(col, j, d.V)
-		if col[argmaxAbs(col)] < 0 {
-			for i := 0; i < rows; i++ {
-				d.V.Set(i, j, -d.V.At(i, j))
-			}
-			for i := 0; i < h.N; i++ {
-				d.U.Set(i, j, -d.U.At(i, j))
-			}
+	d.Solver = c.Solver
+	if d.Solver == SVDAuto {
+		d.Solver = SVDExact
+		if c.Rank > 0 && width >= truncatedMinWidth && 4*c.Rank <= width && rows >= width {
+			d.Solver = SVDTruncated
 		}
 	}
-	total := 0.0
-	for _, v := range d.S {
-		total += v * v
+	var total float64
+	switch d.Solver {
+	case SVDExact:
+		var err error
+		if total, err = d.exactSVD(data); err != nil {
+			return nil, err
+		}
+	case SVDTruncated:
+		if c.Rank == 0 {
+			return nil, fmt.Errorf("analysis: DMD: the truncated solver needs an explicit rank")
+		}
+		if rows < width {
+			return nil, fmt.Errorf("analysis: DMD: the truncated solver needs at least as many embedded rows (%d) as columns (%d)", rows, width)
+		}
+		var err error
+		if total, err = d.truncatedSVD(data, min(c.Rank, r0)); err != nil {
+			return nil, err
+		}
+	default:
+		return nil, fmt.Errorf("analysis: DMD: unknown solver %d", c.Solver)
 	}
+	d.canonicalSigns()
 	d.CumulativeExplainedVariance = make([]float64, len(d.S))
 	cum := 0.0
 	for i, v := range d.S {
@@ -169,12 +217,13 @@ func FitDMD(data Trials, s *DMDSettings) (*DMD, error) {
 		d.CumulativeExplainedVariance[i] = cum / total
 	}
 	d.Rank = chooseRank(d.S, d.CumulativeExplainedVariance, &c)
-	if d.Rank > r0 {
-		d.Rank = r0
+	if d.Rank > len(d.S) {
+		d.Rank = len(d.S)
 	}
 
 	// V₋ / V₊: rows t and t+1 of every trial, first r columns.
 	r := d.Rank
+	h := struct{ B, T int }{data.B, tp}
 	pairs := h.B * (h.T - 1)
 	vm, vp := mat.NewDense(pairs, r, nil), mat.NewDense(pairs, r, nil)
 	k := 0
@@ -201,6 +250,76 @@ func FitDMD(data Trials, s *DMDSettings) (*DMD, error) {
 	}
 	d.Av = mat.DenseCopyOf(sol.T())
 	return d, nil
+}
+
+// exactSVD sets S, U and V from the thin SVD of the embedding and returns
+// ‖H‖²_F.
+func (d *DMD) exactSVD(data Trials) (float64, error) {
+	h, err := DelayEmbed(data, d.NDelays, d.DelayInterval)
+	if err != nil {
+		return 0, err
+	}
+	// Hᵀ = U S Vᵀ  ⇔  H = V S Uᵀ: the thin SVD of H gives V as its left factor.
+	var svd mat.SVD
+	if !svd.Factorize(h.Flat(), mat.SVDThin) {
+		return 0, fmt.Errorf("analysis: DMD: SVD did not converge")
+	}
+	d.S = svd.Values(nil)
+	d.V, d.U = new(mat.Dense), new(mat.Dense)
+	svd.UTo(d.V)
+	svd.VTo(d.U)
+	total := 0.0
+	for _, v := range d.S {
+		total += v * v
+	}
+	return total, nil
+}
+
+// truncatedSVD sets the leading r singular triplets of the embedding from
+// its Gram matrix (truncated.go) and returns ‖H‖²_F = tr HᵀH.
+func (d *DMD) truncatedSVD(data Trials, r int) (float64, error) {
+	g := hankelGram(data, d.NDelays, d.DelayInterval)
+	total := mat.Trace(g)
+	lam, u, err := topEigen(g, r)
+	if err != nil {
+		return 0, fmt.Errorf("analysis: DMD: %w", err)
+	}
+	d.S = make([]float64, r)
+	for j, l := range lam {
+		if !(l > 0) {
+			return 0, fmt.Errorf("analysis: DMD: the embedding has rank %d < %d: lower the rank", j, r)
+		}
+		d.S[j] = math.Sqrt(l)
+	}
+	d.U = u
+	d.V = hankelTimes(data, d.NDelays, d.DelayInterval, u)
+	rows, _ := d.V.Dims()
+	for i := 0; i < rows; i++ {
+		row := d.V.RawRowView(i)
+		for j := range row {
+			row[j] /= d.S[j]
+		}
+	}
+	return total, nil
+}
+
+// canonicalSigns flips singular vector pairs so that the largest-|.| entry
+// of each column of V is positive.
+func (d *DMD) canonicalSigns() {
+	rows, c := d.V.Dims()
+	w, _ := d.U.Dims()
+	col := make([]float64, rows)
+	for j := 0; j < c; j++ {
+		mat.Col(col, j, d.V)
+		if col[argmaxAbs(col)] < 0 {
+			for i := 0; i < rows; i++ {
+				d.V.Set(i, j, -d.V.At(i, j))
+			}
+			for i := 0; i < w; i++ {
+				d.U.Set(i, j, -d.U.At(i, j))
+			}
+		}
+	}
 }
 
 func chooseRank(s, cum []float64, c *DMDSettings) int {

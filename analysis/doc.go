@@ -20,8 +20,17 @@
 // sklearn (minimum-norm least squares for rank-deficient designs, force_finite
 // special cases, uniform and variance-weighted averages). The CTD metrics are
 // StateR2 (and StateR2PerPC), StateR2VAF, RateR2, LatentsVAF, PerformanceR2,
-// PCToPCR2 and ProjectIntoReferencePCs; Procrustes is scipy's; FitCCA and
-// CCAR2 are sklearn's CCA as CTD's compare_CCA uses it. SignalR2,
+// PCToPCR2 and ProjectIntoReferencePCs; Procrustes (and ProcrustesDisparity)
+// is scipy's; FitCCA and CCAR2 are sklearn's NIPALS CCA as CTD's compare_CCA
+// uses it, CanonicalCorrelations the exact correlations it estimates.
+//
+// Each regression-based metric has one implementation per solver, chosen by
+// MetricSettings.Solver: SolverExact works on the data with SVDs as
+// scikit-learn and scipy do; SolverGram works on the centred cross-products
+// of the two data sets (CrossGram, one pass over the rows), which is what
+// tall latents (hundreds of thousands of steps) need; SolverAuto picks by
+// size. CrossGram's methods are the Gram forms, so that several metrics of
+// one pair share the pass over the data. SignalR2,
 // SignalR2Linear and CycleConsistency are the later upstream toolkit's
 // train/validation metrics, and CKA is an addition. All match the golden
 // vectors of the reference to ~1e-10.
@@ -49,7 +58,10 @@
 // # DSA
 //
 // FitDMD delay-embeds the data (DelayEmbed), takes the SVD and fits the
-// HAVOK-style operator Av. SimilarityDistance compares two operators up to an
+// HAVOK-style operator Av. For the wide embeddings of DSA at the reference's
+// settings (20 delays of 128 latents) the truncated solver takes only the
+// leading Rank singular triplets, from the embedding's Gram matrix built
+// from lagged covariances, by block Lanczos (DMDSettings.Solver). SimilarityDistance compares two operators up to an
 // orthogonal change of basis. Its default method searches the whole
 // orthogonal group (both determinants) from structured and random starts and
 // reaches the true optimum where DSA's own optimiser — also available, as

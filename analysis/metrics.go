@@ -29,27 +29,36 @@ func pcScores(x mat.Matrix, k int) (*mat.Dense, error) {
 	return out, nil
 }
 
-// StateR2PerPC returns, for each of the numPCs principal components of
-// latsTrue, the in-sample R² of an affine fit from the numPCs PC scores of
-// latsPred (CTD get_state_r2 before averaging).
-func StateR2PerPC(latsTrue, latsPred mat.Matrix, numPCs int) ([]float64, error) {
+// StateR2PerPC returns, for each of the first numPCs principal components
+// of latsTrue, the in-sample R² of an affine fit from the numPCs PC scores
+// of latsPred (CTD get_state_r2 before averaging). If latsTrue has fewer
+// than numPCs columns, only its PCs are listed (the reference raises an
+// error there); latsPred's missing PCs are zero columns, as in the
+// reference, and predict nothing.
+func StateR2PerPC(latsTrue, latsPred mat.Matrix, numPCs int, s *MetricSettings) ([]float64, error) {
 	if numPCs < 1 {
 		return nil, fmt.Errorf("analysis: state R²: num_pcs must be >= 1, got %d", numPCs)
 	}
-	nt, _ := latsTrue.Dims()
-	np, _ := latsPred.Dims()
+	if err := checkSolver(s); err != nil {
+		return nil, err
+	}
+	nt, dt := latsTrue.Dims()
+	np, dp := latsPred.Dims()
 	if nt != np {
 		return nil, fmt.Errorf("analysis: state R²: %d true rows, %d predicted rows", nt, np)
+	}
+	if s.solver(nt, dt+dp) == SolverGram {
+		return NewCrossGram(latsTrue, latsPred).StateR2PerPC(numPCs)
 	}
 	zp, err := pcScores(latsPred, numPCs)
 	if err != nil {
 		return nil, fmt.Errorf("analysis: state R² (predicted latents): %w", err)
 	}
-	zt, err := pcScores(latsTrue, numPCs)
+	_, zt, err := FitTransformPCA(latsTrue, min(numPCs, dt, nt))
 	if err != nil {
 		return nil, fmt.Errorf("analysis: state R² (true latents): %w", err)
 	}
-	lr, err := FitLinearRegression(zp, zt)
+	lr, err := FitLinearRegression(zp, zt, &MetricSettings{Solver: SolverExact})
 	if err != nil {
 		return nil, err
 	}
@@ -59,23 +68,45 @@ func StateR2PerPC(latsTrue, latsPred mat.Matrix, numPCs int) ([]float64, error) 
 	return R2Raw(zt, &pred), nil
 }
 
-// StateR2 is CTD's get_state_r2 (the "affine" metric): the mean over the
-// numPCs PCs of latsTrue of the R² of an affine fit from the numPCs PCs of
-// latsPred. It equals the mean squared canonical correlation between the two
-// PC spaces and is therefore symmetric in its arguments.
-func StateR2(latsTrue, latsPred mat.Matrix, numPCs int) (float64, error) {
-	per, err := StateR2PerPC(latsTrue, latsPred, numPCs)
+// StateR2 is CTD's get_state_r2 (the "affine" metric): the R² of an affine
+// fit from the numPCs PCs of latsPred to each of the numPCs PCs of
+// latsTrue, averaged. Since PC scores are uncorrelated, the sum of those R²
+// is the squared Frobenius norm of the correlation matrix between the two
+// sets of PC scores, so the metric is symmetric in its arguments.
+//
+// When a run has fewer latents than numPCs, its missing PCs contribute
+// nothing in either role and the sum is divided by k = min(numPCs, larger
+// latent count): with at least one run of numPCs latents or more, this is
+// the reference's value with that run as the truth (where the reference
+// zero-pads the other), and the same number with the arguments swapped
+// (where the reference raises an error; counting the missing true PCs as
+// perfectly predicted, R² = 1 each, made the swap differ by 1/numPCs per
+// missing PC). PCs without variance also contribute nothing.
+func StateR2(latsTrue, latsPred mat.Matrix, numPCs int, s *MetricSettings) (float64, error) {
+	per, err := StateR2PerPC(latsTrue, latsPred, numPCs, s)
 	if err != nil {
 		return 0, err
 	}
-	return mean(per), nil
+	_, dt := latsTrue.Dims()
+	_, dp := latsPred.Dims()
+	return stateR2Mean(per, numPCs, dt, dp), nil
+}
+
+// stateR2Mean averages the per-PC state R² of a truth with dt latents and a
+// prediction with dp latents over min(numPCs, max(dt, dp)) PCs.
+func stateR2Mean(per []float64, numPCs, dt, dp int) float64 {
+	sum := 0.0
+	for _, v := range per {
+		sum += v
+	}
+	return sum / float64(min(numPCs, max(dt, dp)))
 }
 
 // StateR2VAF is CTD's get_state_r2_vaf: affine least squares from latsTrue
 // (all channels) to latsPred, scored with the variance-weighted R² of latsPred.
 // Direction true → model: penalises model dimensions the truth does not explain.
 func StateR2VAF(latsTrue, latsPred mat.Matrix) (float64, error) {
-	lr, err := FitLinearRegression(latsTrue, latsPred)
+	lr, err := FitLinearRegression(latsTrue, latsPred, nil)
 	if err != nil {
 		return 0, fmt.Errorf("analysis: state R² VAF: %w", err)
 	}
@@ -102,7 +133,7 @@ func LatentsVAF(l1, l2 mat.Matrix, numPCs int) (float64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("analysis: latents VAF: %w", err)
 	}
-	lr, err := FitLinearRegression(z1, z2)
+	lr, err := FitLinearRegression(z1, z2, nil)
 	if err != nil {
 		return 0, err
 	}
@@ -113,8 +144,8 @@ func LatentsVAF(l1, l2 mat.Matrix, numPCs int) (float64, error) {
 
 // PerformanceR2 is the core of CTD's compare_performance: affine fit from the
 // latents to the targets, per-output in-sample R² and their mean.
-func PerformanceR2(latents, targets mat.Matrix) (perOutput []float64, meanR2 float64, err error) {
-	lr, err := FitLinearRegression(latents, targets)
+func PerformanceR2(latents, targets mat.Matrix, s *MetricSettings) (perOutput []float64, meanR2 float64, err error) {
+	lr, err := FitLinearRegression(latents, targets, s)
 	if err != nil {
 		return nil, 0, fmt.Errorf("analysis: performance R²: %w", err)
 	}
@@ -136,7 +167,7 @@ func PCToPCR2(refLatents, modelLatents mat.Matrix) (r2 []float64, pred, actual *
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	lr, err := FitLinearRegression(zr, zm)
+	lr, err := FitLinearRegression(zr, zm, nil)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -154,7 +185,7 @@ func ProjectIntoReferencePCs(refLatents, modelLatents mat.Matrix) (*mat.Dense, e
 	if err != nil {
 		return nil, err
 	}
-	lr, err := FitLinearRegression(modelLatents, zr)
+	lr, err := FitLinearRegression(modelLatents, zr, nil)
 	if err != nil {
 		return nil, err
 	}

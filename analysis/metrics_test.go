@@ -1,7 +1,10 @@
 package analysis
 
 import (
+	"cmp"
 	"math"
+	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"gonum.org/v1/gonum/mat"
@@ -16,37 +19,43 @@ func ctdScalar(t *testing.T, g *pcaR2Golden, key string) float64 {
 	return v
 }
 
+// solvers are the two solvers of the regression-based metrics; every golden
+// test of those runs with both.
+var solvers = []*MetricSettings{{Solver: SolverExact}, {Solver: SolverGram}}
+
 func TestCTDMetricsGolden(t *testing.T) {
 	g := loadPCAR2(t)
 	a, b, c := trials3(g.Inputs.LatA).Flat(), trials3(g.Inputs.LatB).Flat(), trials3(g.Inputs.LatC).Flat()
 	const tol = 1e-10
 
-	for _, tc := range []struct {
-		key          string
-		true_, pred_ mat.Matrix
-		k            int
-	}{
-		{"state_r2_true_A_pred_B_k3", a, b, 3},
-		{"state_r2_true_A_pred_B_k4", a, b, 4},
-		{"state_r2_true_B_pred_A_k4", b, a, 4},
-		{"state_r2_true_A_pred_C_k3_zeropad", a, c, 3},
-	} {
-		got, err := StateR2(tc.true_, tc.pred_, tc.k)
+	for _, s := range solvers {
+		for _, tc := range []struct {
+			key          string
+			true_, pred_ mat.Matrix
+			k            int
+		}{
+			{"state_r2_true_A_pred_B_k3", a, b, 3},
+			{"state_r2_true_A_pred_B_k4", a, b, 4},
+			{"state_r2_true_B_pred_A_k4", b, a, 4},
+			{"state_r2_true_A_pred_C_k3_zeropad", a, c, 3},
+		} {
+			got, err := StateR2(tc.true_, tc.pred_, tc.k, s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkScalar(t, s.Solver.String()+" "+tc.key, got, ctdScalar(t, g, tc.key), tol)
+		}
+		per, err := StateR2PerPC(a, b, 4, s)
 		if err != nil {
 			t.Fatal(err)
 		}
-		checkScalar(t, tc.key, got, ctdScalar(t, g, tc.key), tol)
+		wantPer := g.CTD["state_r2_true_A_pred_B_k4_per_pc"].([]any)
+		wp := make([]float64, len(wantPer))
+		for i, v := range wantPer {
+			wp[i] = v.(float64)
+		}
+		checkClose(t, s.Solver.String()+" state_r2 per PC", per, wp, tol)
 	}
-	per, err := StateR2PerPC(a, b, 4)
-	if err != nil {
-		t.Fatal(err)
-	}
-	wantPer := g.CTD["state_r2_true_A_pred_B_k4_per_pc"].([]any)
-	wp := make([]float64, len(wantPer))
-	for i, v := range wantPer {
-		wp[i] = v.(float64)
-	}
-	checkClose(t, "state_r2 per PC", per, wp, tol)
 
 	v, err := StateR2VAF(a, b)
 	if err != nil {
@@ -73,7 +82,7 @@ func TestCTDMetricsGolden(t *testing.T) {
 func TestCTDMetricsFloat32Golden(t *testing.T) {
 	g := loadPCAR2(t)
 	a, b := trials3(g.Inputs.LatA).Flat(), trials3(g.Inputs.LatB).Flat()
-	v, err := StateR2(a, b, 4)
+	v, err := StateR2(a, b, 4, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,29 +97,36 @@ func TestCTDMetricsFloat32Golden(t *testing.T) {
 func TestLinearRegressionGolden(t *testing.T) {
 	g := loadPCAR2(t)
 	a, b := trials3(g.Inputs.LatA).Flat(), trials3(g.Inputs.LatB).Flat()
-	lr, err := FitLinearRegression(a, b)
-	if err != nil {
-		t.Fatal(err)
-	}
 	const tol = 1e-10
-	checkClose(t, "coef", denseData(lr.Coef), flatten2(g.LinReg.Coef), tol)
-	checkClose(t, "intercept", lr.Intercept, g.LinReg.Intercept, tol)
-	var pred mat.Dense
-	lr.Predict(&pred, a)
-	checkClose(t, "r2 raw", R2Raw(b, &pred), g.LinReg.R2Raw, tol)
-	checkScalar(t, "r2 uniform", R2Score(b, &pred, UniformAverage), g.LinReg.R2Uniform, tol)
-	checkScalar(t, "score()", lr.Score(a, b), g.LinReg.R2Uniform, tol)
-	checkScalar(t, "r2 variance weighted", R2Score(b, &pred, VarianceWeighted), g.LinReg.R2VW, tol)
-	checkScalar(t, "explained variance vw", ExplainedVarianceScore(b, &pred, VarianceWeighted), g.LinReg.EVSVW, tol)
-
-	tg := trials3(g.Inputs.Targets).Flat()
-	for key, lat := range map[string]mat.Matrix{"A": a, "B": b} {
-		raw, m, err := PerformanceR2(lat, tg)
+	for _, s := range solvers {
+		name := s.Solver.String() + " "
+		lr, err := FitLinearRegression(a, b, s)
 		if err != nil {
 			t.Fatal(err)
 		}
-		checkClose(t, "performance "+key, raw, g.Performance[key].Raw, tol)
-		checkScalar(t, "performance mean "+key, m, g.Performance[key].Mean, tol)
+		checkClose(t, name+"coef", denseData(lr.Coef), flatten2(g.LinReg.Coef), tol)
+		checkClose(t, name+"intercept", lr.Intercept, g.LinReg.Intercept, tol)
+		var pred mat.Dense
+		lr.Predict(&pred, a)
+		checkClose(t, name+"r2 raw", R2Raw(b, &pred), g.LinReg.R2Raw, tol)
+		checkScalar(t, name+"r2 uniform", R2Score(b, &pred, UniformAverage), g.LinReg.R2Uniform, tol)
+		checkScalar(t, name+"score()", lr.Score(a, b), g.LinReg.R2Uniform, tol)
+		checkScalar(t, name+"r2 variance weighted", R2Score(b, &pred, VarianceWeighted), g.LinReg.R2VW, tol)
+		checkScalar(t, name+"in-sample r2 from the cross-products", NewCrossGram(a, b).FitR2(lr), g.LinReg.R2VW, tol)
+		checkScalar(t, name+"explained variance vw", ExplainedVarianceScore(b, &pred, VarianceWeighted), g.LinReg.EVSVW, tol)
+
+		tg := trials3(g.Inputs.Targets).Flat()
+		for key, lat := range map[string]mat.Matrix{"A": a, "B": b} {
+			raw, m, err := PerformanceR2(lat, tg, s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkClose(t, name+"performance "+key, raw, g.Performance[key].Raw, tol)
+			checkScalar(t, name+"performance mean "+key, m, g.Performance[key].Mean, tol)
+		}
+	}
+	if _, err := FitLinearRegression(a, b, &MetricSettings{Solver: 9}); err == nil {
+		t.Error("unknown solver accepted")
 	}
 
 	r2, _, _, err := PCToPCR2(a, b)
@@ -146,13 +162,15 @@ func TestRankDeficientRegression(t *testing.T) {
 	// Duplicated column: min-norm solution splits the weight equally.
 	x := mat.NewDense(4, 2, []float64{1, 1, 2, 2, 3, 3, 5, 5})
 	y := mat.NewDense(4, 1, []float64{2, 4, 6, 10})
-	lr, err := FitLinearRegression(x, y)
-	if err != nil {
-		t.Fatal(err)
-	}
-	checkClose(t, "min-norm coef", denseData(lr.Coef), []float64{1, 1}, 1e-12)
-	if lr.Rank != 1 {
-		t.Errorf("rank %d", lr.Rank)
+	for _, s := range solvers {
+		lr, err := FitLinearRegression(x, y, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkClose(t, s.Solver.String()+" min-norm coef", denseData(lr.Coef), []float64{1, 1}, 1e-12)
+		if lr.Rank != 1 {
+			t.Errorf("%v: rank %d", s.Solver, lr.Rank)
+		}
 	}
 }
 
@@ -167,6 +185,16 @@ func TestProcrustesGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkScalar(t, "disparity", disp, g.Procrustes.Disparity, 1e-12)
+	for _, s := range solvers {
+		d, err := ProcrustesDisparity(a5, b, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkScalar(t, s.Solver.String()+" ProcrustesDisparity", d, g.Procrustes.Disparity, 1e-12)
+		if _, err := ProcrustesDisparity(a, b, s); err == nil {
+			t.Errorf("%v: shape mismatch accepted", s.Solver)
+		}
+	}
 	checkClose(t, "transformed rows", denseData(fit.Slice(0, 3, 0, 5)), flatten2(g.Procrustes.Mtx2), 1e-12)
 	if _, _, _, err := Procrustes(a, b); err == nil {
 		t.Error("shape mismatch accepted")
@@ -196,7 +224,88 @@ func TestCCAGolden(t *testing.T) {
 	checkClose(t, "x scores", denseData(u.Slice(0, 3, 0, 3)), flatten2(g.CCA.XScores), tol)
 	checkClose(t, "y scores", denseData(v.Slice(0, 3, 0, 3)), flatten2(g.CCA.YScores), tol)
 	t.Logf("NIPALS iterations per component: %v", c.NIter)
+	// NIPALS estimates the canonical correlations (its 1e-6 tolerance on the
+	// weights leaves 3.4e-5 here, where the first two correlations are close
+	// and its first component needs 341 iterations); the two exact solvers
+	// agree with each other to rounding.
+	sorted := slices.Clone(cc)
+	slices.SortFunc(sorted, func(x, y float64) int { return cmp.Compare(y, x) })
+	var exact []float64
+	for _, s := range solvers {
+		got, err := CanonicalCorrelations(b, a5, 3, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkClose(t, s.Solver.String()+" canonical correlations vs NIPALS", got, sorted, 5e-5)
+		if exact == nil {
+			exact = got
+		} else {
+			checkClose(t, "gram vs exact canonical correlations", got, exact, 1e-12)
+		}
+	}
 	if _, err := FitCCA(b, a5, 6, nil); err == nil {
 		t.Error("n_components > min(p, q) accepted")
 	}
+}
+
+// StateR2 is symmetric also when a run has fewer latents than PCs: the
+// missing PCs contribute nothing in either role, and the value is the
+// reference's in the direction it computes (the truth has ≥ numPCs latents).
+func TestStateR2FewerLatentsThanPCs(t *testing.T) {
+	g := loadPCAR2(t)
+	a, b, c := trials3(g.Inputs.LatA).Flat(), trials3(g.Inputs.LatB).Flat(), trials3(g.Inputs.LatC).Flat()
+	n, _ := a.Dims()
+	a3 := a.Slice(0, n, 0, 3)
+	for _, s := range solvers {
+		name := s.Solver.String()
+		// A has 6 latents, C 2 (< 3 PCs): the golden value both ways.
+		ac, _ := StateR2(a, c, 3, s)
+		ca, _ := StateR2(c, a, 3, s)
+		checkScalar(t, name+" C vs A (swap of the golden)", ca, ctdScalar(t, g, "state_r2_true_A_pred_C_k3_zeropad"), 1e-10)
+		checkScalar(t, name+" swap", ca, ac, 1e-12)
+		// 3 latents against 5 with 4 PCs (the case: the swap used to
+		// differ by exactly 1/4).
+		for _, k := range []int{4, 6} {
+			x, _ := StateR2(a3, b, k, s)
+			y, _ := StateR2(b, a3, k, s)
+			checkScalar(t, name+" 3 vs 5 latents swap", x, y, 1e-12)
+			if x < 0 || x > 1 {
+				t.Errorf("%s: state R² %v outside [0, 1]", name, x)
+			}
+		}
+		// Both runs below numPCs: a run against itself is 1.
+		self, _ := StateR2(a3, a3, 4, s)
+		checkScalar(t, name+" 3 latents against themselves, 4 PCs", self, 1, 1e-12)
+		cc, _ := StateR2(c, a3, 4, s)
+		c2, _ := StateR2(a3, c, 4, s)
+		checkScalar(t, name+" 2 vs 3 latents swap", cc, c2, 1e-12)
+	}
+}
+
+// On tall data (where SolverAuto picks SolverGram) the two solvers agree.
+func TestSolversAgreeOnTallData(t *testing.T) {
+	rng := rand.New(rand.NewPCG(8, 9))
+	const n, p, q = 6000, 12, 7
+	x := mat.NewDense(n, p, randSlice(rng, n*p, 1))
+	mix := mat.NewDense(p, q, randSlice(rng, p*q, 1))
+	var y mat.Dense
+	y.Mul(x, mix)
+	y.Apply(func(i, j int, v float64) float64 { return math.Tanh(v) + 0.1*rng.NormFloat64() + float64(j) }, &y)
+	ex, gr := &MetricSettings{Solver: SolverExact}, &MetricSettings{Solver: SolverGram}
+	le, _ := FitLinearRegression(x, &y, ex)
+	lg, _ := FitLinearRegression(x, &y, gr)
+	checkClose(t, "coefficients", denseData(lg.Coef), denseData(le.Coef), 1e-10)
+	checkClose(t, "intercepts", lg.Intercept, le.Intercept, 1e-10)
+	for _, k := range []int{3, 7, 10} {
+		se, _ := StateR2(x, &y, k, ex)
+		sg, _ := StateR2(x, &y, k, gr)
+		checkScalar(t, "state R²", sg, se, 1e-10)
+	}
+	ce, _ := CanonicalCorrelations(x, &y, 7, ex)
+	cg, _ := CanonicalCorrelations(x, &y, 7, gr)
+	checkClose(t, "canonical correlations", cg, ce, 1e-10)
+	x7 := x.Slice(0, n, 0, q)
+	de, _ := ProcrustesDisparity(x7, &y, ex)
+	dg, _ := ProcrustesDisparity(x7, &y, gr)
+	checkScalar(t, "procrustes disparity", dg, de, 1e-12)
 }

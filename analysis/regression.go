@@ -18,11 +18,13 @@ type LinearRegression struct {
 	Rank int
 }
 
-// FitLinearRegression fits y (n×q) on x (n×p). Columns are centred, then the
-// minimum-norm least-squares solution is found with an SVD that treats
-// singular values below eps·σ_max as zero (scipy.linalg.lstsq, gelsd), so
-// rank-deficient designs (e.g. zero-padded columns) are handled like sklearn.
-func FitLinearRegression(x, y mat.Matrix) (*LinearRegression, error) {
+// FitLinearRegression fits y (n×q) on x (n×p). With SolverExact, columns
+// are centred, then the minimum-norm least-squares solution is found with an
+// SVD that treats singular values below eps·σ_max as zero
+// (scipy.linalg.lstsq, gelsd), so rank-deficient designs (e.g. zero-padded
+// columns) are handled like sklearn. SolverGram solves the normal equations
+// (CrossGram.Regression).
+func FitLinearRegression(x, y mat.Matrix, s *MetricSettings) (*LinearRegression, error) {
 	n, p := x.Dims()
 	ny, q := y.Dims()
 	if n != ny {
@@ -30,6 +32,12 @@ func FitLinearRegression(x, y mat.Matrix) (*LinearRegression, error) {
 	}
 	if n < 1 || p < 1 || q < 1 {
 		return nil, fmt.Errorf("analysis: linear regression: empty input (%d×%d, %d×%d)", n, p, ny, q)
+	}
+	if err := checkSolver(s); err != nil {
+		return nil, err
+	}
+	if s.solver(n, p+q) == SolverGram {
+		return NewCrossGram(x, y).Regression()
 	}
 	xm, ym := colMeans(x), colMeans(y)
 	xc, yc := centred(x, xm), centred(y, ym)

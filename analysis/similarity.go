@@ -698,7 +698,8 @@ func orthoLBFGS(an, bn, start *mat.Dense, maxIter int) (*mat.Dense, float64) {
 		if !accepted {
 			break
 		}
-		fNew, gNew := ev.valueGrad(trial)
+		// The last value call was at trial: its residual is still there.
+		gNew := ev.gradFromResidual()
 		s := make([]float64, np)
 		y := make([]float64, np)
 		for i := range s {
@@ -792,8 +793,14 @@ func (e *orthoEval) value(c []float64) float64 {
 // CᵀG = −2X with X = R̃Bᵀ + R̃ᵀB, and with dC = C·dcay = −2 C dS at S = 0 the
 // derivative along the skew basis E_ij − E_ji (i < j) is 4(X_ij − X_ji).
 func (e *orthoEval) valueGrad(c []float64) (float64, []float64) {
-	n := e.r
 	f := e.value(c)
+	return f, e.gradFromResidual()
+}
+
+// gradFromResidual is the gradient part of valueGrad at the point of the
+// last value call (whose residual R̃ is kept in e.res).
+func (e *orthoEval) gradFromResidual() []float64 {
+	n := e.r
 	matMul(e.x, e.res, e.b, n, false, true)
 	matMul(e.t1, e.res, e.b, n, true, false)
 	out := make([]float64, 0, n*(n-1)/2)
@@ -804,7 +811,7 @@ func (e *orthoEval) valueGrad(c []float64) (float64, []float64) {
 			out = append(out, 4*(xij-xji))
 		}
 	}
-	return f, out
+	return out
 }
 
 // retract sets dst = cur·cay(step·P), P the skew matrix of the parameters p
@@ -834,32 +841,52 @@ func (e *orthoEval) retract(dst, cur, p []float64, step float64) {
 			}
 		}
 		if piv != col {
-			for j := 0; j < n; j++ {
-				a[col*n+j], a[piv*n+j] = a[piv*n+j], a[col*n+j]
-				b[col*n+j], b[piv*n+j] = b[piv*n+j], b[col*n+j]
+			ra, rp := a[col*n:(col+1)*n], a[piv*n:(piv+1)*n]
+			for j := range ra {
+				ra[j], rp[j] = rp[j], ra[j]
+			}
+			ra, rp = b[col*n:(col+1)*n], b[piv*n:(piv+1)*n]
+			for j := range ra {
+				ra[j], rp[j] = rp[j], ra[j]
 			}
 		}
-		inv := 1 / a[col*n+col]
+		pa, pb := a[col*n+col:(col+1)*n], b[col*n:(col+1)*n]
+		inv := 1 / pa[0]
 		for i := col + 1; i < n; i++ {
 			fct := a[i*n+col] * inv
 			if fct == 0 {
 				continue
 			}
-			for j := col; j < n; j++ {
-				a[i*n+j] -= fct * a[col*n+j]
+			ra := a[i*n+col : (i+1)*n]
+			ra = ra[:len(pa)]
+			for j, v := range pa {
+				ra[j] -= fct * v
 			}
-			for j := 0; j < n; j++ {
-				b[i*n+j] -= fct * b[col*n+j]
+			rb := b[i*n : (i+1)*n]
+			rb = rb[:len(pb)]
+			for j, v := range pb {
+				rb[j] -= fct * v
 			}
 		}
 	}
+	// Back substitution, row by row: q_i = (b_i − Σ_{k>i} a_ik q_k)/a_ii.
 	for i := n - 1; i >= 0; i-- {
-		for j := 0; j < n; j++ {
-			s := b[i*n+j]
-			for kk := i + 1; kk < n; kk++ {
-				s -= a[i*n+kk] * e.q[kk*n+j]
+		qi := e.q[i*n : (i+1)*n]
+		copy(qi, b[i*n:(i+1)*n])
+		for k := i + 1; k < n; k++ {
+			f := a[i*n+k]
+			if f == 0 {
+				continue
 			}
-			e.q[i*n+j] = s / a[i*n+i]
+			qk := e.q[k*n : (k+1)*n]
+			qk = qk[:len(qi)]
+			for j, v := range qk {
+				qi[j] -= f * v
+			}
+		}
+		inv := 1 / a[i*n+i]
+		for j := range qi {
+			qi[j] *= inv
 		}
 	}
 	matMul(dst, cur, e.q, n, false, false)

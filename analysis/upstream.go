@@ -22,7 +22,7 @@ func SignalR2(trueSig, predSig mat.Matrix) float64 {
 // predict from trueVal and return the variance-weighted R² of predVal.
 // Same direction as StateR2VAF but out of sample.
 func SignalR2Linear(trueTrain, predTrain, trueVal, predVal mat.Matrix) (float64, error) {
-	lr, err := FitLinearRegression(trueTrain, predTrain)
+	lr, err := FitLinearRegression(trueTrain, predTrain, nil)
 	if err != nil {
 		return 0, fmt.Errorf("analysis: signal R² linear: %w", err)
 	}
@@ -74,7 +74,7 @@ func CycleConsistency(latTrain, ratesTrain, latVal, ratesVal mat.Matrix, varianc
 	if err != nil {
 		return 0, 0, err
 	}
-	readout, err := FitLinearRegression(zTrain, nTrain)
+	readout, err := FitLinearRegression(zTrain, nTrain, nil)
 	if err != nil {
 		return 0, 0, err
 	}

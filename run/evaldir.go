@@ -434,3 +434,20 @@ func readCheckpointFile(path string) (*nets.Checkpoint, string, error) {
 	}
 	return ck, hex.EncodeToString(sum[:]), nil
 }
+
+// inspectEvaluation is Inspect for an evaluation directory: its record and
+// configuration must read, its run must be there, and the run's model file
+// must be the one evaluated (a changed one is reported as damage, naming it).
+func inspectEvaluation(dir string) Summary {
+	s := Summary{Dir: dir, Status: StatusEvaluation}
+	r, err := openEvaluation(dir)
+	if err != nil {
+		s.Status, s.Damage = StatusDamaged, err
+		return s
+	}
+	s.State = r.State
+	if _, _, err := r.readEvaluationModel(false); err != nil {
+		s.Status, s.Damage = StatusDamaged, err
+	}
+	return s
+}

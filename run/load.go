@@ -2,7 +2,9 @@ package run
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"sync"
 
@@ -31,28 +33,47 @@ type Loaded struct {
 	// checksum of its bytes, which an evaluation records.
 	ModelFile   string
 	ModelSHA256 string
+	// Warnings name the damaged files the analysis does without (state.json,
+	// history.csv): the model and the dataset come from the checkpoint and
+	// config.toml alone.
+	Warnings []string
 
 	mu    sync.Mutex
 	cache map[string]*nets.Inference
 }
 
 // Load opens a run directory and its model: checkpoint.bin (the last epoch, which
-// is what the reference analyses) or best.bin when best is set.
+// is what the reference analyses) or best.bin when best is set. A damaged
+// state.json or history.csv does not stop it (see Loaded.Warnings).
 func Load(dir string, best bool) (*Loaded, error) {
-	r, err := Open(dir)
+	r, err := Read(dir)
 	if err != nil {
 		return nil, err
+	}
+	var warnings []string
+	for _, e := range []error{r.StateErr, r.HistoryErr} {
+		if e != nil {
+			warnings = append(warnings, e.Error()+" (the model is read without it)")
+		}
 	}
 	task, err := r.Config.BuildTask()
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", filepath.Join(dir, ConfigFile), err)
 	}
 	ck, sum, err := r.readModel(best)
-	if err != nil {
-		if r.Eval != nil {
-			return nil, err
-		}
+	switch {
+	case err != nil && r.Eval != nil:
+		return nil, err
+	case errors.Is(err, os.ErrNotExist) && !best && r.State.Epoch == 0 && r.StateErr == nil:
 		return nil, fmt.Errorf("%s has no trained model yet: %w", dir, err)
+	case errors.Is(err, os.ErrNotExist) && best:
+		return nil, fmt.Errorf("%w (best.bin is written after the first epoch; analyse checkpoint.bin without --best)", err)
+	case errors.Is(err, os.ErrNotExist) && !best:
+		return nil, fmt.Errorf("%w (%s records %d epochs): analyse the best model with --best instead", err, StateFile, r.State.Epoch)
+	case err != nil && !best:
+		return nil, fmt.Errorf("%w (analyse the best model with --best instead)", err)
+	case err != nil:
+		return nil, err
 	}
 	m, err := ck.Restore()
 	if err != nil {
@@ -64,7 +85,7 @@ func Load(dir string, best bool) (*Loaded, error) {
 	}
 	return &Loaded{Run: r, Task: task, Data: BuildDataset(r.Config, task), Model: m, Epoch: ck.Header.Epoch,
 		Best: r.ModelFileName(best) == BestFile, ModelFile: r.ModelFileName(best), ModelSHA256: sum,
-		cache: map[string]*nets.Inference{}}, nil
+		Warnings: warnings, cache: map[string]*nets.Inference{}}, nil
 }
 
 // Trials returns the dataset indices of a phase ("train", "val" or "all").

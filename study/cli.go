@@ -19,6 +19,17 @@ type Output struct {
 	JSON bool
 }
 
+// warn prints what the session's run is missing (a damaged history.csv or
+// state.json: the analysis goes on without them).
+func (o Output) warn(s *Session) {
+	if o.Progress == nil {
+		return
+	}
+	for _, w := range s.Run.Warnings {
+		fmt.Fprintln(o.Progress, "warning:", w)
+	}
+}
+
 func (o Output) write(rep interface{ WriteTable(io.Writer) error }) error {
 	if o.JSON {
 		return WriteJSON(o.W, rep)
@@ -91,6 +102,7 @@ func AnalyzeCommand(ctx context.Context, dir string, best bool, o AnalyzeOptions
 	if err != nil {
 		return err
 	}
+	out.warn(s)
 	pf, done := progressPrinter(out.Progress, "", true)
 	rep, err := s.Analyze(ctx, o, pf)
 	done()
@@ -100,20 +112,28 @@ func AnalyzeCommand(ctx context.Context, dir string, best bool, o AnalyzeOptions
 	return out.write(rep)
 }
 
-// FixedPointsCommand is `ctdtui fixedpoints DIR`.
+// FixedPointsCommand is `ctdtui fixedpoints DIR` (with o.ClosedLoop:
+// `--closed-loop`).
 func FixedPointsCommand(ctx context.Context, dir string, best bool, o FixedPointOptions, out Output) error {
 	s, err := Open(dir, best)
 	if err != nil {
 		return err
 	}
+	out.warn(s)
 	pf, done := progressPrinter(out.Progress, "fixed points: ", false)
 	var last Progress
-	rep, err := s.FixedPoints(ctx, o, func(p Progress) {
+	report := func(p Progress) {
 		last = p
 		if pf != nil {
 			pf(p)
 		}
-	})
+	}
+	var rep interface{ WriteTable(io.Writer) error }
+	if o.ClosedLoop {
+		rep, err = s.ClosedLoopFixedPoints(ctx, o, report)
+	} else {
+		rep, err = s.FixedPoints(ctx, o, report)
+	}
 	done()
 	if errors.Is(err, context.Canceled) {
 		return fmt.Errorf("fixed-point search cancelled (%s)", formatProgress(last))
@@ -137,6 +157,8 @@ func CompareCommand(ctx context.Context, dirA, dirB string, best bool, o Compare
 	if err != nil {
 		return err
 	}
+	out.warn(a)
+	out.warn(b)
 	pf, done := progressPrinter(out.Progress, "compare: ", false)
 	rep, err := a.Compare(ctx, b, o, pf)
 	done()
@@ -155,6 +177,7 @@ func ExportCommand(ctx context.Context, dir string, best bool, path string, o Ex
 	if err != nil {
 		return err
 	}
+	out.warn(s)
 	pf, done := progressPrinter(out.Progress, "export: ", true)
 	rep, err := s.Export(ctx, path, o, pf)
 	done()

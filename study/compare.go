@@ -31,10 +31,9 @@ type CompareOptions struct {
 	// latents × 100 000 steps).
 	CCAReference bool `json:"cca_reference"`
 	// DSA: delay embedding, rank and number of trials (default 20 delays,
-	// rank 50 as the reference's compare_dynamics_DSA, but at most
-	// dsaMaxWidth/latent delays: the embedding's SVD grows with the cube of
-	// its width, 20×128 takes minutes; trials: 1 % of the phase's trials as
-	// there, raised to the fewest the delay embedding needs). NoDSA skips it.
+	// rank 50 as the reference's compare_dynamics_DSA; trials: 1 % of the
+	// phase's trials as there, raised to the fewest the delay embedding
+	// needs). NoDSA skips it.
 	DSADelays int  `json:"dsa_delays"`
 	DSARank   int  `json:"dsa_rank"`
 	DSATrials int  `json:"dsa_trials"`
@@ -62,7 +61,7 @@ func (o CompareOptions) normalized() (CompareOptions, error) {
 		v    *int
 		def  int
 	}{{"--pcs", &o.PCs, 10}, {"--state-pcs", &o.StatePCs, 4}, {"--cca", &o.CCAComponents, 10},
-		{"--dsa-delays", &o.DSADelays, -1}, {"--dsa-rank", &o.DSARank, 50}, {"--dsa-trials", &o.DSATrials, -1}} {
+		{"--dsa-delays", &o.DSADelays, 20}, {"--dsa-rank", &o.DSARank, 50}, {"--dsa-trials", &o.DSATrials, -1}} {
 		if *f.v < 0 {
 			return o, fmt.Errorf("%s must be positive, got %d", f.name, *f.v)
 		}
@@ -75,9 +74,6 @@ func (o CompareOptions) normalized() (CompareOptions, error) {
 
 // ccaReferenceLimit bounds rows × (latents of A + B) for the NIPALS CCA.
 const ccaReferenceLimit = 4_000_000
-
-// dsaMaxWidth caps the default delay embedding's width (delays × latents).
-const dsaMaxWidth = 640
 
 // AffineR2 is how well an affine map of one run's latents predicts the
 // other's: fitted on the training trials, scored on the validation trials.
@@ -205,18 +201,13 @@ func (s *Session) Compare(ctx context.Context, other *Session, o CompareOptions,
 		return nil, err
 	}
 	pa, pb := lat[o.Phase][0], lat[o.Phase][1]
-	_, ha := pa.Dims()
-	_, g := jointGram(pa, pb)
-	caa, cbb := subSym(g, 0, ha), subSym(g, ha, g.SymmetricDim())
-	cab := subDense(g, 0, ha, ha, g.SymmetricDim())
-	var cba mat.Dense
-	cba.CloneFrom(cab.T())
-	if r.StateR2, err = stateR2Gram(caa, cbb, &cba, o.StatePCs); err != nil {
+	g := analysis.NewCrossGram(pa, pb)
+	if r.StateR2, err = g.StateR2(o.StatePCs); err != nil {
 		return nil, fmt.Errorf("state R²: %w", err)
 	}
 	step("procrustes", "")
-	if ha == r.B.State {
-		d, err := procrustesDisparity(caa, cbb, cab)
+	if r.A.State == r.B.State {
+		d, err := g.ProcrustesDisparity()
 		if err != nil {
 			return nil, err
 		}
@@ -224,7 +215,7 @@ func (s *Session) Compare(ctx context.Context, other *Session, o CompareOptions,
 	}
 	step("cca", "")
 	k := min(o.CCAComponents, r.A.State, r.B.State)
-	if r.CCACorrelations, err = canonicalCorrelations(caa, cbb, cab, k); err != nil {
+	if r.CCACorrelations, err = g.CanonicalCorrelations(k); err != nil {
 		return nil, err
 	}
 	if n, _ := pa.Dims(); o.CCAReference || n*(r.A.State+r.B.State) <= ccaReferenceLimit {
@@ -288,68 +279,36 @@ func (s *Session) CachedCompare(other *Session, o CompareOptions) (*CompareRepor
 }
 
 // affineR2Both fits affine maps between two runs' latents in both
-// directions on the training rows (through one joint centred Gram matrix of
-// [A B], see regress.go) and scores them on the validation rows.
+// directions on the training rows (through one pass over them:
+// analysis.CrossGram) and scores them on the validation rows.
 func affineR2Both(aTrain, bTrain, aVal, bVal *mat.Dense, pcs int) (ab, ba AffineR2, err error) {
-	_, pa := aTrain.Dims()
-	_, pb := bTrain.Dims()
-	zm, g := jointGram(aTrain, bTrain)
-	gA, gB := subSym(g, 0, pa), subSym(g, pa, pa+pb)
-	one := func(xm, ym []float64, xx, yy *mat.SymDense, xy *mat.Dense, xVal, yVal *mat.Dense) (AffineR2, error) {
+	g := analysis.NewCrossGram(aTrain, bTrain)
+	one := func(g *analysis.CrossGram, xVal, yVal *mat.Dense) (AffineR2, error) {
 		var r AffineR2
-		fit, err := solveAffine(xm, ym, xx, xy)
+		fit, err := g.Regression()
 		if err != nil {
 			return r, err
 		}
-		pred := fit.predict(xVal)
-		r.VarianceWeighted = analysis.R2Score(yVal, pred, analysis.VarianceWeighted)
-		// In sample, from the Gram matrices: the residual is orthogonal to
-		// the design, so SS_res = diag(YᵀY − (XᵀY)ᵀW).
-		q := yy.SymmetricDim()
-		var ssRes, ssTot float64
-		for j := 0; j < q; j++ {
-			fitted := 0.0
-			for i := 0; i < xx.SymmetricDim(); i++ {
-				fitted += xy.At(i, j) * fit.w.At(i, j)
-			}
-			ssRes += yy.At(j, j) - fitted
-			ssTot += yy.At(j, j)
+		var pred mat.Dense
+		fit.Predict(&pred, xVal)
+		r.VarianceWeighted = analysis.R2Score(yVal, &pred, analysis.VarianceWeighted)
+		r.TrainR2 = g.FitR2(fit)
+		// The target's PCs on its training latents.
+		axes, ratio, err := g.PrincipalAxesB(min(pcs, g.BB.SymmetricDim()))
+		if err != nil {
+			return r, fmt.Errorf("PCA of the target: %w", err)
 		}
-		r.TrainR2 = 1 - ssRes/ssTot
-		// The target's PCs (on its training latents) from its Gram matrix.
-		var eig mat.EigenSym
-		if !eig.Factorize(yy, true) {
-			return r, fmt.Errorf("PCA of the target failed")
-		}
-		lam := eig.Values(nil)
-		var v mat.Dense
-		eig.VectorsTo(&v)
-		k := min(pcs, q)
-		total := 0.0
-		for _, l := range lam {
-			total += math.Max(l, 0)
-		}
-		cols := make([]int, k) // descending eigenvalues
-		for j := range cols {
-			cols[j] = q - 1 - j
-		}
-		vk := mat.NewDense(q, k, nil)
-		for j, c := range cols {
-			for i := 0; i < q; i++ {
-				vk.Set(i, j, v.At(i, c))
-			}
-			r.PCRatio = append(r.PCRatio, math.Max(lam[c], 0)/total)
-		}
+		r.PCRatio = ratio
 		var zt, zp mat.Dense
-		zt.Mul(yVal, vk)
-		zp.Mul(pred, vk)
+		zt.Mul(yVal, axes)
+		zp.Mul(&pred, axes)
 		r.PerPC = analysis.R2Raw(&zt, &zp)
 		return r, nil
 	}
-	if ab, err = one(zm[:pa], zm[pa:], gA, gB, subDense(g, 0, pa, pa, pa+pb), aVal, bVal); err != nil {
+	if ab, err = one(g, aVal, bVal); err != nil {
 		return ab, ba, err
 	}
-	ba, err = one(zm[pa:], zm[:pa], gB, gA, subDense(g, pa, pa+pb, 0, pa), bVal, aVal)
+	ba, err = one(g.Swap(), bVal, aVal)
 	return ab, ba, err
 }
 
@@ -383,9 +342,6 @@ func (s *Session) dsa(ctx context.Context, other *Session, o CompareOptions) (*D
 	steps := inf.Len(0)
 	for k := range inf.Trials {
 		steps = min(steps, inf.Len(k))
-	}
-	if o.DSADelays == 0 {
-		o.DSADelays = max(1, min(20, dsaMaxWidth/max(s.Run.Model.Config().StateDim(), other.Run.Model.Config().StateDim())))
 	}
 	tp := steps - (o.DSADelays - 1) // embedded steps per trial
 	if tp < 2 {

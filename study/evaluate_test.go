@@ -260,6 +260,10 @@ func TestEvaluationDirectory(t *testing.T) {
 	if err := CompareCommand(context.Background(), src, out, false, CompareOptions{NoDSA: true}, Output{W: &buf}); err == nil || !strings.Contains(err.Error(), "3BFF_200S_100T_0seed_0.4") {
 		t.Fatalf("compare with other inputs: %v", err)
 	}
+	// Run lists show it as an evaluation.
+	if sum := run.Inspect(out); sum.Status != run.StatusEvaluation || sum.Damage != nil || sum.State.Epoch != 400 {
+		t.Fatalf("Inspect: %+v", sum)
+	}
 	// Not trainable, no best.bin of its own, never overwritten.
 	r, err := run.Open(out)
 	if err != nil {
@@ -330,6 +334,9 @@ func TestEvaluationDirectory(t *testing.T) {
 	}
 	if err := AnalyzeCommand(context.Background(), out, false, AnalyzeOptions{}, Output{W: &buf}); err == nil || !strings.Contains(err.Error(), "changed since") {
 		t.Fatalf("analyze of a stale evaluation: %v", err)
+	}
+	if sum := run.Inspect(out); sum.Status != run.StatusDamaged || sum.Damage == nil || !strings.Contains(sum.Damage.Error(), "changed since") {
+		t.Fatalf("Inspect of a stale evaluation: %+v", sum)
 	}
 }
 

@@ -81,6 +81,7 @@ type Session struct {
 	perf     map[string]*Performance
 	analyses map[string]*AnalyzeReport
 	fps      map[string]*FixedPointReport
+	cls      map[string]*ClosedLoopReport
 	compares map[string]*CompareReport
 }
 
@@ -110,7 +111,7 @@ func Open(dir string, best bool) (*Session, error) {
 func New(l *run.Loaded) *Session {
 	return &Session{Run: l,
 		latents: map[string]*mat.Dense{}, pcas: map[string]*analysis.PCA{}, perf: map[string]*Performance{},
-		analyses: map[string]*AnalyzeReport{}, fps: map[string]*FixedPointReport{}, compares: map[string]*CompareReport{}}
+		analyses: map[string]*AnalyzeReport{}, fps: map[string]*FixedPointReport{}, cls: map[string]*ClosedLoopReport{}, compares: map[string]*CompareReport{}}
 }
 
 // Info describes the run.

@@ -10,12 +10,15 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/ctdtui/ctdtui/analysis"
+	"github.com/ctdtui/ctdtui/nets"
 	"github.com/ctdtui/ctdtui/run"
+	"github.com/ctdtui/ctdtui/sim"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -28,6 +31,7 @@ import (
 const (
 	flipFlop32   = "testdata/3bff-gru32"
 	flipFlop16   = "testdata/3bff-gru16"
+	flipFlop3    = "testdata/3bff-gru3"
 	multiTask8   = "testdata/multitask-gru8"
 	randomTarget = "testdata/randomtarget-gru8"
 )
@@ -211,7 +215,7 @@ func TestBadInput(t *testing.T) {
 		{missing, []string{"run directory", missing, "no such file"}},
 		{empty, []string{empty, "is not a ctdtui run", "config.toml is missing"}},
 		{corrupt, []string{filepath.Join(corrupt, "checkpoint.bin")}},
-		{noModel, []string{noModel, "has no trained model yet"}},
+		{noModel, []string{filepath.Join(noModel, "checkpoint.bin is missing"), "records 400 epochs", "--best"}},
 		{otherTask, []string{"the saved model is 3→3", "describes a 2→2 task"}},
 		{otherModel, []string{"checkpoint.bin holds a gru with 32 latents", "config.toml describes a gru with 16 latents"}},
 	} {
@@ -261,7 +265,7 @@ func TestBadInput(t *testing.T) {
 	_, err = a.Analyze(ctx, AnalyzeOptions{Phase: "everything"}, nil)
 	checkErr("bad phase", err, `phase "everything"`)
 	_, err = ParseInputs("0, x,1")
-	checkErr("bad --inputs", err, `--inputs value 2 "x" is not a number`)
+	checkErr("bad --inputs", err, `--inputs value 2 "x" is not a finite number`)
 	_, err = a.Export(ctx, filepath.Join(tmp, "out.txt"), ExportOptions{}, nil)
 	checkErr("bad export name", err, "must end in .npz")
 	_, err = a.Export(ctx, filepath.Join(tmp, "missingdir", "out.npz"), ExportOptions{}, nil)
@@ -481,10 +485,11 @@ func TestTablesAndJSON(t *testing.T) {
 	}
 }
 
-// The normal-equation fits (regress.go) agree with the exact scikit-learn
-// solver of package analysis.
-func TestFastRegressionMatchesExact(t *testing.T) {
+// The cross-product (Gram) solver that study uses agrees with the exact
+// scikit-learn solver of package analysis on the latents of real runs.
+func TestGramSolverMatchesExact(t *testing.T) {
 	ctx := context.Background()
+	exact := &analysis.MetricSettings{Solver: analysis.SolverExact}
 	for _, dir := range []string{flipFlop32, multiTask8, randomTarget} {
 		s := open(t, dir)
 		x, _ := s.Latents(ctx, "val")
@@ -500,17 +505,17 @@ func TestFastRegressionMatchesExact(t *testing.T) {
 			}
 			off += inf.Len(k)
 		}
-		fast, fm, err := performanceR2(x, y)
+		fast, fm, err := analysis.PerformanceR2(x, y, gramSolver)
 		if err != nil {
 			t.Fatal(err)
 		}
-		exact, em, err := analysis.PerformanceR2(x, y)
+		ex, em, err := analysis.PerformanceR2(x, y, exact)
 		if err != nil {
 			t.Fatal(err)
 		}
-		for j := range exact {
-			if math.Abs(fast[j]-exact[j]) > 1e-9 {
-				t.Errorf("%s: PerformanceR2[%d] = %v, exact %v", dir, j, fast[j], exact[j])
+		for j := range ex {
+			if math.Abs(fast[j]-ex[j]) > 1e-9 {
+				t.Errorf("%s: PerformanceR2[%d] = %v, exact %v", dir, j, fast[j], ex[j])
 			}
 		}
 		if math.Abs(fm-em) > 1e-9 {
@@ -531,7 +536,7 @@ func TestFastRegressionMatchesExact(t *testing.T) {
 		x, y, yVal *mat.Dense
 		xVal       *mat.Dense
 	}{{ab, at, bt, bv, av}, {ba, bt, at, av, bv}} {
-		lr, err := analysis.FitLinearRegression(c.x, c.y)
+		lr, err := analysis.FitLinearRegression(c.x, c.y, exact)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -559,56 +564,62 @@ func TestFastRegressionMatchesExact(t *testing.T) {
 	}
 }
 
-// The Gram-matrix forms of StateR2, Procrustes and CCA agree with package
-// analysis (CCA to NIPALS's tolerance: it estimates the exact correlations).
-func TestGramMetricsMatchAnalysis(t *testing.T) {
+// Compare's state R², Procrustes disparity and canonical correlations equal
+// package analysis's exact solver on the same latents (and NIPALS's
+// estimates to its tolerance).
+func TestCompareMetricsMatchExact(t *testing.T) {
 	ctx := context.Background()
+	exact := &analysis.MetricSettings{Solver: analysis.SolverExact}
 	for _, pair := range [][2]string{{flipFlop32, flipFlop16}, {flipFlop16, flipFlop32}, {flipFlop32, flipFlop32}} {
 		a, b := open(t, pair[0]), open(t, pair[1])
-		pa, _ := a.Latents(ctx, "val")
-		pb, _ := b.Latents(ctx, "val")
-		_, ha := pa.Dims()
-		_, g := jointGram(pa, pb)
-		caa, cbb := subSym(g, 0, ha), subSym(g, ha, g.SymmetricDim())
-		cab := subDense(g, 0, ha, ha, g.SymmetricDim())
-		var cba mat.Dense
-		cba.CloneFrom(cab.T())
 		for _, k := range []int{2, 4, 20} {
-			got, err := stateR2Gram(caa, cbb, &cba, k)
+			rep, err := a.Compare(ctx, b, CompareOptions{StatePCs: k, NoDSA: true}, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
-			want, err := analysis.StateR2(pa, pb, k)
+			pa, _ := a.Latents(ctx, rep.Options.Phase)
+			pb, _ := b.Latents(ctx, rep.Options.Phase)
+			want, err := analysis.StateR2(pa, pb, k, exact)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if math.Abs(got-want) > 1e-9 {
-				t.Errorf("%v: StateR2(k=%d) = %v, analysis %v", pair, k, got, want)
+			if math.Abs(rep.StateR2-want) > 1e-9 {
+				t.Errorf("%v: StateR2(k=%d) = %v, exact %v", pair, k, rep.StateR2, want)
 			}
-		}
-		corr, err := canonicalCorrelations(caa, cbb, cab, 10)
-		if err != nil {
-			t.Fatal(err)
-		}
-		_, nip, _, err := analysis.CCAR2(pb, pa, 10, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		sorted := append([]float64(nil), nip...)
-		slices.SortFunc(sorted, func(x, y float64) int { return cmp.Compare(y, x) })
-		for i := range corr {
-			if math.Abs(corr[i]-sorted[i]) > 1e-4 {
-				t.Errorf("%v: canonical correlation %d = %v, NIPALS %v", pair, i, corr[i], sorted[i])
+			if k != 4 {
+				continue
 			}
-		}
-		if ha == b.Run.Model.Config().Latent {
-			d, err := procrustesDisparity(caa, cbb, cab)
+			corr, err := analysis.CanonicalCorrelations(pa, pb, 10, exact)
 			if err != nil {
 				t.Fatal(err)
 			}
-			_, _, want, _ := analysis.Procrustes(pa, pb)
-			if math.Abs(d-want) > 1e-9 {
-				t.Errorf("%v: disparity %v, analysis %v", pair, d, want)
+			for i := range corr {
+				if math.Abs(corr[i]-rep.CCACorrelations[i]) > 1e-9 {
+					t.Errorf("%v: canonical correlation %d = %v, exact %v", pair, i, rep.CCACorrelations[i], corr[i])
+				}
+			}
+			sorted := slices.Clone(rep.CCAR2)
+			_, nip, _, err := analysis.CCAR2(pb, pa, 10, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sorted = append(sorted[:0], nip...)
+			slices.SortFunc(sorted, func(x, y float64) int { return cmp.Compare(y, x) })
+			for i := range corr {
+				if math.Abs(corr[i]-sorted[i]) > 1e-4 {
+					t.Errorf("%v: canonical correlation %d = %v, NIPALS %v", pair, i, corr[i], sorted[i])
+				}
+			}
+			if rep.Procrustes != nil {
+				d, err := analysis.ProcrustesDisparity(pa, pb, exact)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if math.Abs(*rep.Procrustes-d) > 1e-9 {
+					t.Errorf("%v: disparity %v, exact %v", pair, *rep.Procrustes, d)
+				}
+			} else if rep.A.State == rep.B.State {
+				t.Errorf("%v: no Procrustes disparity for equal latent sizes", pair)
 			}
 		}
 	}
@@ -622,5 +633,156 @@ func TestFixedPointsCommandCancelled(t *testing.T) {
 	err := FixedPointsCommand(ctx, flipFlop32, false, FixedPointOptions{Inits: 16, Iters: 100}, Output{W: &out})
 	if err == nil || !strings.Contains(err.Error(), "fixed-point search cancelled") || out.Len() != 0 {
 		t.Fatalf("error %v, output %q", err, out.String())
+	}
+}
+
+// The state R² of a 3-latent run against a 16-latent run with 4 PCs is the
+// same both ways (it used to differ by exactly 1/4: the missing fourth "true"
+// PC counted as perfectly predicted), and equals the reference's value in
+// the direction the reference computes (the 16-latent run as the truth).
+func TestStateR2SwapFewerLatents(t *testing.T) {
+	ctx := context.Background()
+	a, b := open(t, flipFlop3), open(t, flipFlop16)
+	o := CompareOptions{StatePCs: 4, NoDSA: true}
+	ab, err := a.Compare(ctx, b, o, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ba, err := b.Compare(ctx, a, o, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pa, _ := a.Latents(ctx, "val")
+	pb, _ := b.Latents(ctx, "val")
+	ref, err := analysis.StateR2(pb, pa, 4, &analysis.MetricSettings{Solver: analysis.SolverExact})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if math.Abs(ab.StateR2-ba.StateR2) > 1e-12 || math.Abs(ab.StateR2-ref) > 1e-9 {
+		t.Errorf("state R²: A,B %v; B,A %v; reference direction %v", ab.StateR2, ba.StateR2, ref)
+	}
+	t.Logf("state R² 3 vs 16 latents, 4 PCs: %.4f", ab.StateR2)
+}
+
+// The q-threshold ladder of one search on a trained 3-bit flip-flop GRU:
+// monotone, equal to separate searches at two thresholds, and at strict
+// thresholds the flip-flop's architecture: 8 stable points (the memories)
+// and saddles between them.
+func TestFlipFlopLadderAndTypes(t *testing.T) {
+	s := open(t, flipFlop32)
+	base := FixedPointOptions{Inits: 256, Iters: 3000, LR: 1e-2}
+	rep, err := s.FixedPoints(context.Background(), base, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Ladder) != 14 {
+		t.Fatalf("%d ladder rungs, want 14", len(rep.Ladder))
+	}
+	for i := 1; i < len(rep.Ladder); i++ {
+		if rep.Ladder[i].Places > rep.Ladder[i-1].Places {
+			t.Errorf("ladder not monotone: %d places under %g, %d under %g", rep.Ladder[i-1].Places, rep.Ladder[i-1].QThresh, rep.Ladder[i].Places, rep.Ladder[i].QThresh)
+		}
+	}
+	for _, k := range []int{3, 7} { // 1e-4 and 1e-8
+		o := base
+		o.QThresh = rep.Ladder[k].QThresh
+		sep, err := s.FixedPoints(context.Background(), o, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sep.Fixed+sep.Slow != rep.Ladder[k].Places || sep.FixedTypes.Stable+sep.SlowTypes.Stable != rep.Ladder[k].Types.Stable {
+			t.Errorf("q < %g: separate search %d fixed + %d slow (%d stable), ladder %+v", o.QThresh, sep.Fixed, sep.Slow, sep.FixedTypes.Stable+sep.SlowTypes.Stable, rep.Ladder[k])
+		}
+	}
+	strict := rep.Ladder[13]
+	if strict.Fixed != rep.Fixed || strict.Slow != 0 || strict.Types.Stable != 8 || strict.Types.Saddles[1] == 0 || strict.Types.Saddles[2] == 0 {
+		t.Errorf("under 1e-14: %+v; want 8 stable points and saddles with 1 and 2 unstable directions", strict)
+	}
+	if rep.FixedTypes.Stable != 8 || rep.FixedTypes.SaddleTotal()+rep.FixedTypes.Unstable != rep.Unstable {
+		t.Errorf("fixed-point types %+v, %d unstable", rep.FixedTypes, rep.Unstable)
+	}
+	for _, p := range rep.Points {
+		want := "stable"
+		if p.Unstable > 0 {
+			want = "saddle-" + strconv.Itoa(p.Unstable)
+		}
+		if p.Type != want {
+			t.Errorf("point with %d unstable directions has type %q", p.Unstable, p.Type)
+		}
+	}
+	t.Logf("fixed-point types %+v; ladder places %v", rep.FixedTypes, func() []int {
+		var n []int
+		for _, g := range rep.Ladder {
+			n = append(n, g.Places)
+		}
+		return n
+	}())
+	var b bytes.Buffer
+	if err := rep.WriteTable(&b); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"q-threshold ladder", "1e-14", "saddle-1"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("table lacks %q:\n%s", want, b.String())
+		}
+	}
+}
+
+// Closed-loop fixed points of an arm model: each reported point is a fixed
+// point of the network and the arm together (a float64 closed-loop step
+// leaves it in place), the hand position reported is the arm's at that
+// posture, the network-only comparison holds all 17 inputs, and a task
+// without a plant is refused by name.
+func TestClosedLoopFixedPoints(t *testing.T) {
+	s := open(t, randomTarget)
+	rep, err := s.ClosedLoopFixedPoints(context.Background(), FixedPointOptions{Inits: 64, Iters: 1000}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Fixed == 0 || len(rep.Options.Inputs) != 3 || rep.Options.Inputs[2] != 1 || len(rep.Target) != 2 {
+		t.Fatalf("%d fixed points, context %v, target %v", rep.Fixed, rep.Options.Inputs, rep.Target)
+	}
+	plant, err := statePlant(s.Run.Task)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := nets.NewClosedLoopMap(nets.Convert[float64](s.Run.Model), plant)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range rep.Points {
+		z := append(slices.Clone(p.Latent), p.Plant...)
+		f := make([]float64, len(z))
+		m.Eval(f, z, 1, rep.Options.Inputs)
+		for k := range z {
+			if math.Abs(f[k]-z[k]) > 1e-9 {
+				t.Fatalf("point %+v moves: component %d %v → %v", p, k, z[k], f[k])
+			}
+		}
+		a := s.Run.Task.(*sim.RandomTarget).Arm()
+		h := a.Hand([2]float64{p.Plant[0], p.Plant[1]}, [2]float64{p.Plant[2], p.Plant[3]})
+		if math.Abs(h[0]-p.Controlled[0]) > 1e-12 || math.Abs(h[1]-p.Controlled[1]) > 1e-12 || math.Abs(math.Hypot(h[0]-rep.Target[0], h[1]-rep.Target[1])-p.TargetError) > 1e-12 {
+			t.Errorf("hand %v, reported %v (target error %v)", h, p.Controlled, p.TargetError)
+		}
+		if p.Other == nil || p.OpenLoop.Type == "" || len(p.Action) != 6 || len(p.Eigenvalues) != rep.Dim {
+			t.Errorf("point %+v lacks the other branch, the open-loop type, the commands or the eigenvalues", p)
+		}
+	}
+	if rep.OpenLoop == nil || len(rep.OpenLoop.Options.Inputs) != 17 {
+		t.Fatalf("no network-only search with all 17 inputs held: %+v", rep.OpenLoop)
+	}
+	again, err := s.ClosedLoopFixedPoints(context.Background(), FixedPointOptions{Inits: 64, Iters: 1000}, nil)
+	if err != nil || again != rep {
+		t.Fatalf("not cached: %v", err)
+	}
+	var b bytes.Buffer
+	if err := rep.WriteTable(&b); err != nil || !strings.Contains(b.String(), "closed-loop fixed points") || !strings.Contains(b.String(), "hand_x") {
+		t.Fatalf("table (%v):\n%s", err, b.String())
+	}
+	if _, err := open(t, flipFlop32).ClosedLoopFixedPoints(context.Background(), FixedPointOptions{}, nil); err == nil || !strings.Contains(err.Error(), "nbff") {
+		t.Errorf("a flip-flop run: error %v, want one naming its task", err)
+	}
+	if _, err := s.ClosedLoopFixedPoints(context.Background(), FixedPointOptions{Inputs: []float64{1, 2}}, nil); err == nil || !strings.Contains(err.Error(), "TargetX") {
+		t.Errorf("a 2-value context: error %v, want one naming the 3 context inputs", err)
 	}
 }

@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -268,7 +269,7 @@ func (t *compareTab) onKey(km tea.KeyMsg) tea.Cmd {
 		return t.ensure()
 	case key.Matches(km, k.Stop) && t.res.running() != nil:
 		t.res.cancel()
-		t.res.fail(t.want(), fmt.Errorf("comparison cancelled: c starts it again")) // do not restart on its own
+		t.res.fail(t.want(), errCompareCancelled) // do not restart on its own
 		t.sh.info("comparison cancelled")
 	case key.Matches(km, k.Run):
 		if t.want() == "" {
@@ -297,6 +298,9 @@ func (t *compareTab) onKey(km tea.KeyMsg) tea.Cmd {
 	return nil
 }
 
+// errCompareCancelled is the result of a comparison the user stopped.
+var errCompareCancelled = errors.New("stopped before it finished: c starts it again")
+
 // ---- view ----
 
 func (t *compareTab) View() string {
@@ -314,6 +318,9 @@ func (t *compareTab) View() string {
 			msg = "Choose run A (a) and run B (b): two runs trained on the same trials."
 		case t.loadingMsg() != "":
 			msg = t.loadingMsg()
+		case errors.Is(t.res.failed(t.want()), errCompareCancelled) || errors.Is(t.res.failed(t.want()), context.Canceled):
+			lines := errorLines(t.sh, "Comparison cancelled", errCompareCancelled, "a and b choose other runs", t.w)
+			return fitBlock(head+"\n"+strings.Join(lines, "\n"), t.w, t.h)
 		case t.res.failed(t.want()) != nil:
 			lines := errorLines(t.sh, "Cannot compare these runs", t.res.failed(t.want()), "a and b choose other runs", t.w)
 			return fitBlock(head+"\n"+strings.Join(lines, "\n"), t.w, t.h)

@@ -274,9 +274,21 @@ func TestResumeRefusesARunTrainingElsewhere(t *testing.T) {
 	d := newDriver(t, m, 100, 30)
 	d.keys("2")
 	d.until(func() bool { return len(m.train.runs) == 1 }, 5*time.Second, "the runs list")
+	// A trainer holds the run's lock: refused, naming it.
+	lock, err := run.AcquireLock(r.Dir)
+	if err != nil {
+		t.Fatal(err)
+	}
 	d.keys("r")
-	if m.train.job != nil || !strings.Contains(m.sh.status.text, "another ctdtui") {
+	if m.train.job != nil || !strings.Contains(m.sh.status.text, "is being trained by") {
 		t.Fatalf("resume of a run training elsewhere: %q", m.sh.status.text)
+	}
+	lock.Release()
+	// A training state from a ctdtui older than the lock (no pid), saved
+	// just now: that trainer may be alive.
+	d.keys("r")
+	if m.train.job != nil || !strings.Contains(m.sh.status.text, "older ctdtui") {
+		t.Fatalf("resume of a run training in an older ctdtui: %q", m.sh.status.text)
 	}
 }
 

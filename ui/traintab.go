@@ -224,13 +224,21 @@ func (t *trainTab) resumeDir(dir string) tea.Cmd {
 		t.sh.warn("a run is already training")
 		return nil
 	}
-	r, err := run.Open(dir)
+	// Read, not Open: the session rebuilds a damaged state.json, and says
+	// what else is wrong. Whether another trainer has the run is its lock's
+	// to say: a "training" state whose lock is free was left by a process
+	// that died, and resumes at once.
+	r, err := run.Read(dir)
 	if err != nil {
 		t.sh.fail(err)
 		return nil
 	}
-	if r.State.Status == run.StatusTraining && t.sh.now().Sub(r.State.Updated) < 2*time.Minute {
-		t.sh.warn(fmt.Sprintf("%s was saved as training %s ago: another ctdtui may be training it", dir,
+	if held, h, _ := run.Held(dir); held {
+		t.sh.fail(&run.LockedError{Dir: dir, Holder: h})
+		return nil
+	}
+	if run.LiveLegacyTrainer(r.State, t.sh.now()) {
+		t.sh.warn(fmt.Sprintf("%s was saved as training %s ago by an older ctdtui, which may still be training it", dir,
 			t.sh.now().Sub(r.State.Updated).Round(time.Second)))
 		return nil
 	}
@@ -585,9 +593,9 @@ func (t *trainTab) runsView(w, h int) string {
 	first := max(0, min(t.sel-avail/2, len(t.runs)-avail))
 	for i := first; i < len(t.runs) && len(lines) < h; i++ {
 		e := t.runs[i]
-		state := e.state
-		if t.cur != nil && e.dir == t.cur.dir {
-			state = t.cur.state // live, not the last scan
+		state, status := e.state, e.shownStatus()
+		if t.cur != nil && e.dir == t.cur.dir && t.job != nil {
+			state, status = t.cur.state, t.cur.state.Status // live, not the last scan
 		}
 		marker := "  "
 		nameStyle := st.Text
@@ -597,12 +605,8 @@ func (t *trainTab) runsView(w, h int) string {
 				marker = st.Cursor.Render("> ")
 			}
 		}
-		status := state.Status
-		if e.err != nil {
-			status = "damaged"
-		}
 		badge := t.statusBadge(status)
-		badgeW := 11
+		badgeW := badgeWidth(t.runs)
 		epochs := fmt.Sprintf("%d/%d", state.Epoch, state.Epochs)
 		best := ""
 		if state.BestEpoch > 0 {
@@ -613,7 +617,15 @@ func (t *trainTab) runsView(w, h int) string {
 			tail = fmt.Sprintf(" %9s", epochs)
 		}
 		nameW := max(w-2-badgeW-ansi.StringWidth(tail)-1, 8)
-		line := marker + fitLine(badge, badgeW) + " " + nameStyle.Render(padRight(truncate(e.name, nameW, g.ellipsis), nameW)) + st.Muted.Render(tail)
+		tailStyle := st.Muted
+		if e.err != nil {
+			// A damaged run says why instead of its epochs: the name gets
+			// what it needs, the reason the rest of the line.
+			nameW = min(ansi.StringWidth(e.name), max(w-2-badgeW-1-20, 8))
+			tail = " " + truncate("damaged: "+e.damage(), max(w-2-badgeW-1-nameW-1, 4), g.ellipsis)
+			tailStyle = st.Bad
+		}
+		line := marker + fitLine(badge, badgeW) + " " + nameStyle.Render(padRight(truncate(e.name, nameW, g.ellipsis), nameW)) + tailStyle.Render(tail)
 		lines = append(lines, line)
 	}
 	return fitBlock(strings.Join(lines, "\n"), w, h)

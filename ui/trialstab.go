@@ -15,6 +15,7 @@ import (
 	"github.com/ctdtui/ctdtui/analysis"
 	"github.com/ctdtui/ctdtui/nets"
 	"github.com/ctdtui/ctdtui/sim"
+	"github.com/ctdtui/ctdtui/sim/arm"
 )
 
 // trialsTab scrubs through the trials of a saved run: the noisy inputs, the
@@ -313,8 +314,8 @@ func (t *trialsTab) View() string {
 }
 
 func (t *trialsTab) isRT(d *trialsData) bool {
-	_, arm := d.sess.Run.Task.(*sim.RandomTarget)
-	return arm && d.inf.PlantStates(0) != nil
+	_, ok := d.sess.Run.Task.(*sim.RandomTarget)
+	return ok && d.inf.PlantStates(0) != nil
 }
 
 // header is the run, phase, trial and step, and a line about the trial.
@@ -753,6 +754,21 @@ func (t *trialsTab) armView(d *trialsData, w, h int) string {
 
 	title := st.Header.Render("Hand path") + st.Muted.Render(fmt.Sprintf(" · arm at step %d", t.sh.focus.step))
 	legendItems := []string{markGlyph(g, "target") + " target", markGlyph(g, "start") + " start", markGlyph(g, "hand") + " hand"}
+	// The force field: named with the trial's level in the legend (before the
+	// events, so that a narrow view keeps it), drawn as an arrow at the hand.
+	var field arm.Field
+	var level float64
+	if rt, ok := d.sess.Run.Task.(*sim.RandomTarget); ok && rt.Field().Active() {
+		field, level = rt.Field(), sim.TrialLevel(data, idx)
+		arrow, name := "→", "field"
+		if g.ascii {
+			arrow = "->"
+		}
+		if field.Kind == arm.FieldCurl {
+			name = "curl"
+		}
+		legendItems = append(legendItems, fmt.Sprintf("%s %s %g %s", arrow, name, level, field.Unit()))
+	}
 	events := d.sess.Run.Task.Events(data, idx)
 	goCue, bump := eventStep(events, sim.EventGoCue), eventStep(events, sim.EventBump)
 	if goCue >= 0 {
@@ -787,10 +803,40 @@ func (t *trialsTab) armView(d *trialsData, w, h int) string {
 	if bump >= 0 && bump < T {
 		fr.mark(xs[bump], ys[bump], 'b', st.theme.Warn)
 	}
+	if field.Active() {
+		F := field.Force(level, [2]float64{float64(cur[sim.ArmHandVX]), float64(cur[sim.ArmHandVY])})
+		drawArrow(fr, hx, hy, F, math.Max(xhi-xlo, yhi-ylo), st.theme.Warn)
+	}
 	fr.mark(xs[0], ys[0], []rune(markGlyph(g, "start"))[0], st.theme.Muted)
 	fr.mark(goal[0], goal[1], []rune(markGlyph(g, "target"))[0], st.theme.Bad)
 	fr.mark(hx, hy, []rune(markGlyph(g, "hand"))[0], st.theme.Accent)
 	return title + "\n" + strings.Join(cv.Lines(), "\n") + "\n" + legend
+}
+
+// fieldArrowPerN is the field arrow's length per newton and fieldArrowMax
+// its longest, as shares of the view's span (1 N is an eighth of the view).
+const (
+	fieldArrowPerN = 0.125
+	fieldArrowMax  = 0.3
+)
+
+// drawArrow draws force F [N] as an arrow from (x, y), its length
+// proportional to the force, at most fieldArrowMax of span.
+func drawArrow(fr *xyFrame, x, y float64, F [2]float64, span float64, col lipgloss.Color) {
+	n := math.Hypot(F[0], F[1])
+	if !(n > 0) || !(span > 0) {
+		return
+	}
+	L := span * math.Min(fieldArrowPerN*n, fieldArrowMax)
+	ux, uy := F[0]/n, F[1]/n
+	tx, ty := x+L*ux, y+L*uy
+	fr.line(x, y, tx, ty, col)
+	// The head: two strokes 30% of the length, 25° either side of the shaft.
+	for _, a := range []float64{25, -25} {
+		s, c := math.Sincos((180 + a) * math.Pi / 180)
+		hx, hy := c*ux-s*uy, s*ux+c*uy
+		fr.line(tx, ty, tx+0.3*L*hx, ty+0.3*L*hy, col)
+	}
 }
 
 // eventStep is the step of the first event named name, or −1.

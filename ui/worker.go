@@ -101,6 +101,7 @@ func (j *trainJob) work(ctx context.Context, r *run.Run) {
 		j.events <- jobEvent{end: &jobEnd{state: st, err: err}}
 		return
 	}
+	defer s.Close() // the run's lock
 	s.Trainer.Progress = j.progress
 	j.events <- jobEvent{started: &jobStarted{
 		history: slices.Clone(r.History), epoch: s.Trainer.Epoch, epochs: r.Config.Train.Epochs,
