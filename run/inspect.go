@@ -47,6 +47,9 @@ func Inspect(dir string) (s Summary) {
 			s.Status = s.State.Status
 		}
 	}()
+	if IsEvaluation(dir) {
+		return inspectEvaluation(dir)
+	}
 	held, holder, herr := Held(dir)
 	if held {
 		s.Holder = &holder

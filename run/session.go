@@ -66,6 +66,9 @@ func NewSession(r *Run) (*Session, error) { return newSession(r, false) }
 func NewSessionFromBest(r *Run) (*Session, error) { return newSession(r, true) }
 
 func newSession(r *Run, fromBest bool) (s *Session, err error) {
+	if r.Eval != nil {
+		return nil, fmt.Errorf("%s is an evaluation of %s, not a run: it has no training of its own (train or resume %s)", r.Dir, r.Eval.SourceDir(), r.Eval.SourceDir())
+	}
 	lock, err := AcquireLock(r.Dir)
 	if err != nil {
 		return nil, err
