@@ -196,7 +196,9 @@ type Performance struct {
 	LatentR2     []float64 `json:"latent_r2"`
 	LatentR2Mean float64   `json:"latent_r2_mean"`
 	TargetLabels []string  `json:"target_labels"`
-	// Task scores: per-task success for MultiTask, reach errors for RandomTarget.
+	// Task scores: per-bit accuracy for the flip-flop, per-task success for
+	// MultiTask, reach errors for RandomTarget.
+	FlipFlop     *sim.FlipFlopScores  `json:"flipflop,omitempty"`
 	MultiTask    *sim.MultiTaskScores `json:"multitask,omitempty"`
 	RandomTarget *sim.ReachScores     `json:"randomtarget,omitempty"`
 }
@@ -257,7 +259,7 @@ func (s *Session) Performance(ctx context.Context, phase string) (*Performance, 
 			o[k] = widen(inf.Controlled(k), 0)[:len(inf.Controlled(k))]
 		}
 		sc := scorer.Score(data, inf.Trials, o)
-		pf.MultiTask, pf.RandomTarget = sc.MultiTask, sc.RandomTarget
+		pf.FlipFlop, pf.MultiTask, pf.RandomTarget = sc.FlipFlop, sc.MultiTask, sc.RandomTarget
 	}
 	s.mu.Lock()
 	s.perf[p] = pf

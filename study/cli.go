@@ -259,3 +259,42 @@ func ExportCommand(ctx context.Context, dir string, best bool, path string, o Ex
 	}
 	return out.write(rep)
 }
+
+// AlignCommand is `ctdtui align DIR`.
+func AlignCommand(ctx context.Context, dir string, best bool, o AlignOptions, out Output) error {
+	s, err := Open(dir, best)
+	if err != nil {
+		return err
+	}
+	if _, err := o.normalized(s.Run.Task); err != nil {
+		return err
+	}
+	pf, done := progressPrinter(out.Progress, "align: ", true)
+	rep, err := s.Align(ctx, o, pf)
+	done()
+	if err != nil {
+		return err
+	}
+	return out.write(rep)
+}
+
+// DecodeCommand is `ctdtui decode DIR`.
+func DecodeCommand(ctx context.Context, dir string, best bool, o DecodeOptions, out Output) error {
+	s, err := Open(dir, best)
+	if err != nil {
+		return err
+	}
+	if _, _, err := o.normalized(s.Run.Task); err != nil {
+		return err
+	}
+	pf, done := progressPrinter(out.Progress, "decode: ", true)
+	rep, err := s.Decode(ctx, o, pf)
+	done()
+	if errors.Is(err, context.Canceled) {
+		return errors.New("decoding cancelled")
+	}
+	if err != nil {
+		return err
+	}
+	return out.write(rep)
+}

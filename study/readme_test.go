@@ -122,8 +122,16 @@ func TestJSONFieldsDocumented(t *testing.T) {
 	}
 	r8, err := a.Dynamics(ctx, DynamicsOptions{})
 	add("dynamics", r8, err)
-	r7, err := rt.ClosedLoopFixedPoints(ctx, FixedPointOptions{Inits: 64, Iters: 1000}, nil)
-	add("fixedpoints --closed-loop", r7, err)
+	rClosed, err := rt.ClosedLoopFixedPoints(ctx, FixedPointOptions{Inits: 64, Iters: 1000}, nil)
+	add("fixedpoints --closed-loop", rClosed, err)
+	rAlign, err := rt.Align(ctx, AlignOptions{Event: "go_cue"}, nil)
+	add("align", rAlign, err)
+	rDecode, err := rt.Decode(ctx, DecodeOptions{Event: "target_on", Window: Window{Pre: 5, Post: 20}, CrossTemporal: true}, nil)
+	add("decode", rDecode, err)
+	for _, s := range []*Session{a, rt, mt} {
+		r8, _, err := s.Evaluate(ctx, EvalOptions{Seed: -1, Out: filepath.Join(t.TempDir(), "eval")}, nil)
+		add("eval", r8, err)
+	}
 
 	docs := readmeFields(t)
 	for cmd, reps := range reports {

@@ -742,7 +742,7 @@ func TestClosedLoopFixedPoints(t *testing.T) {
 	if rep.Fixed == 0 || len(rep.Options.Inputs) != 3 || rep.Options.Inputs[2] != 1 || len(rep.Target) != 2 {
 		t.Fatalf("%d fixed points, context %v, target %v", rep.Fixed, rep.Options.Inputs, rep.Target)
 	}
-	plant, err := statePlant(s.Run.Task)
+	plant, _, err := statePlant(s.Run.Task, rep.Options.Inputs)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -621,7 +621,7 @@ func (t *trainTab) runsView(w, h int) string {
 		if e.err != nil {
 			// A damaged run says why instead of its epochs: the name gets
 			// what it needs, the reason the rest of the line.
-			nameW = min(ansi.StringWidth(e.name), max(w-2-badgeW-1-20, 8))
+			nameW = min(longestName(t.runs), max(w-2-badgeW-1-20, 8))
 			tail = " " + truncate("damaged: "+e.damage(), max(w-2-badgeW-1-nameW-1, 4), g.ellipsis)
 			tailStyle = st.Bad
 		}
