@@ -630,7 +630,7 @@ func TestFixedPointsCommandCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	var out bytes.Buffer
-	err := FixedPointsCommand(ctx, flipFlop32, false, FixedPointOptions{Inits: 16, Iters: 100}, Output{W: &out})
+	err := FixedPointsCommand(ctx, flipFlop32, false, FixedPointOptions{Inits: 16, Iters: 100}, nil, Output{W: &out})
 	if err == nil || !strings.Contains(err.Error(), "fixed-point search cancelled") || out.Len() != 0 {
 		t.Fatalf("error %v, output %q", err, out.String())
 	}
