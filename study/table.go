@@ -44,7 +44,11 @@ func (ri RunInfo) line() string {
 	if ri.State != ri.Latent {
 		size = fmt.Sprintf("%d hidden units, state [h, c] of %d", ri.Latent, ri.State)
 	}
-	return fmt.Sprintf("%s  (%s: %s %s, %s with %s, epoch %d, %s)", ri.Dir, ri.Name, ri.Task, ri.Dataset, ri.Model, size, ri.Epoch, which)
+	s := fmt.Sprintf("%s  (%s: %s %s, %s with %s, epoch %d, %s)", ri.Dir, ri.Name, ri.Task, ri.Dataset, ri.Model, size, ri.Epoch, which)
+	if e := ri.Evaluation; e != nil {
+		s += fmt.Sprintf(": an evaluation of %s under %s", e.Of, e.Describe)
+	}
+	return s
 }
 
 type tw struct {
@@ -84,6 +88,10 @@ func (r *AnalyzeReport) WriteTable(w io.Writer) error {
 	t.row("  latent→target R²", num(pf.LatentR2Mean), "affine map of the latents (the reference's PerformanceR2)")
 	if err := t.flush(); err != nil {
 		return err
+	}
+	if pf.FlipFlop != nil {
+		section(w, "bits read out (flip-flop, at the steps the loss scores)")
+		fmt.Fprint(w, indent(pf.FlipFlop.Table()))
 	}
 	if pf.MultiTask != nil {
 		section(w, "task success (MultiTask)")
