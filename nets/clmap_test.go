@@ -14,19 +14,19 @@ import (
 	"gonum.org/v1/gonum/mat"
 )
 
-// armPlant is the RandomTarget arm as a StatePlant.
-func armPlant(t testing.TB) *sim.ArmPlant {
+// armPlant is the RandomTarget arm as a StatePlant (no force field).
+func armPlant(t testing.TB) *sim.ArmStatePlant {
 	a, err := arm.New(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &sim.ArmPlant{Arm: a}
+	return &sim.ArmStatePlant{ArmPlant: &sim.ArmPlant{Arm: a}}
 }
 
 // armState returns a plant state inside every smooth piece of the model:
 // the posture q, a few steps of moderate commands, so that the activations,
 // fibre lengths and velocities are off their clamps and the joints moving.
-func armState(t testing.TB, p *sim.ArmPlant, q [2]float64, steps int) []float64 {
+func armState(t testing.TB, p *sim.ArmStatePlant, q [2]float64, steps int) []float64 {
 	s := make([]float64, p.StateDim())
 	if err := p.InitialState(s, []float64{q[0], q[1], 0, 0}); err != nil {
 		t.Fatal(err)
@@ -109,6 +109,20 @@ func TestClosedLoopJacobianFD(t *testing.T) {
 		copy(z[12:], armState(t, p, [2]float64{0.8, 1.2}, 5))
 		u := []float64{0.1, 0.45, 1}
 		checkJacobianFD(t, kind, m, z, u, 1e-6)
+		// Under a curl field (its force depends on the hand velocity, so on
+		// the joint state) and a constant one.
+		for _, fk := range []arm.FieldKind{arm.FieldCurl, arm.FieldConstant} {
+			f, err := arm.NewField(fk, [2]float64{-1, 0})
+			if err != nil {
+				t.Fatal(err)
+			}
+			fp := &sim.ArmStatePlant{ArmPlant: &sim.ArmPlant{Arm: p.Arm, Field: f}, Level: 3}
+			mf, err := nets.NewClosedLoopMap(model, fp)
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkJacobianFD(t, kind+" in a "+string(fk)+" field", mf, z, u, 1e-6)
+		}
 
 		// Rows are independent: a batch of 70 (split across workers) gives
 		// each row's single-row result.

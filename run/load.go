@@ -69,9 +69,9 @@ func Load(dir string, best bool) (*Loaded, error) {
 	case errors.Is(err, os.ErrNotExist) && best:
 		return nil, fmt.Errorf("%w (best.bin is written after the first epoch; analyse checkpoint.bin without --best)", err)
 	case errors.Is(err, os.ErrNotExist) && !best:
-		return nil, fmt.Errorf("%w (%s records %d epochs): analyse the best model with --best instead", err, StateFile, r.State.Epoch)
+		return nil, fmt.Errorf("%w (%s records %d epochs); the best model may be intact: ctdtui analyze %s --best", err, StateFile, r.State.Epoch, dir)
 	case err != nil && !best:
-		return nil, fmt.Errorf("%w (analyse the best model with --best instead)", err)
+		return nil, fmt.Errorf("%w; the best model may be intact: ctdtui analyze %s --best", err, dir)
 	case err != nil:
 		return nil, err
 	}

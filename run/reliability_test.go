@@ -387,3 +387,33 @@ func TestResumeRebuildsDamagedState(t *testing.T) {
 		}
 	}
 }
+
+// A history behind the checkpoint (what a crash of a ctdtui older than this
+// write order could leave) is refused, and --from-best continues from
+// best.bin when the history reaches its epoch.
+func TestHistoryBehindCheckpointFromBest(t *testing.T) {
+	cfg := tiny(t)
+	root := t.TempDir()
+	dir, two := filepath.Join(root, "b"), filepath.Join(root, "two")
+	trainTo(t, dir, cfg, 4, false)
+	trainTo(t, two, cfg, 2, false) // the same run's model at epoch 2
+	best, _ := os.ReadFile(filepath.Join(two, CheckpointFile))
+	os.WriteFile(filepath.Join(dir, BestFile), best, 0o644)
+	r, _ := Open(dir)
+	os.WriteFile(filepath.Join(dir, HistoryFile), encodeHistory(r.History[:3]), 0o644)
+	err := TrainHeadless(context.Background(), TrainOptions{Resume: dir, Epochs: 5}, &bytes.Buffer{})
+	if err == nil || !strings.Contains(err.Error(), "--from-best") {
+		t.Fatalf("resume with the history behind: %v", err)
+	}
+	var out bytes.Buffer
+	if err := TrainHeadless(context.Background(), TrainOptions{Resume: dir, Epochs: 5, FromBest: true}, &out); err != nil {
+		t.Fatalf("--from-best: %v\n%s", err, out.String())
+	}
+	if !strings.Contains(out.String(), "continuing from best.bin at epoch 2") {
+		t.Errorf("output:\n%s", out.String())
+	}
+	back, err := Open(dir)
+	if err != nil || back.State.Epoch != 5 || len(back.History) != 5 || back.History[1] != r.History[1] {
+		t.Fatalf("after --from-best: %v, %+v", err, back.State)
+	}
+}

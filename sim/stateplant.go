@@ -37,11 +37,34 @@ type StatePlant interface {
 	Controlled(dst, s []float64)
 }
 
-var _ StatePlant = (*ArmPlant)(nil)
+// LevelStatePlanter is implemented by plants that become a StatePlant once
+// the per-trial level (the force field's strength) is fixed.
+type LevelStatePlanter interface {
+	StatePlant(level float64) StatePlant
+}
+
+// ArmStatePlant is the arm under its plant's force field at one level, as a
+// StatePlant: the closed-loop analysis holds the level as it holds the
+// context.
+type ArmStatePlant struct {
+	*ArmPlant
+	Level float64
+}
+
+var (
+	_ StatePlant        = (*ArmStatePlant)(nil)
+	_ BranchNudger      = (*ArmStatePlant)(nil)
+	_ LevelStatePlanter = (*ArmPlant)(nil)
+)
+
+// StatePlant implements LevelStatePlanter.
+func (p *ArmPlant) StatePlant(level float64) StatePlant {
+	return &ArmStatePlant{ArmPlant: p, Level: level}
+}
 
 // StateDim implements StatePlant: arm.StateSize values in the order of
-// ArmPlant.StateLabels.
-func (p *ArmPlant) StateDim() int { return arm.StateSize }
+// ArmFlatStateLabels.
+func (p *ArmStatePlant) StateDim() int { return arm.StateSize }
 
 // ArmFlatStateLabels names the flat arm state of StatePlant: shoulder and
 // elbow angles [rad] and velocities [rad/s], the six activations, fibre
@@ -57,12 +80,14 @@ var ArmFlatStateLabels = func() []string {
 }()
 
 // StateLabels implements StatePlant.
-func (p *ArmPlant) StateLabels() []string { return ArmFlatStateLabels }
+func (p *ArmStatePlant) StateLabels() []string { return ArmFlatStateLabels }
 
 // InitialState implements StatePlant: ic is shoulder, elbow and their
-// velocities; the muscle state is MotorNet's reset state for that posture.
-func (p *ArmPlant) InitialState(dst, ic []float64) error {
-	if len(ic) != arm.ICDim {
+// velocities (and, in datasets with levels, the trial's level, ignored: the
+// plant's Level holds); the muscle state is MotorNet's reset state for that
+// posture.
+func (p *ArmStatePlant) InitialState(dst, ic []float64) error {
+	if len(ic) != arm.ICDim && len(ic) != arm.ICDim+1 {
 		return fmt.Errorf("sim: arm initial condition has %d values, want %d", len(ic), arm.ICDim)
 	}
 	var s arm.State
@@ -74,39 +99,40 @@ func (p *ArmPlant) InitialState(dst, ic []float64) error {
 }
 
 // Observe implements StatePlant.
-func (p *ArmPlant) Observe(dst, s []float64) {
+func (p *ArmStatePlant) Observe(dst, s []float64) {
 	var st arm.State
 	GetArmState(&st, s)
 	p.Arm.Observe(dst, &st)
 }
 
 // ObserveBackward implements StatePlant.
-func (p *ArmPlant) ObserveBackward(ds, s, dObs []float64) {
+func (p *ArmStatePlant) ObserveBackward(ds, s, dObs []float64) {
 	var st, g arm.State
 	GetArmState(&st, s)
 	p.Arm.ObserveBackward(&g, &st, dObs, nil)
 	addArmState(ds, &g)
 }
 
-// StepState implements StatePlant.
-func (p *ArmPlant) StepState(next, s, act []float64) {
+// StepState implements StatePlant: one step under the field at Level, no
+// bump.
+func (p *ArmStatePlant) StepState(next, s, act []float64) {
 	var st arm.State
 	GetArmState(&st, s)
-	p.Arm.Step(&st, act, nil, nil)
+	p.Arm.StepInField(&st, act, nil, p.Field, p.Level, nil)
 	PutArmState(next, &st)
 }
 
-// StepStateBackward implements StatePlant.
-func (p *ArmPlant) StepStateBackward(ds, dAct, s, act []float64) {
+// StepStateBackward implements StatePlant (the field's adjoint included).
+func (p *ArmStatePlant) StepStateBackward(ds, dAct, s, act []float64) {
 	var st, g arm.State
 	GetArmState(&st, s)
 	GetArmState(&g, ds)
-	p.Arm.StepBackward(&g, &st, act, nil, dAct)
+	p.Arm.StepInFieldBackward(&g, &st, act, nil, p.Field, p.Level, dAct)
 	PutArmState(ds, &g)
 }
 
 // Controlled implements StatePlant: the hand position.
-func (p *ArmPlant) Controlled(dst, s []float64) {
+func (p *ArmStatePlant) Controlled(dst, s []float64) {
 	h := p.Arm.Hand([2]float64{s[0], s[1]}, [2]float64{s[2], s[3]})
 	dst[0], dst[1] = h[0], h[1]
 }
@@ -153,7 +179,7 @@ type BranchNudger interface {
 }
 
 // NudgeBranch implements BranchNudger.
-func (p *ArmPlant) NudgeBranch(dst, s []float64) {
+func (p *ArmStatePlant) NudgeBranch(dst, s []float64) {
 	copy(dst, s)
 	lo, hi := p.Arm.Params().MinActivation, p.Arm.Params().ActivationHigh
 	for m := range arm.NumMuscles {
@@ -164,4 +190,4 @@ func (p *ArmPlant) NudgeBranch(dst, s []float64) {
 }
 
 // BranchNames implements BranchNudger.
-func (p *ArmPlant) BranchNames() (string, string) { return "deactivating", "activating" }
+func (p *ArmStatePlant) BranchNames() (string, string) { return "deactivating", "activating" }

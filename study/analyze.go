@@ -95,8 +95,16 @@ type Projection struct {
 	offsets []int
 }
 
-// Trial returns trial k's projection (Lens[k]×K), k indexing Trials.
+// Trial returns trial k's projection (Lens[k]×K), k indexing Trials. (A
+// Projection decoded from JSON or built by hand finds its offsets from
+// Lens.)
 func (p *Projection) Trial(k int) []float64 {
+	if len(p.offsets) != len(p.Lens)+1 {
+		p.offsets = make([]int, len(p.Lens)+1)
+		for i, l := range p.Lens {
+			p.offsets[i+1] = p.offsets[i] + l
+		}
+	}
 	return p.Data[p.offsets[k]*p.K : p.offsets[k+1]*p.K]
 }
 
@@ -244,9 +252,7 @@ func (s *Session) Performance(ctx context.Context, phase string) (*Performance, 
 			return nil, fmt.Errorf("%s: performance R²: %w", l.Run.Dir, err)
 		}
 	}
-	if lab := l.Task.TargetLabels(); len(lab) == td {
-		pf.TargetLabels = lab
-	}
+	pf.TargetLabels = targetLabels(l)
 	if scorer, ok := l.Task.(sim.Scorer); ok {
 		o := make([][]float64, len(inf.Trials))
 		for k := range inf.Trials {

@@ -113,13 +113,30 @@ func AnalyzeCommand(ctx context.Context, dir string, best bool, o AnalyzeOptions
 }
 
 // FixedPointsCommand is `ctdtui fixedpoints DIR` (with o.ClosedLoop:
-// `--closed-loop`).
-func FixedPointsCommand(ctx context.Context, dir string, best bool, o FixedPointOptions, out Output) error {
+// `--closed-loop`). With at set, the input held is the model's input at that
+// step of that trial of o.Phase (Rollout.HeldInput); o.Inputs must then be
+// nil, and the search open-loop.
+func FixedPointsCommand(ctx context.Context, dir string, best bool, o FixedPointOptions, at *TrialStep, out Output) error {
+	switch {
+	case at != nil && o.Inputs != nil:
+		return errors.New("--inputs and --inputs-at both give the input held: use one")
+	case at != nil && o.ClosedLoop:
+		return errors.New("--inputs-at holds the model's whole input, observation included: with --closed-loop give the context with --inputs")
+	}
 	s, err := Open(dir, best)
 	if err != nil {
 		return err
 	}
 	out.warn(s)
+	if at != nil {
+		phase := o.Phase
+		if phase == "" {
+			phase = "all"
+		}
+		if o.Inputs, err = s.HeldInput(ctx, phase, *at); err != nil {
+			return fmt.Errorf("--inputs-at: %w", err)
+		}
+	}
 	pf, done := progressPrinter(out.Progress, "fixed points: ", false)
 	var last Progress
 	report := func(p Progress) {
@@ -144,8 +161,9 @@ func FixedPointsCommand(ctx context.Context, dir string, best bool, o FixedPoint
 	return out.write(rep)
 }
 
-// CompareCommand is `ctdtui compare DIR_A DIR_B`.
-func CompareCommand(ctx context.Context, dirA, dirB string, best bool, o CompareOptions, out Output) error {
+// CompareCommand is `ctdtui compare DIR_A DIR_B`; trajectories adds both
+// runs' trajectories in A's PC space (AlignTrajectories on o's phase).
+func CompareCommand(ctx context.Context, dirA, dirB string, best bool, o CompareOptions, trajectories bool, out Output) error {
 	if _, err := o.normalized(); err != nil {
 		return err
 	}
@@ -168,6 +186,61 @@ func CompareCommand(ctx context.Context, dirA, dirB string, best bool, o Compare
 	if err != nil {
 		return err
 	}
+	res := &CompareOutput{CompareReport: rep}
+	if trajectories {
+		if res.Trajectories, err = a.AlignTrajectories(ctx, b, rep.Options.Phase, RolloutPCs); err != nil {
+			return err
+		}
+	}
+	return out.write(res)
+}
+
+// CompareOutput is what `ctdtui compare` prints: the report and, with
+// --trajectories, both runs' trajectories in A's PC space.
+type CompareOutput struct {
+	*CompareReport
+	Trajectories *AlignedTrajectories `json:"trajectories,omitempty"`
+}
+
+// WriteTable prints the report's tables; the trajectories are only in the
+// JSON.
+func (c *CompareOutput) WriteTable(w io.Writer) error {
+	if err := c.CompareReport.WriteTable(w); err != nil {
+		return err
+	}
+	if t := c.Trajectories; t != nil {
+		_, err := fmt.Fprintf(w, "\ntrajectories: %d %s trials in A's first %d PCs, B mapped into them (--json lists them)\n", len(t.A.Trials), t.Phase, t.A.K)
+		return err
+	}
+	return nil
+}
+
+// TrialCommand is `ctdtui trial DIR`.
+func TrialCommand(ctx context.Context, dir string, best bool, o TrialOptions, out Output) error {
+	if _, err := o.normalized(); err != nil {
+		return err
+	}
+	s, err := Open(dir, best)
+	if err != nil {
+		return err
+	}
+	rep, err := s.Trial(ctx, o)
+	if err != nil {
+		return err
+	}
+	return out.write(rep)
+}
+
+// DynamicsCommand is `ctdtui dynamics DIR`.
+func DynamicsCommand(ctx context.Context, dir string, best bool, out Output) error {
+	s, err := Open(dir, best)
+	if err != nil {
+		return err
+	}
+	rep, err := s.Dynamics(ctx, DynamicsOptions{})
+	if err != nil {
+		return err
+	}
 	return out.write(rep)
 }
 
@@ -181,6 +254,45 @@ func ExportCommand(ctx context.Context, dir string, best bool, path string, o Ex
 	pf, done := progressPrinter(out.Progress, "export: ", true)
 	rep, err := s.Export(ctx, path, o, pf)
 	done()
+	if err != nil {
+		return err
+	}
+	return out.write(rep)
+}
+
+// AlignCommand is `ctdtui align DIR`.
+func AlignCommand(ctx context.Context, dir string, best bool, o AlignOptions, out Output) error {
+	s, err := Open(dir, best)
+	if err != nil {
+		return err
+	}
+	if _, err := o.normalized(s.Run.Task); err != nil {
+		return err
+	}
+	pf, done := progressPrinter(out.Progress, "align: ", true)
+	rep, err := s.Align(ctx, o, pf)
+	done()
+	if err != nil {
+		return err
+	}
+	return out.write(rep)
+}
+
+// DecodeCommand is `ctdtui decode DIR`.
+func DecodeCommand(ctx context.Context, dir string, best bool, o DecodeOptions, out Output) error {
+	s, err := Open(dir, best)
+	if err != nil {
+		return err
+	}
+	if _, _, err := o.normalized(s.Run.Task); err != nil {
+		return err
+	}
+	pf, done := progressPrinter(out.Progress, "decode: ", true)
+	rep, err := s.Decode(ctx, o, pf)
+	done()
+	if errors.Is(err, context.Canceled) {
+		return errors.New("decoding cancelled")
+	}
 	if err != nil {
 		return err
 	}

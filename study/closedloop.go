@@ -85,8 +85,11 @@ type ClosedLoopReport struct {
 	PlantLabels      []string `json:"plant_labels"`
 	ControlledLabels []string `json:"controlled_labels"`
 	// Target is the target position the context holds (nil when it names
-	// none).
+	// none). Field and Level are the force field on the hand and the level
+	// held (the context's FieldLevel, else the task's first level).
 	Target  []float64 `json:"target"`
+	Field   string    `json:"field"`
+	Level   float64   `json:"level"`
 	Dim     int       `json:"dim"`
 	Iters   int       `json:"iters"`
 	Seconds float64   `json:"seconds"`
@@ -111,18 +114,28 @@ type ClosedLoopReport struct {
 	Result *analysis.FixedPointResult `json:"-"`
 }
 
-// statePlant returns the task's plant as a StatePlant, or an error naming
-// the task when it has none.
-func statePlant(t sim.Task) (sim.StatePlant, error) {
+// statePlant returns the task's plant as a StatePlant at the field level
+// the context holds (its FieldLevel input) or, without one, the task's first
+// level; or an error naming the task when it has no plant.
+func statePlant(t sim.Task, context []float64) (sim.StatePlant, float64, error) {
 	p := t.Plant()
 	if p == nil {
-		return nil, fmt.Errorf("--closed-loop needs a closed-loop task (one with a plant, such as randomtarget); this run's task is %s", t.Kind())
+		return nil, 0, fmt.Errorf("--closed-loop needs a closed-loop task (one with a plant, such as randomtarget); this run's task is %s", t.Kind())
 	}
-	sp, ok := p.(sim.StatePlant)
-	if !ok {
-		return nil, fmt.Errorf("--closed-loop: the %s task's plant cannot be stepped from a given state", t.Kind())
+	level := 0.0
+	if rt, ok := t.(*sim.RandomTarget); ok && len(rt.P.Levels) > 0 {
+		level = rt.P.Levels[0]
 	}
-	return sp, nil
+	if i := slices.Index(t.InputLabels(), "FieldLevel"); i >= 0 && i < len(context) {
+		level = context[i]
+	}
+	switch sp := p.(type) {
+	case sim.LevelStatePlanter:
+		return sp.StatePlant(level), level, nil
+	case sim.StatePlant:
+		return sp, level, nil
+	}
+	return nil, 0, fmt.Errorf("--closed-loop: the %s task's plant cannot be stepped from a given state", t.Kind())
 }
 
 // CachedClosedLoop returns a finished closed-loop search with these options.
@@ -166,12 +179,12 @@ func (o FixedPointOptions) normalizeClosedLoop(contextDim int, labels []string) 
 // model, Newton, q and Jacobians on a float64 copy.
 func (s *Session) ClosedLoopFixedPoints(ctx context.Context, o FixedPointOptions, progress ProgressFunc) (*ClosedLoopReport, error) {
 	task := s.Run.Task
-	plant, err := statePlant(task)
-	if err != nil {
+	if _, _, err := statePlant(task, nil); err != nil {
 		return nil, err
 	}
 	labels := task.InputLabels()
-	if o, err = o.normalizeClosedLoop(task.InputDim(), labels); err != nil {
+	o, err := o.normalizeClosedLoop(task.InputDim(), labels)
+	if err != nil {
 		return nil, err
 	}
 	if r, ok := s.CachedClosedLoop(o); ok {
@@ -187,6 +200,10 @@ func (s *Session) ClosedLoopFixedPoints(ctx context.Context, o FixedPointOptions
 		}
 	}
 	start := time.Now()
+	plant, level, err := statePlant(task, o.Inputs)
+	if err != nil {
+		return nil, err
+	}
 	fast, err := nets.NewClosedLoopMap(s.Run.Model, plant)
 	if err != nil {
 		return nil, err
@@ -230,7 +247,7 @@ func (s *Session) ClosedLoopFixedPoints(ctx context.Context, o FixedPointOptions
 		return nil, err
 	}
 	r := &ClosedLoopReport{Run: s.Info(), Options: o, ContextLabels: labels, PlantLabels: plant.StateLabels(),
-		ControlledLabels: task.TargetLabels(), Target: contextTarget(labels, o.Inputs), Dim: fast.Dim(),
+		ControlledLabels: task.TargetLabels(), Target: contextTarget(labels, o.Inputs), Dim: fast.Dim(), Level: level,
 		Iters: res.Iters, Unconverged: res.NUnconverged, Outliers: res.NOutliers, Ladder: res.Ladder,
 		PlaceRadius: res.PlaceRadius, Result: res, RowQ: make([]float64, len(res.Rows))}
 	for i, row := range res.Rows {
@@ -262,6 +279,9 @@ func (s *Session) ClosedLoopFixedPoints(ctx context.Context, o FixedPointOptions
 		if r.OpenLoop, err = s.FixedPoints(ctx, oo, progress); err != nil {
 			return nil, err
 		}
+	}
+	if ap, ok := plant.(*sim.ArmStatePlant); ok {
+		r.Field = string(ap.Field.Kind)
 	}
 	r.Seconds = time.Since(start).Seconds()
 	s.mu.Lock()
@@ -496,6 +516,9 @@ func (r *ClosedLoopReport) WriteTable(w io.Writer) error {
 		in[i] = fmt.Sprintf("%s=%.4g", labelAt(r.ContextLabels, i), v)
 	}
 	fmt.Fprintf(w, "context  %s (held; the plant supplies the observation)\n", strings.Join(in, "  "))
+	if r.Field != "" && r.Field != "none" {
+		fmt.Fprintf(w, "field    %s at level %g, held\n", r.Field, r.Level)
+	}
 	fmt.Fprintf(w, "state    z = [%d network latents, %d plant variables]: %s\n", r.Dim-len(r.PlantLabels), len(r.PlantLabels), strings.Join(r.PlantLabels, " "))
 	fmt.Fprintf(w, "search   closed loop, %s mode: %d initial states from the %s closed-loop trajectories (re-simulated without noise or bumps), Adam lr %g, %d/%d iterations, %.2f s\n",
 		o.Mode, o.Inits, o.Phase, o.LR, r.Iters, o.Iters, r.Seconds)

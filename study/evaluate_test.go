@@ -255,10 +255,10 @@ func TestEvaluationDirectory(t *testing.T) {
 	// trial by trial; other inputs are refused as for two runs.
 	same := filepath.Join(tmp, "evals", "same")
 	evaluate(t, src, EvalOptions{Out: same})
-	if err := CompareCommand(context.Background(), src, same, false, CompareOptions{NoDSA: true}, Output{W: &buf}); err != nil {
+	if err := CompareCommand(context.Background(), src, same, false, CompareOptions{NoDSA: true}, false, Output{W: &buf}); err != nil {
 		t.Fatal(err)
 	}
-	if err := CompareCommand(context.Background(), src, out, false, CompareOptions{NoDSA: true}, Output{W: &buf}); err == nil || !strings.Contains(err.Error(), "3BFF_200S_100T_0seed_0.4") {
+	if err := CompareCommand(context.Background(), src, out, false, CompareOptions{NoDSA: true}, false, Output{W: &buf}); err == nil || !strings.Contains(err.Error(), "3BFF_200S_100T_0seed_0.4") {
 		t.Fatalf("compare with other inputs: %v", err)
 	}
 	// Run lists show it as an evaluation.

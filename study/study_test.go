@@ -630,7 +630,7 @@ func TestFixedPointsCommandCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	var out bytes.Buffer
-	err := FixedPointsCommand(ctx, flipFlop32, false, FixedPointOptions{Inits: 16, Iters: 100}, Output{W: &out})
+	err := FixedPointsCommand(ctx, flipFlop32, false, FixedPointOptions{Inits: 16, Iters: 100}, nil, Output{W: &out})
 	if err == nil || !strings.Contains(err.Error(), "fixed-point search cancelled") || out.Len() != 0 {
 		t.Fatalf("error %v, output %q", err, out.String())
 	}
@@ -742,7 +742,7 @@ func TestClosedLoopFixedPoints(t *testing.T) {
 	if rep.Fixed == 0 || len(rep.Options.Inputs) != 3 || rep.Options.Inputs[2] != 1 || len(rep.Target) != 2 {
 		t.Fatalf("%d fixed points, context %v, target %v", rep.Fixed, rep.Options.Inputs, rep.Target)
 	}
-	plant, err := statePlant(s.Run.Task)
+	plant, _, err := statePlant(s.Run.Task, rep.Options.Inputs)
 	if err != nil {
 		t.Fatal(err)
 	}
