@@ -162,6 +162,10 @@ func TestAnalysesWithoutHistory(t *testing.T) {
 			{"fixedpoints", dir, "--inits", "16", "--iters", "100", "--best"},
 			{"export", dir, "--out", npz, "--phase", "val"},
 			{"export", dir, "--out", npz, "--phase", "val", "--best"},
+			{"trial", dir, "--trial", "2"},
+			{"dynamics", dir},
+			{"eval", dir},
+			{"compare", dir, src, "--no-dsa"},
 		} {
 			var o, e bytes.Buffer
 			code := runMain(args, &o, &e)
@@ -212,6 +216,62 @@ func TestTrainSeedAndVersion(t *testing.T) {
 		o.Reset()
 		if code := runMain(args, &o, &e); code != 0 || !strings.HasPrefix(o.String(), "ctdtui ") {
 			t.Errorf("ctdtui %v: status %d, %q", args, code, o.String())
+		}
+	}
+}
+
+// Issue 11, point 7: train.lr goes high enough to provoke a divergence, and
+// a run that diverges in its first epoch keeps a checkpoint (its initial
+// model), with state.json saying what happened.
+func TestProvokedDivergenceKeepsTheRun(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "d")
+	var o, e bytes.Buffer
+	code := runMain([]string{"train", "--preset", "3bff-small", "--set", "task.samples=40", "--set", "model.kind=node",
+		"--set", "train.lr=10", "--set", "train.clip=0", "--epochs", "5", "--out", dir}, &o, &e)
+	st := readState(t, dir)
+	if code != 1 || !strings.Contains(e.String(), "diverged") || st.Status != run.StatusDiverged {
+		t.Fatalf("status %d, state %+v\n%s%s", code, st, o.String(), e.String())
+	}
+	r, err := run.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ck, err := r.ReadCheckpoint(false)
+	if err != nil || ck.Header.Epoch != st.Epoch {
+		t.Fatalf("checkpoint after the divergence: %v (state at epoch %d)", err, st.Epoch)
+	}
+}
+
+// The README's exit-status table says what runMain returns for each stop
+// signal (128 + the signal's number) and lists every signal that stops a run.
+func TestREADMEExitCodes(t *testing.T) {
+	data, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sigs := map[string]syscall.Signal{"SIGHUP": syscall.SIGHUP, "SIGINT": syscall.SIGINT, "SIGPIPE": syscall.SIGPIPE, "SIGTERM": syscall.SIGTERM}
+	seen := map[syscall.Signal]bool{}
+	for _, line := range strings.Split(string(data), "\n") {
+		cells := strings.Split(line, "|")
+		if len(cells) < 4 {
+			continue
+		}
+		code, err := strconv.Atoi(strings.TrimSpace(cells[1]))
+		if err != nil || code < 128 {
+			continue
+		}
+		for name, sig := range sigs {
+			if strings.Contains(cells[2], name) {
+				seen[sig] = true
+				if code != 128+int(sig) {
+					t.Errorf("README: exit status %d for %s, the code gives %d", code, name, 128+int(sig))
+				}
+			}
+		}
+	}
+	for _, s := range stopSignals {
+		if !seen[s.(syscall.Signal)] {
+			t.Errorf("README: no exit status for %v", s)
 		}
 	}
 }

@@ -236,6 +236,26 @@ var taskBuilders = []struct {
 	}},
 }
 
+// AsCentreOut returns c turned into centre-out reaching with everything else
+// of its arm task kept: the RandomTarget section (timing, loss weights, field,
+// levels, condition input) becomes the centre-out section, catch trials and
+// bumps off as centre-out's defaults, with the centre-out section's n_dirs
+// and radius. A model trained on c runs the result unchanged (same inputs).
+// It is how an evaluation asks "the same model, centre-out" without keys. A
+// configuration that is already centre-out is returned as it is.
+func (c Config) AsCentreOut() Config {
+	if c.Task.Kind == sim.KindCentreOut {
+		return c
+	}
+	r := c.Task.RandomTarget
+	r.FieldDir = slices.Clone(r.FieldDir)
+	r.Levels = slices.Clone(r.Levels)
+	r.CatchProb, r.BumpProb = 0, 0
+	c.Task.Kind = sim.KindCentreOut
+	c.Task.CentreOut.RandomTargetConfig = r
+	return c
+}
+
 // reachConfig is the configuration section of reaching parameters.
 func reachConfig(p sim.RandomTargetParams) RandomTargetConfig {
 	return RandomTargetConfig{MaxEpDuration: p.MaxEpDuration, CatchProb: p.CatchProb, BumpProb: p.BumpProb,

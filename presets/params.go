@@ -145,7 +145,7 @@ func Definitions() []Def {
 
 		{Key: "train.epochs", Help: "total epochs of the run", Type: Int, Min: 1, Max: 100000, Step: 10, Coarse: 100, intField: func(c *Config) *int { return &c.Train.Epochs }},
 		{Key: "train.batch", Help: "trials per mini-batch", Type: Int, Min: 1, Max: 100000, Step: 8, Coarse: 64, intField: func(c *Config) *int { return &c.Train.Batch }},
-		{Key: "train.lr", Help: "Adam learning rate", Type: Float, Min: 1e-6, Max: 1, Step: 1.25, Coarse: 10, Log: true, floatField: func(c *Config) *float64 { return &c.Train.LR }},
+		{Key: "train.lr", Help: "Adam learning rate (up to 1000, so that a diverging run can be provoked: a NODE diverges at 1)", Type: Float, Min: 1e-6, Max: 1000, Step: 1.25, Coarse: 10, Log: true, floatField: func(c *Config) *float64 { return &c.Train.LR }},
 		{Key: "train.weight_decay", Help: "L2 weight decay added to the gradient (torch Adam, not AdamW)", Type: Float, Min: 0, Max: 1, Step: 2, Coarse: 10, Log: true, floatField: func(c *Config) *float64 { return &c.Train.WeightDecay }},
 		{Key: "train.clip", Help: "global gradient-norm clip (0 = off)", Type: Float, Min: 0, Max: 100, Step: 0.1, Coarse: 1, floatField: func(c *Config) *float64 { return &c.Train.Clip }},
 		{Key: "train.seed", Help: "seed for initialisation, batch order and model noise", Type: Int, Min: 0, Max: math.MaxUint32, Step: 1, Coarse: 10, intField: func(c *Config) *int { return &c.Train.Seed }},
@@ -269,6 +269,9 @@ func (d Def) Set(c *Config, s string) error {
 	return nil
 }
 
+// maxFloats bounds the length of a Floats value (sim allows 64 levels).
+const maxFloats = 64
+
 // checkFloats checks a Floats value: its count and each value's range.
 func (d Def) checkFloats(v []float64) error {
 	switch {
@@ -276,6 +279,8 @@ func (d Def) checkFloats(v []float64) error {
 		return fmt.Errorf("%s: %d values given, want %d (comma-separated)", d.Key, len(v), d.Len)
 	case len(v) == 0:
 		return fmt.Errorf("%s: empty; give at least one number", d.Key)
+	case len(v) > maxFloats:
+		return fmt.Errorf("%s: %d values given, at most %d", d.Key, len(v), maxFloats)
 	}
 	for i, x := range v {
 		if math.IsNaN(x) || math.IsInf(x, 0) {

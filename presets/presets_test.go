@@ -270,3 +270,32 @@ func TestOldRandomTargetConfigLoads(t *testing.T) {
 		t.Errorf("old config: %d model inputs, %s", task.ModelInputDim(), task.CacheName(10, 0))
 	}
 }
+
+// AsCentreOut keeps the run's arm settings (field, levels, condition input,
+// timing) and the model's input size, with catch trials and bumps off.
+func TestAsCentreOut(t *testing.T) {
+	ff, _ := Embedded("rt-ff")
+	co := ff.AsCentreOut()
+	if co.Task.Kind != "centreout" || co.Task.CentreOut.Field != "constant" || !reflect.DeepEqual(co.Task.CentreOut.Levels, []float64{0, 1}) ||
+		!co.Task.CentreOut.ConditionInput || co.Task.CentreOut.CatchProb != 0 || co.Task.CentreOut.BumpProb != 0 || co.Task.CentreOut.NDirs != 8 {
+		t.Fatalf("centre-out of rt-ff: %+v", co.Task.CentreOut)
+	}
+	a, err := ff.BuildTask()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := co.BuildTask()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.ModelInputDim() != b.ModelInputDim() || b.Kind() != "centreout" {
+		t.Errorf("model inputs %d and %d", a.ModelInputDim(), b.ModelInputDim())
+	}
+	co.Task.CentreOut.Levels[0] = 7
+	if ff.Task.RandomTarget.Levels[0] != 0 {
+		t.Error("AsCentreOut shares the levels with its source")
+	}
+	if err := co.Validate(); err != nil {
+		t.Error(err)
+	}
+}

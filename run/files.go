@@ -70,6 +70,9 @@ type Run struct {
 	Config  presets.Config
 	State   State
 	History []nets.EpochStats
+	// Eval is set when Dir is an evaluation directory (evaldir.go): Config is
+	// then the evaluated configuration and the model is read from Eval's run.
+	Eval *EvalRecord
 	// StateErr and HistoryErr are the problems Read found in state.json and
 	// history.csv, nil when the file is sound. Open refuses a run with either;
 	// analyses read the model regardless (Load), and resuming rebuilds a
@@ -196,6 +199,9 @@ func Read(dir string) (*Run, error) {
 	if !st.IsDir() {
 		return nil, fmt.Errorf("%s is not a directory", dir)
 	}
+	if IsEvaluation(dir) {
+		return openEvaluation(dir)
+	}
 	cfgPath := filepath.Join(dir, ConfigFile)
 	if _, err := os.Stat(cfgPath); err != nil {
 		return nil, fmt.Errorf("%s is not a ctdtui run: %s is missing", dir, ConfigFile)
@@ -228,11 +234,16 @@ func (r *Run) reload() {
 const maxStateSize = 1 << 20
 
 func readState(path string) (State, error) {
-	var st State
 	data, err := readFileLimit(path, maxStateSize)
 	if err != nil {
-		return st, err
+		return State{}, err
 	}
+	return parseState(data, path)
+}
+
+// parseState decodes and checks state.json; source names it in messages.
+func parseState(data []byte, path string) (State, error) {
+	var st State
 	if err := json.Unmarshal(data, &st); err != nil {
 		return State{}, fmt.Errorf("%s: corrupt: %v", path, err)
 	}
@@ -246,7 +257,7 @@ func readState(path string) (State, error) {
 }
 
 // savedStatuses are the statuses state.json may hold.
-var savedStatuses = []string{StatusCreated, StatusTraining, StatusStopped, StatusFinished, StatusDiverged, StatusFailed}
+var savedStatuses = []string{StatusCreated, StatusTraining, StatusStopped, StatusFinished, StatusDiverged, StatusFailed, StatusEvaluation}
 
 // readFileLimit reads a file of at most limit bytes; the error names the file.
 func readFileLimit(path string, limit int64) ([]byte, error) {
@@ -271,14 +282,18 @@ func readFileLimit(path string, limit int64) ([]byte, error) {
 var historyHeader = []string{"epoch", "train_loss", "val_loss", "seconds"}
 
 func (r *Run) saveHistory() error {
+	return WriteFileAtomic(filepath.Join(r.Dir, HistoryFile), encodeHistory(r.History))
+}
+
+func encodeHistory(rows []nets.EpochStats) []byte {
 	var buf bytes.Buffer
 	w := csv.NewWriter(&buf)
 	w.Write(historyHeader)
-	for _, h := range r.History {
+	for _, h := range rows {
 		w.Write([]string{strconv.Itoa(h.Epoch), fmtFloat(h.TrainLoss), fmtFloat(h.ValLoss), strconv.FormatFloat(h.Seconds, 'f', 3, 64)})
 	}
 	w.Flush()
-	return WriteFileAtomic(filepath.Join(r.Dir, HistoryFile), buf.Bytes())
+	return buf.Bytes()
 }
 
 func fmtFloat(v float64) string { return strconv.FormatFloat(v, 'g', 10, 64) }
@@ -347,26 +362,44 @@ func (r *Run) SaveState() error {
 	return WriteFileAtomic(filepath.Join(r.Dir, StateFile), append(data, '\n'))
 }
 
-// ReadCheckpoint loads checkpoint.bin (or best.bin when best is set).
+// ReadCheckpoint loads checkpoint.bin (or best.bin when best is set). For an
+// evaluation directory it is the evaluated run's model file, checked against
+// the recorded checksum.
 func (r *Run) ReadCheckpoint(best bool) (*nets.Checkpoint, error) {
+	c, _, err := r.readModel(best)
+	return c, err
+}
+
+// readModel is ReadCheckpoint, also returning the SHA-256 of the file's bytes.
+func (r *Run) readModel(best bool) (*nets.Checkpoint, string, error) {
+	if r.Eval != nil {
+		return r.readEvaluationModel(best)
+	}
 	name := CheckpointFile
 	if best {
 		name = BestFile
 	}
 	path := filepath.Join(r.Dir, name)
-	f, err := os.Open(path)
+	c, sum, err := readCheckpointFile(path)
 	if errors.Is(err, os.ErrNotExist) {
-		return nil, missingFile{path}
+		return nil, "", missingFile{path}
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, "", fmt.Errorf("%s: %w", path, err)
 	}
-	defer f.Close()
-	c, err := nets.ReadCheckpoint(f)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+	return c, sum, nil
+}
+
+// ModelFileName is the model file ReadCheckpoint(best) reads: checkpoint.bin
+// or best.bin (for an evaluation, the one it evaluated).
+func (r *Run) ModelFileName(best bool) string {
+	switch {
+	case r.Eval != nil:
+		return r.Eval.Source.ModelFile
+	case best:
+		return BestFile
 	}
-	return c, nil
+	return CheckpointFile
 }
 
 func writeCheckpoint(path string, c *nets.Checkpoint) error {

@@ -47,6 +47,9 @@ func Inspect(dir string) (s Summary) {
 			s.Status = s.State.Status
 		}
 	}()
+	if IsEvaluation(dir) {
+		return inspectEvaluation(dir)
+	}
 	held, holder, herr := Held(dir)
 	if held {
 		s.Holder = &holder
@@ -70,7 +73,12 @@ func Inspect(dir string) (s Summary) {
 		s.Status = StatusTraining
 		return s
 	}
-	if st.Status == StatusTraining && herr == nil && !LiveLegacyTrainer(st, time.Now()) {
+	if LiveLegacyTrainer(st, time.Now()) {
+		// An older ctdtui (no lock) may be writing the files right now, in
+		// its own order: checking them could see a half-finished epoch.
+		return s
+	}
+	if st.Status == StatusTraining && herr == nil {
 		s.Status = StatusInterrupted
 	}
 	// The checkpoint is read before the history: the history is written

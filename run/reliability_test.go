@@ -354,3 +354,66 @@ func copyRun(t *testing.T, src, dst string) {
 		}
 	}
 }
+
+// A damaged state.json does not stop a resume: it is rebuilt from the
+// checkpoint and the history, with a note.
+func TestResumeRebuildsDamagedState(t *testing.T) {
+	cfg := tiny(t)
+	dir := filepath.Join(t.TempDir(), "s")
+	trainTo(t, dir, cfg, 2, false)
+	for _, bad := range []string{`{"status": "fini`, ""} {
+		if bad == "" {
+			os.Remove(filepath.Join(dir, StateFile))
+		} else {
+			os.WriteFile(filepath.Join(dir, StateFile), []byte(bad), 0o644)
+		}
+		if _, err := Open(dir); err == nil || !strings.Contains(err.Error(), StateFile) {
+			t.Fatalf("Open of a run with a damaged state.json: %v", err)
+		}
+		var out bytes.Buffer
+		epochs := 3
+		if bad == "" {
+			epochs = 4
+		}
+		if err := TrainHeadless(context.Background(), TrainOptions{Resume: dir, Epochs: epochs}, &out); err != nil {
+			t.Fatalf("resume: %v\n%s", err, out.String())
+		}
+		if !strings.Contains(out.String(), "rebuilt from checkpoint.bin and history.csv") || !strings.Contains(out.String(), "resuming after epoch") {
+			t.Errorf("output:\n%s", out.String())
+		}
+		back, err := Open(dir)
+		if err != nil || back.State.Epoch != epochs || back.State.Status != StatusFinished {
+			t.Fatalf("after the resume: %v, %+v", err, back.State)
+		}
+	}
+}
+
+// A history behind the checkpoint (what a crash of a ctdtui older than this
+// write order could leave) is refused, and --from-best continues from
+// best.bin when the history reaches its epoch.
+func TestHistoryBehindCheckpointFromBest(t *testing.T) {
+	cfg := tiny(t)
+	root := t.TempDir()
+	dir, two := filepath.Join(root, "b"), filepath.Join(root, "two")
+	trainTo(t, dir, cfg, 4, false)
+	trainTo(t, two, cfg, 2, false) // the same run's model at epoch 2
+	best, _ := os.ReadFile(filepath.Join(two, CheckpointFile))
+	os.WriteFile(filepath.Join(dir, BestFile), best, 0o644)
+	r, _ := Open(dir)
+	os.WriteFile(filepath.Join(dir, HistoryFile), encodeHistory(r.History[:3]), 0o644)
+	err := TrainHeadless(context.Background(), TrainOptions{Resume: dir, Epochs: 5}, &bytes.Buffer{})
+	if err == nil || !strings.Contains(err.Error(), "--from-best") {
+		t.Fatalf("resume with the history behind: %v", err)
+	}
+	var out bytes.Buffer
+	if err := TrainHeadless(context.Background(), TrainOptions{Resume: dir, Epochs: 5, FromBest: true}, &out); err != nil {
+		t.Fatalf("--from-best: %v\n%s", err, out.String())
+	}
+	if !strings.Contains(out.String(), "continuing from best.bin at epoch 2") {
+		t.Errorf("output:\n%s", out.String())
+	}
+	back, err := Open(dir)
+	if err != nil || back.State.Epoch != 5 || len(back.History) != 5 || back.History[1] != r.History[1] {
+		t.Fatalf("after --from-best: %v, %+v", err, back.State)
+	}
+}

@@ -58,13 +58,17 @@ func BuildDataset(cfg presets.Config, task sim.Task) *sim.Dataset {
 func NewSession(r *Run) (*Session, error) { return newSession(r, false) }
 
 // NewSessionFromBest continues a run whose checkpoint.bin is missing or
-// damaged from best.bin: the model at the best validation epoch, with a fresh
-// optimiser (best.bin holds no Adam state, so the continuation is not the one
-// an uninterrupted run would have taken). The history after that epoch is
-// dropped. A run whose checkpoint is sound is refused: resume it normally.
+// damaged (or whose history no longer reaches it) from best.bin: the model at
+// the best validation epoch, with a fresh optimiser (best.bin holds no Adam
+// state, so the continuation is not the one an uninterrupted run would have
+// taken). The history after that epoch is dropped. A run that can resume
+// normally is refused.
 func NewSessionFromBest(r *Run) (*Session, error) { return newSession(r, true) }
 
 func newSession(r *Run, fromBest bool) (s *Session, err error) {
+	if r.Eval != nil {
+		return nil, fmt.Errorf("%s is an evaluation of %s, not a run: it has no training of its own (train or resume %s)", r.Dir, r.Eval.SourceDir(), r.Eval.SourceDir())
+	}
 	lock, err := AcquireLock(r.Dir)
 	if err != nil {
 		return nil, err
@@ -94,7 +98,7 @@ func newSession(r *Run, fromBest bool) (s *Session, err error) {
 		}
 	}
 	switch {
-	case fromBest && ckErr == nil:
+	case fromBest && ckErr == nil && r.HistoryErr == nil && len(r.History) >= ck.Header.Epoch:
 		return nil, fmt.Errorf("%s is sound (epoch %d): --from-best is for a run whose checkpoint is missing or damaged; resume it without --from-best",
 			filepath.Join(r.Dir, CheckpointFile), ck.Header.Epoch)
 	case fromBest:
@@ -171,8 +175,9 @@ func (r *Run) alignHistory(epoch int) error {
 	// The history is written before the checkpoint after each epoch, so it
 	// may be one epoch ahead after a crash, never behind.
 	if len(r.History) < epoch {
-		return fmt.Errorf("%s has %d epochs but %s is at epoch %d: the history was damaged; the model can be analysed, to train further start a new run",
-			filepath.Join(r.Dir, HistoryFile), len(r.History), CheckpointFile, epoch)
+		return fmt.Errorf("%s has %d epochs but %s is at epoch %d: the history was damaged. The model can be analysed; to train further, "+
+			"continue from the best model if the history reaches its epoch (ctdtui train --resume %s --from-best), or start a new run",
+			filepath.Join(r.Dir, HistoryFile), len(r.History), CheckpointFile, epoch, r.Dir)
 	}
 	r.History = r.History[:epoch]
 	r.State.Epoch = epoch

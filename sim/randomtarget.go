@@ -285,7 +285,7 @@ func (r *RandomTarget) Summary() string {
 		s = fmt.Sprintf("centre-out reach, %d targets at %g cm, %d steps", r.co.n, 100*r.co.radius, r.Steps())
 	}
 	if r.field.Active() {
-		s += fmt.Sprintf(", %s field at %s", r.field.Kind, formatLevels(r.P.Levels))
+		s += fmt.Sprintf(", %s field at %s %s", r.field.Kind, formatLevels(r.P.Levels), r.field.Unit())
 	}
 	if r.P.ConditionInput {
 		s += ", condition input"

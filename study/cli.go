@@ -19,8 +19,17 @@ type Output struct {
 	JSON bool
 }
 
-// warn prints what the session's run is missing (a damaged history.csv or
-// state.json: the analysis goes on without them).
+// open opens a run for a command and prints what its run is missing (a
+// damaged history.csv or state.json: the analysis goes on without them).
+func (o Output) open(dir string, best bool) (*Session, error) {
+	s, err := Open(dir, best)
+	if err != nil {
+		return nil, err
+	}
+	o.warn(s)
+	return s, nil
+}
+
 func (o Output) warn(s *Session) {
 	if o.Progress == nil {
 		return
@@ -98,11 +107,10 @@ func AnalyzeCommand(ctx context.Context, dir string, best bool, o AnalyzeOptions
 	if _, err := o.normalized(); err != nil {
 		return err
 	}
-	s, err := Open(dir, best)
+	s, err := out.open(dir, best)
 	if err != nil {
 		return err
 	}
-	out.warn(s)
 	pf, done := progressPrinter(out.Progress, "", true)
 	rep, err := s.Analyze(ctx, o, pf)
 	done()
@@ -112,21 +120,44 @@ func AnalyzeCommand(ctx context.Context, dir string, best bool, o AnalyzeOptions
 	return out.write(rep)
 }
 
-// FixedPointsCommand is `ctdtui fixedpoints DIR`.
-func FixedPointsCommand(ctx context.Context, dir string, best bool, o FixedPointOptions, out Output) error {
-	s, err := Open(dir, best)
+// FixedPointsCommand is `ctdtui fixedpoints DIR` (with o.ClosedLoop:
+// `--closed-loop`). With at set, the input held is the model's input at that
+// step of that trial of o.Phase (Rollout.HeldInput); o.Inputs must then be
+// nil, and the search open-loop.
+func FixedPointsCommand(ctx context.Context, dir string, best bool, o FixedPointOptions, at *TrialStep, out Output) error {
+	switch {
+	case at != nil && o.Inputs != nil:
+		return errors.New("--inputs and --inputs-at both give the input held: use one")
+	case at != nil && o.ClosedLoop:
+		return errors.New("--inputs-at holds the model's whole input, observation included: with --closed-loop give the context with --inputs")
+	}
+	s, err := out.open(dir, best)
 	if err != nil {
 		return err
 	}
-	out.warn(s)
+	if at != nil {
+		phase := o.Phase
+		if phase == "" {
+			phase = "all"
+		}
+		if o.Inputs, err = s.HeldInput(ctx, phase, *at); err != nil {
+			return fmt.Errorf("--inputs-at: %w", err)
+		}
+	}
 	pf, done := progressPrinter(out.Progress, "fixed points: ", false)
 	var last Progress
-	rep, err := s.FixedPoints(ctx, o, func(p Progress) {
+	report := func(p Progress) {
 		last = p
 		if pf != nil {
 			pf(p)
 		}
-	})
+	}
+	var rep interface{ WriteTable(io.Writer) error }
+	if o.ClosedLoop {
+		rep, err = s.ClosedLoopFixedPoints(ctx, o, report)
+	} else {
+		rep, err = s.FixedPoints(ctx, o, report)
+	}
 	done()
 	if errors.Is(err, context.Canceled) {
 		return fmt.Errorf("fixed-point search cancelled (%s)", formatProgress(last))
@@ -137,21 +168,20 @@ func FixedPointsCommand(ctx context.Context, dir string, best bool, o FixedPoint
 	return out.write(rep)
 }
 
-// CompareCommand is `ctdtui compare DIR_A DIR_B`.
-func CompareCommand(ctx context.Context, dirA, dirB string, best bool, o CompareOptions, out Output) error {
+// CompareCommand is `ctdtui compare DIR_A DIR_B`; trajectories adds both
+// runs' trajectories in A's PC space (AlignTrajectories on o's phase).
+func CompareCommand(ctx context.Context, dirA, dirB string, best bool, o CompareOptions, trajectories bool, out Output) error {
 	if _, err := o.normalized(); err != nil {
 		return err
 	}
-	a, err := Open(dirA, best)
+	a, err := out.open(dirA, best)
 	if err != nil {
 		return err
 	}
-	b, err := Open(dirB, best)
+	b, err := out.open(dirB, best)
 	if err != nil {
 		return err
 	}
-	out.warn(a)
-	out.warn(b)
 	pf, done := progressPrinter(out.Progress, "compare: ", false)
 	rep, err := a.Compare(ctx, b, o, pf)
 	done()
@@ -161,19 +191,112 @@ func CompareCommand(ctx context.Context, dirA, dirB string, best bool, o Compare
 	if err != nil {
 		return err
 	}
+	res := &CompareOutput{CompareReport: rep}
+	if trajectories {
+		if res.Trajectories, err = a.AlignTrajectories(ctx, b, rep.Options.Phase, RolloutPCs); err != nil {
+			return err
+		}
+	}
+	return out.write(res)
+}
+
+// CompareOutput is what `ctdtui compare` prints: the report and, with
+// --trajectories, both runs' trajectories in A's PC space.
+type CompareOutput struct {
+	*CompareReport
+	Trajectories *AlignedTrajectories `json:"trajectories,omitempty"`
+}
+
+// WriteTable prints the report's tables; the trajectories are only in the
+// JSON.
+func (c *CompareOutput) WriteTable(w io.Writer) error {
+	if err := c.CompareReport.WriteTable(w); err != nil {
+		return err
+	}
+	if t := c.Trajectories; t != nil {
+		_, err := fmt.Fprintf(w, "\ntrajectories: %d %s trials in A's first %d PCs, B mapped into them (--json lists them)\n", len(t.A.Trials), t.Phase, t.A.K)
+		return err
+	}
+	return nil
+}
+
+// TrialCommand is `ctdtui trial DIR`.
+func TrialCommand(ctx context.Context, dir string, best bool, o TrialOptions, out Output) error {
+	if _, err := o.normalized(); err != nil {
+		return err
+	}
+	s, err := out.open(dir, best)
+	if err != nil {
+		return err
+	}
+	rep, err := s.Trial(ctx, o)
+	if err != nil {
+		return err
+	}
+	return out.write(rep)
+}
+
+// DynamicsCommand is `ctdtui dynamics DIR`.
+func DynamicsCommand(ctx context.Context, dir string, best bool, out Output) error {
+	s, err := out.open(dir, best)
+	if err != nil {
+		return err
+	}
+	rep, err := s.Dynamics(ctx, DynamicsOptions{})
+	if err != nil {
+		return err
+	}
 	return out.write(rep)
 }
 
 // ExportCommand is `ctdtui export DIR --out FILE.npz`.
 func ExportCommand(ctx context.Context, dir string, best bool, path string, o ExportOptions, out Output) error {
-	s, err := Open(dir, best)
+	s, err := out.open(dir, best)
 	if err != nil {
 		return err
 	}
-	out.warn(s)
 	pf, done := progressPrinter(out.Progress, "export: ", true)
 	rep, err := s.Export(ctx, path, o, pf)
 	done()
+	if err != nil {
+		return err
+	}
+	return out.write(rep)
+}
+
+// AlignCommand is `ctdtui align DIR`.
+func AlignCommand(ctx context.Context, dir string, best bool, o AlignOptions, out Output) error {
+	s, err := out.open(dir, best)
+	if err != nil {
+		return err
+	}
+	if _, err := o.normalized(s.Run.Task); err != nil {
+		return err
+	}
+	pf, done := progressPrinter(out.Progress, "align: ", true)
+	rep, err := s.Align(ctx, o, pf)
+	done()
+	if err != nil {
+		return err
+	}
+	return out.write(rep)
+}
+
+// DecodeCommand is `ctdtui decode DIR`.
+func DecodeCommand(ctx context.Context, dir string, best bool, o DecodeOptions, out Output) error {
+	s, err := out.open(dir, best)
+	if err != nil {
+		return err
+	}
+	if _, _, err := o.normalized(s.Run.Task); err != nil {
+		return err
+	}
+	pf, done := progressPrinter(out.Progress, "decode: ", true)
+	rep, err := s.Decode(ctx, o, pf)
+	done()
+	if errors.Is(err, context.Canceled) {
+		return errors.New("decoding cancelled")
+	}
 	if err != nil {
 		return err
 	}

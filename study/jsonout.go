@@ -81,10 +81,21 @@ func finiteTree(v reflect.Value) any {
 				continue
 			}
 			name, opts, _ := strings.Cut(tag, ",")
+			fv := v.Field(i)
+			if f.Anonymous && name == "" {
+				// An embedded struct's fields are the outer object's, as
+				// encoding/json writes them (DynamicsReport, CompareOutput).
+				if fv.Kind() == reflect.Pointer && fv.IsNil() {
+					continue
+				}
+				if inner, ok := finiteTree(fv).(orderedObject); ok {
+					out = append(out, inner...)
+					continue
+				}
+			}
 			if name == "" {
 				name = f.Name
 			}
-			fv := v.Field(i)
 			if strings.Contains(opts, "omitempty") && fv.IsZero() {
 				continue
 			}

@@ -111,7 +111,7 @@ func (p *runPicker) View(w, h int) string {
 		tailStyle := st.Muted
 		nameW := max(w-2-badgeW-ansi.StringWidth(tail)-1, 8)
 		if e.err != nil {
-			nameW = min(ansi.StringWidth(e.name), max(w-2-badgeW-1-20, 8))
+			nameW = min(longestName(runs), max(w-2-badgeW-1-20, 8))
 			tail = " " + truncate("damaged: "+e.damage(), max(w-2-badgeW-1-nameW-1, 4), g.ellipsis)
 			tailStyle = st.Bad
 		}

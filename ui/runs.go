@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/ctdtui/ctdtui/run"
 )
@@ -117,4 +118,14 @@ func badgeWidth(runs []runEntry) int {
 		}
 	}
 	return 11
+}
+
+// longestName is the width of the longest run name (damaged runs' reasons
+// start after it, aligned).
+func longestName(runs []runEntry) int {
+	n := 0
+	for _, e := range runs {
+		n = max(n, ansi.StringWidth(e.name))
+	}
+	return n
 }

@@ -14,9 +14,9 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
 
-	"github.com/ctdtui/ctdtui/nets"
 	"github.com/ctdtui/ctdtui/presets"
 	"github.com/ctdtui/ctdtui/run"
+	"github.com/ctdtui/ctdtui/study"
 )
 
 // trainTab starts, pauses, resumes and stops runs, draws the live loss
@@ -42,8 +42,8 @@ type trainTab struct {
 	// run that is not training, one frame is computed from its checkpoint
 	// (saved) and kept per run and epoch (savedFrame).
 	dynOff     bool
-	saved      bg[*dynFrame]
-	savedFrame map[string]*dynFrame
+	saved      bg[*study.DynamicsFrame]
+	savedFrame map[string]*study.DynamicsFrame
 }
 
 // runView is the UI's own copy of a run's state: the worker owns the run.Run.
@@ -51,8 +51,8 @@ type runView struct {
 	dir      string
 	cfg      presets.Config
 	state    run.State
-	history  []nets.EpochStats
-	progress *nets.Progress
+	history  []run.EpochStats
+	progress *run.Progress
 	info     *jobStarted
 	seconds  []float64 // durations of the epochs trained in this session
 	// epochStart is when the epoch in progress began (the session's start
@@ -60,12 +60,12 @@ type runView struct {
 	epochStart time.Time
 	// frame is the latest live-dynamics frame, history the stable fixed
 	// points at every probed epoch.
-	frame   *dynFrame
+	frame   *study.DynamicsFrame
 	dynHist []dynPoint
 }
 
 func newTrainTab(sh *shared) *trainTab {
-	return &trainTab{sh: sh, keys: newTrainKeys(sh.g), chart: newLossChart(sh), savedFrame: map[string]*dynFrame{}}
+	return &trainTab{sh: sh, keys: newTrainKeys(sh.g), chart: newLossChart(sh), savedFrame: map[string]*study.DynamicsFrame{}}
 }
 
 func (t *trainTab) Title() string { return "Train" }
@@ -341,15 +341,15 @@ func (t *trainTab) onEnd(end *jobEnd) tea.Cmd {
 }
 
 // addFrames takes the live-dynamics frames of a poll.
-func (t *trainTab) addFrames(fs []*dynFrame) {
+func (t *trainTab) addFrames(fs []*study.DynamicsFrame) {
 	v := t.cur
 	for _, f := range fs {
 		if f == nil {
 			continue
 		}
 		v.frame = f
-		if f.err == nil {
-			v.dynHist = append(v.dynHist, dynPoint{epoch: f.epoch, stable: f.nStable, fixed: f.nFixed})
+		if f.Err == nil {
+			v.dynHist = append(v.dynHist, dynPoint{epoch: f.Epoch, stable: f.Stable, fixed: f.Fixed})
 		}
 	}
 }
@@ -373,30 +373,30 @@ func (t *trainTab) probeSaved() tea.Cmd {
 		return nil
 	}
 	dir := v.dir
-	return t.saved.start(k, "probing the saved model", func(ctx context.Context, _ func(float64, string)) (*dynFrame, error) {
-		l, err := run.Load(dir, false)
+	// The frame `ctdtui dynamics` prints, of the checkpoint as saved now.
+	return t.saved.start(k, "probing the saved model", func(ctx context.Context, _ func(float64, string)) (*study.DynamicsFrame, error) {
+		sess, err := openSession(dir)
 		if err != nil {
 			return nil, err
 		}
-		f, err := probeDynamics(ctx, l.Model, l.Task, l.Data, dynTrialsOf(l.Data), l.Epoch, nil)
+		rep, err := sess.Dynamics(ctx, study.DynamicsOptions{})
 		if err != nil {
 			return nil, err
 		}
-		f.final = true
-		return f, nil
+		return rep.DynamicsFrame, nil
 	})
 }
 
 func (t *trainTab) onSavedFrame(m workMsg) tea.Cmd {
 	// Every frame is kept for its run and epoch, shown or not.
-	var f *dynFrame
+	var f *study.DynamicsFrame
 	switch out, cmd := t.saved.take(m, m.w.key); out {
 	case workNotMine:
 		return nil
 	case workPending:
 		return cmd
 	case workFailed:
-		f = &dynFrame{err: t.saved.failed(m.w.key)}
+		f = &study.DynamicsFrame{Err: t.saved.failed(m.w.key)}
 	case workArrived:
 		f = t.saved.val
 	}
@@ -621,7 +621,7 @@ func (t *trainTab) runsView(w, h int) string {
 		if e.err != nil {
 			// A damaged run says why instead of its epochs: the name gets
 			// what it needs, the reason the rest of the line.
-			nameW = min(ansi.StringWidth(e.name), max(w-2-badgeW-1-20, 8))
+			nameW = min(longestName(t.runs), max(w-2-badgeW-1-20, 8))
 			tail = " " + truncate("damaged: "+e.damage(), max(w-2-badgeW-1-nameW-1, 4), g.ellipsis)
 			tailStyle = st.Bad
 		}

@@ -48,6 +48,18 @@ func NewField(kind FieldKind, dir [2]float64) (Field, error) {
 	return Field{}, fmt.Errorf("field must be one of none, constant, curl, got %q", kind)
 }
 
+// Unit is the unit of the field's level: N for a constant field, N·s/m for
+// a curl field ("" for none).
+func (f Field) Unit() string {
+	switch f.Kind {
+	case FieldConstant:
+		return "N"
+	case FieldCurl:
+		return "N·s/m"
+	}
+	return ""
+}
+
 // Active reports whether the field can exert a force.
 func (f Field) Active() bool { return f.Kind == FieldConstant || f.Kind == FieldCurl }
 
