@@ -130,6 +130,7 @@ type analysisKeys struct {
 	Move, Adjust, Coarse, Edit, Confirm, Cancel key.Binding
 	Find, Stop, Trials, More, View              key.Binding
 	Rotate, Tilt, Phase, Open                   key.Binding
+	Page, Event, Group, Rung                    key.Binding
 }
 
 func newAnalysisKeys(g glyphs) analysisKeys {
@@ -153,6 +154,10 @@ func newAnalysisKeys(g glyphs) analysisKeys {
 		Tilt:    key.NewBinding(key.WithKeys("{", "}"), key.WithHelp("{ }", "tilt")),
 		Phase:   key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "train/val")),
 		Open:    key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "open run")),
+		Page:    key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "view: trajectories/aligned/decoding/cross-temporal")),
+		Event:   key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "event to align to")),
+		Group:   key.NewBinding(key.WithKeys("g"), key.WithHelp("g", "cross-temporal variable")),
+		Rung:    key.NewBinding(key.WithKeys("<", ">"), key.WithHelp("< >", "ladder threshold")),
 	}
 }
 
