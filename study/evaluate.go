@@ -453,3 +453,28 @@ func at(f *sim.FlipFlopScores, i int) float64 {
 	}
 	return f.BitAccuracy[i]
 }
+
+// headlineLabels are the rows a one-line summary of an evaluation shows.
+var headlineLabels = []string{"loss", "position MSE (all steps)", "reach end error, mean", "reach end error, median",
+	"reach ends within 2 cm", "mean bit accuracy", "all bits right", "all success"}
+
+// Headline is the few rows a one-line summary shows (the TUI's header): the
+// loss and the task's main scores, as Rows formats them. With a level, the
+// rows of the trials at that field level instead, when the report splits by
+// level (nil when it does not).
+func (r *EvalReport) Headline(level *float64) [][3]string {
+	prefix := ""
+	if level != nil {
+		prefix = fmt.Sprintf("level %s: ", strconv.FormatFloat(*level, 'g', 4, 64))
+	}
+	rows := r.Rows()
+	var out [][3]string
+	for _, l := range headlineLabels {
+		for _, row := range rows {
+			if row[0] == prefix+l {
+				out = append(out, row)
+			}
+		}
+	}
+	return out
+}
