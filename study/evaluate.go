@@ -266,8 +266,12 @@ func sameValidationTrials(a, b *sim.Dataset) bool {
 
 // EvalCommand is `ctdtui eval DIR`.
 func EvalCommand(ctx context.Context, dir string, o EvalOptions, out Output) error {
+	s, err := out.open(dir, o.Best)
+	if err != nil {
+		return err
+	}
 	pf, done := progressPrinter(out.Progress, "eval: ", true)
-	rep, _, err := Evaluate(ctx, dir, o, pf)
+	rep, _, err := s.Evaluate(ctx, o, pf)
 	done()
 	if errors.Is(err, context.Canceled) {
 		return errors.New("evaluation cancelled")
