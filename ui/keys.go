@@ -104,6 +104,7 @@ func newTrainKeys(g glyphs) trainKeys {
 type trialsKeys struct {
 	Trial, Jump, Ends, Step, StepJump key.Binding
 	Phase, Open, Latents, Units, View key.Binding
+	Eval, CentreOut, Back             key.Binding
 }
 
 func newTrialsKeys(g glyphs) trialsKeys {
@@ -112,16 +113,19 @@ func newTrialsKeys(g glyphs) trialsKeys {
 		lr = "left/right"
 	}
 	return trialsKeys{
-		Trial:    key.NewBinding(key.WithKeys("left", "right", "h", "l"), key.WithHelp(lr, "trial")),
-		Jump:     key.NewBinding(key.WithKeys("[", "]"), key.WithHelp("[ ]", "±10 trials")),
-		Ends:     key.NewBinding(key.WithKeys("home", "end"), key.WithHelp("home/end", "first/last trial")),
-		Step:     key.NewBinding(key.WithKeys(",", "."), key.WithHelp(", .", "time step")),
-		StepJump: key.NewBinding(key.WithKeys("<", ">"), key.WithHelp("< >", "±10 steps")),
-		Phase:    key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "train/val")),
-		Open:     key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "open run")),
-		Latents:  key.NewBinding(key.WithKeys("u"), key.WithHelp("u", "PCs/units")),
-		Units:    key.NewBinding(key.WithKeys("{", "}"), key.WithHelp("{ }", "other units")),
-		View:     key.NewBinding(key.WithKeys("v"), key.WithHelp("v", "arm/time")),
+		Trial:     key.NewBinding(key.WithKeys("left", "right", "h", "l"), key.WithHelp(lr, "trial")),
+		Jump:      key.NewBinding(key.WithKeys("[", "]"), key.WithHelp("[ ]", "±10 trials")),
+		Ends:      key.NewBinding(key.WithKeys("home", "end"), key.WithHelp("home/end", "first/last trial")),
+		Step:      key.NewBinding(key.WithKeys(",", "."), key.WithHelp(", .", "time step")),
+		StepJump:  key.NewBinding(key.WithKeys("<", ">"), key.WithHelp("< >", "±10 steps")),
+		Phase:     key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "train/val")),
+		Open:      key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "open run")),
+		Latents:   key.NewBinding(key.WithKeys("u"), key.WithHelp("u", "PCs/units")),
+		Units:     key.NewBinding(key.WithKeys("{", "}"), key.WithHelp("{ }", "other units")),
+		View:      key.NewBinding(key.WithKeys("v"), key.WithHelp("v", "arm/time")),
+		Eval:      key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "eval: Task tab")),
+		CentreOut: key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "eval: centre-out")),
+		Back:      key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back to the run")),
 	}
 }
 
