@@ -28,7 +28,8 @@ const maxOverlay = 8
 
 // overlayRun is one run of the overlay.
 type overlayRun struct {
-	dir, name string
+	// name is the list's name (sweep/run), short the run's own.
+	dir, name, short string
 	slot      int // its colour
 	hist      []run.EpochStats
 }
@@ -139,7 +140,7 @@ func (t *trainTab) toggleOverlay() tea.Cmd {
 	for used[slot] {
 		slot++
 	}
-	t.overlay = append(t.overlay, &overlayRun{dir: e.dir, name: e.name, slot: slot})
+	t.overlay = append(t.overlay, &overlayRun{dir: e.dir, name: e.name, short: e.run, slot: slot})
 	t.sh.info(fmt.Sprintf("%s joined the overlay (%d runs; M clears it)", e.name, len(t.overlay)))
 	return readHistoryCmd(e.dir)
 }
@@ -179,14 +180,25 @@ func (t *trainTab) overlayLegend(w int) string {
 	st, g := t.sh.st, t.sh.g
 	mark := g.barFull + g.barFull
 	parts := []string{st.Muted.Render("val loss:")}
+	// The runs' own names when they differ (runs of one sweep), else the
+	// list's.
+	short := map[string]bool{}
 	for _, o := range t.overlay {
+		short[o.short] = true
+	}
+	useShort := len(short) == len(t.overlay)
+	for _, o := range t.overlay {
+		name := o.name
+		if useShort && o.short != "" {
+			name = o.short
+		}
 		best, at := 0.0, 0
 		for _, h := range o.hist {
 			if finite(h.ValLoss) && (at == 0 || h.ValLoss < best) {
 				best, at = h.ValLoss, h.Epoch
 			}
 		}
-		s := lipgloss.NewStyle().Foreground(t.overlayColor(o)).Render(mark) + " " + st.Text.Render(o.name)
+		s := lipgloss.NewStyle().Foreground(t.overlayColor(o)).Render(mark) + " " + st.Text.Render(name)
 		if at > 0 {
 			s += st.Muted.Render(" " + fmtLoss(best))
 		}
@@ -199,8 +211,9 @@ func (t *trainTab) overlayLegend(w int) string {
 			next += "  "
 		}
 		next += p
-		if ansi.StringWidth(next) > w {
-			return fitLine(line+st.Muted.Render(fmt.Sprintf(" +%d", len(parts)-i)), w)
+		more := fmt.Sprintf(" +%d", len(parts)-i)
+		if room := w - len(more); ansi.StringWidth(next) > w || (i < len(parts)-1 && ansi.StringWidth(next) > room) {
+			return fitLine(line+st.Muted.Render(more), w)
 		}
 		line = next
 	}

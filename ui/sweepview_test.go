@@ -100,7 +100,7 @@ func TestTrainTabSweepLiveAndOverlay(t *testing.T) {
 		t.Fatalf("chart overlay: %d curves", len(tt.chart.overlay))
 	}
 	v = m.View()
-	if !strings.Contains(v, "val loss:") || !strings.Contains(v, "archs/gru-s0") || !strings.Contains(v, "archs/rnn-s0 ") {
+	if !strings.Contains(v, "val loss:") || !strings.Contains(v, "━━ gru-s0") || !strings.Contains(v, "━━ rnn-s0 ") {
 		t.Errorf("no overlay legend:\n%s", v)
 	}
 	checkFits(t, v, 120, 40)
