@@ -30,8 +30,8 @@ const maxOverlay = 8
 type overlayRun struct {
 	// name is the list's name (sweep/run), short the run's own.
 	dir, name, short string
-	slot      int // its colour
-	hist      []run.EpochStats
+	slot             int // its colour
+	hist             []run.EpochStats
 }
 
 // tailTickMsg asks the Train tab to read the runs again.
