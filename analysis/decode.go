@@ -26,6 +26,17 @@ type RidgeFit struct {
 	// mean eigenvalue of the centred Gram matrix, CVR2 the leave-one-out R²
 	// (mean over the outputs) there.
 	Lambda, Rel, CVR2 float64
+	// groupRel is each output's relative penalty when outputs were fitted
+	// in groups (DecodeSettings.Groups).
+	groupRel []float64
+}
+
+// RelPenalty is the relative penalty output k was fitted with.
+func (f *RidgeFit) RelPenalty(k int) float64 {
+	if f.groupRel != nil {
+		return f.groupRel[k]
+	}
+	return f.Rel
 }
 
 // DefaultRidgePenalties are the relative penalties tried: 10^-6 … 10^4,
@@ -58,10 +69,11 @@ func FitRidgeCV(x, y mat.Matrix, rel []float64) (*RidgeFit, error) {
 type RidgeBasis struct {
 	n, p  int
 	xm    []float64
-	s     []float64 // eigenvalues of XᵀX (clamped at 0)
-	v     mat.Dense // eigenvectors (p×p)
-	pm    mat.Dense // the centred samples in the eigenbasis (n×p)
-	scale float64   // the mean eigenvalue: the unit of the relative penalties
+	s     []float64  // eigenvalues of XᵀX (clamped at 0)
+	v     mat.Dense  // eigenvectors (p×p)
+	pm    mat.Dense  // the centred samples in the eigenbasis (n×p)
+	p2    *mat.Dense // pm squared elementwise (the hat diagonals' factor)
+	scale float64    // the mean eigenvalue: the unit of the relative penalties
 }
 
 // NewRidgeBasis prepares ridge fits on the rows of x (n×p, n ≥ 3).
@@ -90,6 +102,8 @@ func NewRidgeBasis(x mat.Matrix) (*RidgeBasis, error) {
 		b.scale = 1
 	}
 	b.pm.Mul(xc, &b.v)
+	b.p2 = mat.NewDense(n, p, nil)
+	b.p2.MulElem(&b.pm, &b.pm)
 	return b, nil
 }
 
@@ -118,42 +132,46 @@ func (rb *RidgeBasis) Fit(y mat.Matrix, rel []float64) *RidgeFit {
 		}
 	}
 	s := rb.s
-	pd, yd := rb.pm.RawMatrix(), yc.RawMatrix()
-	best, bestScore := -1, math.Inf(-1)
-	inv := make([]float64, p)
-	b := make([]float64, p*q)
-	sse := make([]float64, q)
-	for li, r := range rel {
-		lam := r * rb.scale
-		for j := range inv {
-			inv[j] = 1 / (s[j] + lam)
-			for k := 0; k < q; k++ {
-				b[j*q+k] = qm.At(j, k) * inv[j]
+	L := len(rel)
+	// All penalties at once: Inv[j][l] = 1/(s_j + λ_l); the hat diagonals
+	// are (P∘P)·Inv and output k's fits P·(diag(Q_k)·Inv), so the grid costs
+	// q + 1 products of n×p by p×L.
+	inv := mat.NewDense(p, L, nil)
+	for j := 0; j < p; j++ {
+		for l, r := range rel {
+			inv.Set(j, l, 1/(s[j]+r*rb.scale))
+		}
+	}
+	var hat mat.Dense
+	hat.Mul(rb.p2, inv) // n×L
+	sse := mat.NewDense(L, q, nil)
+	bk := mat.NewDense(p, L, nil)
+	var fit mat.Dense
+	for k := 0; k < q; k++ {
+		for j := 0; j < p; j++ {
+			qk := qm.At(j, k)
+			for l := 0; l < L; l++ {
+				bk.Set(j, l, qk*inv.At(j, l))
 			}
 		}
-		clear(sse)
+		fit.Reset()
+		fit.Mul(&rb.pm, bk) // n×L
+		fd, hd := fit.RawMatrix(), hat.RawMatrix()
 		for i := 0; i < n; i++ {
-			row := pd.Data[i*pd.Stride : i*pd.Stride+p]
-			h := 0.0
-			for j, pv := range row {
-				h += pv * pv * inv[j]
-			}
-			if h >= 1-1e-12 {
-				h = 1 - 1e-12
-			}
-			for k := 0; k < q; k++ {
-				yh := 0.0
-				for j, pv := range row {
-					yh += pv * b[j*q+k]
-				}
-				e := (yd.Data[i*yd.Stride+k] - yh) / (1 - h)
-				sse[k] += e * e
+			y := yc.At(i, k)
+			for l := 0; l < L; l++ {
+				h := math.Min(hd.Data[i*hd.Stride+l], 1-1e-12)
+				e := (y - fd.Data[i*fd.Stride+l]) / (1 - h)
+				sse.Set(l, k, sse.At(l, k)+e*e)
 			}
 		}
+	}
+	best, bestScore := -1, math.Inf(-1)
+	for l := 0; l < L; l++ {
 		score, m := 0.0, 0
-		for k := range sse {
+		for k := 0; k < q; k++ {
 			if sst[k] > 0 {
-				score += 1 - sse[k]/sst[k]
+				score += 1 - sse.At(l, k)/sst[k]
 				m++
 			}
 		}
@@ -161,7 +179,7 @@ func (rb *RidgeBasis) Fit(y mat.Matrix, rel []float64) *RidgeFit {
 			score /= float64(m)
 		}
 		if score > bestScore || best < 0 {
-			best, bestScore = li, score
+			best, bestScore = l, score
 		}
 	}
 	lam := rel[best] * rb.scale
@@ -223,6 +241,10 @@ type DecodeSettings struct {
 	MinTrain, MinVal int
 	// Workers is the number of steps decoded at once (0: GOMAXPROCS).
 	Workers int
+	// Groups partitions the variables (columns of Y) into sets fitted
+	// together, each with its own penalty (nil: one set of all). They share
+	// each step's eigendecomposition.
+	Groups [][]int
 }
 
 // DecodeResult is DecodeOverTime's outcome, one entry per step.
@@ -314,28 +336,80 @@ func decodeStep(res *DecodeResult, t int, st DecodeStep, q int, perms [][]int, c
 	if err != nil {
 		return err
 	}
-	fit := basis.Fit(st.Train.Y, c.Penalties)
-	res.Fits[t] = fit
-	res.R2[t] = validationR2(fit, st.Val)
-	if len(perms) == 0 {
-		return nil
+	groups := c.Groups
+	if groups == nil {
+		all := make([]int, q)
+		for k := range all {
+			all[k] = k
+		}
+		groups = [][]int{all}
 	}
-	sum := make([]float64, q)
 	n, _ := st.Train.Y.Dims()
-	shuffled := mat.NewDense(n, q, nil)
-	for _, perm := range perms {
-		for i, j := range perm {
-			shuffled.SetRow(i, st.Train.Y.RawRowView(j))
+	fits := make([]*RidgeFit, len(groups))
+	for gi, cols := range groups {
+		ytr, yva := columns(st.Train.Y, cols), columns(st.Val.Y, cols)
+		fit := basis.Fit(ytr, c.Penalties)
+		fits[gi] = fit
+		for k, v := range validationR2(fit, DecodeSamples{X: st.Val.X, Y: yva}) {
+			res.R2[t][cols[k]] = v
 		}
-		sf := basis.Fit(shuffled, c.Penalties)
-		for k, v := range validationR2(sf, st.Val) {
-			sum[k] += v
+		if len(perms) == 0 {
+			continue
+		}
+		sum := make([]float64, len(cols))
+		shuffled := mat.NewDense(n, len(cols), nil)
+		for _, perm := range perms {
+			for i, j := range perm {
+				shuffled.SetRow(i, ytr.RawRowView(j))
+			}
+			for k, v := range validationR2(basis.Fit(shuffled, c.Penalties), DecodeSamples{X: st.Val.X, Y: yva}) {
+				sum[k] += v
+			}
+		}
+		for k := range sum {
+			res.ShuffleR2[t][cols[k]] = sum[k] / float64(len(perms))
 		}
 	}
-	for k := range sum {
-		res.ShuffleR2[t][k] = sum[k] / float64(len(perms))
-	}
+	res.Fits[t] = joinFits(fits, groups, q)
 	return nil
+}
+
+// columns copies the columns cols of y.
+func columns(y *mat.Dense, cols []int) *mat.Dense {
+	n, _ := y.Dims()
+	out := mat.NewDense(n, len(cols), nil)
+	for i := 0; i < n; i++ {
+		for k, c := range cols {
+			out.Set(i, k, y.At(i, c))
+		}
+	}
+	return out
+}
+
+// joinFits assembles the groups' fits into one decoder of all q outputs
+// (the penalty fields are the first group's; per group see DecodeResult.Penalties).
+func joinFits(fits []*RidgeFit, groups [][]int, q int) *RidgeFit {
+	if len(fits) == 1 && len(groups[0]) == q {
+		return fits[0]
+	}
+	p, _ := fits[0].W.Dims()
+	out := &RidgeFit{W: mat.NewDense(p, q, nil), XMean: fits[0].XMean, YMean: make([]float64, q),
+		Lambda: fits[0].Lambda, Rel: fits[0].Rel, CVR2: fits[0].CVR2}
+	for gi, cols := range groups {
+		for k, c := range cols {
+			for j := 0; j < p; j++ {
+				out.W.Set(j, c, fits[gi].W.At(j, k))
+			}
+			out.YMean[c] = fits[gi].YMean[k]
+		}
+	}
+	out.groupRel = make([]float64, q)
+	for gi, cols := range groups {
+		for _, c := range cols {
+			out.groupRel[c] = fits[gi].Rel
+		}
+	}
+	return out
 }
 
 // validationR2 is each output's R² of fit on val (sklearn's r2_score: about
@@ -373,26 +447,73 @@ func r2NaN(y, pred mat.Matrix) []float64 {
 // CrossTemporal scores the decoder fitted at each step of idx on the
 // validation samples of each step of idx: out[k] is variable k's matrix,
 // rows the fit's step, columns the scored step (NaN where either step was
-// not decoded).
+// not decoded). Each scored step's predictions by every decoder come from
+// one product of its samples with all the decoders' weights.
 func (r *DecodeResult) CrossTemporal(steps []DecodeStep, idx []int, q int) []*mat.Dense {
 	m := len(idx)
 	out := make([]*mat.Dense, q)
 	for k := range out {
 		out[k] = mat.NewDense(m, m, nil)
+		for a := 0; a < m; a++ {
+			for b := 0; b < m; b++ {
+				out[k].Set(a, b, math.NaN())
+			}
+		}
+	}
+	var fitted []int // positions in idx with a decoder
+	for a, t := range idx {
+		if r.Fits[t] != nil {
+			fitted = append(fitted, a)
+		}
+	}
+	if len(fitted) == 0 {
+		return out
+	}
+	p, _ := r.Fits[idx[fitted[0]]].W.Dims()
+	// All decoders side by side (p × len(fitted)·q) and their offsets
+	// YMean − XMean·W, so that a prediction is x·W + offset.
+	wAll := mat.NewDense(p, len(fitted)*q, nil)
+	offs := make([]float64, len(fitted)*q)
+	for f, a := range fitted {
+		fit := r.Fits[idx[a]]
+		for k := 0; k < q; k++ {
+			c := f*q + k
+			o := fit.YMean[k]
+			for j := 0; j < p; j++ {
+				w := fit.W.At(j, k)
+				wAll.Set(j, c, w)
+				o -= fit.XMean[j] * w
+			}
+			offs[c] = o
+		}
 	}
 	var pred mat.Dense
-	for a, t1 := range idx {
-		for b, t2 := range idx {
-			f := r.Fits[t1]
-			var r2 []float64
-			if f == nil || steps[t2].Val.N() < 2 || r.Fits[t2] == nil {
-				r2 = nanRow(q)
-			} else {
-				f.Predict(&pred, steps[t2].Val.X)
-				r2 = r2NaN(steps[t2].Val.Y, &pred)
-			}
-			for k := range out {
-				out[k].Set(a, b, r2[k])
+	for b, t2 := range idx {
+		val := steps[t2].Val
+		if r.Fits[t2] == nil || val.N() < 2 {
+			continue
+		}
+		pred.Reset()
+		pred.Mul(val.X, wAll)
+		n := val.N()
+		for f, a := range fitted {
+			for k := 0; k < q; k++ {
+				c := f*q + k
+				mean := 0.0
+				for i := 0; i < n; i++ {
+					mean += val.Y.At(i, k)
+				}
+				mean /= float64(n)
+				sse, sst := 0.0, 0.0
+				for i := 0; i < n; i++ {
+					y := val.Y.At(i, k)
+					d, e := y-pred.At(i, c)-offs[c], y-mean
+					sse += d * d
+					sst += e * e
+				}
+				if sst > 1e-300*float64(n) {
+					out[k].Set(a, b, 1-sse/sst)
+				}
 			}
 		}
 	}

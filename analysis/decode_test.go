@@ -255,3 +255,45 @@ func BenchmarkDecodeCurve201x128x800(b *testing.B) {
 		}
 	}
 }
+
+// Groups share a step's eigendecomposition but are fitted (penalty
+// included) as if decoded alone.
+func TestDecodeGroupsAsSeparateFits(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	const p = 10
+	code := mat.NewDense(p, 2, nil)
+	for i := 0; i < p; i++ {
+		code.Set(i, 0, rng.NormFloat64())
+		code.Set(i, 1, 0.1*rng.NormFloat64())
+	}
+	steps := synthSteps(rng, 0, 4, 80, 30, p, 0.5, func(int) *mat.Dense { return code })
+	set := func(g [][]int) *DecodeSettings { return &DecodeSettings{Shuffles: 2, Groups: g} }
+	both, err := DecodeOverTime(context.Background(), steps, 2, set([][]int{{0}, {1}}), rand.New(rand.NewPCG(1, 2)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k := 0; k < 2; k++ {
+		one := make([]DecodeStep, len(steps))
+		for s, st := range steps {
+			one[s] = DecodeStep{Train: DecodeSamples{X: st.Train.X, Y: columns(st.Train.Y, []int{k})}, Val: DecodeSamples{X: st.Val.X, Y: columns(st.Val.Y, []int{k})}}
+		}
+		alone, err := DecodeOverTime(context.Background(), one, 1, &DecodeSettings{Shuffles: -1}, rand.New(rand.NewPCG(1, 2)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for s := range steps {
+			if math.Abs(alone.R2[s][0]-both.R2[s][k]) > 1e-12 || alone.Fits[s].Rel != both.Fits[s].RelPenalty(k) {
+				t.Fatalf("step %d variable %d: grouped R² %v (penalty %g), alone %v (%g)", s, k, both.R2[s][k], both.Fits[s].RelPenalty(k), alone.R2[s][0], alone.Fits[s].Rel)
+			}
+		}
+	}
+	idx := []int{0, 1, 2, 3, 4}
+	ct := both.CrossTemporal(steps, idx, 2)
+	for s := range idx {
+		for k := 0; k < 2; k++ {
+			if math.Abs(ct[k].At(s, s)-both.R2[s][k]) > 1e-9 {
+				t.Fatalf("cross-temporal diagonal %v ≠ R² %v", ct[k].At(s, s), both.R2[s][k])
+			}
+		}
+	}
+}

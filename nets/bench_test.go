@@ -16,9 +16,12 @@ import (
 //
 //	go test -run '^$' -bench 'Epoch|Infer|FixedPoint' -benchtime 3x -cpu 1,2 ./nets
 //
-// and compare with ../shared/bench/torch_ref.py on the same number of cores.
-// Each reports wall seconds, CPU seconds (less disturbed on a shared machine)
-// and the dense GFLOP/s (FLOPs counted as torch_ref.py counts them).
+// and compare with ../shared/bench/torch_ref.py on the same number of cores
+// (scripts/bench_vs_torch.sh runs both, interleaved and pinned). Each reports
+// wall seconds, CPU seconds (less disturbed on a shared machine) and the
+// dense GFLOP/s (FLOPs counted as torch_ref.py counts them). They run the
+// best instruction set of the machine; CTDTUI_SIMD=avx2 (or go) runs another
+// (internal/simd), e.g. to measure what AVX-512 gains.
 
 var benchData struct {
 	task sim.Task

@@ -9,7 +9,7 @@ import (
 
 // ClosedLoopMap is one noise-free step of a model driving a plant in closed
 // loop, as one map z' = F(z, c) of the joint state z = [h, s] (the model's
-// state h, Latent values, then the plant's full state s, StateDim values)
+// state h, Config.StateDim values, then the plant's full state s)
 // with the context inputs c held: the model reads [observation of s, c]
 // (observation first, as in training), its readout is the plant's action,
 // and the plant steps from s with that action and no external load. Its
@@ -42,15 +42,16 @@ func NewClosedLoopMap[F sim.Float](m Model[F], p sim.StatePlant) (*ClosedLoopMap
 	return &ClosedLoopMap[F]{model: m, plant: p}, nil
 }
 
-// Dim is Latent + the plant's StateDim.
-func (p *ClosedLoopMap[F]) Dim() int { return p.model.Config().Latent + p.plant.StateDim() }
+// Dim is the model's state size (Config.StateDim: an LSTM's is [h, c]) +
+// the plant's StateDim.
+func (p *ClosedLoopMap[F]) Dim() int { return p.model.Config().StateDim() + p.plant.StateDim() }
 
 // InputDim is the number of context inputs (the model's inputs minus the
 // observation).
 func (p *ClosedLoopMap[F]) InputDim() int { return p.model.Config().Inputs - p.plant.ObsDim() }
 
-// Latent is the size of the model's part of the state.
-func (p *ClosedLoopMap[F]) Latent() int { return p.model.Config().Latent }
+// Latent is the size of the model's part of the state (Config.StateDim).
+func (p *ClosedLoopMap[F]) Latent() int { return p.model.Config().StateDim() }
 
 // Plant returns the plant.
 func (p *ClosedLoopMap[F]) Plant() sim.StatePlant { return p.plant }
@@ -81,7 +82,7 @@ func (q *clPart[F]) ensure(m Model[F], pl sim.StatePlant, n int) {
 	}
 	q.capRows = n
 	q.tape = m.NewTape(n, 1)
-	q.h, q.dlat = make([]F, n*c.Latent), make([]F, n*c.Latent)
+	q.h, q.dlat = make([]F, n*c.StateDim()), make([]F, n*c.StateDim())
 	q.x, q.dx = make([]F, n*c.Inputs), make([]F, n*c.Inputs)
 	q.y, q.dy = make([]F, n*c.Outputs), make([]F, n*c.Outputs)
 	q.obs, q.dObs = make([]float64, n*pl.ObsDim()), make([]float64, pl.ObsDim())
@@ -156,7 +157,7 @@ func (p *ClosedLoopMap[F]) apply(mode fpMode, f, grad, act, z, v []float64, n in
 // run is one worker's share: rows [r0, r1).
 func (p *ClosedLoopMap[F]) run(q *clPart[F], mode fpMode, r0, r1 int, f, grad, act, z, v, u []float64) {
 	c := p.model.Config()
-	H, I, O := c.Latent, c.Inputs, c.Outputs
+	H, I, O := c.StateDim(), c.Inputs, c.Outputs
 	pl := p.plant
 	S, Ob := pl.StateDim(), pl.ObsDim()
 	D, C := H+S, I-Ob

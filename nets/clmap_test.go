@@ -90,7 +90,7 @@ func checkJacobianFD(t *testing.T, name string, m *nets.ClosedLoopMap[float64], 
 func TestClosedLoopJacobianFD(t *testing.T) {
 	p := armPlant(t)
 	rng := rand.New(rand.NewPCG(3, 4))
-	for _, kind := range []string{nets.KindGRU, nets.KindRNN} {
+	for _, kind := range []string{nets.KindGRU, nets.KindRNN, nets.KindLSTM} {
 		model, err := nets.New[float64](nets.Config{Kind: kind, Inputs: arm.ObsDim + 3, Latent: 12, Outputs: arm.NumMuscles}, rng)
 		if err != nil {
 			t.Fatal(err)
@@ -99,14 +99,15 @@ func TestClosedLoopJacobianFD(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if m.Dim() != 12+arm.StateSize || m.InputDim() != 3 {
+		S := model.Config().StateDim() // an LSTM's state is [h, c]
+		if m.Dim() != S+arm.StateSize || m.InputDim() != 3 {
 			t.Fatalf("dims %d, %d", m.Dim(), m.InputDim())
 		}
 		z := make([]float64, m.Dim())
-		for i := 0; i < 12; i++ {
+		for i := 0; i < S; i++ {
 			z[i] = 0.3 * rng.NormFloat64()
 		}
-		copy(z[12:], armState(t, p, [2]float64{0.8, 1.2}, 5))
+		copy(z[S:], armState(t, p, [2]float64{0.8, 1.2}, 5))
 		u := []float64{0.1, 0.45, 1}
 		checkJacobianFD(t, kind, m, z, u, 1e-6)
 		// Under a curl field (its force depends on the hand velocity, so on

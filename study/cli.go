@@ -19,8 +19,17 @@ type Output struct {
 	JSON bool
 }
 
-// warn prints what the session's run is missing (a damaged history.csv or
-// state.json: the analysis goes on without them).
+// open opens a run for a command and prints what its run is missing (a
+// damaged history.csv or state.json: the analysis goes on without them).
+func (o Output) open(dir string, best bool) (*Session, error) {
+	s, err := Open(dir, best)
+	if err != nil {
+		return nil, err
+	}
+	o.warn(s)
+	return s, nil
+}
+
 func (o Output) warn(s *Session) {
 	if o.Progress == nil {
 		return
@@ -98,11 +107,10 @@ func AnalyzeCommand(ctx context.Context, dir string, best bool, o AnalyzeOptions
 	if _, err := o.normalized(); err != nil {
 		return err
 	}
-	s, err := Open(dir, best)
+	s, err := out.open(dir, best)
 	if err != nil {
 		return err
 	}
-	out.warn(s)
 	pf, done := progressPrinter(out.Progress, "", true)
 	rep, err := s.Analyze(ctx, o, pf)
 	done()
@@ -123,11 +131,10 @@ func FixedPointsCommand(ctx context.Context, dir string, best bool, o FixedPoint
 	case at != nil && o.ClosedLoop:
 		return errors.New("--inputs-at holds the model's whole input, observation included: with --closed-loop give the context with --inputs")
 	}
-	s, err := Open(dir, best)
+	s, err := out.open(dir, best)
 	if err != nil {
 		return err
 	}
-	out.warn(s)
 	if at != nil {
 		phase := o.Phase
 		if phase == "" {
@@ -167,16 +174,14 @@ func CompareCommand(ctx context.Context, dirA, dirB string, best bool, o Compare
 	if _, err := o.normalized(); err != nil {
 		return err
 	}
-	a, err := Open(dirA, best)
+	a, err := out.open(dirA, best)
 	if err != nil {
 		return err
 	}
-	b, err := Open(dirB, best)
+	b, err := out.open(dirB, best)
 	if err != nil {
 		return err
 	}
-	out.warn(a)
-	out.warn(b)
 	pf, done := progressPrinter(out.Progress, "compare: ", false)
 	rep, err := a.Compare(ctx, b, o, pf)
 	done()
@@ -220,7 +225,7 @@ func TrialCommand(ctx context.Context, dir string, best bool, o TrialOptions, ou
 	if _, err := o.normalized(); err != nil {
 		return err
 	}
-	s, err := Open(dir, best)
+	s, err := out.open(dir, best)
 	if err != nil {
 		return err
 	}
@@ -233,7 +238,7 @@ func TrialCommand(ctx context.Context, dir string, best bool, o TrialOptions, ou
 
 // DynamicsCommand is `ctdtui dynamics DIR`.
 func DynamicsCommand(ctx context.Context, dir string, best bool, out Output) error {
-	s, err := Open(dir, best)
+	s, err := out.open(dir, best)
 	if err != nil {
 		return err
 	}
@@ -246,11 +251,10 @@ func DynamicsCommand(ctx context.Context, dir string, best bool, out Output) err
 
 // ExportCommand is `ctdtui export DIR --out FILE.npz`.
 func ExportCommand(ctx context.Context, dir string, best bool, path string, o ExportOptions, out Output) error {
-	s, err := Open(dir, best)
+	s, err := out.open(dir, best)
 	if err != nil {
 		return err
 	}
-	out.warn(s)
 	pf, done := progressPrinter(out.Progress, "export: ", true)
 	rep, err := s.Export(ctx, path, o, pf)
 	done()
@@ -262,7 +266,7 @@ func ExportCommand(ctx context.Context, dir string, best bool, path string, o Ex
 
 // AlignCommand is `ctdtui align DIR`.
 func AlignCommand(ctx context.Context, dir string, best bool, o AlignOptions, out Output) error {
-	s, err := Open(dir, best)
+	s, err := out.open(dir, best)
 	if err != nil {
 		return err
 	}
@@ -280,7 +284,7 @@ func AlignCommand(ctx context.Context, dir string, best bool, o AlignOptions, ou
 
 // DecodeCommand is `ctdtui decode DIR`.
 func DecodeCommand(ctx context.Context, dir string, best bool, o DecodeOptions, out Output) error {
-	s, err := Open(dir, best)
+	s, err := out.open(dir, best)
 	if err != nil {
 		return err
 	}

@@ -212,36 +212,58 @@ func (s *Session) Decode(ctx context.Context, o DecodeOptions, progress Progress
 	}
 	trVals, vaVals := variableValues(task, d, tr, trS), variableValues(task, d, va, vaS)
 	nv := len(task.Variables())
+	// Every group's columns at once: the groups share each step's
+	// eigendecomposition and keep their own penalties.
+	var cols []int
+	var parts [][]int
+	for _, g := range groups {
+		var part []int
+		for _, c := range g.cols {
+			part = append(part, len(cols))
+			cols = append(cols, c)
+		}
+		parts = append(parts, part)
+	}
+	progress.report(Progress{Stage: "decode", Total: len(steps)})
+	dsteps := make([]analysis.DecodeStep, len(steps))
+	for j, st := range steps {
+		dsteps[j].Train = decodeSamples(tr, trS, trVals, nv, cols, st)
+		dsteps[j].Val = decodeSamples(va, vaS, vaVals, nv, cols, st)
+		r.NTrain = append(r.NTrain, dsteps[j].Train.N())
+		r.NVal = append(r.NVal, dsteps[j].Val.N())
+	}
 	rng := rand.New(rand.NewPCG(o.Seed, 0xdec))
+	res, err := analysis.DecodeOverTime(ctx, dsteps, len(cols), &analysis.DecodeSettings{Shuffles: o.Shuffles, Groups: parts}, rng)
+	if err != nil {
+		return nil, err
+	}
+	var ct []*mat.Dense
+	if o.CrossTemporal {
+		progress.report(Progress{Stage: "cross-temporal", Total: 1})
+		var idx []int
+		for j := 0; j < len(steps); j += o.CTStride {
+			idx = append(idx, j)
+		}
+		ct = res.CrossTemporal(dsteps, idx, len(cols))
+	}
 	for gi, g := range groups {
-		progress.report(Progress{Stage: "decode", Done: gi, Total: len(groups)})
-		dsteps := make([]analysis.DecodeStep, len(steps))
-		for j, st := range steps {
-			dsteps[j].Train = decodeSamples(tr, trS, trVals, nv, g.cols, st)
-			dsteps[j].Val = decodeSamples(va, vaS, vaVals, nv, g.cols, st)
-			if gi == 0 {
-				r.NTrain = append(r.NTrain, dsteps[j].Train.N())
-				r.NVal = append(r.NVal, dsteps[j].Val.N())
-			}
-		}
-		res, err := analysis.DecodeOverTime(ctx, dsteps, len(g.cols), &analysis.DecodeSettings{Shuffles: o.Shuffles}, rng)
-		if err != nil {
-			return nil, err
-		}
+		part := parts[gi]
 		dv := DecodeVariable{Group: g.name, Names: g.names, R2: make([]float64, len(steps)), ShuffleR2: make([]float64, len(steps)),
-			PerVariable: make([][]float64, len(g.cols)), Penalty: make([]float64, len(steps)), Peak: math.NaN(), Chance: math.NaN()}
+			PerVariable: make([][]float64, len(part)), Penalty: make([]float64, len(steps)), Peak: math.NaN(), Chance: math.NaN()}
 		for k := range dv.PerVariable {
 			dv.PerVariable[k] = make([]float64, len(steps))
 		}
 		chanceSum, chanceN := 0.0, 0
 		for j := range steps {
-			dv.R2[j], dv.ShuffleR2[j] = nanMean(res.R2[j]), nanMean(res.ShuffleR2[j])
-			for k := range g.cols {
-				dv.PerVariable[k][j] = res.R2[j][k]
+			r2, sh := make([]float64, len(part)), make([]float64, len(part))
+			for k, c := range part {
+				r2[k], sh[k] = res.R2[j][c], res.ShuffleR2[j][c]
+				dv.PerVariable[k][j] = r2[k]
 			}
+			dv.R2[j], dv.ShuffleR2[j] = nanMean(r2), nanMean(sh)
 			dv.Penalty[j] = math.NaN()
 			if f := res.Fits[j]; f != nil {
-				dv.Penalty[j] = f.Rel
+				dv.Penalty[j] = f.RelPenalty(part[0])
 			}
 			if v := dv.R2[j]; !math.IsNaN(v) && (math.IsNaN(dv.Peak) || v > dv.Peak) {
 				dv.Peak, dv.PeakStep = v, steps[j]
@@ -258,19 +280,15 @@ func (s *Session) Decode(ctx context.Context, o DecodeOptions, progress Progress
 		if chanceN > 0 {
 			dv.Chance = chanceSum / float64(chanceN)
 		}
-		if o.CrossTemporal {
-			var idx []int
-			for j := 0; j < len(steps); j += o.CTStride {
-				idx = append(idx, j)
-			}
-			mats := res.CrossTemporal(dsteps, idx, len(g.cols))
-			dv.CrossTemporal = make([][]float64, len(idx))
-			for a := range idx {
-				dv.CrossTemporal[a] = make([]float64, len(idx))
-				for b := range idx {
-					vals := make([]float64, len(mats))
-					for k, m := range mats {
-						vals[k] = m.At(a, b)
+		if ct != nil {
+			m, _ := ct[0].Dims()
+			dv.CrossTemporal = make([][]float64, m)
+			for a := 0; a < m; a++ {
+				dv.CrossTemporal[a] = make([]float64, m)
+				for b := 0; b < m; b++ {
+					vals := make([]float64, len(part))
+					for k, c := range part {
+						vals[k] = ct[c].At(a, b)
 					}
 					dv.CrossTemporal[a][b] = nanMean(vals)
 				}

@@ -8,6 +8,7 @@ import (
 	"math"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/ctdtui/ctdtui/nets"
@@ -71,8 +72,13 @@ type TaskMetrics struct {
 	// MultiTask: per-task success and loss.
 	MultiTask *sim.MultiTaskScores `json:"multitask,omitempty"`
 	// Reach (RandomTarget, centre-out): position MSE over all steps and the
-	// end-of-reach hand errors.
-	Reach *sim.ReachScores `json:"reach,omitempty"`
+	// end-of-reach hand errors (split by field level when there are several);
+	// Levels are the field levels of the scored trials.
+	Reach  *sim.ReachScores `json:"reach,omitempty"`
+	Levels []float64        `json:"levels,omitempty"`
+	// Summary describes the task ("random-target reach, 300 steps, constant
+	// field at 1 N").
+	Summary string `json:"summary"`
 }
 
 // TaskMetrics scores the model on the phase's trials (on the cached seeded
@@ -87,13 +93,21 @@ func (s *Session) TaskMetrics(ctx context.Context, phase string) (*TaskMetrics, 
 		return nil, err
 	}
 	l := s.Run
-	m := &TaskMetrics{Task: l.Task.Kind(), Phase: p, Trials: len(inf.Trials)}
+	m := &TaskMetrics{Task: l.Task.Kind(), Phase: p, Trials: len(inf.Trials), Summary: l.Task.Summary()}
 	if m.Loss, err = phaseLoss(ctx, l.Task, l.Data, inf, l.Run.Config.Train.Batch, max(l.Epoch, l.Task.CurriculumEnd())); err != nil {
 		return nil, err
 	}
 	if scorer, ok := l.Task.(sim.Scorer); ok {
 		sc := scorer.Score(l.Data, inf.Trials, controlledPerTrial(inf))
 		m.FlipFlop, m.MultiTask, m.Reach = sc.FlipFlop, sc.MultiTask, sc.RandomTarget
+	}
+	if m.Reach != nil {
+		for _, i := range inf.Trials {
+			if lv := sim.TrialLevel(l.Data, i); !slices.Contains(m.Levels, lv) {
+				m.Levels = append(m.Levels, lv)
+			}
+		}
+		slices.Sort(m.Levels)
 	}
 	return m, nil
 }
@@ -204,8 +218,12 @@ func sameValidationTrials(a, b *sim.Dataset) bool {
 
 // EvalCommand is `ctdtui eval DIR`.
 func EvalCommand(ctx context.Context, dir string, o EvalOptions, out Output) error {
+	s, err := out.open(dir, o.Best)
+	if err != nil {
+		return err
+	}
 	pf, done := progressPrinter(out.Progress, "eval: ", true)
-	rep, _, err := Evaluate(ctx, dir, o, pf)
+	rep, _, err := s.Evaluate(ctx, o, pf)
 	done()
 	if errors.Is(err, context.Canceled) {
 		return errors.New("evaluation cancelled")
@@ -334,15 +352,44 @@ func evalRows(a, b *TaskMetrics) []metricRow {
 	}
 	if a.Reach != nil || b.Reach != nil {
 		rows = append(rows, reachRows("", a.Reach, b.Reach)...)
+		if len(a.Levels) > 1 || len(b.Levels) > 1 {
+			for _, lv := range levelsOf(a, b) {
+				rows = append(rows, reachRows(fmt.Sprintf("level %s: ", strconv.FormatFloat(lv, 'g', 4, 64)), atLevel(a, lv), atLevel(b, lv))...)
+			}
+		}
 	}
 	return rows
 }
 
-func at(f *sim.FlipFlopScores, i int) float64 {
-	if f == nil || i >= len(f.BitAccuracy) {
-		return nan()
+// levelsOf lists the field levels of either side's trials.
+func levelsOf(a, b *TaskMetrics) []float64 {
+	var out []float64
+	for _, m := range []*TaskMetrics{a, b} {
+		for _, lv := range m.Levels {
+			if !slices.Contains(out, lv) {
+				out = append(out, lv)
+			}
+		}
 	}
-	return f.BitAccuracy[i]
+	slices.Sort(out)
+	return out
+}
+
+// atLevel returns the scores of a side's trials at one field level: its
+// split by level, or all of them when every trial has that level.
+func atLevel(m *TaskMetrics, level float64) *sim.ReachScores {
+	if m.Reach == nil {
+		return nil
+	}
+	for _, l := range m.Reach.PerLevel {
+		if l.Level == level {
+			return &sim.ReachScores{Reach: l.Reach, Hold: l.Hold, PositionLoss: l.PositionLoss}
+		}
+	}
+	if len(m.Levels) == 1 && m.Levels[0] == level {
+		return m.Reach
+	}
+	return nil
 }
 
 func reachRows(prefix string, a, b *sim.ReachScores) []metricRow {
@@ -385,11 +432,8 @@ func (r *EvalReport) WriteTable(w io.Writer) error {
 	if e := r.Evaluation.Evaluation; e != nil {
 		fmt.Fprintf(w, "model       %s, sha256 %.16s…\n", filepath.Join(e.Of, e.ModelFile), e.SHA256)
 	}
-	task := r.Evaluation.Task
-	if r.Changes.Task != "" {
-		task += " (--task " + string(r.Changes.Task) + ")"
-	}
-	fmt.Fprintf(w, "evaluated   %s under %s\n", task, r.Changes.Describe())
+	fmt.Fprintf(w, "run's task  %s\n", r.Original.Summary)
+	fmt.Fprintf(w, "evaluated   %s\nchanges     %s\n", r.Changed.Summary, r.Changes.Describe())
 	fmt.Fprintf(w, "trials      %s\n", r.TrialsLine())
 	if r.Dir != "" {
 		fmt.Fprintf(w, "saved       %s (opens like a run: ctdtui analyze %s)\n", r.Dir, r.Dir)
@@ -405,4 +449,11 @@ func (r *EvalReport) WriteTable(w io.Writer) error {
 	}
 	_, err := fmt.Fprintf(w, "\n%.2f s\n", r.Seconds)
 	return err
+}
+
+func at(f *sim.FlipFlopScores, i int) float64 {
+	if f == nil || i >= len(f.BitAccuracy) {
+		return nan()
+	}
+	return f.BitAccuracy[i]
 }

@@ -210,7 +210,24 @@ func checkTrialsTab(t *testing.T, d *driver, dir string) {
 			t.Fatalf("PC%d reads %q %q, the command %v (%v)", j+1, pl.readout[j].name, pl.readout[j].text, rep.PCs[s][j], rep.PCRatio[j])
 		}
 	}
-	screenHas(t, d, fmt.Sprintf("trial %d/%d", f.trial+1, len(data.trials)), fmt.Sprintf("(#%d)", rep.Index), pl.readout[0].text)
+	// The trial's description and the events marked on the time axis (the
+	// flip-flop's pulses are not marked: they show in the inputs).
+	var marks []string
+	for _, e := range rep.Events {
+		if e.Name != "pulse" {
+			marks = append(marks, fmt.Sprintf("%s@%d", e.Label, e.Step))
+		}
+	}
+	var drawn []string
+	for _, e := range tab.events(data, rep.Index) {
+		drawn = append(drawn, fmt.Sprintf("%s@%d", e.label, e.t))
+	}
+	if !reflect.DeepEqual(drawn, marks) {
+		t.Fatalf("events %v on the tab, %v from the command", drawn, marks)
+	}
+	info := []rune(rep.Info)
+	info = info[:min(len(info), 60)]
+	screenHas(t, d, fmt.Sprintf("trial %d/%d", f.trial+1, len(data.trials)), fmt.Sprintf("(#%d)", rep.Index), pl.readout[0].text, string(info))
 }
 
 func indexOf(labels []string, name string) int {
