@@ -81,6 +81,7 @@ type trainKeys struct {
 	Start, Pause, Stop, LogY key.Binding
 	Move, Open, Resume       key.Binding
 	Dynamics                 key.Binding
+	Overlay, ClearOverlay    key.Binding
 }
 
 func newTrainKeys(g glyphs) trainKeys {
@@ -97,6 +98,9 @@ func newTrainKeys(g glyphs) trainKeys {
 		Open:     key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open")),
 		Resume:   key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "resume")),
 		Dynamics: key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "dynamics panel")),
+		// Several runs' validation losses on one chart, each its colour.
+		Overlay:      key.NewBinding(key.WithKeys("m"), key.WithHelp("m", "overlay")),
+		ClearOverlay: key.NewBinding(key.WithKeys("M"), key.WithHelp("M", "clear overlay")),
 	}
 }
 
