@@ -129,8 +129,16 @@ const gramBlockRows = 4096
 // centreBlock writes rows [r0, r1) of x minus mean into blk.
 func centreBlock(blk *mat.Dense, x mat.Matrix, mean []float64, r0, r1 int) {
 	xd, dense := x.(*mat.Dense)
+	xf, f32 := x.(*Float32Matrix)
 	for i := r0; i < r1; i++ {
 		row := blk.RawRowView(i - r0)
+		if f32 {
+			src := xf.Data[i*xf.C : (i+1)*xf.C]
+			for j := range row {
+				row[j] = float64(src[j]) - mean[j]
+			}
+			continue
+		}
 		if dense {
 			src := xd.RawRowView(i)
 			for j := range row {

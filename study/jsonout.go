@@ -81,10 +81,18 @@ func finiteTree(v reflect.Value) any {
 				continue
 			}
 			name, opts, _ := strings.Cut(tag, ",")
+			fv := v.Field(i)
+			if f.Anonymous && name == "" && fv.Kind() == reflect.Struct {
+				// An untagged embedded struct: its fields are inlined, as
+				// encoding/json does.
+				if inner, ok := finiteTree(fv).(orderedObject); ok {
+					out = append(out, inner...)
+					continue
+				}
+			}
 			if name == "" {
 				name = f.Name
 			}
-			fv := v.Field(i)
 			if strings.Contains(opts, "omitempty") && fv.IsZero() {
 				continue
 			}

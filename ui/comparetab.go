@@ -154,6 +154,10 @@ func (t *compareTab) start() tea.Cmd {
 				return nil, fmt.Errorf("fixed points of %s: %w", who, err)
 			}
 		}
+		if !rep.SameTrials {
+			// B's trajectories map into A's PCs only on the same trials.
+			return &compareResult{rep: rep, fps: fps}, nil
+		}
 		report(-1, "aligning B's trajectories with A's PCs")
 		trajA, trajB, kk, err := alignIntoReference(ctx, a, b, phase)
 		if err != nil {
@@ -285,7 +289,9 @@ func (t *compareTab) onKey(km tea.KeyMsg) tea.Cmd {
 		}
 	case key.Matches(km, k.Trials):
 		if r := t.shown(); r != nil {
-			t.first = max(0, min(len(r.trajA.Trials)-1, t.first+stepDir(km)))
+			if r.trajA != nil {
+				t.first = max(0, min(len(r.trajA.Trials)-1, t.first+stepDir(km)))
+			}
 		}
 	case key.Matches(km, k.View):
 		t.view.on3D = !t.view.on3D
@@ -385,20 +391,33 @@ func (t *compareTab) metricsView(r *compareResult, w, h int) string {
 	if g.ascii {
 		ab, ba = "A->B", "B->A"
 	}
-	lines := []string{
-		st.Header.Render("Affine R²") + st.Muted.Render(" · fit train, score val"),
-		st.Faint.Render(padRight("", w-2*col)) + st.Train.Render(padLeft(ab, col)) + st.Val.Render(padLeft(ba, col)),
-		row("variance-weighted", num(rep.AffineAtoB.VarianceWeighted), num(rep.AffineBtoA.VarianceWeighted)),
-	}
-	// Per-PC rows: as many as the height allows after the other sections.
-	rest := 13
-	nPC := min(len(rep.AffineAtoB.PerPC), len(rep.AffineBtoA.PerPC), max(0, h-len(lines)-rest))
-	for j := 0; j < nPC; j++ {
-		lines = append(lines, row(fmt.Sprintf("  target PC%d", j+1), num(rep.AffineAtoB.PerPC[j]), num(rep.AffineBtoA.PerPC[j])))
+	var lines []string
+	if rep.AffineAtoB != nil && rep.AffineBtoA != nil {
+		lines = []string{
+			st.Header.Render("Affine R²") + st.Muted.Render(" · fit train, score val"),
+			st.Faint.Render(padRight("", w-2*col)) + st.Train.Render(padLeft(ab, col)) + st.Val.Render(padLeft(ba, col)),
+			row("variance-weighted", num(rep.AffineAtoB.VarianceWeighted), num(rep.AffineBtoA.VarianceWeighted)),
+		}
+		// Per-PC rows: as many as the height allows after the other sections.
+		rest := 13
+		nPC := min(len(rep.AffineAtoB.PerPC), len(rep.AffineBtoA.PerPC), max(0, h-len(lines)-rest))
+		for j := 0; j < nPC; j++ {
+			lines = append(lines, row(fmt.Sprintf("  target PC%d", j+1), num(rep.AffineAtoB.PerPC[j]), num(rep.AffineBtoA.PerPC[j])))
+		}
+	} else {
+		lines = append(lines, st.Header.Render("Trial-matched metrics")+st.Muted.Render(" · not applicable"))
+		for i, l := range wrap("affine R², state R², Procrustes and CCA need the same trials: "+rep.TrialsNote, w) {
+			if i == 3 {
+				break
+			}
+			lines = append(lines, st.Muted.Render(l))
+		}
 	}
 	lines = append(lines, "",
-		st.Header.Render("Symmetric")+st.Muted.Render(fmt.Sprintf(" · %s trials", rep.Options.Phase)),
-		row(fmt.Sprintf("state R² (%d PCs)", rep.Options.StatePCs), num(rep.StateR2), ""))
+		st.Header.Render("Symmetric")+st.Muted.Render(fmt.Sprintf(" · %s trials", rep.Options.Phase)))
+	if rep.StateR2 != nil {
+		lines = append(lines, row(fmt.Sprintf("state R² (%d PCs)", rep.Options.StatePCs), num(*rep.StateR2), ""))
+	}
 	if rep.DSA != nil {
 		lines = append(lines, row("DSA angular (rad)", num(rep.DSA.Angular), ""),
 			row("DSA Wasserstein", num(rep.DSA.Wasserstein), ""))
@@ -420,6 +439,9 @@ func (t *compareTab) metricsView(r *compareResult, w, h int) string {
 func (t *compareTab) trajView(r *compareResult, w, h int) string {
 	st, g := t.sh.st, t.sh.g
 	pa := r.trajA
+	if pa == nil {
+		return fitBlock(st.Muted.Render(truncate("trajectories: the runs have different trials", w, g.ellipsis)), w, h)
+	}
 	n := len(pa.Trials)
 	first := max(0, min(t.first, n-1))
 	count := min(t.nTrials, n-first)
