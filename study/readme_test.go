@@ -25,7 +25,13 @@ func readmeFields(t *testing.T) map[string][][2]string {
 	for _, line := range strings.Split(string(data), "\n") {
 		if m := regexp.MustCompile("^### `ctdtui (\\w+)").FindStringSubmatch(line); m != nil {
 			cmd, inTable = m[1], false
+			if strings.Contains(line, "RUN1") {
+				cmd += "-matrix" // the N×N form of compare
+			}
 			continue
+		}
+		if strings.HasPrefix(line, "### ") || strings.HasPrefix(line, "#### ") {
+			inTable = false
 		}
 		if strings.HasPrefix(line, "## ") {
 			cmd = ""
@@ -111,6 +117,10 @@ func TestJSONFieldsDocumented(t *testing.T) {
 	add("compare", r5b, err)
 	r6, err := a.Export(ctx, filepath.Join(t.TempDir(), "x.npz"), ExportOptions{}, nil)
 	add("export", r6, err)
+	r7, err := a.Compare(ctx, mt, CompareOptions{DSADelays: 5, DSARank: 8}, nil)
+	add("compare", r7, err)
+	r8, err := CompareMatrix(ctx, []*Session{a, b, mt}, MatrixOptions{CompareOptions: CompareOptions{DSADelays: 5, DSARank: 8, FixedPoints: true, FixedPointOptions: FixedPointOptions{Inits: 64, Iters: 500}}, Metrics: []string{"all"}}, nil)
+	add("compare-matrix", r8, err)
 
 	docs := readmeFields(t)
 	for cmd, reps := range reports {
