@@ -13,20 +13,28 @@ func init() {
 	register(command{name: "analyze", args: "RUN", summary: "outputs, latents, PCA scree and task performance of a run", order: 20, run: analyzeCmd})
 	register(command{name: "fixedpoints", args: "RUN", summary: "fixed points with stability (the inputs held fixed)", order: 30, run: fixedPointsCmd})
 	register(command{name: "compare", args: "RUN_A RUN_B | RUN1 … RUNn", summary: "affine R² both ways, state R², Procrustes, CCA, DSA; N×N matrices", order: 40, run: compareCmd})
-	register(command{name: "export", args: "RUN --out F.npz", summary: "inputs, targets, outputs, latents as numpy arrays", order: 50, run: exportCmd, usage: `analysis flags (analyze, fixedpoints, compare, export):
-  --phase train|val|all        which trials (analyze, fixedpoints: all; compare: val)
+	register(command{name: "export", args: "RUN --out F.npz", summary: "inputs, targets, outputs, latents as numpy arrays", order: 50, run: exportCmd})
+	register(command{name: "trial", args: "RUN", summary: "one trial: inputs, outputs, targets, latents and their PCs", order: 60, run: trialCmd})
+	register(command{name: "dynamics", args: "RUN", summary: "the Train tab's quick look: trials on 2 PCs, stable fixed points", order: 70, run: dynamicsCmd, usage: `analysis flags (analyze, fixedpoints, compare, export, trial, dynamics):
+  --phase train|val|all        which trials (analyze, fixedpoints: all; compare, trial: val)
   --best                       analyse best.bin instead of checkpoint.bin
   --json                       print a JSON document (fields listed in the README)
   analyze:      --pcs K                    scree components listed (default 10)
   fixedpoints:  --inputs 0,0,0             the input held fixed (default zeros)
+                --inputs-at TRIAL:STEP     or the model's input at that step of that trial of --phase
                 --inits N --iters N --lr X --noise X --seed S --qthresh X
                 --mode refine|reference    (default refine; reference = CTD's finder)
+                --closed-loop              network and arm as one system (arm tasks); --inputs is then
+                                           the context (default: the mean target, go cue on)
+                --no-open-loop             with --closed-loop: skip the network-only comparison search
   compare:      --pcs K --state-pcs K --cca K --cca-reference --dsa-delays N
                 --dsa-rank N --dsa-trials N --no-dsa --fixedpoints --seed S
+                --trajectories             both runs' trajectories in A's PC space (JSON)
                 three or more runs (or a folder of runs, or --metric): N×N matrices,
                 --metric dsa,r2 (default; also dsa_euclidean, dsa_wasserstein,
                 state_r2, procrustes, cca, all) --threads N
   export:       --out FILE.npz (required); --phase repeatable (default train and val)
+  trial:        --trial K --step S         the trial (from 0, in --phase) and the step read out
 `})
 }
 
@@ -95,10 +103,11 @@ func fixedPointsCmd(args []string, stdout, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	var af analysisFlags
 	var o study.FixedPointOptions
-	var inputs string
+	var inputs, inputsAt string
 	af.register(fs)
 	fs.StringVar(&o.Phase, "phase", "all", "trajectories the initial states come from: train, val or all")
 	fs.StringVar(&inputs, "inputs", "", "comma-separated input held fixed (default zeros)")
+	fs.StringVar(&inputsAt, "inputs-at", "", "TRIAL:STEP: hold the model's input at that step of that trial of --phase")
 	fs.IntVar(&o.Inits, "inits", 1024, "initial states")
 	fs.IntVar(&o.Iters, "iters", 10000, "maximum Adam iterations")
 	fs.Float64Var(&o.LR, "lr", 1e-3, "Adam learning rate")
@@ -106,6 +115,8 @@ func fixedPointsCmd(args []string, stdout, stderr io.Writer) error {
 	fs.Uint64Var(&o.Seed, "seed", 0, "seed of the initial states")
 	fs.Float64Var(&o.QThresh, "qthresh", 1e-5, "q threshold of slow points (refine) or of the points shown (reference)")
 	fs.StringVar(&o.Mode, "mode", study.ModeRefine, "refine or reference")
+	fs.BoolVar(&o.ClosedLoop, "closed-loop", false, "fixed points of the network and its plant together (arm tasks); --inputs holds the context only")
+	fs.BoolVar(&o.NoOpenLoop, "no-open-loop", false, "with --closed-loop: skip the network-only search at the first point's observation")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return err
@@ -116,9 +127,17 @@ func fixedPointsCmd(args []string, stdout, stderr io.Writer) error {
 	if o.Inputs, err = study.ParseInputs(inputs); err != nil {
 		return err
 	}
+	var at *study.TrialStep
+	if inputsAt != "" {
+		ts, err := study.ParseTrialStep(inputsAt)
+		if err != nil {
+			return err
+		}
+		at = &ts
+	}
 	ctx, stop := signalContextMsg("stopping the search")
 	defer stop()
-	return study.FixedPointsCommand(ctx, pos[0], af.best, o, af.output(stdout, stderr))
+	return study.FixedPointsCommand(ctx, pos[0], af.best, o, at, af.output(stdout, stderr))
 }
 
 func compareCmd(args []string, stdout, stderr io.Writer) error {
@@ -141,6 +160,7 @@ func compareCmd(args []string, stdout, stderr io.Writer) error {
 	fs.Uint64Var(&o.Seed, "seed", 0, "seed of the DSA similarity search")
 	fs.Var(&metrics, "metric", "matrix metrics, comma-separated or repeated: dsa, dsa_euclidean, dsa_wasserstein, r2, state_r2, procrustes, cca, all (default dsa,r2)")
 	fs.IntVar(&o.Workers, "threads", 0, "goroutines for the matrix's pairs (0: all cores; the result does not depend on it)")
+	traj := fs.Bool("trajectories", false, "add both runs' trajectories in A's PC space (JSON; same trials only)")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return err
@@ -154,7 +174,7 @@ func compareCmd(args []string, stdout, stderr io.Writer) error {
 	o.Metrics = metrics
 	ctx, stop := signalContextMsg("stopping")
 	defer stop()
-	return study.CompareCommand(ctx, pos, af.best, o, af.output(stdout, stderr))
+	return study.CompareCommand(ctx, pos, af.best, o, *traj, af.output(stdout, stderr))
 }
 
 // isFolderOfRuns says whether dir holds runs rather than being one.
@@ -187,4 +207,42 @@ func exportCmd(args []string, stdout, stderr io.Writer) error {
 	ctx, stop := signalContextMsg("stopping")
 	defer stop()
 	return study.ExportCommand(ctx, pos[0], af.best, out, o, af.output(stdout, stderr))
+}
+
+func trialCmd(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("trial", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var af analysisFlags
+	var o study.TrialOptions
+	af.register(fs)
+	fs.StringVar(&o.Phase, "phase", "val", "train, val or all")
+	fs.IntVar(&o.Trial, "trial", 0, "the trial's position in the phase, from 0")
+	fs.IntVar(&o.Step, "step", 0, "the step whose values the table shows, from 0")
+	pos, err := parseInterleaved(fs, args)
+	if err != nil {
+		return err
+	}
+	if err := positional("trial", pos, "RUN"); err != nil {
+		return err
+	}
+	ctx, stop := signalContextMsg("stopping")
+	defer stop()
+	return study.TrialCommand(ctx, pos[0], af.best, o, af.output(stdout, stderr))
+}
+
+func dynamicsCmd(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("dynamics", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var af analysisFlags
+	af.register(fs)
+	pos, err := parseInterleaved(fs, args)
+	if err != nil {
+		return err
+	}
+	if err := positional("dynamics", pos, "RUN"); err != nil {
+		return err
+	}
+	ctx, stop := signalContextMsg("stopping")
+	defer stop()
+	return study.DynamicsCommand(ctx, pos[0], af.best, af.output(stdout, stderr))
 }

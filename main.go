@@ -13,9 +13,11 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime"
 	"runtime/debug"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"syscall"
 
 	"github.com/ctdtui/ctdtui/presets"
@@ -79,6 +81,7 @@ func usageText() string {
 		line(left, c.summary)
 	}
 	line("ctdtui help", "show this help")
+	line("ctdtui version", "print the version (also --version)")
 	b.WriteString(`
 terminal UI flags:
   --preset NAME|FILE.toml      the settings to start from (default ` + presets.DefaultName + `)
@@ -113,6 +116,10 @@ func (s *stringList) String() string     { return strings.Join(*s, ",") }
 func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
 
 func runMain(args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && (args[0] == "version" || args[0] == "--version" || args[0] == "-version") {
+		fmt.Fprintln(stdout, versionString())
+		return 0
+	}
 	if len(args) == 0 || (strings.HasPrefix(args[0], "-") && !isHelp(args[0])) {
 		return tuiCmd(args, stderr)
 	}
@@ -125,15 +132,51 @@ func runMain(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "ctdtui: unknown command %q\n\n%s", args[0], usageText())
 		return 2
 	}
+	interrupted.Store(0)
 	err := c.run(args[1:], stdout, stderr)
-	if err == nil || errors.Is(err, flag.ErrHelp) {
-		return 0
+	// A command stopped by a signal (or by its output going away) exits with
+	// the shell's code for that signal, 128+N, whether or not it saved
+	// cleanly: a script must be able to tell that it stopped early.
+	sig := syscall.Signal(interrupted.Load())
+	if err != nil && !errors.Is(err, flag.ErrHelp) {
+		fmt.Fprintln(stderr, "ctdtui:", err)
 	}
-	fmt.Fprintln(stderr, "ctdtui:", err)
-	if c.code != nil {
+	switch {
+	case sig != 0:
+		return 128 + int(sig)
+	case err == nil || errors.Is(err, flag.ErrHelp):
+		return 0
+	case c.code != nil:
 		return c.code(err)
 	}
 	return 1
+}
+
+// versionString is the module version, the VCS revision and the Go version
+// the binary was built with.
+func versionString() string {
+	v, rev, dirty := "(devel)", "", false
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		if bi.Main.Version != "" {
+			v = bi.Main.Version
+		}
+		for _, s := range bi.Settings {
+			switch s.Key {
+			case "vcs.revision":
+				rev = s.Value
+			case "vcs.modified":
+				dirty = s.Value == "true"
+			}
+		}
+	}
+	s := "ctdtui " + v
+	if rev != "" {
+		s += " " + rev[:min(12, len(rev))]
+		if dirty {
+			s += "+modified"
+		}
+	}
+	return s + " " + runtime.Version() + " " + runtime.GOOS + "/" + runtime.GOARCH
 }
 
 func isHelp(arg string) bool { return arg == "-h" || arg == "-help" || arg == "--help" }
@@ -168,7 +211,16 @@ func tuiCmd(args []string, stderr io.Writer) int {
 	return 0
 }
 
-// signalContext is cancelled by SIGINT or SIGTERM; a second signal exits at once.
+// interrupted is the signal that stopped the current command (0: none).
+// SIGPIPE stands for a closed standard output (see stopOnBrokenPipe).
+var interrupted atomic.Int32
+
+// stopSignals stop a command cleanly: Ctrl-C, kill, a closed terminal or SSH
+// connection, and a closed pipe on standard output (ctdtui train | head).
+var stopSignals = []os.Signal{os.Interrupt, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGPIPE}
+
+// signalContext is cancelled by SIGINT, SIGTERM, SIGHUP or SIGPIPE; a
+// second signal exits at once.
 func signalContext() (context.Context, func()) {
 	return signalContextMsg("stopping: saving the last completed epoch (press Ctrl-C again to quit now)")
 }
@@ -176,13 +228,59 @@ func signalContext() (context.Context, func()) {
 func signalContextMsg(msg string) (context.Context, func()) {
 	ctx, cancel := context.WithCancel(context.Background())
 	ch := make(chan os.Signal, 2)
-	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
+	// Asking for SIGPIPE also makes a write to a closed standard output
+	// return EPIPE instead of killing the process, so the run can save.
+	signal.Notify(ch, stopSignals...)
+	done := make(chan struct{})
 	go func() {
-		<-ch
-		fmt.Fprintln(os.Stderr, "\n"+msg)
+		var sig os.Signal
+		select {
+		case sig = <-ch:
+		case <-done:
+			return
+		}
+		s, _ := sig.(syscall.Signal)
+		interrupted.CompareAndSwap(0, int32(s))
+		if s != syscall.SIGPIPE {
+			fmt.Fprintln(os.Stderr, "\n"+msg)
+		}
 		cancel()
-		<-ch
-		os.Exit(130)
+		for {
+			select {
+			case sig = <-ch:
+				if sig == syscall.SIGPIPE {
+					continue // more writes to the closed output, not a second request
+				}
+				s, _ := sig.(syscall.Signal)
+				os.Exit(128 + int(s))
+			case <-done:
+				return
+			}
+		}
 	}()
-	return ctx, func() { signal.Stop(ch); cancel() }
+	return ctx, func() { signal.Stop(ch); close(done); cancel() }
+}
+
+// stopOnBrokenPipe wraps a command's output: once a write fails because the
+// reader went away (EPIPE: `| head` exited, `| tee` was killed), it stops the
+// command through cancel, as Ctrl-C would, and swallows the rest of the
+// output instead of failing on it.
+type stopOnBrokenPipe struct {
+	w      io.Writer
+	cancel func()
+	broken atomic.Bool
+}
+
+func (p *stopOnBrokenPipe) Write(b []byte) (int, error) {
+	if p.broken.Load() {
+		return len(b), nil
+	}
+	n, err := p.w.Write(b)
+	if err != nil && errors.Is(err, syscall.EPIPE) {
+		p.broken.Store(true)
+		interrupted.CompareAndSwap(0, int32(syscall.SIGPIPE))
+		p.cancel()
+		return len(b), nil
+	}
+	return n, err
 }

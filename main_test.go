@@ -55,7 +55,7 @@ func TestAnalysisCommands(t *testing.T) {
 		{[]string{"analyze", "--pcs", "3", ff}, 0, "PCA scree", ""},
 		{[]string{"fixedpoints", ff, "--inits", "32", "--iters", "200", "--json"}, 0, `"points"`, ""},
 		{[]string{"fixedpoints", ff, "--inputs", "0,0"}, 1, "", "--inputs has 2 values but the model takes 3 inputs (Input 0, Input 1, Input 2)"},
-		{[]string{"fixedpoints", ff, "--inputs", "0,a,0"}, 1, "", `--inputs value 2 "a" is not a number`},
+		{[]string{"fixedpoints", ff, "--inputs", "0,a,0"}, 1, "", `--inputs value 2 "a" is not a finite number`},
 		{[]string{"fixedpoints", ff, "--mode", "fast"}, 1, "", `--mode "fast" is not one of refine, reference`},
 		{[]string{"compare", ff}, 1, "", "compare: missing RUN_B"},
 		{[]string{"compare", ff, "nowhere"}, 1, "", "run directory nowhere"},
@@ -68,6 +68,34 @@ func TestAnalysisCommands(t *testing.T) {
 		{[]string{"export", ff, "--out", npz, "--phase", "val", "--json"}, 0, `"val_latents"`, ""},
 		{[]string{"analyze", ff, "extra"}, 1, "", `unexpected argument "extra"`},
 		{[]string{"analyze", ff, "--phase", "test"}, 1, "", `phase "test" is not one of train, val, all`},
+	} {
+		var out, errb bytes.Buffer
+		code := runMain(c.args, &out, &errb)
+		if code != c.code || !strings.Contains(out.String(), c.out) || !strings.Contains(errb.String(), c.err) {
+			t.Errorf("ctdtui %v: status %d\nstdout %.300q\nstderr %.300q\nwant %d, %q, %q", c.args, code, out.String(), errb.String(), c.code, c.out, c.err)
+		}
+	}
+}
+
+// ctdtui eval: the metrics side by side, a saved evaluation that the analysis
+// commands open, and refusals with their message.
+func TestEvalCommand(t *testing.T) {
+	const ff = "study/testdata/3bff-gru32"
+	dir := t.TempDir() + "/noisy"
+	for _, c := range []struct {
+		args     []string
+		code     int
+		out, err string
+	}{
+		{[]string{"eval", ff}, 0, "the run's own validation trials", ""},
+		{[]string{"eval", ff, "--set", "task.nbff.noise=0.5", "--out", dir}, 0, "under the change", ""},
+		{[]string{"eval", "--json", ff, "--seed", "3", "--samples", "50"}, 0, `"same_trials": false`, ""},
+		{[]string{"analyze", dir, "--json"}, 0, `"evaluation": {`, ""},
+		{[]string{"eval", ff, "--out", dir}, 1, "", "already holds an evaluation"},
+		{[]string{"eval", ff, "--set", "task.nbff.bits=2"}, 1, "", "reads 3 inputs and writes 3 outputs"},
+		{[]string{"eval", ff, "--set", "train.epochs=3"}, 1, "", "task settings only"},
+		{[]string{"eval"}, 1, "", "eval: missing RUN"},
+		{[]string{"train", "--resume", dir}, 1, "", "is an evaluation of"},
 	} {
 		var out, errb bytes.Buffer
 		code := runMain(c.args, &out, &errb)

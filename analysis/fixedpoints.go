@@ -96,16 +96,32 @@ type FixedPointSettings struct {
 	// FixedQ: a refined point with q < FixedQ is a fixed point (default 1e-20;
 	// 1e-10 for maps whose Epsilon() > 1e-10).
 	FixedQ float64
-	// SlowQ: rows that are not fixed points but have q < SlowQ are slow
-	// points (default 1e-5, the q threshold of CTD's plot_fps); rows above it
-	// are unconverged.
+	// SlowQ: places that are not fixed points but whose best row has
+	// q < SlowQ are slow points (default 1e-5, the q threshold of CTD's
+	// plot_fps); rows above it are unconverged. SlowQ only classifies: which
+	// rows are refined (RefineQ) and how rows group into places do not depend
+	// on it, so a search with SlowQ = τ reports what the Ladder of any other
+	// search with the same settings reports at τ.
 	SlowQ float64
+	// RefineQ: after Adam, rows with q < RefineQ are Newton-refined (default
+	// 1e-5).
+	RefineQ float64
 	// TolUnique: fixed points closer than this (2-norm over [x, u]) are one
 	// point (default 1e-6; 1e-4 for maps whose Epsilon() > 1e-10).
 	TolUnique float64
-	// TolUniqueSlow: the same for slow points (default 1e-3, the fixed-point
-	// finder's tol_unique).
+	// TolUniqueSlow is the place radius: a row that is not a fixed point
+	// belongs to the nearest fixed point within this distance (2-norm over
+	// [x, u]), else to the single-linkage cluster of such rows within this
+	// distance of each other (see Places). Default: PlaceScale × the mean
+	// distance of the initial states from their centroid.
 	TolUniqueSlow float64
+	// PlaceScale sets the default place radius relative to the spread of the
+	// initial states (default 0.05).
+	PlaceScale float64
+	// Ladder lists the q thresholds of FixedPointResult.Ladder (default
+	// DefaultLadder, 1e-1 … 1e-14). Rows with q below the largest of them
+	// (or SlowQ, if larger) are grouped into places.
+	Ladder []float64
 	// OutlierScale: points farther than OutlierScale × the mean distance of
 	// the initial states from their centroid are dropped (default 10);
 	// negative disables the filter.
@@ -178,8 +194,9 @@ type FixedPointRow struct {
 	DQ    float64 // |q − q_prev| of the last Adam iteration
 	Iters int     // Adam iterations this row took
 	Class RowClass
-	// Point indexes Result.FixedPoints (RowFixed, or every row in
-	// reference mode) or Result.SlowPoints (RowSlow); −1 otherwise.
+	// Point indexes Result.Places() (refine mode: the fixed, slow or loose
+	// point whose place the row ended in; every row in reference mode), or is
+	// −1 (outliers, rows with q above every threshold).
 	Point int
 }
 
@@ -194,9 +211,17 @@ type FixedPoint struct {
 	MaxAbsEig   float64
 	// Stable is |λ|max < 1 (discrete-time criterion: F is a one-step map).
 	Stable bool
-	// NUnstable counts eigenvalues with |λ| > 1.
+	// NUnstable counts eigenvalues with |λ| ≥ 1 (the unstable directions; a
+	// saddle has 0 < NUnstable < Dim).
 	NUnstable int
-	// Rows lists the initial states that ended here; Rows[0] supplied X.
+	// Rotational: the leading eigenvalue (largest |λ|) is complex, so the
+	// slowest (or fastest-growing) mode spirals.
+	Rotational bool
+	// SlowModes counts eigenvalues with ||λ| − 1| ≤ SlowModeTol: directions
+	// along which the state barely moves (line-attractor-like).
+	SlowModes int
+	// Rows lists the initial states that ended in this place; Rows[0]
+	// supplied X (the member with the smallest q).
 	Rows []int
 }
 
@@ -208,11 +233,30 @@ type FixedPointResult struct {
 	// FixedPoints are the distinct fixed points (refine mode) or one entry
 	// per row, in row order, unfiltered (reference mode, as CTD returns).
 	FixedPoints []FixedPoint
-	// SlowPoints are the distinct slow points (refine mode only).
-	SlowPoints   []FixedPoint
+	// SlowPoints are the distinct slow points (refine mode only): places
+	// with no fixed point whose best q is below SlowQ.
+	SlowPoints []FixedPoint
+	// LoosePoints are the places of rows that are neither (refine mode
+	// only): best q in [SlowQ, the largest ladder threshold). Only the loose
+	// rungs of the ladder count them.
+	LoosePoints []FixedPoint
+	// Ladder counts the distinct places under each q threshold (see
+	// LadderRung); in refine mode it is monotone in the threshold.
+	Ladder []LadderRung
+	// PlaceRadius is the place radius used (TolUniqueSlow or its default).
+	PlaceRadius  float64
 	NOutliers    int
 	NUnconverged int
 	Iters        int // Adam iterations run
+}
+
+// Places returns the fixed, slow and loose points in that order: the list
+// FixedPointRow.Point indexes.
+func (r *FixedPointResult) Places() []FixedPoint {
+	out := make([]FixedPoint, 0, len(r.FixedPoints)+len(r.SlowPoints)+len(r.LoosePoints))
+	out = append(out, r.FixedPoints...)
+	out = append(out, r.SlowPoints...)
+	return append(out, r.LoosePoints...)
 }
 
 type fpConfig struct {
@@ -265,8 +309,12 @@ func (s *FixedPointSettings) withDefaults(m Map) fpConfig {
 	}
 	setF(&c.FixedQ, 1e-20, 1e-10)
 	setF(&c.SlowQ, 1e-5, 1e-5)
+	setF(&c.RefineQ, 1e-5, 1e-5)
 	setF(&c.TolUnique, 1e-6, 1e-4)
-	setF(&c.TolUniqueSlow, 1e-3, 1e-3)
+	setF(&c.PlaceScale, 0.05, 0.05)
+	if c.Ladder == nil {
+		c.Ladder = DefaultLadder()
+	}
 	setF(&c.OutlierScale, 10, 10)
 	if c.MaxIters == 0 {
 		c.MaxIters = 10000
@@ -300,8 +348,13 @@ func (c *fpConfig) validate() error {
 		return fmt.Errorf("analysis: fixed points: learning rate must be > 0, got %v", c.LearningRate)
 	case c.MaxIters < 0:
 		return fmt.Errorf("analysis: fixed points: max iterations must be >= 0, got %d", c.MaxIters)
-	case !(c.TolQ > 0) || !(c.FixedQ > 0) || !(c.SlowQ > 0) || !(c.TolUnique > 0) || !(c.TolUniqueSlow > 0):
-		return fmt.Errorf("analysis: fixed points: tolerances must be > 0 (TolQ %v, FixedQ %v, SlowQ %v, TolUnique %v, TolUniqueSlow %v)", c.TolQ, c.FixedQ, c.SlowQ, c.TolUnique, c.TolUniqueSlow)
+	case !(c.TolQ > 0) || !(c.FixedQ > 0) || !(c.SlowQ > 0) || !(c.RefineQ > 0) || !(c.TolUnique > 0) || !(c.TolUniqueSlow >= 0) || !(c.PlaceScale > 0):
+		return fmt.Errorf("analysis: fixed points: tolerances must be > 0 (TolQ %v, FixedQ %v, SlowQ %v, RefineQ %v, TolUnique %v, TolUniqueSlow %v, PlaceScale %v)", c.TolQ, c.FixedQ, c.SlowQ, c.RefineQ, c.TolUnique, c.TolUniqueSlow, c.PlaceScale)
+	}
+	for _, q := range c.Ladder {
+		if !(q > 0) || math.IsInf(q, 0) {
+			return fmt.Errorf("analysis: fixed points: ladder thresholds must be finite and > 0, got %v", q)
+		}
 	}
 	return nil
 }
@@ -466,6 +519,10 @@ func FindFixedPoints(ctx context.Context, m Map, x0, u mat.Matrix, s *FixedPoint
 	if err := linearizeAll(ctx, pm, res.SlowPoints, &cfg); err != nil {
 		return nil, err
 	}
+	if err := linearizeAll(ctx, pm, res.LoosePoints, &cfg); err != nil {
+		return nil, err
+	}
+	res.Ladder = PlaceLadder(res, cfg.Ladder)
 	report(&cfg, FixedPointProgress{Stage: "done", Iter: n, Total: n, Converged: len(res.FixedPoints)})
 	return res, nil
 }
@@ -819,7 +876,7 @@ func newtonRefine(m Map, x, u []float64, iters int) ([]float64, float64, float64
 	return cur, q, first
 }
 
-// refineRows Newton-refines every row with q < SlowQ that was not refined
+// refineRows Newton-refines every row with q < RefineQ that was not refined
 // during the optimisation; a refinement is kept if it converges locally
 // (newtonLocal).
 func refineRows(ctx context.Context, m Map, rows []FixedPointRow, refined []bool, c *fpConfig) error {
@@ -828,14 +885,14 @@ func refineRows(ctx context.Context, m Map, rows []FixedPointRow, refined []bool
 	}
 	todo := 0
 	for i, r := range rows {
-		if r.Q < c.SlowQ && !refined[i] {
+		if r.Q < c.RefineQ && !refined[i] {
 			todo++
 		}
 	}
 	done := 0
 	for i := range rows {
 		r := &rows[i]
-		if !(r.Q < c.SlowQ) || refined[i] {
+		if !(r.Q < c.RefineQ) || refined[i] {
 			continue
 		}
 		if err := cancelled(ctx); err != nil {
@@ -851,84 +908,6 @@ func refineRows(ctx context.Context, m Map, rows []FixedPointRow, refined []bool
 		}
 	}
 	return nil
-}
-
-// classifyRows labels rows fixed/slow/unconverged/outlier and merges
-// duplicates into res.FixedPoints and res.SlowPoints.
-func classifyRows(res *FixedPointResult, init []float64, n, h int, c *fpConfig) {
-	// Distance-outlier reference: centroid of the initial states and their
-	// mean distance from it (Golub & Sussillo's finder).
-	centroid := make([]float64, h)
-	for i := 0; i < n; i++ {
-		for k := 0; k < h; k++ {
-			centroid[k] += init[i*h+k]
-		}
-	}
-	for k := range centroid {
-		centroid[k] /= float64(n)
-	}
-	meanDist := 0.0
-	for i := 0; i < n; i++ {
-		meanDist += dist(init[i*h:(i+1)*h], centroid)
-	}
-	meanDist /= float64(n)
-
-	for i := range res.Rows {
-		r := &res.Rows[i]
-		switch {
-		case r.Q < c.FixedQ:
-			r.Class = RowFixed
-		case r.Q < c.SlowQ:
-			r.Class = RowSlow
-		default:
-			r.Class = RowUnconverged
-			res.NUnconverged++
-			continue
-		}
-		if c.OutlierScale > 0 && meanDist > 0 && dist(r.X, centroid)/meanDist >= c.OutlierScale {
-			r.Class = RowOutlier
-			res.NOutliers++
-		}
-	}
-	res.FixedPoints = mergeRows(res.Rows, RowFixed, c.TolUnique)
-	res.SlowPoints = mergeRows(res.Rows, RowSlow, c.TolUniqueSlow)
-}
-
-// mergeRows walks the rows of one class in order; each unvisited row gathers
-// the unvisited rows within tol of it (2-norm over [x, u]) and the member
-// with the smallest q (first on ties) represents them.
-func mergeRows(rows []FixedPointRow, class RowClass, tol float64) []FixedPoint {
-	var pts []FixedPoint
-	visited := make([]bool, len(rows))
-	for i := range rows {
-		if rows[i].Class != class || visited[i] {
-			continue
-		}
-		var members []int
-		for j := i; j < len(rows); j++ {
-			if rows[j].Class == class && !visited[j] && distXU(rows[i].X, rows[i].U, rows[j].X, rows[j].U) <= tol {
-				members = append(members, j)
-			}
-		}
-		best := members[0]
-		for _, j := range members {
-			visited[j] = true
-			if rows[j].Q < rows[best].Q {
-				best = j
-			}
-		}
-		ordered := []int{best}
-		for _, j := range members {
-			if j != best {
-				ordered = append(ordered, j)
-			}
-		}
-		for _, j := range members {
-			rows[j].Point = len(pts)
-		}
-		pts = append(pts, FixedPoint{X: slices.Clone(rows[best].X), U: slices.Clone(rows[best].U), Q: rows[best].Q, Rows: ordered})
-	}
-	return pts
 }
 
 // UniqueFixedPoints is the fixed-point finder's FixedPoints.get_unique: walk
@@ -1009,27 +988,86 @@ func linearizeAll(ctx context.Context, m Map, pts []FixedPoint, c *fpConfig) err
 }
 
 // Linearize sets p's Jacobian, eigenvalues (sorted by |λ| descending, then
-// imaginary part descending), MaxAbsEig, Stable (|λ|max < 1) and NUnstable
-// (#|λ| > 1) at p.X, p.U. A non-finite Jacobian gives NaN eigenvalues and an
-// unstable point.
+// imaginary part descending) and their stability summary at p.X, p.U (see
+// SetStability). A non-finite Jacobian gives NaN eigenvalues and an
+// unstable point of unknown type.
 func Linearize(m Map, p *FixedPoint) {
 	h := m.Dim()
 	p.Jacobian = make([]float64, h*h)
 	m.Jacobian(p.Jacobian, p.X, p.U)
 	p.Eigenvalues = SortedEigenvalues(mat.NewDense(h, h, p.Jacobian))
-	p.MaxAbsEig, p.NUnstable = 0, 0
+	p.SetStability()
+}
+
+// SlowModeTol is how close |λ| must be to 1 for a slow mode.
+const SlowModeTol = 1e-3
+
+// SetStability sets MaxAbsEig, Stable (|λ|max < 1), NUnstable (#|λ| ≥ 1),
+// Rotational (complex leading eigenvalue) and SlowModes from p.Eigenvalues
+// (sorted by |λ| descending). NaN eigenvalues give a NaN MaxAbsEig.
+func (p *FixedPoint) SetStability() {
+	p.MaxAbsEig, p.NUnstable, p.SlowModes, p.Rotational = 0, 0, 0, false
 	for _, l := range p.Eigenvalues {
 		a := cmplx.Abs(l)
 		if math.IsNaN(a) {
-			p.MaxAbsEig = math.NaN()
+			p.MaxAbsEig, p.NUnstable, p.SlowModes = math.NaN(), 0, 0
 			break
 		}
 		p.MaxAbsEig = math.Max(p.MaxAbsEig, a)
-		if a > 1 {
+		if a >= 1 {
 			p.NUnstable++
 		}
+		if math.Abs(a-1) <= SlowModeTol {
+			p.SlowModes++
+		}
+	}
+	if len(p.Eigenvalues) > 0 && !math.IsNaN(p.MaxAbsEig) {
+		l := p.Eigenvalues[0]
+		// LAPACK returns real eigenvalues with a zero imaginary part and
+		// complex ones in conjugate pairs; the tolerance only guards rounding.
+		p.Rotational = math.Abs(imag(l)) > 1e-12*math.Max(cmplx.Abs(l), 1e-300)
 	}
 	p.Stable = p.MaxAbsEig < 1
+}
+
+// StabilityKind is the type of a fixed point from its eigenvalues.
+type StabilityKind int
+
+const (
+	// KindUnknown: no (finite) eigenvalues.
+	KindUnknown StabilityKind = iota
+	// KindStable: every |λ| < 1.
+	KindStable
+	// KindSaddle: some but not all |λ| ≥ 1 (NUnstable unstable directions).
+	KindSaddle
+	// KindUnstable: every |λ| ≥ 1 (a repeller).
+	KindUnstable
+)
+
+func (k StabilityKind) String() string {
+	return [...]string{"unknown", "stable", "saddle", "unstable"}[k]
+}
+
+// Kind is the point's stability type.
+func (p *FixedPoint) Kind() StabilityKind {
+	switch {
+	case len(p.Eigenvalues) == 0 || math.IsNaN(p.MaxAbsEig):
+		return KindUnknown
+	case p.NUnstable == 0:
+		return KindStable
+	case p.NUnstable == len(p.Eigenvalues):
+		return KindUnstable
+	}
+	return KindSaddle
+}
+
+// TypeName names the point's type: "stable", "saddle-k" (k unstable
+// directions), "unstable" or "unknown".
+func (p *FixedPoint) TypeName() string {
+	if k := p.Kind(); k != KindSaddle {
+		return k.String()
+	}
+	return fmt.Sprintf("saddle-%d", p.NUnstable)
 }
 
 // SortedEigenvalues returns the eigenvalues of the square matrix a sorted by

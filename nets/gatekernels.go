@@ -1,6 +1,7 @@
 package nets
 
 import (
+	"github.com/ctdtui/ctdtui/internal/simd"
 	"github.com/ctdtui/ctdtui/nets/gemm"
 	"github.com/ctdtui/ctdtui/sim"
 )
@@ -13,8 +14,38 @@ const blockedInputs = 24
 
 // The fused per-step cell kernels: one pass over a step's gate arrays per
 // direction. Each has a portable generic version (float64, other CPUs, sizes
-// the vector kernels do not take) and, for float32 on amd64, an AVX2 version
-// chosen by the dispatchers below.
+// the vector kernels do not take) and, for float32 on amd64, AVX2 and
+// AVX-512 versions chosen by the dispatchers below (cellISA). The AVX-512
+// kernels are the AVX2 ones on sixteen lanes, generated from the same code:
+// lane by lane they compute the same float32 operations, so both give the
+// same results.
+
+// cellISA is the vector kernel set for rows of n float32 values: AVX-512
+// when cellPath allows it and n is a multiple of 16, AVX2 for multiples of 8,
+// none (simd.Go) otherwise.
+func cellISA(n int) simd.Level {
+	switch {
+	case cellPath >= simd.AVX512 && n%16 == 0:
+		return simd.AVX512
+	case cellPath >= simd.AVX2 && n%8 == 0:
+		return simd.AVX2
+	}
+	return simd.Go
+}
+
+// cellLanes is the chunk width of the blocked weight layouts for rows of n
+// values (16 for the AVX-512 kernels, 8 for AVX2), 0 when no vector kernel
+// takes them. A layout is built at a tape's Reset for the kernels of that
+// moment, so cellPath must not change between a Reset and the steps after it.
+func cellLanes(n int) int {
+	switch cellISA(n) {
+	case simd.AVX512:
+		return 16
+	case simd.AVX2:
+		return 8
+	}
+	return 0
+}
 
 // gruForward finishes one GRU step for rows [0, B). On entry g (B×3H) holds
 // the hidden-side products h·W_hhᵀ; on return it holds the gates [r | z | n],
@@ -293,60 +324,64 @@ func outerAcc[F sim.Float](R, K, N int, u []F, ldu int, v []F, ldv int, acc []F)
 }
 
 // gruBlock lays out the biases and input weights of a GRU (bias and wihT as
-// for gruForward) for the vector kernel: per chunk of 8 units, the four bias
-// vectors and then, per input, its weights into r, z and n, so that one
-// pointer and fixed offsets reach them all. It returns nil when the kernel
-// reads wihT instead (I > blockedInputs, or H not a multiple of 8).
+// for gruForward) for the vector kernel: per chunk of L = cellLanes(H) units,
+// the four bias vectors and then, per input, its weights into r, z and n, so
+// that one pointer and fixed offsets reach them all. It returns nil when the
+// kernel reads wihT instead (I > blockedInputs, or no vector kernel for H).
 func gruBlock[F sim.Float](dst []F, H, I int, wihT, bias []F) []F {
-	if I > blockedInputs || H%8 != 0 {
+	L := cellLanes(H)
+	if I > blockedInputs || L == 0 {
 		return nil
 	}
-	per := (4 + 3*I) * 8
-	dst = grow(dst, H/8*per)
-	for c := 0; c < H/8; c++ {
+	per := (4 + 3*I) * L
+	dst = grow(dst, H/L*per)
+	for c := 0; c < H/L; c++ {
 		blk := dst[c*per : (c+1)*per]
 		for g := 0; g < 4; g++ {
-			copy(blk[g*8:(g+1)*8], bias[g*H+c*8:])
+			copy(blk[g*L:(g+1)*L], bias[g*H+c*L:])
 		}
 		for i := 0; i < I; i++ {
 			for g := 0; g < 3; g++ {
-				copy(blk[(4+3*i+g)*8:(5+3*i+g)*8], wihT[i*3*H+g*H+c*8:])
+				copy(blk[(4+3*i+g)*L:(5+3*i+g)*L], wihT[i*3*H+g*H+c*L:])
 			}
 		}
 	}
 	return dst
 }
 
-// smallBlock lays out wT (K×N) for denseSmall's vector kernel: per chunk of 8
-// columns, the K row pieces one after another. It returns nil where the
-// kernel reads wT itself (K > blockedInputs, or N not a multiple of 8).
+// smallBlock lays out wT (K×N) for denseSmall's vector kernel: per chunk of
+// L = cellLanes(N) columns, the K row pieces one after another. It returns
+// nil where the kernel reads wT itself (K > blockedInputs, or no vector
+// kernel for N).
 func smallBlock[F sim.Float](dst []F, K, N int, wT []F) []F {
-	if K > blockedInputs || N%8 != 0 {
+	L := cellLanes(N)
+	if K > blockedInputs || L == 0 {
 		return nil
 	}
 	dst = grow(dst, K*N)
-	for c := 0; c < N/8; c++ {
+	for c := 0; c < N/L; c++ {
 		for i := 0; i < K; i++ {
-			copy(dst[(c*K+i)*8:(c*K+i+1)*8], wT[i*N+c*8:])
+			copy(dst[(c*K+i)*L:(c*K+i+1)*L], wT[i*N+c*L:])
 		}
 	}
 	return dst
 }
 
 // rnnBlock lays out a tanh cell's bias and W_ihᵀ (I×H) for the vector kernel:
-// per chunk of 8 units the bias, then each input's weights. It returns nil
-// where the kernel reads wihT itself (I > blockedInputs, or H not a multiple
-// of 8).
+// per chunk of L = cellLanes(H) units the bias, then each input's weights. It
+// returns nil where the kernel reads wihT itself (I > blockedInputs, or no
+// vector kernel for H).
 func rnnBlock[F sim.Float](dst []F, H, I int, wihT, bias []F) []F {
-	if I > blockedInputs || H%8 != 0 {
+	L := cellLanes(H)
+	if I > blockedInputs || L == 0 {
 		return nil
 	}
 	dst = grow(dst, H*(I+1))
-	for c := 0; c < H/8; c++ {
-		blk := dst[c*(I+1)*8 : (c+1)*(I+1)*8]
-		copy(blk[:8], bias[c*8:])
+	for c := 0; c < H/L; c++ {
+		blk := dst[c*(I+1)*L : (c+1)*(I+1)*L]
+		copy(blk[:L], bias[c*L:])
 		for i := 0; i < I; i++ {
-			copy(blk[(i+1)*8:(i+2)*8], wihT[i*H+c*8:])
+			copy(blk[(i+1)*L:(i+2)*L], wihT[i*H+c*L:])
 		}
 	}
 	return dst

@@ -5,21 +5,28 @@ package nets
 import (
 	"unsafe"
 
+	"github.com/ctdtui/ctdtui/internal/simd"
 	"github.com/ctdtui/ctdtui/sim"
-	"golang.org/x/sys/cpu"
 )
 
 //go:generate sh -c "go run genasm.go > gatekernels_amd64.s"
+//go:generate sh -c "go run genasm.go -isa avx512 > gatekernels512_amd64.s"
 
-// useCellAsm selects the AVX2+FMA cell kernels for float32. Tests switch it
-// off to exercise the portable path on the same machine.
-var useCellAsm = cpu.X86.HasAVX2 && cpu.X86.HasFMA
+// cellPath is the instruction set of the float32 cell kernels
+// (internal/simd decides; tests force others with withCellPath).
+var cellPath = simd.Detected
 
 //go:noescape
 func gruFwdAVX2(rows, h, in int, x, wihT, bias, blk, gates, ghn, hp, hn *float32)
 
 //go:noescape
 func gruBwdAVX2(rows, h, out int, dh, dlat, dy, wout, gates, ghn, hp, acc *float32)
+
+//go:noescape
+func gruFwdAVX512(rows, h, in int, x, wihT, bias, blk, gates, ghn, hp, hn *float32)
+
+//go:noescape
+func gruBwdAVX512(rows, h, out int, dh, dlat, dy, wout, gates, ghn, hp, acc *float32)
 
 // f32 views s as []float32 when F is float32.
 func f32[F sim.Float](s []F) ([]float32, bool) {
@@ -47,7 +54,8 @@ func need(s []float32, n int) {
 
 func gruForwardFast[F sim.Float](B, H, I int, x, wihT, bias, blk, g, ghn, hp, hn []F) bool {
 	x32, ok := f32(x)
-	if !ok || !useCellAsm || H%8 != 0 || I < 1 || (I <= blockedInputs && blk == nil) {
+	lvl := cellISA(H)
+	if !ok || lvl == simd.Go || I < 1 || (I <= blockedInputs && blk == nil) {
 		return false
 	}
 	if B == 0 {
@@ -63,15 +71,20 @@ func gruForwardFast[F sim.Float](B, H, I int, x, wihT, bias, blk, g, ghn, hp, hn
 	need(hn32, B*H)
 	blk32 := as32(blk)
 	if blk != nil {
-		need(blk32, H/8*(4+3*I)*8)
+		need(blk32, H*(4+3*I))
 	}
-	gruFwdAVX2(B, H, I, &x32[0], &w32[0], &b32[0], ptr(blk32), &g32[0], &ghn32[0], &hp32[0], &hn32[0])
+	kern := gruFwdAVX2
+	if lvl == simd.AVX512 {
+		kern = gruFwdAVX512
+	}
+	kern(B, H, I, &x32[0], &w32[0], &b32[0], ptr(blk32), &g32[0], &ghn32[0], &hp32[0], &hn32[0])
 	return true
 }
 
 func gruBackwardFast[F sim.Float](B, H, O int, dh, dlat, dy, wout, g, ghn, hp, acc []F) bool {
 	dh32, ok := f32(dh)
-	if !ok || !useCellAsm || H%8 != 0 {
+	lvl := cellISA(H)
+	if !ok || lvl == simd.Go {
 		return false
 	}
 	if B == 0 {
@@ -92,7 +105,11 @@ func gruBackwardFast[F sim.Float](B, H, O int, dh, dlat, dy, wout, g, ghn, hp, a
 	if acc != nil {
 		need(acc32, 4*H)
 	}
-	gruBwdAVX2(B, H, O, &dh32[0], ptr(dlat32), ptr(dy32), ptr(w32), &g32[0], &ghn32[0], &hp32[0], ptr(acc32))
+	kern := gruBwdAVX2
+	if lvl == simd.AVX512 {
+		kern = gruBwdAVX512
+	}
+	kern(B, H, O, &dh32[0], ptr(dlat32), ptr(dy32), ptr(w32), &g32[0], &ghn32[0], &hp32[0], ptr(acc32))
 	return true
 }
 
@@ -107,9 +124,16 @@ func rnnFwdAVX2(rows, h, in int, x, wihT, bias, blk, a *float32)
 //go:noescape
 func rnnBwdAVX2(rows, h, out int, dh, dlat, dy, wout, state, da, acc *float32)
 
+//go:noescape
+func rnnFwdAVX512(rows, h, in int, x, wihT, bias, blk, a *float32)
+
+//go:noescape
+func rnnBwdAVX512(rows, h, out int, dh, dlat, dy, wout, state, da, acc *float32)
+
 func rnnForwardFast[F sim.Float](B, H, I int, x, wihT, bias, blk, a []F) bool {
 	x32, ok := f32(x)
-	if !ok || !useCellAsm || H%8 != 0 || I < 1 {
+	lvl := cellISA(H)
+	if !ok || lvl == simd.Go || I < 1 {
 		return false
 	}
 	if B == 0 {
@@ -124,13 +148,18 @@ func rnnForwardFast[F sim.Float](B, H, I int, x, wihT, bias, blk, a []F) bool {
 	if blk != nil {
 		need(blk32, H*(I+1))
 	}
-	rnnFwdAVX2(B, H, I, &x32[0], &w32[0], &b32[0], ptr(blk32), &a32[0])
+	kern := rnnFwdAVX2
+	if lvl == simd.AVX512 {
+		kern = rnnFwdAVX512
+	}
+	kern(B, H, I, &x32[0], &w32[0], &b32[0], ptr(blk32), &a32[0])
 	return true
 }
 
 func rnnBackwardFast[F sim.Float](B, H, O int, dh, dlat, dy, wout, h, da, acc []F) bool {
 	dh32, ok := f32(dh)
-	if !ok || !useCellAsm || H%8 != 0 {
+	lvl := cellISA(H)
+	if !ok || lvl == simd.Go {
 		return false
 	}
 	if B == 0 {
@@ -150,7 +179,11 @@ func rnnBackwardFast[F sim.Float](B, H, O int, dh, dlat, dy, wout, h, da, acc []
 	if acc != nil {
 		need(acc32, H)
 	}
-	rnnBwdAVX2(B, H, O, &dh32[0], ptr(dlat32), ptr(dy32), ptr(w32), &h32[0], &da32[0], ptr(acc32))
+	kern := rnnBwdAVX2
+	if lvl == simd.AVX512 {
+		kern = rnnBwdAVX512
+	}
+	kern(B, H, O, &dh32[0], ptr(dlat32), ptr(dy32), ptr(w32), &h32[0], &da32[0], ptr(acc32))
 	return true
 }
 
@@ -166,6 +199,15 @@ func maskGradAVX2(rows, n int, a, x, acc *float32)
 //go:noescape
 func dotsOutAVX2(rows, n, k int, in, w, bias, out *float32, accumulate int)
 
+//go:noescape
+func denseSmallAVX512(rows, n, k int, in, wT, blk, bias, mask, out, acc *float32, relu int)
+
+//go:noescape
+func biasReluAVX512(rows, n int, bias, x *float32)
+
+//go:noescape
+func maskGradAVX512(rows, n int, a, x, acc *float32)
+
 func b2i(b bool) int {
 	if b {
 		return 1
@@ -175,7 +217,8 @@ func b2i(b bool) int {
 
 func denseSmallFast[F sim.Float](B, N, K int, in, wT, blk, bias, mask, out, acc []F, relu bool) bool {
 	in32, ok := f32(in)
-	if !ok || !useCellAsm || N%8 != 0 || K < 1 {
+	lvl := cellISA(N)
+	if !ok || lvl == simd.Go || K < 1 {
 		return false
 	}
 	if B == 0 || N == 0 {
@@ -198,13 +241,18 @@ func denseSmallFast[F sim.Float](B, N, K int, in, wT, blk, bias, mask, out, acc 
 	if blk != nil {
 		need(blk32, K*N)
 	}
-	denseSmallAVX2(B, N, K, &in32[0], &w32[0], ptr(blk32), ptr(b32), ptr(m32), &o32[0], ptr(a32), b2i(relu))
+	kern := denseSmallAVX2
+	if lvl == simd.AVX512 {
+		kern = denseSmallAVX512
+	}
+	kern(B, N, K, &in32[0], &w32[0], ptr(blk32), ptr(b32), ptr(m32), &o32[0], ptr(a32), b2i(relu))
 	return true
 }
 
 func biasReluFast[F sim.Float](B, N int, bias, x []F) bool {
 	x32, ok := f32(x)
-	if !ok || !useCellAsm || N%8 != 0 {
+	lvl := cellISA(N)
+	if !ok || lvl == simd.Go {
 		return false
 	}
 	if B == 0 || N == 0 {
@@ -213,13 +261,18 @@ func biasReluFast[F sim.Float](B, N int, bias, x []F) bool {
 	b32 := as32(bias)
 	need(x32, B*N)
 	need(b32, N)
-	biasReluAVX2(B, N, &b32[0], &x32[0])
+	if lvl == simd.AVX512 {
+		biasReluAVX512(B, N, &b32[0], &x32[0])
+	} else {
+		biasReluAVX2(B, N, &b32[0], &x32[0])
+	}
 	return true
 }
 
 func maskGradFast[F sim.Float](B, N int, a, x, acc []F) bool {
 	x32, ok := f32(x)
-	if !ok || !useCellAsm || N%8 != 0 {
+	lvl := cellISA(N)
+	if !ok || lvl == simd.Go {
 		return false
 	}
 	if B == 0 || N == 0 {
@@ -231,13 +284,17 @@ func maskGradFast[F sim.Float](B, N int, a, x, acc []F) bool {
 	if acc != nil {
 		need(acc32, N)
 	}
-	maskGradAVX2(B, N, &a32[0], &x32[0], ptr(acc32))
+	if lvl == simd.AVX512 {
+		maskGradAVX512(B, N, &a32[0], &x32[0], ptr(acc32))
+	} else {
+		maskGradAVX2(B, N, &a32[0], &x32[0], ptr(acc32))
+	}
 	return true
 }
 
 func dotsOutFast[F sim.Float](B, N, K int, in, w, bias, out []F, accumulate bool) bool {
 	in32, ok := f32(in)
-	if !ok || !useCellAsm || K%8 != 0 || K == 0 {
+	if !ok || cellPath < simd.AVX2 || K%8 != 0 || K == 0 {
 		return false
 	}
 	if B == 0 || N == 0 {
@@ -272,14 +329,45 @@ func outerAccK5(rows, n int, u *float32, ldu int, v *float32, ldv int, acc *floa
 //go:noescape
 func outerAccK6(rows, n int, u *float32, ldu int, v *float32, ldv int, acc *float32)
 
-var outerAccKernels = [...]func(rows, n int, u *float32, ldu int, v *float32, ldv int, acc *float32){
-	outerAccK1, outerAccK2, outerAccK3, outerAccK4, outerAccK5, outerAccK6,
-}
+//go:noescape
+func outerAccK1512(rows, n int, u *float32, ldu int, v *float32, ldv int, acc *float32)
+
+//go:noescape
+func outerAccK2512(rows, n int, u *float32, ldu int, v *float32, ldv int, acc *float32)
+
+//go:noescape
+func outerAccK3512(rows, n int, u *float32, ldu int, v *float32, ldv int, acc *float32)
+
+//go:noescape
+func outerAccK4512(rows, n int, u *float32, ldu int, v *float32, ldv int, acc *float32)
+
+//go:noescape
+func outerAccK5512(rows, n int, u *float32, ldu int, v *float32, ldv int, acc *float32)
+
+//go:noescape
+func outerAccK6512(rows, n int, u *float32, ldu int, v *float32, ldv int, acc *float32)
+
+type outerAccKernel = func(rows, n int, u *float32, ldu int, v *float32, ldv int, acc *float32)
+
+// outerAccKernels[k-1] takes blocks of two vectors' columns (16 for AVX2, 32
+// for AVX-512) and k columns of u.
+var (
+	outerAccKernels    = [...]outerAccKernel{outerAccK1, outerAccK2, outerAccK3, outerAccK4, outerAccK5, outerAccK6}
+	outerAccKernels512 = [...]outerAccKernel{outerAccK1512, outerAccK2512, outerAccK3512, outerAccK4512, outerAccK5512, outerAccK6512}
+)
 
 // outerAccFast runs u's columns in blocks of at most six (R, K, N >= 1).
 func outerAccFast[F sim.Float](R, K, N int, u []F, ldu int, v []F, ldv int, acc []F) bool {
 	u32, ok := f32(u)
-	if !ok || !useCellAsm || N%16 != 0 || ldu < K || ldv < N {
+	kernels := &outerAccKernels
+	switch {
+	case cellPath >= simd.AVX512 && N%32 == 0:
+		kernels = &outerAccKernels512
+	case cellPath >= simd.AVX2 && N%16 == 0:
+	default:
+		return false
+	}
+	if !ok || ldu < K || ldv < N {
 		return false
 	}
 	v32, a32 := as32(v), as32(acc)
@@ -288,7 +376,7 @@ func outerAccFast[F sim.Float](R, K, N int, u []F, ldu int, v []F, ldv int, acc 
 	need(a32, K*N)
 	for c := 0; c < K; c += 6 {
 		kb := min(6, K-c)
-		outerAccKernels[kb-1](R, N, &u32[c], ldu, &v32[0], ldv, &a32[c*N])
+		kernels[kb-1](R, N, &u32[c], ldu, &v32[0], ldv, &a32[c*N])
 	}
 	return true
 }

@@ -2,10 +2,13 @@
 
 package nets
 
-import "github.com/ctdtui/ctdtui/sim"
+import (
+	"github.com/ctdtui/ctdtui/internal/simd"
+	"github.com/ctdtui/ctdtui/sim"
+)
 
-// useCellAsm is false where there are no vector cell kernels.
-var useCellAsm = false
+// cellPath is portable Go where there are no vector cell kernels.
+var cellPath = simd.Go
 
 func gruForwardFast[F sim.Float](B, H, I int, x, wihT, bias, blk, g, ghn, hp, hn []F) bool {
 	return false

@@ -1,18 +1,76 @@
 package nets
 
 import (
+	"context"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/ctdtui/ctdtui/internal/simd"
+	"github.com/ctdtui/ctdtui/nets/gemm"
 )
 
-// withCellAsm runs f with the vector cell kernels on or off.
-func withCellAsm(on bool, f func()) {
-	old := useCellAsm
-	useCellAsm = on
-	defer func() { useCellAsm = old }()
+// vectorPaths lists the vector cell kernel sets this machine runs, best
+// first (empty without AVX2).
+func vectorPaths() []simd.Level {
+	var out []simd.Level
+	for _, l := range simd.Available() {
+		if l != simd.Go {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+func hasCellAsm() bool { return len(vectorPaths()) > 0 }
+
+// withCellPath runs f with the cell kernels and the GEMM forced to level l.
+func withCellPath(l simd.Level, f func()) {
+	old, oldGemm := cellPath, gemm.SetPath(l)
+	cellPath = l
+	defer func() { cellPath = old; gemm.SetPath(oldGemm) }()
 	f()
 }
+
+// withCellAsm runs f with the best vector kernels of this machine (on) or
+// the portable ones.
+func withCellAsm(on bool, f func()) {
+	l := simd.Go
+	if on {
+		l = simd.Hardware
+	}
+	withCellPath(l, f)
+}
+
+// checkPaths runs run on the portable path and on every vector path of this
+// machine and compares the outputs: each within tol (relative to 1 + |want|)
+// of the portable result, and the AVX-512 ones bit for bit equal to the AVX2
+// ones (the AVX-512 kernels compute the same float32 operations lane by
+// lane; sizes that are not multiples of 16 run the AVX2 kernels).
+func checkPaths(t *testing.T, name string, tol float64, run func() [][]float32) {
+	t.Helper()
+	var want [][]float32
+	withCellPath(simd.Go, func() { want = run() })
+	got := map[simd.Level][][]float32{}
+	for _, l := range vectorPaths() {
+		withCellPath(l, func() { got[l] = run() })
+		for i := range want {
+			closeF32(t, fmt.Sprintf("%s, output %d, %v", name, i, l), got[l][i], want[i], tol)
+		}
+	}
+	if a, z := got[simd.AVX2], got[simd.AVX512]; a != nil && z != nil {
+		for i := range a {
+			for j := range a[i] {
+				if math.Float32bits(a[i][j]) != math.Float32bits(z[i][j]) {
+					t.Fatalf("%s, output %d: avx512 %v, avx2 %v at %d", name, i, z[i][j], a[i][j], j)
+				}
+			}
+		}
+	}
+}
+
+func clone(s []float32) []float32 { return append([]float32(nil), s...) }
 
 func randF32(rng *rand.Rand, n int, scale float64) []float32 {
 	s := make([]float32, n)
@@ -23,65 +81,62 @@ func randF32(rng *rand.Rand, n int, scale float64) []float32 {
 }
 
 // closeF32 reports the first element where got and want differ by more than
-// tol relative to (1 + |want|).
+// tol relative to (1 + |want|); NaN matches NaN.
 func closeF32(t *testing.T, name string, got, want []float32, tol float64) {
 	t.Helper()
 	for i := range want {
+		if math.IsNaN(float64(got[i])) && math.IsNaN(float64(want[i])) {
+			continue
+		}
 		if d := math.Abs(float64(got[i]) - float64(want[i])); !(d <= tol*(1+math.Abs(float64(want[i])))) {
 			t.Fatalf("%s[%d] = %v, want %v", name, i, got[i], want[i])
 		}
 	}
 }
 
-// TestGRUKernelsMatchPortable checks the AVX2 GRU step kernels against the
-// portable ones (float32, sizes the vector kernels take, all optional operands).
+// TestGRUKernelsMatchPortable checks the vector GRU step kernels (AVX2 and,
+// where the CPU has it, AVX-512) against the portable ones (float32, sizes
+// the vector kernels take, all optional operands): an odd and an even
+// number of vectors per row at both widths, every unrolled input count's
+// neighbourhood and the generic loop.
 func TestGRUKernelsMatchPortable(t *testing.T) {
-	if !useCellAsm {
+	if !hasCellAsm() {
 		t.Skip("no vector cell kernels on this CPU")
 	}
+	t.Logf("vector paths compared with go: %v", vectorPaths())
 	rng := rand.New(rand.NewPCG(3, 4))
-	for _, sz := range []struct{ B, H, I, O int }{{1, 8, 1, 1}, {5, 16, 3, 3}, {7, 24, 20, 6}, {3, 128, 3, 3}, {2, 8, 2, 0}, {2, 16, 8, 2}, {3, 8, 9, 1}, {2, 24, 5, 1}, {2, 16, 17, 6}, {2, 8, 24, 1}, {2, 8, 25, 1}} {
+	for _, sz := range []struct{ B, H, I, O int }{{1, 8, 1, 1}, {5, 16, 3, 3}, {7, 24, 20, 6}, {3, 128, 3, 3}, {2, 8, 2, 0}, {2, 16, 8, 2}, {3, 8, 9, 1},
+		{2, 24, 5, 1}, {2, 16, 17, 6}, {2, 8, 24, 1}, {2, 8, 25, 1}, {2, 48, 5, 2}, {3, 32, 24, 1}, {2, 80, 25, 3}, {2, 64, 1, 0}} {
 		B, H, I, O := sz.B, sz.H, sz.I, sz.O
+		name := fmt.Sprintf("B%d H%d I%d O%d", B, H, I, O)
 		x, wihT, bias := randF32(rng, B*I, 1), randF32(rng, I*3*H, 0.5), randF32(rng, 4*H, 0.5)
 		gh, hp := randF32(rng, B*3*H, 2), randF32(rng, B*H, 1)
 		// Extreme pre-activations exercise the clamps of σ and tanh.
 		gh[0], gh[H], gh[2*H] = 60, -120, 30
-		type out struct{ g, ghn, hn []float32 }
-		fwd := func(asm bool) out {
-			o := out{append([]float32(nil), gh...), make([]float32, B*H), make([]float32, B*H)}
-			withCellAsm(asm, func() {
-				gruForward(B, H, I, x, wihT, bias, gruBlock(nil, H, I, wihT, bias), o.g, o.ghn, hp, o.hn)
-			})
-			return o
+		fwd := func() [][]float32 {
+			g, ghn, hn := clone(gh), make([]float32, B*H), make([]float32, B*H)
+			gruForward(B, H, I, x, wihT, bias, gruBlock(nil, H, I, wihT, bias), g, ghn, hp, hn)
+			return [][]float32{g, ghn, hn}
 		}
-		want, got := fwd(false), fwd(true)
-		closeF32(t, "gates", got.g, want.g, 1e-6)
-		closeF32(t, "ghn", got.ghn, want.ghn, 1e-6)
-		closeF32(t, "h'", got.hn, want.hn, 1e-6)
+		checkPaths(t, name+" forward", 1e-6, fwd)
+		var fw [][]float32
+		withCellPath(simd.Go, func() { fw = fwd() })
 
 		dh, dlat, dy, wout := randF32(rng, B*H, 1), randF32(rng, B*H, 1), randF32(rng, B*O, 1), randF32(rng, O*H, 0.5)
 		for _, withLat := range []bool{false, true} {
 			for _, withAcc := range []bool{false, true} {
-				type bout struct{ dh, g, ghn, acc []float32 }
-				bwd := func(asm bool) bout {
-					o := bout{append([]float32(nil), dh...), append([]float32(nil), want.g...), append([]float32(nil), want.ghn...), nil}
-					var lat []float32
+				checkPaths(t, fmt.Sprintf("%s backward lat=%v acc=%v", name, withLat, withAcc), 1e-5, func() [][]float32 {
+					d, g, ghn := clone(dh), clone(fw[0]), clone(fw[1])
+					var lat, acc []float32
 					if withLat {
 						lat = dlat
 					}
 					if withAcc {
-						o.acc = randF32(rand.New(rand.NewPCG(9, 9)), 4*H, 1)
+						acc = randF32(rand.New(rand.NewPCG(9, 9)), 4*H, 1)
 					}
-					withCellAsm(asm, func() { gruBackward(B, H, O, o.dh, lat, dy, wout, o.g, o.ghn, hp, o.acc) })
-					return o
-				}
-				bw, bg := bwd(false), bwd(true)
-				closeF32(t, "dh", bg.dh, bw.dh, 1e-5)
-				closeF32(t, "dgates", bg.g, bw.g, 1e-5)
-				closeF32(t, "dn", bg.ghn, bw.ghn, 1e-5)
-				if withAcc {
-					closeF32(t, "bias grads", bg.acc, bw.acc, 1e-5)
-				}
+					gruBackward(B, H, O, d, lat, dy, wout, g, ghn, hp, acc)
+					return [][]float32{d, g, ghn, acc}
+				})
 			}
 		}
 	}
@@ -201,14 +256,11 @@ func BenchmarkGRUKernels(b *testing.B) {
 	x, wihT, bias := randF32(rng, B*I, 1), randF32(rng, I*3*H, 0.5), randF32(rng, 4*H, 0.5)
 	gh, hp, hn, ghn := randF32(rng, B*3*H, 2), randF32(rng, B*H, 1), make([]float32, B*H), make([]float32, B*H)
 	g := make([]float32, len(gh))
-	blk := gruBlock(nil, H, I, wihT, bias)
 	dh, dy, wout, acc := randF32(rng, B*H, 1), randF32(rng, B*O, 1), randF32(rng, O*H, 1), make([]float32, 4*H)
-	for _, asm := range []bool{true, false} {
-		name := "go"
-		if asm {
-			name = "asm"
-		}
-		withCellAsm(asm, func() {
+	for _, l := range simd.Available() {
+		name := l.String()
+		withCellPath(l, func() {
+			blk := gruBlock(nil, H, I, wihT, bias)
 			b.Run("forward/"+name, func(b *testing.B) {
 				for b.Loop() {
 					copy(g, gh)
@@ -227,104 +279,103 @@ func BenchmarkGRUKernels(b *testing.B) {
 	}
 }
 
-// TestRNNKernelsMatchPortable checks the AVX2 tanh-cell kernels against the
-// portable ones (odd and even numbers of vectors per row, optional operands).
+// TestRNNKernelsMatchPortable checks the vector tanh-cell kernels (AVX2
+// and AVX-512) against the portable ones (odd and even numbers of vectors per
+// row, optional operands, blocked and plain input weights).
 func TestRNNKernelsMatchPortable(t *testing.T) {
-	if !useCellAsm {
+	if !hasCellAsm() {
 		t.Skip("no vector cell kernels on this CPU")
 	}
+	t.Logf("vector paths compared with go: %v", vectorPaths())
 	rng := rand.New(rand.NewPCG(5, 6))
-	for _, sz := range []struct{ B, H, I, O int }{{1, 8, 1, 1}, {4, 16, 3, 3}, {3, 24, 20, 6}, {2, 128, 3, 0}, {2, 24, 8, 1}, {2, 16, 20, 1}, {1, 8, 25, 1}} {
+	for _, sz := range []struct{ B, H, I, O int }{{1, 8, 1, 1}, {4, 16, 3, 3}, {3, 24, 20, 6}, {2, 128, 3, 0}, {2, 24, 8, 1}, {2, 16, 20, 1}, {1, 8, 25, 1},
+		{2, 48, 9, 2}, {3, 32, 1, 1}, {2, 80, 26, 1}} {
 		B, H, I, O := sz.B, sz.H, sz.I, sz.O
+		name := fmt.Sprintf("B%d H%d I%d O%d", B, H, I, O)
 		x, wihT, bias, a0 := randF32(rng, B*I, 1), randF32(rng, I*H, 0.5), randF32(rng, H, 0.5), randF32(rng, B*H, 2)
 		a0[0], a0[1] = 40, -40
-		var blk []float32
-		fwd := func(asm bool) []float32 {
-			a := append([]float32(nil), a0...)
-			withCellAsm(asm, func() { rnnForward(B, H, I, x, wihT, bias, blk, a) })
-			return a
+		for _, blocked := range []bool{false, true} {
+			checkPaths(t, fmt.Sprintf("%s forward blocked=%v", name, blocked), 1e-6, func() [][]float32 {
+				var blk []float32
+				if blocked {
+					blk = rnnBlock(nil, H, I, wihT, bias)
+				}
+				a := clone(a0)
+				rnnForward(B, H, I, x, wihT, bias, blk, a)
+				return [][]float32{a}
+			})
 		}
-		h := fwd(false)
-		closeF32(t, "h", fwd(true), h, 1e-6)
-		blk = rnnBlock(nil, H, I, wihT, bias)
-		closeF32(t, "h (blocked weights)", fwd(true), h, 1e-6)
+		var h []float32
+		withCellPath(simd.Go, func() { h = clone(a0); rnnForward(B, H, I, x, wihT, bias, nil, h) })
 		dh, dlat, dy, wout := randF32(rng, B*H, 1), randF32(rng, B*H, 1), randF32(rng, B*O, 1), randF32(rng, O*H, 0.5)
 		for _, lat := range [][]float32{nil, dlat} {
-			bwd := func(asm bool) (da, acc []float32) {
-				da, acc = make([]float32, B*H), randF32(rand.New(rand.NewPCG(1, 1)), H, 1)
-				withCellAsm(asm, func() { rnnBackward(B, H, O, dh, lat, dy, wout, h, da, acc) })
-				return
-			}
-			daW, accW := bwd(false)
-			daG, accG := bwd(true)
-			closeF32(t, "da", daG, daW, 1e-5)
-			closeF32(t, "bias grads", accG, accW, 1e-5)
+			checkPaths(t, fmt.Sprintf("%s backward lat=%v", name, lat != nil), 1e-5, func() [][]float32 {
+				da, acc := make([]float32, B*H), randF32(rand.New(rand.NewPCG(1, 1)), H, 1)
+				rnnBackward(B, H, O, dh, lat, dy, wout, h, da, acc)
+				return [][]float32{da, acc}
+			})
 		}
 	}
 }
 
-// TestMLPKernelsMatchPortable checks the NODE's AVX2 kernels (few-input dense
-// layer with ReLU or a ReLU mask, bias+ReLU, mask of gradients, few-output dot
-// products) against the portable ones, with and without optional operands.
+// TestMLPKernelsMatchPortable checks the NODE's vector kernels (AVX2 and
+// AVX-512: few-input dense layer with ReLU or a ReLU mask, bias+ReLU, mask of
+// gradients, few-output dot products) against the portable ones, with and
+// without optional operands.
 func TestMLPKernelsMatchPortable(t *testing.T) {
-	if !useCellAsm {
+	if !hasCellAsm() {
 		t.Skip("no vector cell kernels on this CPU")
 	}
+	t.Logf("vector paths compared with go: %v", vectorPaths())
 	rng := rand.New(rand.NewPCG(7, 8))
-	for _, sz := range []struct{ B, N, K int }{{1, 8, 1}, {5, 16, 6}, {3, 64, 3}, {4, 24, 16}, {2, 8, 8}, {3, 16, 9}, {2, 64, 23}, {2, 8, 30}} {
+	for _, sz := range []struct{ B, N, K int }{{1, 8, 1}, {5, 16, 6}, {3, 64, 3}, {4, 24, 16}, {2, 8, 8}, {3, 16, 9}, {2, 64, 23}, {2, 8, 30}, {3, 48, 25}, {2, 32, 24}} {
 		B, N, K := sz.B, sz.N, sz.K
+		name := fmt.Sprintf("B%d N%d K%d", B, N, K)
 		in, wT, bias := randF32(rng, B*K, 1), randF32(rng, K*N, 1), randF32(rng, N, 1)
 		mask := randF32(rng, B*N, 1)
-		mask[0], mask[1] = 0, float32(math.Copysign(0, -1))
-		for _, blk := range [][]float32{nil, smallBlock(nil, K, N, wT)} {
+		mask[0], mask[1], mask[2] = 0, float32(math.Copysign(0, -1)), float32(math.NaN())
+		for _, blocked := range []bool{false, true} {
 			for _, variant := range []struct {
 				bias, mask []float32
 				acc, relu  bool
 			}{{bias, nil, false, true}, {nil, mask, true, false}, {bias, mask, true, true}, {nil, nil, false, false}} {
-				run := func(asm bool) (out, acc []float32) {
-					out = make([]float32, B*N)
+				checkPaths(t, fmt.Sprintf("%s denseSmall blocked=%v", name, blocked), 1e-6, func() [][]float32 {
+					var blk, acc []float32
+					if blocked {
+						blk = smallBlock(nil, K, N, wT)
+					}
+					out := make([]float32, B*N)
 					if variant.acc {
 						acc = randF32(rand.New(rand.NewPCG(2, 2)), N, 1)
 					}
-					withCellAsm(asm, func() {
-						denseSmall(B, N, K, in, wT, blk, variant.bias, variant.mask, out, acc, variant.relu)
-					})
-					return
-				}
-				ow, aw := run(false)
-				og, ag := run(true)
-				closeF32(t, "denseSmall", og, ow, 1e-6)
-				closeF32(t, "denseSmall acc", ag, aw, 1e-6)
+					denseSmall(B, N, K, in, wT, blk, variant.bias, variant.mask, out, acc, variant.relu)
+					return [][]float32{out, acc}
+				})
 			}
 		}
 		x0 := randF32(rng, B*N, 1)
-		br := func(asm bool) []float32 {
-			x := append([]float32(nil), x0...)
-			withCellAsm(asm, func() { biasRelu(B, N, bias, x) })
-			return x
-		}
-		closeF32(t, "biasRelu", br(true), br(false), 0)
-		mg := func(asm bool) (x, acc []float32) {
-			x, acc = append([]float32(nil), x0...), randF32(rand.New(rand.NewPCG(3, 3)), N, 1)
-			withCellAsm(asm, func() { maskGrad(B, N, mask, x, acc) })
-			return
-		}
-		xw, aw := mg(false)
-		xg, ag := mg(true)
-		closeF32(t, "maskGrad", xg, xw, 0)
-		closeF32(t, "maskGrad acc", ag, aw, 1e-6)
+		x0[3] = float32(math.NaN())
+		checkPaths(t, name+" biasRelu", 0, func() [][]float32 {
+			x := clone(x0)
+			biasRelu(B, N, bias, x)
+			return [][]float32{x}
+		})
+		checkPaths(t, name+" maskGrad", 1e-6, func() [][]float32 {
+			x, acc := clone(x0), randF32(rand.New(rand.NewPCG(3, 3)), N, 1)
+			maskGrad(B, N, mask, x, acc)
+			return [][]float32{x, acc}
+		})
 	}
 	for _, sz := range []struct{ B, N, K int }{{1, 1, 8}, {5, 3, 64}, {3, 6, 24}, {2, 3, 16}} {
 		B, N, K := sz.B, sz.N, sz.K
 		in, w, bias, out0 := randF32(rng, B*K, 1), randF32(rng, N*K, 1), randF32(rng, N, 1), randF32(rng, B*N, 1)
 		for _, b := range [][]float32{nil, bias} {
 			for _, accum := range []bool{false, true} {
-				run := func(asm bool) []float32 {
-					out := append([]float32(nil), out0...)
-					withCellAsm(asm, func() { dotsOut(B, N, K, in, w, b, out, accum) })
-					return out
-				}
-				closeF32(t, "dotsOut", run(true), run(false), 1e-5)
+				checkPaths(t, fmt.Sprintf("B%d N%d K%d dotsOut", B, N, K), 1e-5, func() [][]float32 {
+					out := clone(out0)
+					dotsOut(B, N, K, in, w, b, out, accum)
+					return [][]float32{out}
+				})
 			}
 		}
 	}
@@ -334,10 +385,15 @@ func TestMLPKernelsMatchPortable(t *testing.T) {
 // against the GEMM it replaces, for every block width and strided operands.
 func TestOuterAccMatchesGemm(t *testing.T) {
 	rng := rand.New(rand.NewPCG(9, 10))
-	for _, sz := range []struct{ R, K, N, ldu, ldv int }{{1, 1, 16, 1, 16}, {7, 3, 32, 5, 40}, {33, 6, 64, 6, 64}, {5, 8, 16, 9, 16}, {9, 13, 48, 13, 48}, {4, 2, 24, 2, 24}} {
+	for _, sz := range []struct{ R, K, N, ldu, ldv int }{{1, 1, 16, 1, 16}, {7, 3, 32, 5, 40}, {33, 6, 64, 6, 64}, {5, 8, 16, 9, 16}, {9, 13, 48, 13, 48}, {4, 2, 24, 2, 24}, {6, 7, 96, 7, 100}} {
 		u, v := randF32(rng, (sz.R-1)*sz.ldu+sz.K, 1), randF32(rng, (sz.R-1)*sz.ldv+sz.N, 1)
 		acc0 := randF32(rng, sz.K*sz.N, 1)
-		got := append([]float32(nil), acc0...)
+		checkPaths(t, fmt.Sprintf("outerAcc %v", sz), 1e-5, func() [][]float32 {
+			got := clone(acc0)
+			outerAcc(sz.R, sz.K, sz.N, u, sz.ldu, v, sz.ldv, got)
+			return [][]float32{got}
+		})
+		got := clone(acc0)
 		outerAcc(sz.R, sz.K, sz.N, u, sz.ldu, v, sz.ldv, got)
 		want := append([]float32(nil), acc0...)
 		for r := 0; r < sz.R; r++ {
@@ -348,5 +404,67 @@ func TestOuterAccMatchesGemm(t *testing.T) {
 			}
 		}
 		closeF32(t, "outerAcc", got, want, 1e-5)
+	}
+}
+
+// TestCellISA: which kernels take which sizes.
+func TestCellISA(t *testing.T) {
+	withCellPath(simd.AVX512, func() {
+		if simd.Hardware < simd.AVX512 {
+			t.Skip("no AVX-512 on this CPU")
+		}
+		for n, want := range map[int]simd.Level{128: simd.AVX512, 16: simd.AVX512, 24: simd.AVX2, 8: simd.AVX2, 20: simd.Go, 3: simd.Go} {
+			if got := cellISA(n); got != want {
+				t.Errorf("cellISA(%d) = %v, want %v", n, got, want)
+			}
+		}
+	})
+}
+
+// TestTrainingSameOnEveryPath trains each model kind for a few epochs on
+// every vector path of this machine and requires bit-identical parameters:
+// the AVX-512 GEMM and cell kernels perform the AVX2 ones' float32
+// operations in the same order, so a run reproduces exactly on a machine
+// with the other instruction set (the portable Go path rounds differently
+// and is not compared).
+func TestTrainingSameOnEveryPath(t *testing.T) {
+	paths := vectorPaths()
+	if len(paths) < 2 {
+		t.Skipf("one vector path on this CPU (%v): nothing to compare", paths)
+	}
+	task, d := smallFlipFlop(t, 60)
+	for _, mc := range []Config{
+		{Kind: KindGRU, Latent: 32, ICStd: 0.05},
+		{Kind: KindNoisyGRU, Latent: 16, ICStd: 0.05, Noise: 0.05},
+		{Kind: KindRNN, Latent: 48},
+		{Kind: KindDriscoll, Latent: 32, Noise: 0.05, Gamma: 0.3},
+		{Kind: KindNODE, Latent: 3, Layers: 3, LayerHidden: 32},
+		{Kind: KindLSTM, Latent: 32, ICStd: 0.05},
+	} {
+		t.Run(mc.Kind, func(t *testing.T) {
+			var ref []float32
+			for _, l := range paths {
+				withCellPath(l, func() {
+					tr, err := NewTrainer(task, d, mc, TrainConfig{Epochs: 3, BatchSize: 20, LR: 1e-2, Clip: 1, Seed: 7, Workers: 2})
+					if err != nil {
+						t.Fatal(err)
+					}
+					if err := tr.Run(context.Background()); err != nil {
+						t.Fatal(err)
+					}
+					p := tr.Model.Params().Data
+					if ref == nil {
+						ref = clone(p)
+						return
+					}
+					for i := range ref {
+						if math.Float32bits(p[i]) != math.Float32bits(ref[i]) {
+							t.Fatalf("%v: parameter %d = %v, %v on %v", l, i, p[i], ref[i], paths[0])
+						}
+					}
+				})
+			}
+			t.Logf("%v: identical parameters after 3 epochs", paths)
+		})
 	}
 }

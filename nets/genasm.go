@@ -11,31 +11,84 @@
 package main
 
 import (
+	"flag"
 	"fmt"
 	"os"
+	"regexp"
 	"strings"
 
 	"github.com/ctdtui/ctdtui/internal/asmgen"
 )
 
-// The AVX2 kernels' constants and the shared exp/σ/tanh sequences.
+// The instruction set being generated (-isa), its constants and the shared
+// exp/σ/tanh sequences; W is the width of one vector in bytes.
 var (
-	table = asmgen.Table{Sym: "cellconst<>", ISA: asmgen.AVX2, Consts: asmgen.Core}
-	math  = asmgen.Math{ISA: asmgen.AVX2, C: table}
-	setA  = asmgen.AVX2.RegSet(0, 1)
-	setB  = asmgen.AVX2.RegSet(7, 2)
-	c     = table.Ref
+	isa        asmgen.ISA
+	W          int
+	table      asmgen.Table
+	math       asmgen.Math
+	setA, setB regs
 )
+
+func setISA(i asmgen.ISA) {
+	isa, W = i, i.Bytes()
+	sym := "cellconst<>"
+	if i == asmgen.AVX512 {
+		sym = "cellconst512<>"
+	}
+	table = asmgen.Table{Sym: sym, ISA: i, Consts: asmgen.Core}
+	math = asmgen.Math{ISA: i, C: table}
+	setA, setB = i.RegSet(0, 1), i.RegSet(7, 2)
+}
+
+func c(name string) string { return table.Ref(name) }
+
+// keepWhere sets dst = x where !(a <= 0) (a > 0 or NaN, as the portable
+// code's test v <= 0 leaves NaN), else 0; it clobbers a, and needs Y15 = 0.
+func keepWhere(x, a, dst string) []string {
+	if isa == asmgen.AVX512 {
+		return []string{"VCMPPS    $6, Y15, " + a + ", K1", "VBLENDMPS " + x + ", Y15, K1, " + dst}
+	}
+	return []string{"VCMPPS  $6, Y15, " + a + ", " + a, "VANDPS  " + x + ", " + a + ", " + dst}
+}
+
+// y names vector register n of the instruction set (Yn or Zn).
+func y(n int) string { return isa.Reg(n) }
+
+// port adapts kernel text written for AVX2 to the instruction set (it is
+// applied to the whole output): the
+// tokens $W, $2W and $-2W (one vector, two vectors, the mask that rounds
+// down to pairs) and {W} (a displacement of one vector) become numbers; for
+// AVX-512, Y registers become Z registers and the functions' names end in
+// AVX512 instead of AVX2. Every other instruction in such text must mean the
+// same at both widths.
+func port(s string) string {
+	s = strings.NewReplacer("$-2W", fmt.Sprintf("$-%d", 2*W), "$2W", fmt.Sprintf("$%d", 2*W),
+		"$W", fmt.Sprintf("$%d", W), "{W}", fmt.Sprint(W)).Replace(s)
+	if isa == asmgen.AVX512 {
+		// The zeroing idiom: VXORPS on Z registers needs AVX-512DQ.
+		s = regexp.MustCompile(`VXORPS( +)Y([0-9]+), Y([0-9]+), Y([0-9]+)`).ReplaceAllStringFunc(s, func(m string) string {
+			f := strings.Fields(strings.ReplaceAll(m, ",", ""))
+			if f[1] != f[2] || f[2] != f[3] {
+				panic("port: VXORPS other than zeroing: " + m)
+			}
+			return strings.Replace(m, "VXORPS", "VPXORD", 1)
+		})
+		s = regexp.MustCompile(`\bY([0-9]+)\b`).ReplaceAllString(s, "Z$1")
+		s = regexp.MustCompile(`\b([a-zA-Z0-9]+)AVX2\b`).ReplaceAllString(s, "${1}AVX512")
+	}
+	return s
+}
 
 type regs = asmgen.Regs
 
 var cat, interleave = asmgen.Cat, asmgen.Interleave
 
 // sigmoid: r.T6 = σ(r.X). Needs Y14 = 1, Y15 = 104.
-func sigmoid(r regs) []string { return math.Sigmoid(r, "Y14", "Y15") }
+func sigmoid(r regs) []string { return math.Sigmoid(r, y(14), y(15)) }
 
 // tanh: r.Q = tanh(r.X). Needs Y14 = 1, Y15 = 10.
-func tanh(r regs) []string { return math.Tanh(r, "Y14", "Y15") }
+func tanh(r regs) []string { return math.Tanh(r, y(14), y(15)) }
 
 // sigmoidStep: σ in place on the vector at off(DI)(AX*1).
 func sigmoidStep(r regs, off int) []string {
@@ -111,7 +164,7 @@ const blockedInputs = 24
 func inputReg(i int, t0, t1 string) string {
 	switch {
 	case i < 8:
-		return fmt.Sprintf("Y%d", i)
+		return y(i)
 	case i%2 == 0:
 		return t0
 	}
@@ -120,41 +173,41 @@ func inputReg(i int, t0, t1 string) string {
 
 // preVariant is the pre-activation pass for exactly k inputs: the inputs are
 // broadcast once per row (the first eight) or per chunk, and each chunk reads
-// its biases and weights from blk at fixed offsets, (4 + 3k)·32 bytes per
+// its biases and weights from blk at fixed offsets, (4 + 3k)·W bytes per
 // chunk.
 func preVariant(k int) string {
 	var b strings.Builder
 	p := func(f string, a ...any) { fmt.Fprintf(&b, "\t"+f+"\n", a...) }
 	fmt.Fprintf(&b, "\nfwdpre%d:\n", k)
 	for i := 0; i < min(k, 8); i++ {
-		p("VBROADCASTSS %d(SI), Y%d", 4*i, i)
+		p("VBROADCASTSS %d(SI), %s", 4*i, y(i))
 	}
 	p("MOVQ blk+48(FP), R9")
 	p("XORQ AX, AX")
 	fmt.Fprintf(&b, "\nfwdpre%dchunk:\n", k)
 	p("LEAQ    (DI)(AX*1), CX")
-	p("VMOVUPS (CX), Y8")
-	p("VADDPS  0(R9), Y8, Y8")
-	p("VMOVUPS (CX)(BX*1), Y9")
-	p("VADDPS  32(R9), Y9, Y9")
-	p("VMOVUPS 64(R9), Y10")
-	p("VMOVUPS (CX)(BX*2), Y11")
-	p("VADDPS  96(R9), Y11, Y11")
+	p("VMOVUPS (CX), %s", y(8))
+	p("VADDPS  0(R9), %s, %s", y(8), y(8))
+	p("VMOVUPS (CX)(BX*1), %s", y(9))
+	p("VADDPS  %d(R9), %s, %s", W, y(9), y(9))
+	p("VMOVUPS %d(R9), %s", 2*W, y(10))
+	p("VMOVUPS (CX)(BX*2), %s", y(11))
+	p("VADDPS  %d(R9), %s, %s", 3*W, y(11), y(11))
 	for i := 0; i < k; i++ {
-		r := inputReg(i, "Y12", "Y13")
+		r := inputReg(i, y(12), y(13))
 		if i >= 8 {
 			p("VBROADCASTSS %d(SI), %s", 4*i, r)
 		}
 		for g := 0; g < 3; g++ {
-			p("VFMADD231PS %d(R9), %s, Y%d", 128+96*i+32*g, r, 8+g)
+			p("VFMADD231PS %d(R9), %s, %s", 4*W+3*W*i+W*g, r, y(8+g))
 		}
 	}
-	p("VMOVUPS Y8, (CX)")
-	p("VMOVUPS Y9, (CX)(BX*1)")
-	p("VMOVUPS Y10, (CX)(BX*2)")
-	p("VMOVUPS Y11, (R11)(AX*1)")
-	p("ADDQ    $%d, R9", (4+3*k)*32)
-	p("ADDQ    $32, AX")
+	p("VMOVUPS %s, (CX)", y(8))
+	p("VMOVUPS %s, (CX)(BX*1)", y(9))
+	p("VMOVUPS %s, (CX)(BX*2)", y(10))
+	p("VMOVUPS %s, (R11)(AX*1)", y(11))
+	p("ADDQ    $%d, R9", (4+3*k)*W)
+	p("ADDQ    $%d, AX", W)
 	p("CMPQ    AX, BX")
 	p("JLT     fwdpre%dchunk", k)
 	p("LEAQ    %d(SI), SI", 4*k)
@@ -199,7 +252,7 @@ fwdin:
 	VMOVUPS Y9, (CX)(BX*1)
 	VMOVUPS Y10, (CX)(BX*2)
 	VMOVUPS Y11, (R11)(AX*1)
-	ADDQ    $32, AX
+	ADDQ    $W, AX
 	CMPQ    AX, BX
 	JLT     fwdpre
 	LEAQ    (SI)(R10*4), SI  // next row's inputs
@@ -214,7 +267,7 @@ fwdsigstart:
 fwdsig:
 `
 
-const fwdMid = `	ADDQ $64, AX
+const fwdMid = `	ADDQ $2W, AX
 	CMPQ AX, CX
 	JLT  fwdsig
 
@@ -225,13 +278,13 @@ const fwdMid = `	ADDQ $64, AX
 	LEAQ    (R9)(BX*1), DX
 	XORQ    AX, AX
 	MOVQ    BX, CX
-	ANDQ    $-64, CX
+	ANDQ    $-2W, CX
 	JZ      fwdodd
 
 fwdout:
 `
 
-const fwdEnd = `	ADDQ $64, AX
+const fwdEnd = `	ADDQ $2W, AX
 	CMPQ AX, CX
 	JLT  fwdout
 
@@ -269,19 +322,19 @@ func rnnPre(rs []regs, offs []int) []string {
 }
 
 func rnnIn(rs []regs, offs []int, label string) []string {
-	out := []string{label + ":", "VBROADCASTSS (SI)(CX*4), Y0"}
+	out := []string{label + ":", "VBROADCASTSS (SI)(CX*4), " + y(0)}
 	for k, r := range rs {
-		out = append(out, fmt.Sprintf("VFMADD231PS %d(R9), Y0, %s", offs[k], r.X))
+		out = append(out, fmt.Sprintf("VFMADD231PS %d(R9), %s, %s", offs[k], y(0), r.X))
 	}
 	return append(out, "ADDQ BX, R9", "INCQ CX", "CMPQ CX, R10", "JLT  "+label)
 }
 
 func rnnForward() []string {
 	pair := cat(
-		rnnPre([]regs{setA, setB}, []int{0, 32}),
-		rnnIn([]regs{setA, setB}, []int{0, 32}, "rnnin2"),
+		rnnPre([]regs{setA, setB}, []int{0, W}),
+		rnnIn([]regs{setA, setB}, []int{0, W}, "rnnin2"),
 		interleave(tanh(setA), tanh(setB)),
-		[]string{"VMOVUPS " + setA.Q + ", (DI)(AX*1)", "VMOVUPS " + setB.Q + ", 32(DI)(AX*1)"})
+		[]string{"VMOVUPS " + setA.Q + ", (DI)(AX*1)", fmt.Sprintf("VMOVUPS %s, %d(DI)(AX*1)", setB.Q, W)})
 	odd := cat(
 		rnnPre([]regs{setA}, []int{0}),
 		rnnIn([]regs{setA}, []int{0}, "rnnin1"),
@@ -297,19 +350,19 @@ func rnnForward() []string {
 	for k := 1; k <= blockedInputs; k++ {
 		blocked = append(blocked, fmt.Sprintf("rnnpre%d:", k))
 		for i := 0; i < min(k, 8); i++ {
-			blocked = append(blocked, fmt.Sprintf("VBROADCASTSS %d(SI), Y%d", 4*i, i))
+			blocked = append(blocked, fmt.Sprintf("VBROADCASTSS %d(SI), %s", 4*i, y(i)))
 		}
 		blocked = append(blocked, "MOVQ blk+48(FP), R9", "XORQ AX, AX", fmt.Sprintf("rnnpre%dchunk:", k),
-			"VMOVUPS (DI)(AX*1), Y8", "VADDPS  0(R9), Y8, Y8")
+			"VMOVUPS (DI)(AX*1), "+y(8), "VADDPS  0(R9), "+y(8)+", "+y(8))
 		for i := 0; i < k; i++ {
-			r := inputReg(i, "Y9", "Y10")
+			r := inputReg(i, y(9), y(10))
 			if i >= 8 {
 				blocked = append(blocked, fmt.Sprintf("VBROADCASTSS %d(SI), %s", 4*i, r))
 			}
-			blocked = append(blocked, fmt.Sprintf("VFMADD231PS %d(R9), %s, Y8", 32*(i+1), r))
+			blocked = append(blocked, fmt.Sprintf("VFMADD231PS %d(R9), %s, %s", W*(i+1), r, y(8)))
 		}
-		blocked = append(blocked, "VMOVUPS Y8, (DI)(AX*1)", fmt.Sprintf("ADDQ $%d, R9", 32*(k+1)),
-			"ADDQ $32, AX", "CMPQ AX, BX", fmt.Sprintf("JLT  rnnpre%dchunk", k), "JMP  rnntanh")
+		blocked = append(blocked, "VMOVUPS "+y(8)+", (DI)(AX*1)", fmt.Sprintf("ADDQ $%d, R9", W*(k+1)),
+			fmt.Sprintf("ADDQ $%d, AX", W), "CMPQ AX, BX", fmt.Sprintf("JLT  rnnpre%dchunk", k), "JMP  rnntanh")
 	}
 	tanhStep := func(r regs, off int) []string {
 		return cat([]string{fmt.Sprintf("VMOVUPS %d(DI)(AX*1), %s", off, r.X)}, tanh(r),
@@ -324,10 +377,10 @@ func rnnForward() []string {
 			"MOVQ x+24(FP), SI",
 			"MOVQ bias+40(FP), DX",
 			"MOVQ a+56(FP), DI",
-			"VMOVUPS ONE, Y14",
-			"VMOVUPS TANHCLAMP, Y15",
+			"VMOVUPS ONE, " + y(14),
+			"VMOVUPS TANHCLAMP, " + y(15),
 			"MOVQ BX, R12",
-			"ANDQ $-64, R12",
+			fmt.Sprintf("ANDQ $-%d, R12", 2*W),
 			"rnnrow:",
 			"MOVQ  blk+48(FP), R9",
 			"TESTQ R9, R9",
@@ -335,24 +388,39 @@ func rnnForward() []string {
 		},
 		blocked,
 		[]string{"rnntanh:", "XORQ AX, AX", "CMPQ R12, $0", "JEQ  rnntodd", "rnntpair:"},
-		interleave(tanhStep(setA, 0), tanhStep(setB, 32)),
-		[]string{"ADDQ $64, AX", "CMPQ AX, R12", "JLT  rnntpair", "rnntodd:", "CMPQ AX, BX", "JGE  rnnnext"},
+		interleave(tanhStep(setA, 0), tanhStep(setB, W)),
+		[]string{fmt.Sprintf("ADDQ $%d, AX", 2*W), "CMPQ AX, R12", "JLT  rnntpair", "rnntodd:", "CMPQ AX, BX", "JGE  rnnnext"},
 		tanhStep(setA, 0),
 		[]string{"JMP  rnnnext", "rnngeneric:", "XORQ AX, AX", "CMPQ R12, $0", "JEQ  rnnodd", "rnnpair:"},
 		pair,
-		[]string{"ADDQ $64, AX", "CMPQ AX, R12", "JLT  rnnpair", "rnnodd:", "CMPQ AX, BX", "JGE  rnnnext"},
+		[]string{fmt.Sprintf("ADDQ $%d, AX", 2*W), "CMPQ AX, R12", "JLT  rnnpair", "rnnodd:", "CMPQ AX, BX", "JGE  rnnnext"},
 		odd,
 		[]string{"rnnnext:", "ADDQ BX, DI", "LEAQ (SI)(R10*4), SI", "DECQ R8", "JNZ  rnnrow", "VZEROUPPER", "RET"})
 }
 
 func main() {
+	name := flag.String("isa", "avx2", "instruction set of the kernels: avx2 or avx512")
+	flag.Parse()
+	switch *name {
+	case "avx2":
+		setISA(asmgen.AVX2)
+	case "avx512":
+		setISA(asmgen.AVX512)
+	default:
+		fmt.Fprintln(os.Stderr, "genasm: -isa must be avx2 or avx512")
+		os.Exit(2)
+	}
 	var w strings.Builder
 	emit := func(lines []string) {
 		for _, l := range lines {
 			w.WriteString("\t" + l + "\n")
 		}
 	}
-	w.WriteString(header + "\n")
+	if isa == asmgen.AVX512 {
+		w.WriteString(header512 + "\n")
+	} else {
+		w.WriteString(header + "\n")
+	}
 	w.WriteString(table.Data())
 	for _, k := range table.Consts {
 		fmt.Fprintf(&w, "#define %s %s\n", strings.ToUpper(k.Name), c(k.Name))
@@ -368,9 +436,9 @@ func main() {
 	}
 	w.WriteString(fwdGeneric)
 	// The two register sets use Y0-Y13; Y14 = 1 and Y15 = the clamp.
-	emit(interleave(sigmoidStep(setA, 0), sigmoidStep(setB, 32)))
+	emit(interleave(sigmoidStep(setA, 0), sigmoidStep(setB, W)))
 	w.WriteString(fwdMid)
-	emit(interleave(outStep(setA, 0), outStep(setB, 32)))
+	emit(interleave(outStep(setA, 0), outStep(setB, W)))
 	w.WriteString(fwdEnd)
 	emit(outStep(setA, 0))
 	w.WriteString(fwdTail)
@@ -391,12 +459,29 @@ TEXT ·rnnFwdAVX2(SB), NOSPLIT, $0-64
 	w.WriteString("\n")
 	w.WriteString(rnnBackward)
 	w.WriteString(denseSmall())
-	w.WriteString(mlpKernels)
+	w.WriteString(strings.Replace(reluKernels, "{MASKX}\n", "\t"+strings.Join(keepWhere("(DI)(AX*1)", "Y2", "Y0"), "\n\t")+"\n", 1))
+	if isa == asmgen.AVX2 {
+		w.WriteString(dotsKernel)
+	}
 	for k := 1; k <= 6; k++ {
 		w.WriteString(outerAcc(k))
 	}
-	os.Stdout.WriteString(w.String())
+	os.Stdout.WriteString(port(w.String()))
 }
+
+const header512 = `// Code generated by genasm.go -isa avx512; DO NOT EDIT.
+
+//go:build amd64 && !purego
+
+#include "textflag.h"
+
+// The AVX-512 versions of gatekernels_amd64.s, from the same generator: the
+// same instructions in the same order on sixteen lanes (Z registers, EVEX
+// encodings, AVX-512F only), so that each lane computes what the AVX2
+// kernels compute. Sizes are multiples of 16 (the "multiple of 8" in the
+// comments below counts in AVX2 vectors; the Go dispatchers check 16), and
+// the blocked weights are laid out in chunks of 16 units.
+`
 
 // backward is the fused backward kernel; it has no transcendental chains, so
 // it is written out directly.
@@ -481,7 +566,7 @@ bwdgates:
 	VMOVUPS      Y6, (R9)(BX*2)
 
 bwdnext:
-	ADDQ $32, AX
+	ADDQ $W, AX
 	CMPQ AX, BX
 	JLT  bwdchunk
 
@@ -554,7 +639,7 @@ rbscale:
 	VMOVUPS      Y8, (R9)(AX*1)
 
 rbnext:
-	ADDQ $32, AX
+	ADDQ $W, AX
 	CMPQ AX, BX
 	JLT  rbchunk
 
@@ -573,8 +658,10 @@ rbrownext:
 	RET
 `
 
-// mlpKernels are the NODE's element-wise and small-dimension kernels.
-const mlpKernels = `
+// reluKernels are the NODE's element-wise kernels; dotsKernel its readout of
+// a few outputs (AVX2 only: the outputs are few and the horizontal sums do
+// not widen).
+const reluKernels = `
 // func biasReluAVX2(rows, n int, bias, x *float32)
 // rows >= 1, n a positive multiple of 8: x = max(0, x + bias), NaN kept.
 TEXT ·biasReluAVX2(SB), NOSPLIT, $0-32
@@ -593,7 +680,7 @@ brchunk:
 	VADDPS  (DX)(AX*1), Y0, Y0
 	VMAXPS  Y0, Y15, Y0
 	VMOVUPS Y0, (DI)(AX*1)
-	ADDQ    $32, AX
+	ADDQ    $W, AX
 	CMPQ    AX, BX
 	JLT     brchunk
 	ADDQ    BX, DI
@@ -619,8 +706,7 @@ mgrow:
 
 mgchunk:
 	VMOVUPS (SI)(AX*1), Y2
-	VCMPPS  $6, Y15, Y2, Y2
-	VANDPS  (DI)(AX*1), Y2, Y0
+{MASKX}
 	VMOVUPS Y0, (DI)(AX*1)
 	TESTQ   R13, R13
 	JZ      mgnext
@@ -628,7 +714,7 @@ mgchunk:
 	VMOVUPS Y0, (R13)(AX*1)
 
 mgnext:
-	ADDQ $32, AX
+	ADDQ $W, AX
 	CMPQ AX, BX
 	JLT  mgchunk
 	ADDQ BX, SI
@@ -637,7 +723,9 @@ mgnext:
 	JNZ  mgrow
 	VZEROUPPER
 	RET
+`
 
+const dotsKernel = `
 // func dotsOutAVX2(rows, n, k int, in, w, bias, out *float32, accumulate int)
 // rows, n >= 1, k a positive multiple of 8; bias may be nil. out[r][j] =
 // (accumulate ? out[r][j] : 0) + bias[j] + in[r]·w[j]: each dot product in
@@ -722,8 +810,8 @@ func outerAcc(k int) string {
 	addr := func(i int) string {
 		return [...]string{"(R12)", "(R12)(BX*1)", "(R13)", "(R13)(BX*1)", "(R9)", "(R9)(BX*1)"}[i]
 	}
-	fmt.Fprintf(&b, "\n// func outerAccK%d(rows, n int, u *float32, ldu int, v *float32, ldv int, acc *float32)\n", k)
-	fmt.Fprintf(&b, "TEXT ·outerAccK%d(SB), NOSPLIT, $0-56\n", k)
+	fmt.Fprintf(&b, "\n// func outerAccK%d%s(rows, n int, u *float32, ldu int, v *float32, ldv int, acc *float32)\n", k, isa.Suffix())
+	fmt.Fprintf(&b, "TEXT ·outerAccK%d%s(SB), NOSPLIT, $0-56\n", k, isa.Suffix())
 	p("MOVQ n+8(FP), BX")
 	p("SHLQ $2, BX")
 	p("MOVQ ldu+24(FP), R10")
@@ -738,7 +826,7 @@ func outerAcc(k int) string {
 	p("LEAQ (R13)(BX*2), R9")
 	for i := 0; i < k; i++ {
 		p("VMOVUPS %s, Y%d", addr(i), 2*i)
-		p("VMOVUPS 32%s, Y%d", addr(i), 2*i+1)
+		p("VMOVUPS %d%s, Y%d", W, addr(i), 2*i+1)
 	}
 	p("MOVQ u+16(FP), SI")
 	p("MOVQ v+32(FP), DX")
@@ -746,7 +834,7 @@ func outerAcc(k int) string {
 	p("MOVQ rows+0(FP), CX")
 	fmt.Fprintf(&b, "\noa%drow:\n", k)
 	p("VMOVUPS (DX), Y12")
-	p("VMOVUPS 32(DX), Y13")
+	p("VMOVUPS %d(DX), Y13", W)
 	for i := 0; i < k; i++ {
 		p("VBROADCASTSS %d(SI), Y14", 4*i)
 		p("VFMADD231PS Y12, Y14, Y%d", 2*i)
@@ -758,9 +846,9 @@ func outerAcc(k int) string {
 	p("JNZ  oa%drow", k)
 	for i := 0; i < k; i++ {
 		p("VMOVUPS Y%d, %s", 2*i, addr(i))
-		p("VMOVUPS Y%d, 32%s", 2*i+1, addr(i))
+		p("VMOVUPS Y%d, %d%s", 2*i+1, W, addr(i))
 	}
-	p("ADDQ $64, AX")
+	p("ADDQ $%d, AX", 2*W)
 	p("CMPQ AX, BX")
 	p("JLT  oa%dblock", k)
 	p("VZEROUPPER")
@@ -785,8 +873,14 @@ func denseSmall() string {
 		p("TESTQ   R12, R12")
 		p("JZ      dsnomask%s", sfx)
 		p("VMOVUPS (R12)(AX*1), Y2")
-		p("VCMPPS  $6, Y15, Y2, Y2")
-		p("VANDPS  Y2, Y0, Y0")
+		if isa == asmgen.AVX512 {
+			for _, l := range keepWhere("Y0", "Y2", "Y0") {
+				p("%s", l)
+			}
+		} else {
+			p("VCMPPS  $6, Y15, Y2, Y2")
+			p("VANDPS  Y2, Y0, Y0")
+		}
 		l("dsnomask" + sfx)
 		p("VMOVUPS Y0, (DI)(AX*1)")
 		p("TESTQ   R13, R13")
@@ -843,7 +937,7 @@ TEXT ·denseSmallAVX2(SB), NOSPLIT, $0-88
 	p("CMPQ         CX, R10")
 	p("JLT          dsin")
 	tail("g")
-	p("ADDQ $32, AX")
+	p("ADDQ $%d, AX", W)
 	p("CMPQ AX, BX")
 	p("JLT  dsgenchunk")
 	p("JMP  dsrowend")
@@ -862,11 +956,11 @@ TEXT ·denseSmallAVX2(SB), NOSPLIT, $0-88
 				r = inputReg(i, "Y11", "Y12")
 				p("VBROADCASTSS %d(SI), %s", 4*i, r)
 			}
-			p("VFMADD231PS %d(R9), %s, Y0", 32*i, r)
+			p("VFMADD231PS %d(R9), %s, Y0", W*i, r)
 		}
 		tail(sfx)
-		p("ADDQ $%d, R9", 32*k)
-		p("ADDQ $32, AX")
+		p("ADDQ $%d, R9", W*k)
+		p("ADDQ $%d, AX", W)
 		p("CMPQ AX, BX")
 		p("JLT  ds%schunk", sfx)
 		p("JMP  dsrowend")

@@ -5,159 +5,75 @@
 //
 // It is a program of its own, apart from genasm.go (the GRU, tanh-cell and
 // MLP kernels), so that the two can change independently; the exponential,
-// σ and tanh below are genasm.go's (and nets/vecmath's: same constants, same
-// instruction sequence), except that the clamp of the argument is loaded from
-// memory instead of being kept in Y15, so that one loop can interleave σ and
-// tanh. The kernels agree with the portable lstmForwardGo and lstmBackwardGo
+// σ and tanh are genasm.go's and nets/vecmath's (one emitter, internal/asmgen:
+// same constants, same instruction sequence), except that the clamp of the
+// argument is loaded from memory instead of being kept in Y15, so that one
+// loop can interleave σ and tanh. The kernels agree with the portable lstmForwardGo and lstmBackwardGo
 // up to the fused multiply-adds of the linear parts.
 package main
 
 import (
+	"flag"
 	"fmt"
 	"os"
+	"regexp"
 	"strings"
+
+	"github.com/ctdtui/ctdtui/internal/asmgen"
 )
 
-// Constants (name, float32 bits), each replicated across a 256-bit vector.
-var consts = []struct {
-	name string
-	bits uint32
-}{
-	{"log2e", 0x3fb8aa3b}, {"ln2hi", 0x3f318000}, {"ln2lo", 0xb95e8083},
-	{"p0", 0x39506967}, {"p1", 0x3ab743ce}, {"p2", 0x3c088908},
-	{"p3", 0x3d2aa9c1}, {"p4", 0x3e2aaaaa}, {"p5", 0x3f000000},
-	{"one", 0x3f800000}, {"two", 0x40000000},
-	{"absmask", 0x7fffffff}, {"signmask", 0x80000000}, {"bias", 127},
-	{"sigclamp", 0x42d00000},  // 104
-	{"tanhclamp", 0x41200000}, // 10
-}
-
-func c(name string) string {
-	for i, k := range consts {
-		if k.name == name {
-			return fmt.Sprintf("lstmconst<>+%d(SB)", 32*i)
-		}
-	}
-	panic(name)
-}
-
-// regs names the seven registers one vector's computation uses.
-type regs struct{ v, t1, n, q, r2, x, t6 string }
-
+// The instruction set being generated (-isa), its constants and the
+// exp/σ/tanh sequences (internal/asmgen's); W is one vector in bytes.
 var (
-	setA = regs{"Y0", "Y1", "Y2", "Y3", "Y4", "Y5", "Y6"}
-	setB = regs{"Y7", "Y8", "Y9", "Y10", "Y11", "Y12", "Y13"}
+	isa        asmgen.ISA
+	W          int
+	table      asmgen.Table
+	math       asmgen.Math
+	setA, setB regs
 )
 
-func cat(parts ...[]string) []string {
-	var out []string
-	for _, p := range parts {
-		out = append(out, p...)
+func setISA(i asmgen.ISA) {
+	isa, W = i, i.Bytes()
+	sym := "lstmconst<>"
+	if i == asmgen.AVX512 {
+		sym = "lstmconst512<>"
 	}
-	return out
+	table = asmgen.Table{Sym: sym, ISA: i, Consts: asmgen.Core}
+	math = asmgen.Math{ISA: i, C: table}
+	setA, setB = i.RegSet(0, 1), i.RegSet(7, 2)
 }
 
-func interleave(a, b []string) []string {
-	var out []string
-	for i := 0; i < max(len(a), len(b)); i++ {
-		if i < len(a) {
-			out = append(out, a[i])
-		}
-		if i < len(b) {
-			out = append(out, b[i])
-		}
+func c(name string) string { return table.Ref(name) }
+
+// port adapts the AVX2 text to the instruction set (applied to the whole
+// output): for AVX-512, Y registers become Z registers and the functions'
+// names end in AVX512. Vector sizes are written with W, so every other
+// instruction must mean the same at both widths.
+func port(s string) string {
+	if isa == asmgen.AVX512 {
+		s = regexp.MustCompile(`\bY([0-9]+)\b`).ReplaceAllString(s, "Z$1")
+		s = regexp.MustCompile(`\b([a-zA-Z0-9]+)AVX2\b`).ReplaceAllString(s, "${1}AVX512")
 	}
-	return out
+	return s
 }
 
-func expm1Reduced(r regs) []string {
-	return []string{
-		"VMULPS       " + c("log2e") + ", " + r.v + ", " + r.t1,
-		"VROUNDPS     $0, " + r.t1 + ", " + r.t1,
-		"VCVTPS2DQ    " + r.t1 + ", " + r.n,
-		"VFNMADD231PS " + c("ln2hi") + ", " + r.t1 + ", " + r.v,
-		"VFNMADD231PS " + c("ln2lo") + ", " + r.t1 + ", " + r.v,
-		"VMULPS       " + r.v + ", " + r.v + ", " + r.r2,
-		"VMOVUPS      " + c("p0") + ", " + r.q,
-		"VFMADD213PS  " + c("p1") + ", " + r.v + ", " + r.q,
-		"VMOVUPS      " + c("p2") + ", " + r.t1,
-		"VFMADD213PS  " + c("p3") + ", " + r.v + ", " + r.t1,
-		"VMOVUPS      " + c("p4") + ", " + r.t6,
-		"VFMADD213PS  " + c("p5") + ", " + r.v + ", " + r.t6,
-		"VFMADD213PS  " + r.t1 + ", " + r.r2 + ", " + r.q,
-		"VFMADD213PS  " + r.t6 + ", " + r.r2 + ", " + r.q,
-		"VFMADD213PS  " + r.v + ", " + r.r2 + ", " + r.q,
-	}
-}
+type regs = asmgen.Regs
 
-func scaleParts(r regs) []string {
-	return []string{
-		"VPSRAD  $1, " + r.n + ", " + r.t1,
-		"VPSUBD  " + r.t1 + ", " + r.n + ", " + r.n,
-		"VPADDD  " + c("bias") + ", " + r.t1 + ", " + r.t1,
-		"VPADDD  " + c("bias") + ", " + r.n + ", " + r.n,
-		"VPSLLD  $23, " + r.t1 + ", " + r.t1,
-		"VPSLLD  $23, " + r.n + ", " + r.n,
-	}
-}
+var cat, interleave = asmgen.Cat, asmgen.Interleave
 
-// clampAbs: r.v = min(clamp, |r.x|), a NaN in r.x kept (it is VMINPS's
-// second source), as genasm.go's VMINPS r.v, Y15, r.v.
-func clampAbs(r regs, clamp string) []string {
-	return []string{
-		"VMOVUPS " + c(clamp) + ", " + r.t1,
-		"VANDPS  " + c("absmask") + ", " + r.x + ", " + r.v,
-		"VMINPS  " + r.v + ", " + r.t1 + ", " + r.v,
-	}
-}
+// sigmoid: r.T6 = σ(r.X). Needs Y14 = 1; the clamp is loaded into r.T1.
+func sigmoid(r regs) []string { return math.Sigmoid(r, "Y14", "") }
 
-// sigmoid: r.t6 = σ(r.x). Needs Y14 = 1.
-func sigmoid(r regs) []string {
-	return cat(
-		clampAbs(r, "sigclamp"),
-		[]string{"VXORPS  " + c("signmask") + ", " + r.v + ", " + r.v},
-		expm1Reduced(r),
-		[]string{"VADDPS  Y14, " + r.q + ", " + r.q},
-		scaleParts(r),
-		[]string{
-			"VMULPS  " + r.t1 + ", " + r.q + ", " + r.q,
-			"VMOVUPS Y14, " + r.r2,
-			"VFMADD231PS " + r.n + ", " + r.q + ", " + r.r2,
-			"VMULPS  " + r.n + ", " + r.q + ", " + r.v,
-			"VBLENDVPS " + r.x + ", " + r.v + ", Y14, " + r.t6,
-			"VDIVPS  " + r.r2 + ", " + r.t6 + ", " + r.t6,
-		})
-}
-
-// tanh: r.q = tanh(r.x), r.x kept. Needs Y14 = 1.
-func tanh(r regs) []string {
-	return cat(
-		clampAbs(r, "tanhclamp"),
-		[]string{
-			"VADDPS  " + r.v + ", " + r.v + ", " + r.v,
-			"VXORPS  " + c("signmask") + ", " + r.v + ", " + r.v,
-		},
-		expm1Reduced(r),
-		[]string{
-			"VPADDD      " + c("bias") + ", " + r.n + ", " + r.n,
-			"VPSLLD      $23, " + r.n + ", " + r.n,
-			"VSUBPS      Y14, " + r.n + ", " + r.r2,
-			"VFMADD213PS " + r.r2 + ", " + r.n + ", " + r.q,
-			"VADDPS      " + c("two") + ", " + r.q + ", " + r.t1,
-			"VDIVPS      " + r.t1 + ", " + r.q + ", " + r.q,
-			"VANDPS      " + c("absmask") + ", " + r.q + ", " + r.q,
-			"VANDPS      " + c("signmask") + ", " + r.x + ", " + r.t6,
-			"VORPS       " + r.t6 + ", " + r.q + ", " + r.q,
-		})
-}
+// tanh: r.Q = tanh(r.X), r.X kept. Needs Y14 = 1; the clamp is loaded into r.T1.
+func tanh(r regs) []string { return math.Tanh(r, "Y14", "") }
 
 // inPlace applies σ (or tanh) to the vector at (base)(AX*1).
 func inPlace(r regs, base string, tanhFn bool) []string {
 	m := "(" + base + ")(AX*1)"
 	if tanhFn {
-		return cat([]string{"VMOVUPS " + m + ", " + r.x}, tanh(r), []string{"VMOVUPS " + r.q + ", " + m})
+		return cat([]string{"VMOVUPS " + m + ", " + r.X}, tanh(r), []string{"VMOVUPS " + r.Q + ", " + m})
 	}
-	return cat([]string{"VMOVUPS " + m + ", " + r.x}, sigmoid(r), []string{"VMOVUPS " + r.t6 + ", " + m})
+	return cat([]string{"VMOVUPS " + m + ", " + r.X}, sigmoid(r), []string{"VMOVUPS " + r.T6 + ", " + m})
 }
 
 // cellStep: c' = f·c + i·g, tc = tanh(c'), h' = o·tc for the chunk at byte
@@ -167,17 +83,17 @@ func cellStep(r regs, off int) []string {
 	m := func(base string) string { return fmt.Sprintf("%d(%s)(AX*1)", off, base) }
 	return cat(
 		[]string{
-			"VMOVUPS     " + m("CX") + ", " + r.x,
-			"VMULPS      " + m("R10") + ", " + r.x + ", " + r.x,
-			"VMOVUPS     " + m("DI") + ", " + r.t1,
-			"VFMADD231PS " + m("R9") + ", " + r.t1 + ", " + r.x,
-			"VMOVUPS     " + r.x + ", " + m("R8"),
+			"VMOVUPS     " + m("CX") + ", " + r.X,
+			"VMULPS      " + m("R10") + ", " + r.X + ", " + r.X,
+			"VMOVUPS     " + m("DI") + ", " + r.T1,
+			"VFMADD231PS " + m("R9") + ", " + r.T1 + ", " + r.X,
+			"VMOVUPS     " + r.X + ", " + m("R8"),
 		},
 		tanh(r),
 		[]string{
-			"VMOVUPS     " + r.q + ", " + m("R11"),
-			"VMULPS      " + m("DX") + ", " + r.q + ", " + r.v,
-			"VMOVUPS     " + r.v + ", " + m("R13"),
+			"VMOVUPS     " + r.Q + ", " + m("R11"),
+			"VMULPS      " + m("DX") + ", " + r.Q + ", " + r.V,
+			"VMOVUPS     " + r.V + ", " + m("R13"),
 		})
 }
 
@@ -259,26 +175,26 @@ TEXT ·lstmFwdAVX2(SB), NOSPLIT, $0-88
 		a.op("VMOVUPS (CX), Y8")
 		a.op("VADDPS  0(R9), Y8, Y8")
 		a.op("VMOVUPS (CX)(BX*1), Y9")
-		a.op("VADDPS  32(R9), Y9, Y9")
+		a.op("VADDPS  %d(R9), Y9, Y9", W)
 		a.op("VMOVUPS (DX), Y10")
-		a.op("VADDPS  64(R9), Y10, Y10")
+		a.op("VADDPS  %d(R9), Y10, Y10", 2*W)
 		a.op("VMOVUPS (DX)(BX*1), Y11")
-		a.op("VADDPS  96(R9), Y11, Y11")
+		a.op("VADDPS  %d(R9), Y11, Y11", 3*W)
 		for i := 0; i < k; i++ {
 			r := inputReg(i)
 			if i >= 8 {
 				a.op("VBROADCASTSS %d(SI), %s", 4*i, r)
 			}
 			for g := 0; g < 4; g++ {
-				a.op("VFMADD231PS %d(R9), %s, Y%d", 128+128*i+32*g, r, 8+g)
+				a.op("VFMADD231PS %d(R9), %s, Y%d", 4*W+4*W*i+W*g, r, 8+g)
 			}
 		}
 		a.op("VMOVUPS Y8, (CX)")
 		a.op("VMOVUPS Y9, (CX)(BX*1)")
 		a.op("VMOVUPS Y10, (DX)")
 		a.op("VMOVUPS Y11, (DX)(BX*1)")
-		a.op("ADDQ    $%d, R9", (4+4*k)*32)
-		a.op("ADDQ    $32, AX")
+		a.op("ADDQ    $%d, R9", (4+4*k)*W)
+		a.op("ADDQ    $%d, AX", W)
 		a.op("CMPQ    AX, BX")
 		a.op("JLT     lfpre%dchunk", k)
 		a.op("LEAQ    %d(SI), SI", 4*k)
@@ -319,7 +235,7 @@ TEXT ·lstmFwdAVX2(SB), NOSPLIT, $0-88
 	a.op("VMOVUPS Y9, (CX)(BX*1)")
 	a.op("VMOVUPS Y10, (DX)")
 	a.op("VMOVUPS Y11, (DX)(BX*1)")
-	a.op("ADDQ    $32, AX")
+	a.op("ADDQ    $%d, AX", W)
 	a.op("CMPQ    AX, BX")
 	a.op("JLT     lfgpre")
 	a.op("LEAQ    (SI)(R10*4), SI  // next row's inputs")
@@ -333,7 +249,7 @@ TEXT ·lstmFwdAVX2(SB), NOSPLIT, $0-88
 	a.label("lfactchunk")
 	a.ops(interleave(inPlace(setA, "DI", false), inPlace(setB, "CX", false)))
 	a.ops(interleave(inPlace(setA, "R9", true), inPlace(setB, "DX", false)))
-	a.op("ADDQ $32, AX")
+	a.op("ADDQ $%d, AX", W)
 	a.op("CMPQ AX, BX")
 	a.op("JLT  lfactchunk")
 
@@ -342,15 +258,15 @@ TEXT ·lstmFwdAVX2(SB), NOSPLIT, $0-88
 	a.op("LEAQ (R12)(BX*1), R10     // c")
 	a.op("LEAQ (R13)(BX*1), R8      // c'")
 	a.op("XORQ AX, AX")
-	a.op("TESTQ $32, BX")
+	a.op("TESTQ $%d, BX", W)
 	a.op("JZ   lfcellpair")
 	a.ops(cellStep(setA, 0))
-	a.op("MOVQ $32, AX")
+	a.op("MOVQ $%d, AX", W)
 	a.op("CMPQ AX, BX")
 	a.op("JGE  lfnext")
 	a.label("lfcellpair")
-	a.ops(interleave(cellStep(setA, 0), cellStep(setB, 32)))
-	a.op("ADDQ $64, AX")
+	a.ops(interleave(cellStep(setA, 0), cellStep(setB, W)))
+	a.op("ADDQ $%d, AX", 2*W)
 	a.op("CMPQ AX, BX")
 	a.op("JLT  lfcellpair")
 
@@ -385,7 +301,7 @@ TEXT ·lstmBwdAVX2(SB), NOSPLIT, $0-88
 	MOVQ    gates+56(FP), DI
 	MOVQ    tc+64(FP), R11
 	MOVQ    sp+72(FP), R12
-	VMOVUPS lstmconst<>+288(SB), Y13 // 1
+	VMOVUPS {ONE}, Y13 // 1
 
 lbrow:
 	XORQ AX, AX
@@ -398,7 +314,7 @@ lbchunk:
 	JZ      lbnolat
 	VADDPS  (DX), Y8, Y8
 	VADDPS  (DX)(BX*1), Y9, Y9
-	ADDQ    $32, DX
+	ADDQ    {W}, DX
 
 lbnolat:
 	TESTQ R10, R10
@@ -463,11 +379,11 @@ lbgates:
 	VMOVUPS      Y6, (R9)(BX*1)
 
 lbnext:
-	ADDQ $32, R13
-	ADDQ $32, DI
-	ADDQ $32, R11
-	ADDQ $32, R12
-	ADDQ $32, AX
+	ADDQ {W}, R13
+	ADDQ {W}, DI
+	ADDQ {W}, R11
+	ADDQ {W}, R12
+	ADDQ {W}, AX
 	CMPQ AX, BX
 	JLT  lbchunk
 
@@ -489,19 +405,30 @@ lbrownext:
 `
 
 func main() {
+	name := flag.String("isa", "avx2", "instruction set of the kernels: avx2 or avx512")
+	flag.Parse()
+	switch *name {
+	case "avx2":
+		setISA(asmgen.AVX2)
+	case "avx512":
+		setISA(asmgen.AVX512)
+	default:
+		fmt.Fprintln(os.Stderr, "genlstm: -isa must be avx2 or avx512")
+		os.Exit(2)
+	}
 	var a asm
-	a.text("// Code generated by genlstm.go; DO NOT EDIT.\n\n//go:build amd64 && !purego\n\n#include \"textflag.h\"\n\n")
-	a.text("// The fused LSTM step kernels; lstmkernels.go says what they compute.\n\n")
-	for i, k := range consts {
-		for j := 0; j < 8; j++ {
-			fmt.Fprintf(&a.b, "DATA lstmconst<>+%d(SB)/4, $0x%08x\n", 32*i+4*j, k.bits)
-		}
+	if isa == asmgen.AVX512 {
+		a.text("// Code generated by genlstm.go -isa avx512; DO NOT EDIT.\n\n//go:build amd64 && !purego\n\n#include \"textflag.h\"\n\n")
+		a.text("// The AVX-512 versions of lstmkernels_amd64.s, from the same generator: the\n" +
+			"// same instructions in the same order on sixteen lanes (AVX-512F only).\n" +
+			"// Sizes are multiples of 16 (the comments' \"multiple of 8\" counts AVX2\n" +
+			"// vectors) and the blocked weights come in 16-unit chunks.\n\n")
+	} else {
+		a.text("// Code generated by genlstm.go; DO NOT EDIT.\n\n//go:build amd64 && !purego\n\n#include \"textflag.h\"\n\n")
+		a.text("// The fused LSTM step kernels; lstmkernels.go says what they compute.\n\n")
 	}
-	fmt.Fprintf(&a.b, "GLOBL lstmconst<>(SB), RODATA|NOPTR, $%d\n", 32*len(consts))
+	a.text(strings.TrimSuffix(table.Data(), "\n"))
 	forward(&a)
-	if c("one") != "lstmconst<>+288(SB)" {
-		panic("backward's constant offset of 1 is stale")
-	}
-	a.text(backward)
-	os.Stdout.WriteString(a.b.String())
+	a.text(strings.NewReplacer("{ONE}", c("one"), "{W}", fmt.Sprintf("$%d", W)).Replace(backward))
+	os.Stdout.WriteString(port(a.b.String()))
 }

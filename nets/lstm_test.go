@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/ctdtui/ctdtui/internal/simd"
 	"github.com/ctdtui/ctdtui/sim"
 )
 
@@ -119,62 +120,56 @@ func TestConvergenceSmallFourBitLSTM(t *testing.T) {
 	}
 }
 
-// TestLSTMKernelsMatchPortable checks the AVX2 LSTM step kernels against the
-// portable ones (float32): sizes with an odd and an even number of 8-unit
-// chunks, every unrolled input count's neighbourhood and the generic loop
-// (25 inputs), no readout gradient, and each optional operand present or not.
+// TestLSTMKernelsMatchPortable checks the vector LSTM step kernels (AVX2
+// and, where the CPU has it, AVX-512) against the portable ones (float32):
+// sizes with an odd and an even number of vectors per row at both widths,
+// every unrolled input count's neighbourhood and the generic loop (25 and
+// more inputs), no readout gradient, and each optional operand present or
+// not; AVX-512 must equal AVX2 bit for bit (checkPaths).
 func TestLSTMKernelsMatchPortable(t *testing.T) {
-	if !useCellAsm {
+	if !hasCellAsm() {
 		t.Skip("no vector cell kernels on this CPU")
 	}
+	t.Logf("vector paths compared with go: %v", vectorPaths())
 	rng := rand.New(rand.NewPCG(13, 14))
 	for _, sz := range []struct{ B, H, I, O int }{{1, 8, 1, 1}, {5, 16, 3, 3}, {7, 24, 20, 6}, {3, 128, 3, 3}, {3, 128, 4, 4},
-		{2, 8, 2, 0}, {2, 16, 8, 2}, {3, 8, 9, 1}, {2, 24, 17, 6}, {2, 40, 24, 1}, {2, 8, 25, 1}, {3, 32, 30, 2}} {
+		{2, 8, 2, 0}, {2, 16, 8, 2}, {3, 8, 9, 1}, {2, 24, 17, 6}, {2, 40, 24, 1}, {2, 8, 25, 1}, {3, 32, 30, 2}, {2, 48, 6, 2}, {2, 80, 26, 1}} {
 		B, H, I, O := sz.B, sz.H, sz.I, sz.O
 		x, wihT, bias := randF32(rng, B*I, 1), randF32(rng, I*4*H, 0.5), randF32(rng, 4*H, 0.5)
 		gh, sp := randF32(rng, B*4*H, 2), randF32(rng, B*2*H, 1)
 		// Extreme pre-activations exercise the clamps of σ and tanh.
 		gh[0], gh[H], gh[2*H], gh[3*H] = 60, -120, 30, -40
-		type out struct{ g, sn, tc []float32 }
-		fwd := func(asm bool) out {
-			o := out{append([]float32(nil), gh...), make([]float32, B*2*H), make([]float32, B*H)}
-			withCellAsm(asm, func() {
-				lstmForward(B, H, I, x, wihT, bias, lstmBlock(nil, H, I, wihT, bias), o.g, sp, o.sn, o.tc)
-			})
-			return o
-		}
-		want, got := fwd(false), fwd(true)
 		name := fmt.Sprintf("B%d H%d I%d", B, H, I)
-		closeF32(t, name+" gates", got.g, want.g, 1e-6)
-		closeF32(t, name+" state", got.sn, want.sn, 1e-6)
-		closeF32(t, name+" tanh(c')", got.tc, want.tc, 1e-6)
+		fwd := func() [][]float32 {
+			g, sn, tc := clone(gh), make([]float32, B*2*H), make([]float32, B*H)
+			lstmForward(B, H, I, x, wihT, bias, lstmBlock(nil, H, I, wihT, bias), g, sp, sn, tc)
+			return [][]float32{g, sn, tc}
+		}
+		checkPaths(t, name+" forward", 1e-6, fwd)
+		var want [][]float32
+		withCellPath(simd.Go, func() { want = fwd() })
 
 		ds, dlat, dy, wout := randF32(rng, B*2*H, 1), randF32(rng, B*2*H, 1), randF32(rng, B*O, 1), randF32(rng, O*H, 0.5)
 		for _, withLat := range []bool{false, true} {
 			for _, withAcc := range []bool{false, true} {
-				type bout struct{ ds, g, acc []float32 }
-				bwd := func(asm bool) bout {
-					o := bout{append([]float32(nil), ds...), append([]float32(nil), want.g...), nil}
-					var lat []float32
+				checkPaths(t, fmt.Sprintf("%s backward lat=%v acc=%v", name, withLat, withAcc), 1e-5, func() [][]float32 {
+					d, g := clone(ds), clone(want[0])
+					var lat, acc []float32
 					if withLat {
 						lat = dlat
 					}
 					if withAcc {
-						o.acc = randF32(rand.New(rand.NewPCG(9, 9)), 4*H, 1)
+						acc = randF32(rand.New(rand.NewPCG(9, 9)), 4*H, 1)
 					}
-					withCellAsm(asm, func() { lstmBackward(B, H, O, o.ds, lat, dy, wout, o.g, want.tc, sp, o.acc) })
-					return o
-				}
-				bw, bg := bwd(false), bwd(true)
-				// The h half of ds is the caller's (overwritten by ∂ã·W_hh):
-				// compare the c half.
-				for b := 0; b < B; b++ {
-					closeF32(t, name+" dc", bg.ds[b*2*H+H:(b+1)*2*H], bw.ds[b*2*H+H:(b+1)*2*H], 1e-5)
-				}
-				closeF32(t, name+" dgates", bg.g, bw.g, 1e-5)
-				if withAcc {
-					closeF32(t, name+" bias grads", bg.acc, bw.acc, 1e-5)
-				}
+					lstmBackward(B, H, O, d, lat, dy, wout, g, want[2], sp, acc)
+					// The h half of ds is the caller's (overwritten by
+					// ∂ã·W_hh): compare the c half.
+					var dc []float32
+					for b := 0; b < B; b++ {
+						dc = append(dc, d[b*2*H+H:(b+1)*2*H]...)
+					}
+					return [][]float32{dc, g, acc}
+				})
 			}
 		}
 	}
@@ -187,16 +182,16 @@ func TestLSTMKernelsKeepNaN(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 1))
 	x, wihT, bias := randF32(rng, B*I, 1), randF32(rng, I*4*H, 0.5), randF32(rng, 4*H, 0.5)
 	sp := randF32(rng, B*2*H, 1)
-	for _, asm := range []bool{false, true} {
+	for _, l := range simd.Available() {
 		for gate := 0; gate < 4; gate++ {
 			g := randF32(rng, B*4*H, 1)
 			g[gate*H+5] = float32(math.NaN())
 			sn, tc := make([]float32, B*2*H), make([]float32, B*H)
-			withCellAsm(asm && useCellAsm, func() {
+			withCellPath(l, func() {
 				lstmForward(B, H, I, x, wihT, bias, lstmBlock(nil, H, I, wihT, bias), g, sp, sn, tc)
 			})
 			if v := sn[5]; !math.IsNaN(float64(v)) {
-				t.Errorf("asm %v, NaN in gate %d: h'[5] = %v", asm, gate, v)
+				t.Errorf("%v, NaN in gate %d: h'[5] = %v", l, gate, v)
 			}
 		}
 	}
@@ -210,14 +205,11 @@ func BenchmarkLSTMKernels(b *testing.B) {
 	x, wihT, bias := randF32(rng, B*I, 1), randF32(rng, I*4*H, 0.5), randF32(rng, 4*H, 0.5)
 	gh, sp, sn, tc := randF32(rng, B*4*H, 2), randF32(rng, B*2*H, 1), make([]float32, B*2*H), make([]float32, B*H)
 	g := make([]float32, len(gh))
-	blk := lstmBlock(nil, H, I, wihT, bias)
 	ds, dy, wout, acc := randF32(rng, B*2*H, 1), randF32(rng, B*O, 1), randF32(rng, O*H, 1), make([]float32, 4*H)
-	for _, asm := range []bool{true, false} {
-		name := "go"
-		if asm {
-			name = "asm"
-		}
-		withCellAsm(asm, func() {
+	for _, l := range simd.Available() {
+		name := l.String()
+		withCellPath(l, func() {
+			blk := lstmBlock(nil, H, I, wihT, bias)
 			b.Run("forward/"+name, func(b *testing.B) {
 				for b.Loop() {
 					copy(g, gh)

@@ -2,10 +2,16 @@
 
 package nets
 
-import "github.com/ctdtui/ctdtui/sim"
+import (
+	"github.com/ctdtui/ctdtui/internal/simd"
+	"github.com/ctdtui/ctdtui/sim"
+)
 
-// The LSTM's AVX2+FMA step kernels (lstmkernels_amd64.s, go run genlstm.go),
-// under the same switch as the GRU's (useCellAsm).
+//go:generate sh -c "go run genlstm.go > lstmkernels_amd64.s"
+//go:generate sh -c "go run genlstm.go -isa avx512 > lstmkernels512_amd64.s"
+
+// The LSTM's AVX2+FMA and AVX-512 step kernels (lstmkernels_amd64.s and
+// lstmkernels512_amd64.s, go run genlstm.go), chosen as the GRU's (cellISA).
 
 //go:noescape
 func lstmFwdAVX2(rows, h, in int, x, wihT, bias, blk, gates, sp, sn, tc *float32)
@@ -13,9 +19,16 @@ func lstmFwdAVX2(rows, h, in int, x, wihT, bias, blk, gates, sp, sn, tc *float32
 //go:noescape
 func lstmBwdAVX2(rows, h, out int, ds, dlat, dy, wout, gates, tc, sp, acc *float32)
 
+//go:noescape
+func lstmFwdAVX512(rows, h, in int, x, wihT, bias, blk, gates, sp, sn, tc *float32)
+
+//go:noescape
+func lstmBwdAVX512(rows, h, out int, ds, dlat, dy, wout, gates, tc, sp, acc *float32)
+
 func lstmForwardFast[F sim.Float](B, H, I int, x, wihT, bias, blk, g, sp, sn, tc []F) bool {
 	x32, ok := f32(x)
-	if !ok || !useCellAsm || H%8 != 0 || I < 1 || (I <= blockedInputs && blk == nil) {
+	lvl := cellISA(H)
+	if !ok || lvl == simd.Go || I < 1 || (I <= blockedInputs && blk == nil) {
 		return false
 	}
 	if B == 0 {
@@ -31,15 +44,20 @@ func lstmForwardFast[F sim.Float](B, H, I int, x, wihT, bias, blk, g, sp, sn, tc
 	need(tc32, B*H)
 	blk32 := as32(blk)
 	if blk != nil {
-		need(blk32, H/8*(4+4*I)*8)
+		need(blk32, H*(4+4*I))
 	}
-	lstmFwdAVX2(B, H, I, &x32[0], &w32[0], &b32[0], ptr(blk32), &g32[0], &sp32[0], &sn32[0], &tc32[0])
+	kern := lstmFwdAVX2
+	if lvl == simd.AVX512 {
+		kern = lstmFwdAVX512
+	}
+	kern(B, H, I, &x32[0], &w32[0], &b32[0], ptr(blk32), &g32[0], &sp32[0], &sn32[0], &tc32[0])
 	return true
 }
 
 func lstmBackwardFast[F sim.Float](B, H, O int, ds, dlat, dy, wout, g, tc, sp, acc []F) bool {
 	ds32, ok := f32(ds)
-	if !ok || !useCellAsm || H%8 != 0 {
+	lvl := cellISA(H)
+	if !ok || lvl == simd.Go {
 		return false
 	}
 	if B == 0 {
@@ -60,6 +78,10 @@ func lstmBackwardFast[F sim.Float](B, H, O int, ds, dlat, dy, wout, g, tc, sp, a
 	if acc != nil {
 		need(acc32, 4*H)
 	}
-	lstmBwdAVX2(B, H, O, &ds32[0], ptr(dlat32), ptr(dy32), ptr(w32), &g32[0], &tc32[0], &sp32[0], ptr(acc32))
+	kern := lstmBwdAVX2
+	if lvl == simd.AVX512 {
+		kern = lstmBwdAVX512
+	}
+	kern(B, H, O, &ds32[0], ptr(dlat32), ptr(dy32), ptr(w32), &g32[0], &tc32[0], &sp32[0], ptr(acc32))
 	return true
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 
@@ -11,6 +12,7 @@ import (
 
 	"github.com/ctdtui/ctdtui/nets"
 	"github.com/ctdtui/ctdtui/sim"
+	"github.com/ctdtui/ctdtui/sim/arm"
 )
 
 // Config is a complete run configuration: what a preset file holds and what a
@@ -34,6 +36,7 @@ type TaskConfig struct {
 	NBFF         NBFFConfig         `toml:"nbff"`
 	MultiTask    MultiTaskConfig    `toml:"multitask"`
 	RandomTarget RandomTargetConfig `toml:"randomtarget"`
+	CentreOut    CentreOutConfig    `toml:"centreout"`
 }
 
 // MultiTaskConfig is the MultiTask section (the reference's MultiTaskWrapper).
@@ -61,6 +64,20 @@ type RandomTargetConfig struct {
 	ActWeight      float64 `toml:"act_weight"`
 	FullTrialEpoch int     `toml:"full_trial_epoch"`
 	DynamicNoise   float64 `toml:"dynamic_noise"`
+	// The force field on the hand (none, constant, curl), a constant field's
+	// direction (x, y), the per-trial levels, and the FieldLevel input channel.
+	Field          string    `toml:"field"`
+	FieldDir       []float64 `toml:"field_dir"`
+	Levels         []float64 `toml:"levels"`
+	ConditionInput bool      `toml:"condition_input"`
+}
+
+// CentreOutConfig is the centre-out section: RandomTarget's keys (with catch
+// trials and bumps off by default) and the targets' number and radius.
+type CentreOutConfig struct {
+	RandomTargetConfig
+	NDirs  int     `toml:"n_dirs"`
+	Radius float64 `toml:"radius"`
 }
 
 // NBFFConfig is the N-bit flip-flop's section.
@@ -102,6 +119,7 @@ func Defaults() Config {
 	nb := sim.DefaultNBFF()
 	mt := sim.DefaultMultiTask()
 	rt := sim.DefaultRandomTarget()
+	co := sim.DefaultCentreOut()
 	return Config{
 		Name: "custom",
 		Task: TaskConfig{Kind: sim.KindNBFF, Samples: 1000, Seed: 0,
@@ -109,9 +127,8 @@ func Defaults() Config {
 				TransitionBlind: nb.TransitionBlind, DynamicNoise: nb.DynamicNoise},
 			MultiTask: MultiTaskConfig{Tasks: mt.Tasks, BinSize: mt.BinSize, Steps: mt.Steps, NumTargets: mt.NumTargets,
 				Noise: mt.Noise, DynamicNoise: mt.DynamicNoise, LatentL2: mt.LatentL2, Grouped: mt.Grouped, Name: mt.Name},
-			RandomTarget: RandomTargetConfig{MaxEpDuration: rt.MaxEpDuration, CatchProb: rt.CatchProb, BumpProb: rt.BumpProb,
-				MoveBumpProb: rt.MoveBumpProb, BumpMagLow: rt.BumpMagLow, BumpMagHigh: rt.BumpMagHigh, PosWeight: rt.PosWeight,
-				ActWeight: rt.ActWeight, FullTrialEpoch: rt.FullTrialEpoch, DynamicNoise: rt.DynamicNoise}},
+			RandomTarget: reachConfig(rt),
+			CentreOut:    CentreOutConfig{RandomTargetConfig: reachConfig(co.RandomTargetParams), NDirs: co.NDirs, Radius: co.Radius}},
 		Model: ModelConfig{Kind: nets.KindGRU, Latent: 128, ICStd: 0.05, Noise: 0.01, Gamma: 0.2, Layers: 3, LayerHidden: 128},
 		Train: TrainConfig{Epochs: 1000, Batch: 256, LR: 1e-3, WeightDecay: 1e-8, Clip: 1.0},
 	}
@@ -211,15 +228,58 @@ var taskBuilders = []struct {
 			Noise: m.Noise, DynamicNoise: m.DynamicNoise, LatentL2: m.LatentL2, Grouped: m.Grouped, Name: m.Name})
 	}},
 	{sim.KindRandomTarget, func(c Config) (sim.Task, error) {
-		r := c.Task.RandomTarget
-		return sim.NewRandomTarget(sim.RandomTargetParams{MaxEpDuration: r.MaxEpDuration, CatchProb: r.CatchProb, BumpProb: r.BumpProb,
-			MoveBumpProb: r.MoveBumpProb, BumpMagLow: r.BumpMagLow, BumpMagHigh: r.BumpMagHigh, PosWeight: r.PosWeight,
-			ActWeight: r.ActWeight, FullTrialEpoch: r.FullTrialEpoch, DynamicNoise: r.DynamicNoise})
+		return sim.NewRandomTarget(c.Task.RandomTarget.params())
+	}},
+	{sim.KindCentreOut, func(c Config) (sim.Task, error) {
+		co := c.Task.CentreOut
+		return sim.NewCentreOut(sim.CentreOutParams{RandomTargetParams: co.params(), NDirs: co.NDirs, Radius: co.Radius})
 	}},
 }
 
+// AsCentreOut returns c turned into centre-out reaching with everything else
+// of its arm task kept: the RandomTarget section (timing, loss weights, field,
+// levels, condition input) becomes the centre-out section, catch trials and
+// bumps off as centre-out's defaults, with the centre-out section's n_dirs
+// and radius. A model trained on c runs the result unchanged (same inputs).
+// It is how an evaluation asks "the same model, centre-out" without keys. A
+// configuration that is already centre-out is returned as it is.
+func (c Config) AsCentreOut() Config {
+	if c.Task.Kind == sim.KindCentreOut {
+		return c
+	}
+	r := c.Task.RandomTarget
+	r.FieldDir = slices.Clone(r.FieldDir)
+	r.Levels = slices.Clone(r.Levels)
+	r.CatchProb, r.BumpProb = 0, 0
+	c.Task.Kind = sim.KindCentreOut
+	c.Task.CentreOut.RandomTargetConfig = r
+	return c
+}
+
+// reachConfig is the configuration section of reaching parameters.
+func reachConfig(p sim.RandomTargetParams) RandomTargetConfig {
+	return RandomTargetConfig{MaxEpDuration: p.MaxEpDuration, CatchProb: p.CatchProb, BumpProb: p.BumpProb,
+		MoveBumpProb: p.MoveBumpProb, BumpMagLow: p.BumpMagLow, BumpMagHigh: p.BumpMagHigh, PosWeight: p.PosWeight,
+		ActWeight: p.ActWeight, FullTrialEpoch: p.FullTrialEpoch, DynamicNoise: p.DynamicNoise,
+		Field: string(p.Field), FieldDir: p.FieldDir[:], Levels: slices.Clone(p.Levels), ConditionInput: p.ConditionInput}
+}
+
+// params are the task parameters of a reaching section. A field_dir that is
+// not two values is refused by its definition before this is reached.
+func (r RandomTargetConfig) params() sim.RandomTargetParams {
+	p := sim.RandomTargetParams{MaxEpDuration: r.MaxEpDuration, CatchProb: r.CatchProb, BumpProb: r.BumpProb,
+		MoveBumpProb: r.MoveBumpProb, BumpMagLow: r.BumpMagLow, BumpMagHigh: r.BumpMagHigh, PosWeight: r.PosWeight,
+		ActWeight: r.ActWeight, FullTrialEpoch: r.FullTrialEpoch, DynamicNoise: r.DynamicNoise,
+		Field: arm.FieldKind(r.Field), Levels: slices.Clone(r.Levels), ConditionInput: r.ConditionInput}
+	if len(r.FieldDir) == 2 {
+		p.FieldDir = [2]float64{r.FieldDir[0], r.FieldDir[1]}
+	}
+	return p
+}
+
 // TaskKinds lists the task kinds by name (the values of task.kind): the N-bit
-// flip-flop, the 15-task MultiTask set and the arm's random-target reach.
+// flip-flop, the 15-task MultiTask set, the arm's random-target reach and its
+// centre-out reach.
 var TaskKinds = func() []string {
 	out := make([]string, len(sim.Kinds))
 	for i, k := range sim.Kinds {

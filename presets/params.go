@@ -9,6 +9,7 @@ import (
 
 	"github.com/ctdtui/ctdtui/nets"
 	"github.com/ctdtui/ctdtui/sim"
+	"github.com/ctdtui/ctdtui/sim/arm"
 )
 
 // ParamType is the kind of value a parameter holds.
@@ -23,6 +24,10 @@ const (
 	// List values are a comma-separated selection from Choices, in order, with
 	// repeats allowed (MultiTaskInt repeats tasks).
 	List
+	// Floats values are comma-separated numbers, each within [Min, Max]: a
+	// vector of Len values (a direction), or any non-empty list when Len is 0
+	// (field levels). They are typed, not stepped.
+	Floats
 )
 
 // Def defines one configurable parameter: its key (as in TOML and --set), help
@@ -40,19 +45,58 @@ type Def struct {
 	Log          bool
 	// Choices lists the values of a Choice parameter.
 	Choices []string
+	// Len is the number of values of a Floats parameter (0: any, at least one).
+	Len int
 	// Applies reports whether the parameter matters for c (e.g. only for one task
 	// or model kind); nil means always.
 	Applies func(*Config) bool
 
-	intField   func(*Config) *int
-	floatField func(*Config) *float64
-	strField   func(*Config) *string
-	boolField  func(*Config) *bool
-	listField  func(*Config) *[]string
+	intField    func(*Config) *int
+	floatField  func(*Config) *float64
+	strField    func(*Config) *string
+	boolField   func(*Config) *bool
+	listField   func(*Config) *[]string
+	floatsField func(*Config) *[]float64
 }
 
 func taskIs(kind sim.Kind) func(*Config) bool {
 	return func(c *Config) bool { return c.Task.Kind == kind }
+}
+
+// and combines two conditions.
+func and(a, b func(*Config) bool) func(*Config) bool {
+	return func(c *Config) bool { return a(c) && b(c) }
+}
+
+// reachDefs defines the parameters of a reaching section (RandomTarget's,
+// which centre-out shares): key prefix task.<kind>., values in sec(c).
+func reachDefs(kind sim.Kind, sec func(*Config) *RandomTargetConfig) []Def {
+	k := "task." + string(kind) + "."
+	on := taskIs(kind)
+	fl := func(get func(*RandomTargetConfig) *float64) func(*Config) *float64 {
+		return func(c *Config) *float64 { return get(sec(c)) }
+	}
+	constant := func(c *Config) bool { return sec(c).Field == string(arm.FieldConstant) }
+	fields := make([]string, len(arm.FieldKinds))
+	for i, f := range arm.FieldKinds {
+		fields[i] = string(f)
+	}
+	return []Def{
+		{Key: k + "max_ep_duration", Help: "trial length in seconds (10 ms steps)", Type: Float, Min: 0.31, Max: 20, Step: 0.1, Coarse: 1, Applies: on, floatField: fl(func(r *RandomTargetConfig) *float64 { return &r.MaxEpDuration })},
+		{Key: k + "catch_prob", Help: "fraction of catch trials (target shown, no go cue)", Type: Float, Min: 0, Max: 1, Step: 0.05, Coarse: 0.2, Applies: on, floatField: fl(func(r *RandomTargetConfig) *float64 { return &r.CatchProb })},
+		{Key: k + "bump_prob", Help: "fraction of trials with a force bump", Type: Float, Min: 0, Max: 1, Step: 0.05, Coarse: 0.2, Applies: on, floatField: fl(func(r *RandomTargetConfig) *float64 { return &r.BumpProb })},
+		{Key: k + "move_bump_prob", Help: "fraction of bumps during the movement (else any time)", Type: Float, Min: 0, Max: 1, Step: 0.05, Coarse: 0.2, Applies: on, floatField: fl(func(r *RandomTargetConfig) *float64 { return &r.MoveBumpProb })},
+		{Key: k + "bump_mag_low", Help: "smallest bump force [N]", Type: Float, Min: 0, Max: 100, Step: 0.5, Coarse: 5, Applies: on, floatField: fl(func(r *RandomTargetConfig) *float64 { return &r.BumpMagLow })},
+		{Key: k + "bump_mag_high", Help: "largest bump force [N]", Type: Float, Min: 0, Max: 100, Step: 0.5, Coarse: 5, Applies: on, floatField: fl(func(r *RandomTargetConfig) *float64 { return &r.BumpMagHigh })},
+		{Key: k + "pos_weight", Help: "weight of the hand-position error", Type: Float, Min: 0, Max: 100, Step: 0.1, Coarse: 1, Applies: on, floatField: fl(func(r *RandomTargetConfig) *float64 { return &r.PosWeight })},
+		{Key: k + "act_weight", Help: "weight of the muscle-command penalty", Type: Float, Min: 0, Max: 100, Step: 0.1, Coarse: 1, Applies: on, floatField: fl(func(r *RandomTargetConfig) *float64 { return &r.ActWeight })},
+		{Key: k + "full_trial_epoch", Help: "epoch from which the whole trial is scored (curriculum)", Type: Int, Min: 0, Max: 100000, Step: 10, Coarse: 100, Applies: on, intField: func(c *Config) *int { return &sec(c).FullTrialEpoch }},
+		{Key: k + "dynamic_noise", Help: "std of fresh input noise at every step", Type: Float, Min: 0, Max: 2, Step: 0.01, Coarse: 0.1, Applies: on, floatField: fl(func(r *RandomTargetConfig) *float64 { return &r.DynamicNoise })},
+		{Key: k + "field", Help: "force field on the hand: none, constant (level·direction, N) or curl (level·[[0,1],[-1,0]]·hand velocity, N·s/m, clockwise for a positive level)", Type: Choice, Choices: fields, Applies: on, strField: func(c *Config) *string { return &sec(c).Field }},
+		{Key: k + "field_dir", Help: "direction x,y of a constant field (normalised; -1,0 is leftward)", Type: Floats, Len: 2, Min: -1000, Max: 1000, Applies: and(on, constant), floatsField: func(c *Config) *[]float64 { return &sec(c).FieldDir }},
+		{Key: k + "levels", Help: "field levels, comma-separated (N for a constant field, N·s/m for a curl field); each trial draws one, uniformly, when there are several", Type: Floats, Min: -100, Max: 100, Applies: on, floatsField: func(c *Config) *[]float64 { return &sec(c).Levels }},
+		{Key: k + "condition_input", Help: "add an input channel, FieldLevel, that tells the model the trial's level at every step (model input 18)", Type: Bool, Applies: on, boolField: func(c *Config) *bool { return &sec(c).ConditionInput }},
+	}
 }
 
 func modelIn(kinds ...string) func(*Config) bool {
@@ -61,7 +105,7 @@ func modelIn(kinds ...string) func(*Config) bool {
 
 // Definitions lists every parameter in display order.
 func Definitions() []Def {
-	return []Def{
+	defs := []Def{
 		{Key: "task.kind", Help: "task environment", Type: Choice, Choices: TaskKinds, strField: func(c *Config) *string { return (*string)(&c.Task.Kind) }},
 		{Key: "task.samples", Help: "trials in the dataset (per task for MultiTask); 80% train, 20% validation", Type: Int, Min: 5, Max: 100000, Step: 50, Coarse: 500, intField: func(c *Config) *int { return &c.Task.Samples }},
 		{Key: "task.seed", Help: "dataset seed (numpy's legacy generator, as the reference)", Type: Int, Min: 0, Max: math.MaxUint32, Step: 1, Coarse: 10, intField: func(c *Config) *int { return &c.Task.Seed }},
@@ -82,18 +126,15 @@ func Definitions() []Def {
 		{Key: "task.multitask.latent_l2", Help: "weight of the latent L2 penalty (the reference's latent_l2_wt)", Type: Float, Min: 0, Max: 10, Step: 10, Coarse: 100, Log: true, Applies: taskIs(sim.KindMultiTask), floatField: func(c *Config) *float64 { return &c.Task.MultiTask.LatentL2 }},
 		{Key: "task.multitask.grouped", Help: "single-task batches (the reference's grouped sampler)", Type: Bool, Applies: taskIs(sim.KindMultiTask), boolField: func(c *Config) *bool { return &c.Task.MultiTask.Grouped }},
 		{Key: "task.multitask.name", Help: "dataset name stem", Type: Choice, Choices: sim.MultiTaskPresets, Applies: taskIs(sim.KindMultiTask), strField: func(c *Config) *string { return &c.Task.MultiTask.Name }},
-
-		{Key: "task.randomtarget.max_ep_duration", Help: "trial length in seconds (10 ms steps)", Type: Float, Min: 0.31, Max: 20, Step: 0.1, Coarse: 1, Applies: taskIs(sim.KindRandomTarget), floatField: func(c *Config) *float64 { return &c.Task.RandomTarget.MaxEpDuration }},
-		{Key: "task.randomtarget.catch_prob", Help: "fraction of catch trials (target shown, no go cue)", Type: Float, Min: 0, Max: 1, Step: 0.05, Coarse: 0.2, Applies: taskIs(sim.KindRandomTarget), floatField: func(c *Config) *float64 { return &c.Task.RandomTarget.CatchProb }},
-		{Key: "task.randomtarget.bump_prob", Help: "fraction of trials with a force bump", Type: Float, Min: 0, Max: 1, Step: 0.05, Coarse: 0.2, Applies: taskIs(sim.KindRandomTarget), floatField: func(c *Config) *float64 { return &c.Task.RandomTarget.BumpProb }},
-		{Key: "task.randomtarget.move_bump_prob", Help: "fraction of bumps during the movement (else any time)", Type: Float, Min: 0, Max: 1, Step: 0.05, Coarse: 0.2, Applies: taskIs(sim.KindRandomTarget), floatField: func(c *Config) *float64 { return &c.Task.RandomTarget.MoveBumpProb }},
-		{Key: "task.randomtarget.bump_mag_low", Help: "smallest bump force [N]", Type: Float, Min: 0, Max: 100, Step: 0.5, Coarse: 5, Applies: taskIs(sim.KindRandomTarget), floatField: func(c *Config) *float64 { return &c.Task.RandomTarget.BumpMagLow }},
-		{Key: "task.randomtarget.bump_mag_high", Help: "largest bump force [N]", Type: Float, Min: 0, Max: 100, Step: 0.5, Coarse: 5, Applies: taskIs(sim.KindRandomTarget), floatField: func(c *Config) *float64 { return &c.Task.RandomTarget.BumpMagHigh }},
-		{Key: "task.randomtarget.pos_weight", Help: "weight of the hand-position error", Type: Float, Min: 0, Max: 100, Step: 0.1, Coarse: 1, Applies: taskIs(sim.KindRandomTarget), floatField: func(c *Config) *float64 { return &c.Task.RandomTarget.PosWeight }},
-		{Key: "task.randomtarget.act_weight", Help: "weight of the muscle-command penalty", Type: Float, Min: 0, Max: 100, Step: 0.1, Coarse: 1, Applies: taskIs(sim.KindRandomTarget), floatField: func(c *Config) *float64 { return &c.Task.RandomTarget.ActWeight }},
-		{Key: "task.randomtarget.full_trial_epoch", Help: "epoch from which the whole trial is scored (curriculum)", Type: Int, Min: 0, Max: 100000, Step: 10, Coarse: 100, Applies: taskIs(sim.KindRandomTarget), intField: func(c *Config) *int { return &c.Task.RandomTarget.FullTrialEpoch }},
-		{Key: "task.randomtarget.dynamic_noise", Help: "std of fresh input noise at every step", Type: Float, Min: 0, Max: 2, Step: 0.01, Coarse: 0.1, Applies: taskIs(sim.KindRandomTarget), floatField: func(c *Config) *float64 { return &c.Task.RandomTarget.DynamicNoise }},
-
+	}
+	defs = append(defs, reachDefs(sim.KindRandomTarget, func(c *Config) *RandomTargetConfig { return &c.Task.RandomTarget })...)
+	defs = append(defs, reachDefs(sim.KindCentreOut, func(c *Config) *RandomTargetConfig { return &c.Task.CentreOut.RandomTargetConfig })...)
+	co := taskIs(sim.KindCentreOut)
+	defs = append(defs,
+		Def{Key: "task.centreout.n_dirs", Help: "target directions, every 360°/n from +x counter-clockwise; trial i reaches towards direction i mod n", Type: Int, Min: 1, Max: 360, Step: 1, Coarse: 4, Applies: co, intField: func(c *Config) *int { return &c.Task.CentreOut.NDirs }},
+		Def{Key: "task.centreout.radius", Help: "distance of the targets from the start [m]", Type: Float, Min: 0.01, Max: 0.5, Step: 0.01, Coarse: 0.05, Applies: co, floatField: func(c *Config) *float64 { return &c.Task.CentreOut.Radius }},
+	)
+	return append(defs, []Def{
 		{Key: "model.kind", Help: "recurrent model", Type: Choice, Choices: nets.Kinds, strField: func(c *Config) *string { return &c.Model.Kind }},
 		{Key: "model.latent", Help: "latent (hidden state) size", Type: Int, Min: 1, Max: 1024, Step: 1, Coarse: 16, intField: func(c *Config) *int { return &c.Model.Latent }},
 		{Key: "model.ic_std", Help: "std of the noise on the learned initial state (the reference's latent_ic_var)", Type: Float, Min: 0, Max: 2, Step: 0.01, Coarse: 0.1, Applies: modelIn(nets.KindGRU, nets.KindNoisyGRU, nets.KindLSTM), floatField: func(c *Config) *float64 { return &c.Model.ICStd }},
@@ -104,12 +145,12 @@ func Definitions() []Def {
 
 		{Key: "train.epochs", Help: "total epochs of the run", Type: Int, Min: 1, Max: 100000, Step: 10, Coarse: 100, intField: func(c *Config) *int { return &c.Train.Epochs }},
 		{Key: "train.batch", Help: "trials per mini-batch", Type: Int, Min: 1, Max: 100000, Step: 8, Coarse: 64, intField: func(c *Config) *int { return &c.Train.Batch }},
-		{Key: "train.lr", Help: "Adam learning rate", Type: Float, Min: 1e-6, Max: 1, Step: 1.25, Coarse: 10, Log: true, floatField: func(c *Config) *float64 { return &c.Train.LR }},
+		{Key: "train.lr", Help: "Adam learning rate (up to 1000, so that a diverging run can be provoked: a NODE diverges at 1)", Type: Float, Min: 1e-6, Max: 1000, Step: 1.25, Coarse: 10, Log: true, floatField: func(c *Config) *float64 { return &c.Train.LR }},
 		{Key: "train.weight_decay", Help: "L2 weight decay added to the gradient (torch Adam, not AdamW)", Type: Float, Min: 0, Max: 1, Step: 2, Coarse: 10, Log: true, floatField: func(c *Config) *float64 { return &c.Train.WeightDecay }},
 		{Key: "train.clip", Help: "global gradient-norm clip (0 = off)", Type: Float, Min: 0, Max: 100, Step: 0.1, Coarse: 1, floatField: func(c *Config) *float64 { return &c.Train.Clip }},
 		{Key: "train.seed", Help: "seed for initialisation, batch order and model noise", Type: Int, Min: 0, Max: math.MaxUint32, Step: 1, Coarse: 10, intField: func(c *Config) *int { return &c.Train.Seed }},
 		{Key: "train.threads", Help: "worker goroutines per batch (0 = all cores)", Type: Int, Min: 0, Max: 256, Step: 1, Coarse: 4, intField: func(c *Config) *int { return &c.Train.Threads }},
-	}
+	}...)
 }
 
 // KeyNames lists every parameter key.
@@ -142,6 +183,13 @@ func (d Def) Get(c *Config) string {
 		return strconv.FormatBool(*d.boolField(c))
 	case List:
 		return strings.Join(*d.listField(c), ",")
+	case Floats:
+		v := *d.floatsField(c)
+		parts := make([]string, len(v))
+		for i, x := range v {
+			parts[i] = strconv.FormatFloat(x, 'g', -1, 64)
+		}
+		return strings.Join(parts, ",")
 	default:
 		return *d.strField(c)
 	}
@@ -202,6 +250,45 @@ func (d Def) Set(c *Config, s string) error {
 			items = append(items, it)
 		}
 		*d.listField(c) = items
+	case Floats:
+		var vals []float64
+		if s != "" {
+			for _, it := range strings.Split(s, ",") {
+				v, err := strconv.ParseFloat(strings.TrimSpace(it), 64)
+				if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+					return fmt.Errorf("%s: %q is not a finite number (give comma-separated numbers)", d.Key, strings.TrimSpace(it))
+				}
+				vals = append(vals, v)
+			}
+		}
+		if err := d.checkFloats(vals); err != nil {
+			return err
+		}
+		*d.floatsField(c) = vals
+	}
+	return nil
+}
+
+// maxFloats bounds the length of a Floats value (sim allows 64 levels).
+const maxFloats = 64
+
+// checkFloats checks a Floats value: its count and each value's range.
+func (d Def) checkFloats(v []float64) error {
+	switch {
+	case d.Len > 0 && len(v) != d.Len:
+		return fmt.Errorf("%s: %d values given, want %d (comma-separated)", d.Key, len(v), d.Len)
+	case len(v) == 0:
+		return fmt.Errorf("%s: empty; give at least one number", d.Key)
+	case len(v) > maxFloats:
+		return fmt.Errorf("%s: %d values given, at most %d", d.Key, len(v), maxFloats)
+	}
+	for i, x := range v {
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return fmt.Errorf("%s[%d]: %v is not a finite number", d.Key, i, x)
+		}
+		if x < d.Min || x > d.Max {
+			return fmt.Errorf("%s[%d]: %v is outside [%v, %v]", d.Key, i, x, d.Min, d.Max)
+		}
 	}
 	return nil
 }
@@ -235,6 +322,8 @@ func (d Def) check(c *Config) error {
 				return fmt.Errorf("%s[%d]: %q is not one of %s", d.Key, i, it, strings.Join(d.Choices, ", "))
 			}
 		}
+	case Floats:
+		return d.checkFloats(*d.floatsField(c))
 	}
 	return nil
 }
@@ -255,8 +344,8 @@ func (d Def) Nudge(c *Config, dir int, coarse bool) {
 	case Bool:
 		*d.boolField(c) = !*d.boolField(c)
 		return
-	case List:
-		return // edited by typing or by Toggle, not by stepping
+	case List, Floats:
+		return // edited by typing (or by Toggle), not by stepping
 	}
 	v := d.Value(c)
 	switch {

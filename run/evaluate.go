@@ -22,6 +22,7 @@ type Evaluation struct {
 	Trials  int     `json:"trials"`
 	ValLoss float64 `json:"val_loss"`
 	// Task-specific scores (at most one is set).
+	FlipFlop     *sim.FlipFlopScores  `json:"flipflop,omitempty"`
 	MultiTask    *sim.MultiTaskScores `json:"multitask,omitempty"`
 	RandomTarget *sim.ReachScores     `json:"randomtarget,omitempty"`
 }
@@ -29,6 +30,8 @@ type Evaluation struct {
 // Table formats the task-specific part, or "" if the task has none.
 func (e *Evaluation) Table() string {
 	switch {
+	case e.FlipFlop != nil:
+		return e.FlipFlop.Table()
 	case e.MultiTask != nil:
 		return e.MultiTask.Table()
 	case e.RandomTarget != nil:
@@ -60,7 +63,7 @@ func (s *Session) Evaluate(ctx context.Context) (*Evaluation, error) {
 			per[k] = widen(inf.Controlled(k))
 		}
 		sc := scorer.Score(s.Data, valid, per)
-		ev.MultiTask, ev.RandomTarget = sc.MultiTask, sc.RandomTarget
+		ev.FlipFlop, ev.MultiTask, ev.RandomTarget = sc.FlipFlop, sc.MultiTask, sc.RandomTarget
 	}
 	data, err := json.MarshalIndent(ev, "", "  ")
 	if err != nil {

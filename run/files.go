@@ -6,11 +6,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-
+	"io"
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/ctdtui/ctdtui/nets"
@@ -36,6 +38,16 @@ const (
 	StatusFailed   = "failed"
 )
 
+// Statuses that listings show but that are never written to state.json.
+const (
+	// StatusInterrupted is a "training" state whose trainer is gone (its
+	// process died without saving a final state): resumable at once.
+	StatusInterrupted = "interrupted"
+	// StatusDamaged is a run with a missing or corrupt file (Summary.Damage
+	// says which).
+	StatusDamaged = "damaged"
+)
+
 // State is state.json.
 type State struct {
 	Status    string    `json:"status"`
@@ -45,6 +57,11 @@ type State struct {
 	BestEpoch int       `json:"best_epoch"`
 	Message   string    `json:"message,omitempty"`
 	Updated   time.Time `json:"updated"`
+	// PID and Host identify the process that last trained the run (set while
+	// it trains, kept after: a "training" state left by a dead process names
+	// it). Absent in runs written before they were recorded.
+	PID  int    `json:"pid,omitempty"`
+	Host string `json:"host,omitempty"`
 }
 
 // Run is a run directory's contents.
@@ -53,7 +70,27 @@ type Run struct {
 	Config  presets.Config
 	State   State
 	History []nets.EpochStats
+	// Eval is set when Dir is an evaluation directory (evaldir.go): Config is
+	// then the evaluated configuration and the model is read from Eval's run.
+	Eval *EvalRecord
+	// StateErr and HistoryErr are the problems Read found in state.json and
+	// history.csv, nil when the file is sound. Open refuses a run with either;
+	// analyses read the model regardless (Load), and resuming rebuilds a
+	// damaged state.json from the checkpoint and the history.
+	StateErr, HistoryErr error
 }
+
+// missingFile is the error for a run file that does not exist: it names the
+// file and wraps os.ErrNotExist.
+type missingFile struct{ path string }
+
+func (e missingFile) Error() string { return e.path + " is missing" }
+func (e missingFile) Unwrap() error { return os.ErrNotExist }
+
+// crashHook, when set (tests), is called at every step of every file write:
+// after the temporary file is written ("temp") and after it is renamed into
+// place ("done"). A hook that panics simulates a crash at that point.
+var crashHook func(path, stage string)
 
 // WriteFileAtomic writes data to path through a temporary file in the same
 // directory, synced and renamed into place.
@@ -73,6 +110,9 @@ func WriteFileAtomic(path string, data []byte) error {
 		os.Remove(tmp)
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
+	if crashHook != nil {
+		crashHook(path, "temp")
+	}
 	if err := os.Rename(tmp, path); err != nil {
 		os.Remove(tmp)
 		return err
@@ -80,6 +120,9 @@ func WriteFileAtomic(path string, data []byte) error {
 	if d, err := os.Open(dir); err == nil {
 		d.Sync() // make the rename durable; not all filesystems support it
 		d.Close()
+	}
+	if crashHook != nil {
+		crashHook(path, "done")
 	}
 	return nil
 }
@@ -108,6 +151,15 @@ func Create(dir string, cfg presets.Config) (*Run, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
+	// Two processes creating one directory at once: the lock lets one write.
+	lock, err := AcquireLock(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer lock.Release()
+	if _, err := os.Stat(filepath.Join(dir, ConfigFile)); err == nil {
+		return nil, fmt.Errorf("%s already holds a run (use --resume %s to continue it)", dir, dir)
+	}
 	r := &Run{Dir: dir, Config: cfg, State: State{Status: StatusCreated, Epochs: cfg.Train.Epochs, BestVal: math.Inf(1)}}
 	data, err := cfg.Encode()
 	if err != nil {
@@ -122,14 +174,33 @@ func Create(dir string, cfg presets.Config) (*Run, error) {
 	return r, r.saveHistory()
 }
 
-// Open reads a run directory, refusing missing, corrupt or inconsistent files.
+// Open reads a run directory, refusing missing, corrupt or inconsistent
+// files (the error names the file and the problem).
 func Open(dir string) (*Run, error) {
+	r, err := Read(dir)
+	if err != nil {
+		return nil, err
+	}
+	if err := errors.Join(r.StateErr, r.HistoryErr); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// Read reads a run directory like Open but fails only when dir is not a run
+// (missing, no config.toml) or its config.toml is invalid: problems with
+// state.json and history.csv are left in StateErr and HistoryErr, so that a
+// run whose model is intact can still be analysed and resumed.
+func Read(dir string) (*Run, error) {
 	st, err := os.Stat(dir)
 	if err != nil {
 		return nil, fmt.Errorf("run directory %s: %w", dir, err)
 	}
 	if !st.IsDir() {
 		return nil, fmt.Errorf("%s is not a directory", dir)
+	}
+	if IsEvaluation(dir) {
+		return openEvaluation(dir)
 	}
 	cfgPath := filepath.Join(dir, ConfigFile)
 	if _, err := os.Stat(cfgPath); err != nil {
@@ -140,34 +211,89 @@ func Open(dir string) (*Run, error) {
 		return nil, err
 	}
 	r := &Run{Dir: dir, Config: cfg}
-	statePath := filepath.Join(dir, StateFile)
-	data, err := os.ReadFile(statePath)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", statePath, err)
-	}
-	if err := json.Unmarshal(data, &r.State); err != nil {
-		return nil, fmt.Errorf("%s: corrupt: %v", statePath, err)
+	r.reload()
+	return r, nil
+}
+
+// reload reads state.json and history.csv again (Read, and a trainer once it
+// holds the lock).
+func (r *Run) reload() {
+	r.State, r.StateErr = readState(filepath.Join(r.Dir, StateFile))
+	r.History, r.HistoryErr = readHistory(filepath.Join(r.Dir, HistoryFile))
+	if r.StateErr != nil {
+		// What a damaged state.json still tells: the run's total epochs.
+		r.State = State{Epochs: r.Config.Train.Epochs}
 	}
 	if r.State.BestEpoch == 0 {
 		r.State.BestVal = math.Inf(1)
 	}
-	if r.History, err = readHistory(filepath.Join(dir, HistoryFile)); err != nil {
-		return nil, err
+}
+
+// maxStateSize bounds state.json (a few hundred bytes; a longer message is
+// possible, a megabyte is not).
+const maxStateSize = 1 << 20
+
+func readState(path string) (State, error) {
+	data, err := readFileLimit(path, maxStateSize)
+	if err != nil {
+		return State{}, err
 	}
-	return r, nil
+	return parseState(data, path)
+}
+
+// parseState decodes and checks state.json; source names it in messages.
+func parseState(data []byte, path string) (State, error) {
+	var st State
+	if err := json.Unmarshal(data, &st); err != nil {
+		return State{}, fmt.Errorf("%s: corrupt: %v", path, err)
+	}
+	switch {
+	case !slices.Contains(savedStatuses, st.Status):
+		return State{}, fmt.Errorf("%s: corrupt: status %q is not one of %s", path, st.Status, strings.Join(savedStatuses, ", "))
+	case st.Epoch < 0 || st.Epochs < 0 || st.BestEpoch < 0 || st.BestEpoch > st.Epoch:
+		return State{}, fmt.Errorf("%s: corrupt: epoch %d of %d, best epoch %d", path, st.Epoch, st.Epochs, st.BestEpoch)
+	}
+	return st, nil
+}
+
+// savedStatuses are the statuses state.json may hold.
+var savedStatuses = []string{StatusCreated, StatusTraining, StatusStopped, StatusFinished, StatusDiverged, StatusFailed, StatusEvaluation}
+
+// readFileLimit reads a file of at most limit bytes; the error names the file.
+func readFileLimit(path string, limit int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, missingFile{path}
+		}
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("%s: corrupt: larger than %d bytes", path, limit)
+	}
+	return data, nil
 }
 
 var historyHeader = []string{"epoch", "train_loss", "val_loss", "seconds"}
 
 func (r *Run) saveHistory() error {
+	return WriteFileAtomic(filepath.Join(r.Dir, HistoryFile), encodeHistory(r.History))
+}
+
+func encodeHistory(rows []nets.EpochStats) []byte {
 	var buf bytes.Buffer
 	w := csv.NewWriter(&buf)
 	w.Write(historyHeader)
-	for _, h := range r.History {
+	for _, h := range rows {
 		w.Write([]string{strconv.Itoa(h.Epoch), fmtFloat(h.TrainLoss), fmtFloat(h.ValLoss), strconv.FormatFloat(h.Seconds, 'f', 3, 64)})
 	}
 	w.Flush()
-	return WriteFileAtomic(filepath.Join(r.Dir, HistoryFile), buf.Bytes())
+	return buf.Bytes()
 }
 
 func fmtFloat(v float64) string { return strconv.FormatFloat(v, 'g', 10, 64) }
@@ -175,35 +301,51 @@ func fmtFloat(v float64) string { return strconv.FormatFloat(v, 'g', 10, 64) }
 func readHistory(path string) ([]nets.EpochStats, error) {
 	f, err := os.Open(path)
 	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, missingFile{path}
+		}
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	defer f.Close()
-	rows, err := csv.NewReader(f).ReadAll()
+	return parseHistory(f, path)
+}
+
+// parseHistory reads history.csv row by row (memory grows with the rows, not
+// with what a damaged line claims). source names the file in messages.
+func parseHistory(rd io.Reader, source string) ([]nets.EpochStats, error) {
+	cr := csv.NewReader(rd)
+	cr.FieldsPerRecord = len(historyHeader)
+	cr.ReuseRecord = true
+	head, err := cr.Read()
+	if err == io.EOF {
+		return nil, fmt.Errorf("%s: empty (missing header %v)", source, strings.Join(historyHeader, ","))
+	}
 	if err != nil {
-		return nil, fmt.Errorf("%s: corrupt: %v", path, err)
+		return nil, fmt.Errorf("%s: corrupt header: %v", source, err)
 	}
-	if len(rows) == 0 || len(rows[0]) != len(historyHeader) {
-		return nil, fmt.Errorf("%s: missing header %v", path, historyHeader)
-	}
-	for i, h := range historyHeader {
-		if rows[0][i] != h {
-			return nil, fmt.Errorf("%s: header %v, want %v", path, rows[0], historyHeader)
-		}
+	if !slices.Equal(head, historyHeader) {
+		return nil, fmt.Errorf("%s: header %v, want %v", source, head, historyHeader)
 	}
 	var out []nets.EpochStats
-	for k, row := range rows[1:] {
+	for line := 2; ; line++ {
+		row, err := cr.Read()
+		if err == io.EOF {
+			return out, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s: corrupt at line %d: %v", source, line, err)
+		}
 		var s nets.EpochStats
 		var errs [4]error
 		s.Epoch, errs[0] = strconv.Atoi(row[0])
 		s.TrainLoss, errs[1] = strconv.ParseFloat(row[1], 64)
 		s.ValLoss, errs[2] = strconv.ParseFloat(row[2], 64)
 		s.Seconds, errs[3] = strconv.ParseFloat(row[3], 64)
-		if err := errors.Join(errs[:]...); err != nil || s.Epoch != k+1 {
-			return nil, fmt.Errorf("%s: line %d is not a valid epoch row: %v", path, k+2, row)
+		if err := errors.Join(errs[:]...); err != nil || s.Epoch != len(out)+1 {
+			return nil, fmt.Errorf("%s: line %d is not a valid epoch row (epoch %d expected): %.80q", source, line, len(out)+1, strings.Join(row, ","))
 		}
 		out = append(out, s)
 	}
-	return out, nil
 }
 
 // SaveState writes state.json.
@@ -220,23 +362,44 @@ func (r *Run) SaveState() error {
 	return WriteFileAtomic(filepath.Join(r.Dir, StateFile), append(data, '\n'))
 }
 
-// ReadCheckpoint loads checkpoint.bin (or best.bin when best is set).
+// ReadCheckpoint loads checkpoint.bin (or best.bin when best is set). For an
+// evaluation directory it is the evaluated run's model file, checked against
+// the recorded checksum.
 func (r *Run) ReadCheckpoint(best bool) (*nets.Checkpoint, error) {
+	c, _, err := r.readModel(best)
+	return c, err
+}
+
+// readModel is ReadCheckpoint, also returning the SHA-256 of the file's bytes.
+func (r *Run) readModel(best bool) (*nets.Checkpoint, string, error) {
+	if r.Eval != nil {
+		return r.readEvaluationModel(best)
+	}
 	name := CheckpointFile
 	if best {
 		name = BestFile
 	}
 	path := filepath.Join(r.Dir, name)
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+	c, sum, err := readCheckpointFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, "", missingFile{path}
 	}
-	defer f.Close()
-	c, err := nets.ReadCheckpoint(f)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, "", fmt.Errorf("%s: %w", path, err)
 	}
-	return c, nil
+	return c, sum, nil
+}
+
+// ModelFileName is the model file ReadCheckpoint(best) reads: checkpoint.bin
+// or best.bin (for an evaluation, the one it evaluated).
+func (r *Run) ModelFileName(best bool) string {
+	switch {
+	case r.Eval != nil:
+		return r.Eval.Source.ModelFile
+	case best:
+		return BestFile
+	}
+	return CheckpointFile
 }
 
 func writeCheckpoint(path string, c *nets.Checkpoint) error {

@@ -20,6 +20,11 @@ type TrainOptions struct {
 	Runs   string   // root for new run directories
 	Resume string   // run directory to continue
 	Epochs int      // total epochs (0 = the config's)
+	// FromBest continues a run whose checkpoint is missing or damaged from
+	// best.bin (with Resume; see NewSessionFromBest).
+	FromBest bool
+	// Seed, when set, is train.seed (the same as --set train.seed=N).
+	Seed *uint64
 }
 
 // TrainHeadless runs `ctdtui train`: it prints one line per epoch to w and a
@@ -29,13 +34,18 @@ func TrainHeadless(ctx context.Context, o TrainOptions, w io.Writer) error {
 	var r *Run
 	var err error
 	if o.Resume != "" {
-		if o.Preset != "" || len(o.Sets) > 0 || o.Out != "" {
-			return errors.New("--resume continues a run with its saved configuration: --preset, --set and --out cannot be combined with it (only --epochs)")
+		if o.Preset != "" || len(o.Sets) > 0 || o.Out != "" || o.Seed != nil {
+			return errors.New("--resume continues a run with its saved configuration: --preset, --set, --seed and --out cannot be combined with it (only --epochs)")
 		}
-		if r, err = Open(o.Resume); err != nil {
+		// Read, not Open: resuming rebuilds a damaged state.json, and
+		// NewSession says what else is wrong and what to do about it.
+		if r, err = Read(o.Resume); err != nil {
 			return err
 		}
 	} else {
+		if o.FromBest {
+			return errors.New("--from-best continues a saved run: use it with --resume DIR")
+		}
 		name := o.Preset
 		if name == "" {
 			name = presets.DefaultName
@@ -47,6 +57,11 @@ func TrainHeadless(ctx context.Context, o TrainOptions, w io.Writer) error {
 		for _, kv := range o.Sets {
 			if err := cfg.SetAssignment(kv); err != nil {
 				return err
+			}
+		}
+		if o.Seed != nil {
+			if err := cfg.Set("train.seed", fmt.Sprint(*o.Seed)); err != nil {
+				return fmt.Errorf("--seed: %w", err)
 			}
 		}
 		if o.Epochs > 0 {
@@ -63,9 +78,18 @@ func TrainHeadless(ctx context.Context, o TrainOptions, w io.Writer) error {
 			return err
 		}
 	}
-	s, err := NewSession(r)
+	stateErr := r.StateErr
+	newSession := NewSession
+	if o.FromBest {
+		newSession = NewSessionFromBest
+	}
+	s, err := newSession(r)
 	if err != nil {
 		return err
+	}
+	defer s.Close()
+	if stateErr != nil {
+		fmt.Fprintf(w, "note: %v; rebuilt from %s and %s\n", stateErr, CheckpointFile, HistoryFile)
 	}
 	if o.Resume != "" && o.Epochs > 0 {
 		if err := s.SetEpochs(o.Epochs); err != nil {
@@ -77,9 +101,13 @@ func TrainHeadless(ctx context.Context, o TrainOptions, w io.Writer) error {
 		r.Dir, s.Data.Name, cfg.Model.Kind, cfg.Model.Latent, len(s.Data.Train), len(s.Data.Valid), cfg.Train.Batch, s.Trainer.Workers())
 	if s.Trainer.Epoch >= cfg.Train.Epochs {
 		fmt.Fprintf(w, "already at epoch %d of %d: nothing to do (raise --epochs to train more)\n", s.Trainer.Epoch, cfg.Train.Epochs)
-		return nil
+		return s.SettleFinished()
 	}
-	if s.Trainer.Epoch > 0 {
+	switch {
+	case s.FromBest:
+		fmt.Fprintf(w, "continuing from %s at epoch %d of %d (a fresh optimiser; the history after epoch %d is dropped)\n",
+			BestFile, s.Trainer.Epoch, cfg.Train.Epochs, s.Trainer.Epoch)
+	case s.Trainer.Epoch > 0:
 		fmt.Fprintf(w, "resuming after epoch %d of %d\n", s.Trainer.Epoch, cfg.Train.Epochs)
 	}
 	var seconds []float64

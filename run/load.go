@@ -2,7 +2,9 @@ package run
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"sync"
 
@@ -26,25 +28,52 @@ type Loaded struct {
 	// Epoch is the epoch the model was saved at; Best says it is best.bin.
 	Epoch int
 	Best  bool
+	// ModelFile is the file the model was read from (checkpoint.bin or
+	// best.bin, in the evaluated run for an evaluation) and ModelSHA256 the
+	// checksum of its bytes, which an evaluation records.
+	ModelFile   string
+	ModelSHA256 string
+	// Warnings name the damaged files the analysis does without (state.json,
+	// history.csv): the model and the dataset come from the checkpoint and
+	// config.toml alone.
+	Warnings []string
 
 	mu    sync.Mutex
 	cache map[string]*nets.Inference
 }
 
 // Load opens a run directory and its model: checkpoint.bin (the last epoch, which
-// is what the reference analyses) or best.bin when best is set.
+// is what the reference analyses) or best.bin when best is set. A damaged
+// state.json or history.csv does not stop it (see Loaded.Warnings).
 func Load(dir string, best bool) (*Loaded, error) {
-	r, err := Open(dir)
+	r, err := Read(dir)
 	if err != nil {
 		return nil, err
+	}
+	var warnings []string
+	for _, e := range []error{r.StateErr, r.HistoryErr} {
+		if e != nil {
+			warnings = append(warnings, e.Error()+" (the model is read without it)")
+		}
 	}
 	task, err := r.Config.BuildTask()
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", filepath.Join(dir, ConfigFile), err)
 	}
-	ck, err := r.ReadCheckpoint(best)
-	if err != nil {
+	ck, sum, err := r.readModel(best)
+	switch {
+	case err != nil && r.Eval != nil:
+		return nil, err
+	case errors.Is(err, os.ErrNotExist) && !best && r.State.Epoch == 0 && r.StateErr == nil:
 		return nil, fmt.Errorf("%s has no trained model yet: %w", dir, err)
+	case errors.Is(err, os.ErrNotExist) && best:
+		return nil, fmt.Errorf("%w (best.bin is written after the first epoch; analyse checkpoint.bin without --best)", err)
+	case errors.Is(err, os.ErrNotExist) && !best:
+		return nil, fmt.Errorf("%w (%s records %d epochs); the best model may be intact: ctdtui analyze %s --best", err, StateFile, r.State.Epoch, dir)
+	case err != nil && !best:
+		return nil, fmt.Errorf("%w; the best model may be intact: ctdtui analyze %s --best", err, dir)
+	case err != nil:
+		return nil, err
 	}
 	m, err := ck.Restore()
 	if err != nil {
@@ -54,8 +83,9 @@ func Load(dir string, best bool) (*Loaded, error) {
 	if mc.Inputs != task.ModelInputDim() || mc.Outputs != task.OutputDim() {
 		return nil, fmt.Errorf("%s: the saved model is %d→%d but %s describes a %d→%d task", dir, mc.Inputs, mc.Outputs, ConfigFile, task.ModelInputDim(), task.OutputDim())
 	}
-	return &Loaded{Run: r, Task: task, Data: BuildDataset(r.Config, task), Model: m, Epoch: ck.Header.Epoch, Best: best,
-		cache: map[string]*nets.Inference{}}, nil
+	return &Loaded{Run: r, Task: task, Data: BuildDataset(r.Config, task), Model: m, Epoch: ck.Header.Epoch,
+		Best: r.ModelFileName(best) == BestFile, ModelFile: r.ModelFileName(best), ModelSHA256: sum,
+		Warnings: warnings, cache: map[string]*nets.Inference{}}, nil
 }
 
 // Trials returns the dataset indices of a phase ("train", "val" or "all").

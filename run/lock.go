@@ -34,6 +34,9 @@ func (h Holder) String() string {
 	if h.PID == 0 {
 		return "another process"
 	}
+	if host, _ := os.Hostname(); h.PID == os.Getpid() && h.Host == host {
+		return fmt.Sprintf("another session of this process (pid %d)", h.PID)
+	}
 	s := fmt.Sprintf("pid %d", h.PID)
 	if h.Host != "" {
 		s += " on " + h.Host

@@ -42,6 +42,7 @@ func trainTo(t *testing.T, dir string, cfg presets.Config, epochs int, resume bo
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer s.Close()
 	if resume {
 		if err := s.SetEpochs(epochs); err != nil {
 			t.Fatal(err)
@@ -86,7 +87,10 @@ func TestDamagedFilesRefused(t *testing.T) {
 		t.Helper()
 		r, err := Open(dir)
 		if err == nil {
-			_, err = NewSession(r)
+			var s *Session
+			if s, err = NewSession(r); err == nil {
+				s.Close()
+			}
 		}
 		if err == nil || !strings.Contains(err.Error(), wantInMsg) {
 			t.Errorf("%s: error %v should mention %q", what, err, wantInMsg)
@@ -156,6 +160,7 @@ func TestDivergenceKeepsLastGoodEpoch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer s.Close()
 	task := nanAt{s.Task, 2}
 	tr, err := nets.NewTrainer(task, s.Data, cfg.ModelConfig(), cfg.TrainConfig())
 	if err != nil {
@@ -195,6 +200,7 @@ func TestCancelSavesAndStops(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer s.Close()
 	ctx, cancel := context.WithCancel(context.Background())
 	err = s.Train(ctx, func(st nets.EpochStats) {
 		if st.Epoch == 3 {

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 
 	"github.com/ctdtui/ctdtui/nets"
 	"github.com/ctdtui/ctdtui/presets"
@@ -19,6 +21,10 @@ type Session struct {
 	Task    sim.Task
 	Data    *sim.Dataset
 	Trainer *nets.Trainer
+	// FromBest says the session continues from best.bin (NewSessionFromBest).
+	FromBest bool
+
+	lock *Lock
 }
 
 // BuildDataset generates the configured dataset exactly as the reference does:
@@ -32,9 +38,48 @@ func BuildDataset(cfg presets.Config, task sim.Task) *sim.Dataset {
 	return d
 }
 
-// NewSession prepares r for training. A run with a checkpoint resumes from it;
-// a checkpoint or history that does not match the configuration is refused.
-func NewSession(r *Run) (*Session, error) {
+// NewSession prepares r for training. It takes the run's lock (an error
+// wrapping ErrLocked when another trainer holds it; Close releases it), reads
+// the run's files again under it, and restores the last saved epoch:
+//
+//   - A run without a checkpoint starts from scratch, unless it has epochs on
+//     record (state.json, history.csv or best.bin say it trained): then it is
+//     refused, since starting again would overwrite them. NewSessionFromBest
+//     continues such a run from best.bin.
+//   - A corrupt checkpoint, or one that does not match config.toml, is refused.
+//   - history.csv may be ahead of the checkpoint (a crash after it was written
+//     for an epoch whose checkpoint was not): the extra rows are dropped. It
+//     must not be behind.
+//   - state.json is rebuilt from the checkpoint and the history (it may lag
+//     them by an epoch, or be damaged).
+//   - best.bin is rewritten from the checkpoint when the history says the
+//     checkpoint's epoch is the best one but best.bin is older (a crash
+//     between the two writes).
+func NewSession(r *Run) (*Session, error) { return newSession(r, false) }
+
+// NewSessionFromBest continues a run whose checkpoint.bin is missing or
+// damaged (or whose history no longer reaches it) from best.bin: the model at
+// the best validation epoch, with a fresh optimiser (best.bin holds no Adam
+// state, so the continuation is not the one an uninterrupted run would have
+// taken). The history after that epoch is dropped. A run that can resume
+// normally is refused.
+func NewSessionFromBest(r *Run) (*Session, error) { return newSession(r, true) }
+
+func newSession(r *Run, fromBest bool) (s *Session, err error) {
+	if r.Eval != nil {
+		return nil, fmt.Errorf("%s is an evaluation of %s, not a run: it has no training of its own (train or resume %s)", r.Dir, r.Eval.SourceDir(), r.Eval.SourceDir())
+	}
+	lock, err := AcquireLock(r.Dir)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			lock.Release()
+		}
+	}()
+	r.reload()
+	removeStaleTemps(r.Dir)
 	task, err := r.Config.BuildTask()
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", filepath.Join(r.Dir, ConfigFile), err)
@@ -44,29 +89,150 @@ func NewSession(r *Run) (*Session, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", filepath.Join(r.Dir, ConfigFile), err)
 	}
-	s := &Session{Run: r, Task: task, Data: data, Trainer: tr}
-	if _, err := os.Stat(filepath.Join(r.Dir, CheckpointFile)); errors.Is(err, os.ErrNotExist) {
-		r.History = nil // nothing was saved: start from scratch
-		return s, nil
+	s = &Session{Run: r, Task: task, Data: data, Trainer: tr, lock: lock}
+	ck, ckErr := r.ReadCheckpoint(false)
+	ckMissing := errors.Is(ckErr, os.ErrNotExist)
+	if ckErr == nil {
+		if err := ck.LoadInto(tr.Model, tr.Opt); err != nil {
+			ckErr = fmt.Errorf("%s does not match %s: %w", filepath.Join(r.Dir, CheckpointFile), ConfigFile, err)
+		}
 	}
-	ck, err := r.ReadCheckpoint(false)
-	if err != nil {
+	switch {
+	case fromBest && ckErr == nil && r.HistoryErr == nil && len(r.History) >= ck.Header.Epoch:
+		return nil, fmt.Errorf("%s is sound (epoch %d): --from-best is for a run whose checkpoint is missing or damaged; resume it without --from-best",
+			filepath.Join(r.Dir, CheckpointFile), ck.Header.Epoch)
+	case fromBest:
+		if err := s.restoreBest(); err != nil {
+			return nil, err
+		}
+	case ckMissing:
+		if rec := r.epochsOnRecord(); rec != "" {
+			return nil, fmt.Errorf("%s is missing but %s: training again from epoch 1 would overwrite them. "+
+				"Continue from the best model with --from-best (ctdtui train --resume %s --from-best), or start a new run",
+				filepath.Join(r.Dir, CheckpointFile), rec, r.Dir)
+		}
+		r.History, r.HistoryErr = nil, nil // nothing was trained: start from scratch
+		r.State.Epoch = 0
+		r.recomputeBest()
+		return s, nil
+	case ckErr != nil:
+		return nil, fmt.Errorf("%w. The run cannot continue from it: continue from the best model with --from-best "+
+			"(ctdtui train --resume %s --from-best), or start a new run", ckErr, r.Dir)
+	default:
+		tr.Epoch = ck.Header.Epoch
+	}
+	if err := r.alignHistory(tr.Epoch); err != nil {
 		return nil, err
 	}
-	if err := ck.LoadInto(tr.Model, tr.Opt); err != nil {
-		return nil, fmt.Errorf("%s does not match %s: %w", filepath.Join(r.Dir, CheckpointFile), ConfigFile, err)
+	if !fromBest {
+		if err := r.repairBest(ck); err != nil {
+			return nil, err
+		}
 	}
-	tr.Epoch = ck.Header.Epoch
-	// The checkpoint is written first after each epoch, so the history may be one
-	// epoch ahead after a crash, never behind.
-	if len(r.History) < tr.Epoch {
-		return nil, fmt.Errorf("%s has %d epochs but %s is at epoch %d", filepath.Join(r.Dir, HistoryFile), len(r.History), CheckpointFile, tr.Epoch)
-	}
-	r.History = r.History[:tr.Epoch]
-	r.State.Epoch = tr.Epoch
-	r.recomputeBest()
 	return s, nil
 }
+
+// removeStaleTemps deletes the temporary files a crash can leave behind in a
+// run directory (WriteFileAtomic's ".NAME.tmp-*"); only a lock holder calls
+// it, so no write of a live trainer is in progress.
+func removeStaleTemps(dir string) {
+	for _, f := range append(slices.Clone(runFiles), EvalFile) {
+		matches, _ := filepath.Glob(filepath.Join(dir, "."+f+".tmp-*"))
+		for _, m := range matches {
+			os.Remove(m)
+		}
+	}
+}
+
+// epochsOnRecord says which files record trained epochs ("" when none do).
+func (r *Run) epochsOnRecord() string {
+	var rec []string
+	if r.StateErr == nil && r.State.Epoch > 0 {
+		rec = append(rec, fmt.Sprintf("%s records %d epochs", StateFile, r.State.Epoch))
+	}
+	if r.HistoryErr == nil && len(r.History) > 0 {
+		rec = append(rec, fmt.Sprintf("%s has %d", HistoryFile, len(r.History)))
+	} else if r.HistoryErr != nil && !errors.Is(r.HistoryErr, os.ErrNotExist) {
+		rec = append(rec, HistoryFile+" exists (damaged)")
+	}
+	if _, err := os.Stat(filepath.Join(r.Dir, BestFile)); err == nil {
+		rec = append(rec, BestFile+" exists")
+	}
+	return strings.Join(rec, ", ")
+}
+
+// alignHistory makes the history and the state agree with a model restored
+// at epoch: extra history rows (an epoch trained but not checkpointed) are
+// dropped, a missing or damaged history is refused when epochs are needed.
+func (r *Run) alignHistory(epoch int) error {
+	if epoch > 0 && r.HistoryErr != nil {
+		return fmt.Errorf("%w. The model (epoch %d) is intact and can be analysed, but training cannot continue without its history: start a new run",
+			r.HistoryErr, epoch)
+	}
+	if r.HistoryErr != nil {
+		r.History, r.HistoryErr = nil, nil
+	}
+	// The history is written before the checkpoint after each epoch, so it
+	// may be one epoch ahead after a crash, never behind.
+	if len(r.History) < epoch {
+		return fmt.Errorf("%s has %d epochs but %s is at epoch %d: the history was damaged. The model can be analysed; to train further, "+
+			"continue from the best model if the history reaches its epoch (ctdtui train --resume %s --from-best), or start a new run",
+			filepath.Join(r.Dir, HistoryFile), len(r.History), CheckpointFile, epoch, r.Dir)
+	}
+	r.History = r.History[:epoch]
+	r.State.Epoch = epoch
+	r.recomputeBest()
+	if r.StateErr != nil {
+		r.StateErr = nil // rebuilt above; written when training starts
+	}
+	return nil
+}
+
+// repairBest rewrites best.bin from the checkpoint when the history says the
+// checkpoint's epoch is the best but best.bin holds an older model (a crash
+// after the checkpoint was written and before best.bin was).
+func (r *Run) repairBest(ck *nets.Checkpoint) error {
+	if ck == nil || r.State.BestEpoch == 0 || r.State.BestEpoch != ck.Header.Epoch {
+		return nil
+	}
+	if b, err := r.ReadCheckpoint(true); err == nil && b.Header.Epoch == ck.Header.Epoch {
+		return nil
+	}
+	best := *ck
+	best.Header.HasAdam, best.Header.AdamStep, best.M, best.V = false, 0, nil, nil
+	return writeCheckpoint(filepath.Join(r.Dir, BestFile), &best)
+}
+
+// restoreBest loads best.bin into the trainer (a fresh optimiser) and sets
+// the epoch to best.bin's.
+func (s *Session) restoreBest() error {
+	r, tr := s.Run, s.Trainer
+	b, err := r.ReadCheckpoint(true)
+	if err != nil {
+		return fmt.Errorf("cannot continue from the best model: %w", err)
+	}
+	if err := b.LoadInto(tr.Model, nil); err != nil {
+		return fmt.Errorf("%s does not match %s: %w", filepath.Join(r.Dir, BestFile), ConfigFile, err)
+	}
+	tr.Epoch = b.Header.Epoch
+	s.FromBest = true
+	return nil
+}
+
+// SettleFinished records a session with no epoch left to train as finished
+// in state.json, when it does not say so already (a crash after the last
+// epoch's checkpoint leaves the state an epoch behind).
+func (s *Session) SettleFinished() error {
+	r := s.Run
+	if s.Trainer.Epoch < r.Config.Train.Epochs || (r.State.Status == StatusFinished && r.State.Epoch == s.Trainer.Epoch) {
+		return nil
+	}
+	r.State.Status, r.State.Message, r.State.Epoch = StatusFinished, "", s.Trainer.Epoch
+	return r.SaveState()
+}
+
+// Close releases the run's lock. It is safe to call more than once.
+func (s *Session) Close() error { return s.lock.Release() }
 
 func (r *Run) recomputeBest() {
 	r.State.BestEpoch, r.State.BestVal = 0, 0
@@ -92,18 +258,46 @@ func (s *Session) SetEpochs(n int) error {
 	return WriteFileAtomic(filepath.Join(s.Run.Dir, ConfigFile), data)
 }
 
-// Train runs the remaining epochs, saving checkpoint, best model, history and
-// state after each one; report (may be nil) sees every finished epoch. The run
-// ends "finished", "stopped" (ctx cancelled; the last completed epoch is kept),
-// "diverged" (a NaN/Inf loss; the last good epoch is kept) or "failed".
+// Train runs the remaining epochs, saving the run after each one; report (may
+// be nil) sees every finished epoch. The run ends "finished", "stopped" (ctx
+// cancelled; the last completed epoch is kept), "diverged" (a NaN/Inf loss;
+// the last good epoch is kept, the initial model for a first epoch) or
+// "failed".
+//
+// After each epoch the files are written in the order history.csv,
+// checkpoint.bin, best.bin (when the epoch is the best so far), state.json,
+// each atomically. The checkpoint is the commit point: a crash before it
+// leaves the history one epoch ahead (NewSession drops the extra row), a
+// crash after it leaves best.bin or state.json behind (NewSession repairs
+// both). So the run resumes from any crash point.
 func (s *Session) Train(ctx context.Context, report func(nets.EpochStats)) error {
 	r, tr := s.Run, s.Trainer
+	h := thisHolder()
 	r.State.Status, r.State.Message = StatusTraining, ""
+	r.State.PID, r.State.Host = h.PID, h.Host
 	if err := r.SaveState(); err != nil {
 		return err
 	}
+	ckPath := filepath.Join(r.Dir, CheckpointFile)
+	if _, err := os.Stat(ckPath); tr.Epoch == 0 || s.FromBest || err != nil {
+		// The starting point (the initial model, or best.bin's) is the
+		// checkpoint until the first epoch is saved: a run that diverges in
+		// its first epoch keeps it, and a crash never leaves a run that
+		// trained without one.
+		if err := r.saveHistory(); err != nil {
+			return err
+		}
+		if err := writeCheckpoint(ckPath, nets.NewCheckpoint(tr.Model, tr.Opt, tr.Epoch)); err != nil {
+			return err
+		}
+		s.FromBest = false
+	}
 	tr.OnEpoch = func(st nets.EpochStats) error {
-		if err := writeCheckpoint(filepath.Join(r.Dir, CheckpointFile), nets.NewCheckpoint(tr.Model, tr.Opt, st.Epoch)); err != nil {
+		r.History = append(r.History, st)
+		if err := r.saveHistory(); err != nil {
+			return err
+		}
+		if err := writeCheckpoint(ckPath, nets.NewCheckpoint(tr.Model, tr.Opt, st.Epoch)); err != nil {
 			return err
 		}
 		if r.State.BestEpoch == 0 || st.ValLoss < r.State.BestVal {
@@ -111,10 +305,6 @@ func (s *Session) Train(ctx context.Context, report func(nets.EpochStats)) error
 				return err
 			}
 			r.State.BestVal, r.State.BestEpoch = st.ValLoss, st.Epoch
-		}
-		r.History = append(r.History, st)
-		if err := r.saveHistory(); err != nil {
-			return err
 		}
 		r.State.Epoch = st.Epoch
 		if err := r.SaveState(); err != nil {

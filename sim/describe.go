@@ -145,6 +145,7 @@ type Variable struct {
 // Scores are a task's own performance measures on a set of trials, beside its
 // loss; at most one field is set.
 type Scores struct {
+	FlipFlop     *FlipFlopScores  `json:"flipflop,omitempty"`
 	MultiTask    *MultiTaskScores `json:"multitask,omitempty"`
 	RandomTarget *ReachScores     `json:"randomtarget,omitempty"`
 }
@@ -152,6 +153,8 @@ type Scores struct {
 // Table formats the scores for terminals and logs ("" when there are none).
 func (s Scores) Table() string {
 	switch {
+	case s.FlipFlop != nil:
+		return s.FlipFlop.Table()
 	case s.MultiTask != nil:
 		return s.MultiTask.Table()
 	case s.RandomTarget != nil:

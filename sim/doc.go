@@ -23,5 +23,18 @@
 // packages ask these instead of comparing kinds; only views that draw one
 // task's world (the arm, the flip-flop's cube) look at the concrete type.
 //
+// The arm tasks (RandomTarget, and centre-out built by NewCentreOut, both a
+// *RandomTarget) may put the hand under a force field with per-trial levels
+// (template.md §1). A trial's level travels in its initial conditions, as a
+// fifth column after the joint state (RandomTarget.ICDim, TrialLevel), so that
+// the plant applies it without any change to the batch or the trainer; the
+// optional FieldLevel input channel tells the model. With the field off and
+// one level the task is the reference's, bit for bit (ICDim 4, 3 context
+// inputs). For an evaluation on a changed task (another field, other levels,
+// centre-out) build the task from the changed configuration and run the
+// trained model on its trials: the model's input size is ModelInputDim (17,
+// or 18 with the condition channel), and a model reads a dataset of either
+// arm task as long as the sizes agree.
+//
 // sim imports no UI and no model code.
 package sim

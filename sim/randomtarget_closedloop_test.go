@@ -26,7 +26,8 @@ type closedLoop struct {
 
 func (c *closedLoop) run(ctrl *linearController, wantGrad bool) (loss float64, dW, dBias []float64) {
 	B, T := c.batch.B, c.batch.T
-	const O, nObs, nCtx = arm.NumMuscles, arm.ObsDim, 3
+	const O, nObs = arm.NumMuscles, arm.ObsDim
+	nCtx := c.batch.InputDim
 	in := nObs + nCtx
 	ep := c.task.Plant().Begin(c.batch.ICs, B, T)
 	xs := make([]float64, T*B*in) // model inputs, kept for the backward pass

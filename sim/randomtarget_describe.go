@@ -3,6 +3,7 @@ package sim
 import (
 	"fmt"
 	"math"
+	"strconv"
 	"strings"
 
 	"github.com/ctdtui/ctdtui/sim/arm"
@@ -84,19 +85,52 @@ func (r *RandomTarget) TrialInfo(d *Dataset, i, _ int) string {
 	} else {
 		parts = append(parts, "no bump")
 	}
+	if r.P.hasLevels() {
+		parts = append(parts, r.levelInfo(TrialLevel(d, i)))
+	}
 	return strings.Join(parts, " · ")
 }
 
-// ConditionLabels implements Describer: the reach-direction bins.
+// levelInfo names a trial's level with its field ("constant field 1 N",
+// "curl field 10 N·s/m", or "level 1" without a field).
+func (r *RandomTarget) levelInfo(level float64) string {
+	v := strconv.FormatFloat(level, 'g', 4, 64)
+	switch r.field.Kind {
+	case arm.FieldConstant:
+		return fmt.Sprintf("constant field %s N towards (%.2g, %.2g)", v, r.field.Dir[0], r.field.Dir[1])
+	case arm.FieldCurl:
+		return fmt.Sprintf("curl field %s N·s/m", v)
+	}
+	return "level " + v + " (no field)"
+}
+
+// TrialLevel is trial i's field level: the fifth initial-condition column of
+// a dataset whose trials carry one, else 0.
+func TrialLevel(d *Dataset, i int) float64 {
+	if d.ICDim <= arm.ICDim {
+		return 0
+	}
+	return d.ICs[i*d.ICDim+arm.ICDim]
+}
+
+// ConditionLabels implements Describer: the reach-direction bins (for
+// centre-out, by default one per target direction).
 func (r *RandomTarget) ConditionLabels(s *ConditionSettings) []string {
-	return directionLabels(s.bins())
+	return directionLabels(r.bins(s))
 }
 
 // Condition implements Describer: the bin of the direction from the start to
 // the target (catch trials included: their target is shown too).
 func (r *RandomTarget) Condition(d *Dataset, i int, _ *Event, s *ConditionSettings) int {
 	start, goal := r.startGoal(d, i)
-	return directionBin(math.Atan2(goal[1]-start[1], goal[0]-start[0]), s.bins())
+	return directionBin(math.Atan2(goal[1]-start[1], goal[0]-start[0]), r.bins(s))
+}
+
+func (r *RandomTarget) bins(s *ConditionSettings) int {
+	if r.co != nil && (s == nil || s.DirectionBins <= 0) {
+		return r.co.n
+	}
+	return s.bins()
 }
 
 // startGoal reads trial i's start and target hand positions from the dataset:
@@ -109,29 +143,38 @@ func (r *RandomTarget) startGoal(d *Dataset, i int) (start, goal [2]float64) {
 }
 
 // Variables implements Describer: the target and start positions (constant
-// over the trial), then the hand's position and velocity from the plant.
+// over the trial), the hand's position and velocity from the plant, and, when
+// trials carry one, the field level.
 func (r *RandomTarget) Variables() []Variable {
-	return []Variable{
+	v := []Variable{
 		{Name: "target_x", Group: "target"}, {Name: "target_y", Group: "target"},
 		{Name: "start_x", Group: "start"}, {Name: "start_y", Group: "start"},
 		{Name: "hand_x", Group: "hand position", Plant: true}, {Name: "hand_y", Group: "hand position", Plant: true},
 		{Name: "hand_vx", Group: "hand velocity", Plant: true}, {Name: "hand_vy", Group: "hand velocity", Plant: true},
 	}
+	if r.P.hasLevels() {
+		v = append(v, Variable{Name: "field_level", Group: "field level"})
+	}
+	return v
 }
 
 // VariableValues implements Describer; plant holds ArmStateDim channels per
 // step (ArmEpisode.State's) or is nil (the hand variables are then NaN).
 func (r *RandomTarget) VariableValues(dst []float64, d *Dataset, i int, plant []float32) {
-	const nv = 8
+	nv := len(r.Variables())
 	L := d.Len(i)
 	checkVariables(dst, d, i, nv)
 	if plant != nil && len(plant) != L*ArmStateDim {
 		panic(fmt.Sprintf("sim: RandomTarget variables: plant state has %d values, want %d×%d", len(plant), L, ArmStateDim))
 	}
 	start, goal := r.startGoal(d, i)
+	level := TrialLevel(d, i)
 	for t := range L {
 		row := dst[t*nv : (t+1)*nv]
 		row[0], row[1], row[2], row[3] = goal[0], goal[1], start[0], start[1]
+		if nv > 8 {
+			row[8] = level
+		}
 		if plant == nil {
 			row[4], row[5], row[6], row[7] = math.NaN(), math.NaN(), math.NaN(), math.NaN()
 			continue

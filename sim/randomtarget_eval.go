@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -17,6 +18,17 @@ type ReachScores struct {
 	// PositionLoss is the mean squared hand-position error over every step
 	// (the loss's position term at the full curriculum).
 	PositionLoss float64 `json:"position_loss"`
+	// PerLevel splits the scores by field level when the trials have more
+	// than one (in increasing level).
+	PerLevel []LevelScores `json:"per_level,omitempty"`
+}
+
+// LevelScores are the reach scores of the trials at one field level.
+type LevelScores struct {
+	Level        float64   `json:"level"`
+	Reach        ReachStat `json:"reach"`
+	Hold         ReachStat `json:"hold"`
+	PositionLoss float64   `json:"position_loss"`
 }
 
 // ReachStat describes end-of-trial hand errors in metres.
@@ -29,33 +41,61 @@ type ReachStat struct {
 }
 
 // ScoreRandomTarget evaluates hand positions on trials idx of a RandomTarget
-// dataset: hands[k] is trial idx[k]'s hand position after each step (time × 2).
+// or centre-out dataset: hands[k] is trial idx[k]'s hand position after each
+// step (time × 2).
 func ScoreRandomTarget(d *Dataset, idx []int, hands [][]float64) ReachScores {
 	if len(hands) != len(idx) {
 		panic(fmt.Sprintf("sim: ScoreRandomTarget: %d hand traces for %d trials", len(hands), len(idx)))
 	}
-	if d.TargetDim != 2 || d.Task != KindRandomTarget {
-		panic("sim: ScoreRandomTarget needs a RandomTarget dataset")
+	if d.TargetDim != 2 || (d.Task != KindRandomTarget && d.Task != KindCentreOut) {
+		panic("sim: ScoreRandomTarget needs a RandomTarget or centre-out dataset")
 	}
-	var reach, hold []float64
-	sq, n := 0.0, 0
+	type acc struct {
+		reach, hold []float64
+		sq          float64
+		n           int
+	}
+	all := &acc{}
+	byLevel := map[float64]*acc{}
 	for k, i := range idx {
+		lv := TrialLevel(d, i)
+		a := byLevel[lv]
+		if a == nil {
+			a = &acc{}
+			byLevel[lv] = a
+		}
 		L := d.Len(i)
 		tg, h := d.Targets(i), hands[k]
 		for t := 0; t < L; t++ {
 			dx, dy := h[2*t]-float64(tg[2*t]), h[2*t+1]-float64(tg[2*t+1])
-			sq += dx*dx + dy*dy
-			n += 2
+			all.sq += dx*dx + dy*dy
+			a.sq += dx*dx + dy*dy
 		}
 		last := L - 1
 		err := math.Hypot(h[2*last]-float64(tg[2*last]), h[2*last+1]-float64(tg[2*last+1]))
-		if d.Conds[i] == 1 { // catch trial
-			hold = append(hold, err)
-		} else {
-			reach = append(reach, err)
+		for _, a := range []*acc{all, a} {
+			a.n += 2 * L
+			if d.Conds[i] == 1 { // catch trial
+				a.hold = append(a.hold, err)
+			} else {
+				a.reach = append(a.reach, err)
+			}
 		}
 	}
-	return ReachScores{Reach: reachStat(reach), Hold: reachStat(hold), PositionLoss: sq / float64(max(n, 1))}
+	mse := func(a *acc) float64 { return a.sq / float64(max(a.n, 1)) }
+	s := ReachScores{Reach: reachStat(all.reach), Hold: reachStat(all.hold), PositionLoss: mse(all)}
+	if len(byLevel) > 1 {
+		levels := make([]float64, 0, len(byLevel))
+		for lv := range byLevel {
+			levels = append(levels, lv)
+		}
+		slices.Sort(levels)
+		for _, lv := range levels {
+			a := byLevel[lv]
+			s.PerLevel = append(s.PerLevel, LevelScores{Level: lv, Reach: reachStat(a.reach), Hold: reachStat(a.hold), PositionLoss: mse(a)})
+		}
+	}
+	return s
 }
 
 func reachStat(e []float64) ReachStat {
@@ -89,5 +129,13 @@ func (s ReachScores) Table() string {
 	row("reach (end vs target)", s.Reach)
 	row("catch (end vs start)", s.Hold)
 	fmt.Fprintf(&b, "position MSE over all steps: %.4g m²\n", s.PositionLoss)
+	for _, l := range s.PerLevel {
+		lv := strconv.FormatFloat(l.Level, 'g', 4, 64)
+		row("level "+lv+": reach", l.Reach)
+		if l.Hold.Trials > 0 {
+			row("level "+lv+": catch", l.Hold)
+		}
+		fmt.Fprintf(&b, "level %s: position MSE %.4g m²\n", lv, l.PositionLoss)
+	}
 	return b.String()
 }

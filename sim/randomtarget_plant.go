@@ -11,18 +11,27 @@ import (
 // the action six raw muscle commands (clamped to [0, 1] inside the step, with
 // zero gradient outside), the controlled output the hand position after each
 // step, and the external input the endpoint (bump) force [N] of that step.
-type ArmPlant struct{ Arm *arm.Arm }
+// Field, when active, adds its force to that load at every step.
+type ArmPlant struct {
+	Arm   *arm.Arm
+	Field arm.Field
+	// LevelIC says that the initial conditions carry each trial's field level
+	// as a fifth column after q1, q2, q̇1, q̇2 (RandomTarget.ICDim); four-column
+	// initial conditions are accepted too, at level 0.
+	LevelIC bool
+}
 
 func (p *ArmPlant) ObsDim() int      { return arm.ObsDim }
 func (p *ArmPlant) ActDim() int      { return arm.NumMuscles }
 func (p *ArmPlant) CtlDim() int      { return 2 }
 func (p *ArmPlant) EnvInputDim() int { return 2 }
 
-// Begin implements Plant. ics is B×4 (shoulder, elbow, and their velocities);
-// it panics if an initial posture lies outside the joint limits (the reference
-// asserts; generated datasets never do this).
+// Begin implements Plant. ics is B×4 (shoulder, elbow, and their velocities)
+// or, with LevelIC, B×5 (then the level); it panics if an initial posture
+// lies outside the joint limits (the reference asserts; generated datasets
+// never do this).
 func (p *ArmPlant) Begin(ics []float64, B, T int) Episode {
-	e := &ArmEpisode{Rollout: arm.NewRollout(p.Arm)}
+	e := &ArmEpisode{Rollout: arm.NewRollout(p.Arm), plant: p}
 	e.Restart(ics, B, T)
 	return e
 }
@@ -30,15 +39,32 @@ func (p *ArmPlant) Begin(ics []float64, B, T int) Episode {
 // ArmEpisode is a batch of arm trials. Besides Episode it implements Restarter
 // and Recorder, and offers typed inspection through the embedded Rollout's Frame
 // (joint angles and velocities, hand position and velocity, and every muscle's
-// activation, length, velocity and force, per trial and time).
+// activation, length, velocity and force, per trial and time) and Load (the
+// endpoint force, bump plus field, of each step).
 type ArmEpisode struct {
 	*arm.Rollout
+	plant         *ArmPlant
+	joint, levels []float64 // Restart's split of five-column initial conditions
 }
 
 // Restart implements Restarter.
 func (e *ArmEpisode) Restart(ics []float64, B, T int) {
-	if err := e.Begin(ics, B, T); err != nil {
+	joint := ics
+	var levels []float64
+	if e.plant != nil && e.plant.LevelIC && B > 0 && len(ics) == B*(arm.ICDim+1) {
+		e.joint, e.levels = e.joint[:0], e.levels[:0]
+		for b := range B {
+			row := ics[b*(arm.ICDim+1) : (b+1)*(arm.ICDim+1)]
+			e.joint = append(e.joint, row[:arm.ICDim]...)
+			e.levels = append(e.levels, row[arm.ICDim])
+		}
+		joint, levels = e.joint, e.levels
+	}
+	if err := e.Begin(joint, B, T); err != nil {
 		panic(fmt.Sprintf("sim: RandomTarget initial state: %v", err))
+	}
+	if e.plant != nil && e.plant.Field.Active() {
+		e.SetField(e.plant.Field, levels)
 	}
 }
 

@@ -15,10 +15,11 @@ const (
 	KindNBFF         Kind = "nbff"         // the N-bit flip-flop
 	KindMultiTask    Kind = "multitask"    // the 15-task MultiTask set
 	KindRandomTarget Kind = "randomtarget" // the arm's random-target reach
+	KindCentreOut    Kind = "centreout"    // the arm's centre-out reach
 )
 
 // Kinds lists every task kind, in the order menus show them.
-var Kinds = []Kind{KindNBFF, KindMultiTask, KindRandomTarget}
+var Kinds = []Kind{KindNBFF, KindMultiTask, KindRandomTarget, KindCentreOut}
 
 // Task is a configured task environment: it knows its sizes, generates datasets and
 // owns its loss. Open-loop tasks (flip-flop, MultiTask) precompute every input;

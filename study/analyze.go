@@ -95,8 +95,16 @@ type Projection struct {
 	offsets []int
 }
 
-// Trial returns trial k's projection (Lens[k]×K), k indexing Trials.
+// Trial returns trial k's projection (Lens[k]×K), k indexing Trials. (A
+// Projection decoded from JSON or built by hand finds its offsets from
+// Lens.)
 func (p *Projection) Trial(k int) []float64 {
+	if len(p.offsets) != len(p.Lens)+1 {
+		p.offsets = make([]int, len(p.Lens)+1)
+		for i, l := range p.Lens {
+			p.offsets[i+1] = p.offsets[i] + l
+		}
+	}
 	return p.Data[p.offsets[k]*p.K : p.offsets[k+1]*p.K]
 }
 
@@ -188,7 +196,9 @@ type Performance struct {
 	LatentR2     []float64 `json:"latent_r2"`
 	LatentR2Mean float64   `json:"latent_r2_mean"`
 	TargetLabels []string  `json:"target_labels"`
-	// Task scores: per-task success for MultiTask, reach errors for RandomTarget.
+	// Task scores: per-bit accuracy for the flip-flop, per-task success for
+	// MultiTask, reach errors for RandomTarget.
+	FlipFlop     *sim.FlipFlopScores  `json:"flipflop,omitempty"`
 	MultiTask    *sim.MultiTaskScores `json:"multitask,omitempty"`
 	RandomTarget *sim.ReachScores     `json:"randomtarget,omitempty"`
 }
@@ -242,16 +252,14 @@ func (s *Session) Performance(ctx context.Context, phase string) (*Performance, 
 			return nil, fmt.Errorf("%s: performance R²: %w", l.Run.Dir, err)
 		}
 	}
-	if lab := l.Task.TargetLabels(); len(lab) == td {
-		pf.TargetLabels = lab
-	}
+	pf.TargetLabels = targetLabels(l)
 	if scorer, ok := l.Task.(sim.Scorer); ok {
 		o := make([][]float64, len(inf.Trials))
 		for k := range inf.Trials {
 			o[k] = widen(inf.Controlled(k), 0)[:len(inf.Controlled(k))]
 		}
 		sc := scorer.Score(data, inf.Trials, o)
-		pf.MultiTask, pf.RandomTarget = sc.MultiTask, sc.RandomTarget
+		pf.FlipFlop, pf.MultiTask, pf.RandomTarget = sc.FlipFlop, sc.MultiTask, sc.RandomTarget
 	}
 	s.mu.Lock()
 	s.perf[p] = pf

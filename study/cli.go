@@ -24,6 +24,17 @@ type Output struct {
 	JSON bool
 }
 
+// warn prints what the session's run is missing (a damaged history.csv or
+// state.json: the analysis goes on without them).
+func (o Output) warn(s *Session) {
+	if o.Progress == nil {
+		return
+	}
+	for _, w := range s.Run.Warnings {
+		fmt.Fprintln(o.Progress, "warning:", w)
+	}
+}
+
 func (o Output) write(rep interface{ WriteTable(io.Writer) error }) error {
 	if o.JSON {
 		return WriteJSON(o.W, rep)
@@ -96,6 +107,7 @@ func AnalyzeCommand(ctx context.Context, dir string, best bool, o AnalyzeOptions
 	if err != nil {
 		return err
 	}
+	out.warn(s)
 	pf, done := progressPrinter(out.Progress, "", true)
 	rep, err := s.Analyze(ctx, o, pf)
 	done()
@@ -105,20 +117,45 @@ func AnalyzeCommand(ctx context.Context, dir string, best bool, o AnalyzeOptions
 	return out.write(rep)
 }
 
-// FixedPointsCommand is `ctdtui fixedpoints DIR`.
-func FixedPointsCommand(ctx context.Context, dir string, best bool, o FixedPointOptions, out Output) error {
+// FixedPointsCommand is `ctdtui fixedpoints DIR` (with o.ClosedLoop:
+// `--closed-loop`). With at set, the input held is the model's input at that
+// step of that trial of o.Phase (Rollout.HeldInput); o.Inputs must then be
+// nil, and the search open-loop.
+func FixedPointsCommand(ctx context.Context, dir string, best bool, o FixedPointOptions, at *TrialStep, out Output) error {
+	switch {
+	case at != nil && o.Inputs != nil:
+		return errors.New("--inputs and --inputs-at both give the input held: use one")
+	case at != nil && o.ClosedLoop:
+		return errors.New("--inputs-at holds the model's whole input, observation included: with --closed-loop give the context with --inputs")
+	}
 	s, err := Open(dir, best)
 	if err != nil {
 		return err
 	}
+	out.warn(s)
+	if at != nil {
+		phase := o.Phase
+		if phase == "" {
+			phase = "all"
+		}
+		if o.Inputs, err = s.HeldInput(ctx, phase, *at); err != nil {
+			return fmt.Errorf("--inputs-at: %w", err)
+		}
+	}
 	pf, done := progressPrinter(out.Progress, "fixed points: ", false)
 	var last Progress
-	rep, err := s.FixedPoints(ctx, o, func(p Progress) {
+	report := func(p Progress) {
 		last = p
 		if pf != nil {
 			pf(p)
 		}
-	})
+	}
+	var rep interface{ WriteTable(io.Writer) error }
+	if o.ClosedLoop {
+		rep, err = s.ClosedLoopFixedPoints(ctx, o, report)
+	} else {
+		rep, err = s.FixedPoints(ctx, o, report)
+	}
 	done()
 	if errors.Is(err, context.Canceled) {
 		return fmt.Errorf("fixed-point search cancelled (%s)", formatProgress(last))
@@ -129,11 +166,13 @@ func FixedPointsCommand(ctx context.Context, dir string, best bool, o FixedPoint
 	return out.write(rep)
 }
 
-// CompareCommand is `ctdtui compare RUN_A RUN_B` (the pairwise report) and
+// CompareCommand is `ctdtui compare RUN_A RUN_B` (the pairwise report;
+// trajectories adds both runs' trajectories in A's PC space,
+// AlignTrajectories on o's phase, when they share their trials) and
 // `ctdtui compare RUN1 … RUNn` (the N×N matrices: with more than two runs,
 // or when metrics are named). A folder that is not itself a run stands for
 // the runs inside it.
-func CompareCommand(ctx context.Context, dirs []string, best bool, o MatrixOptions, out Output) error {
+func CompareCommand(ctx context.Context, dirs []string, best bool, o MatrixOptions, trajectories bool, out Output) error {
 	o.Metrics = slices.Clone(o.Metrics)
 	if _, err := o.normalized(); err != nil {
 		return err
@@ -150,18 +189,81 @@ func CompareCommand(ctx context.Context, dirs []string, best bool, o MatrixOptio
 		if ses[i], err = Open(d, best); err != nil {
 			return err
 		}
+		out.warn(ses[i])
 	}
 	pf, done := progressPrinter(out.Progress, "compare: ", false)
-	var rep interface{ WriteTable(io.Writer) error }
-	if len(ses) == 2 && len(o.Metrics) == 0 {
-		rep, err = ses[0].Compare(ctx, ses[1], o.CompareOptions, pf)
-	} else {
-		rep, err = CompareMatrix(ctx, ses, o, pf)
+	if len(ses) > 2 || len(o.Metrics) > 0 {
+		rep, err := CompareMatrix(ctx, ses, o, pf)
+		done()
+		if errors.Is(err, context.Canceled) {
+			return errors.New("comparison cancelled")
+		}
+		if err != nil {
+			return err
+		}
+		return out.write(rep)
 	}
+	a, b := ses[0], ses[1]
+	rep, err := a.Compare(ctx, b, o.CompareOptions, pf)
 	done()
 	if errors.Is(err, context.Canceled) {
 		return errors.New("comparison cancelled")
 	}
+	if err != nil {
+		return err
+	}
+	res := &CompareOutput{CompareReport: rep}
+	if trajectories && rep.SameTrials {
+		if res.Trajectories, err = a.AlignTrajectories(ctx, b, rep.Options.Phase, RolloutPCs); err != nil {
+			return err
+		}
+	}
+	return out.write(res)
+}
+
+// CompareOutput is what `ctdtui compare` prints: the report and, with
+// --trajectories, both runs' trajectories in A's PC space.
+type CompareOutput struct {
+	*CompareReport
+	Trajectories *AlignedTrajectories `json:"trajectories,omitempty"`
+}
+
+// WriteTable prints the report's tables; the trajectories are only in the
+// JSON.
+func (c *CompareOutput) WriteTable(w io.Writer) error {
+	if err := c.CompareReport.WriteTable(w); err != nil {
+		return err
+	}
+	if t := c.Trajectories; t != nil {
+		_, err := fmt.Fprintf(w, "\ntrajectories: %d %s trials in A's first %d PCs, B mapped into them (--json lists them)\n", len(t.A.Trials), t.Phase, t.A.K)
+		return err
+	}
+	return nil
+}
+
+// TrialCommand is `ctdtui trial DIR`.
+func TrialCommand(ctx context.Context, dir string, best bool, o TrialOptions, out Output) error {
+	if _, err := o.normalized(); err != nil {
+		return err
+	}
+	s, err := Open(dir, best)
+	if err != nil {
+		return err
+	}
+	rep, err := s.Trial(ctx, o)
+	if err != nil {
+		return err
+	}
+	return out.write(rep)
+}
+
+// DynamicsCommand is `ctdtui dynamics DIR`.
+func DynamicsCommand(ctx context.Context, dir string, best bool, out Output) error {
+	s, err := Open(dir, best)
+	if err != nil {
+		return err
+	}
+	rep, err := s.Dynamics(ctx, DynamicsOptions{})
 	if err != nil {
 		return err
 	}
@@ -209,9 +311,49 @@ func ExportCommand(ctx context.Context, dir string, best bool, path string, o Ex
 	if err != nil {
 		return err
 	}
+	out.warn(s)
 	pf, done := progressPrinter(out.Progress, "export: ", true)
 	rep, err := s.Export(ctx, path, o, pf)
 	done()
+	if err != nil {
+		return err
+	}
+	return out.write(rep)
+}
+
+// AlignCommand is `ctdtui align DIR`.
+func AlignCommand(ctx context.Context, dir string, best bool, o AlignOptions, out Output) error {
+	s, err := Open(dir, best)
+	if err != nil {
+		return err
+	}
+	if _, err := o.normalized(s.Run.Task); err != nil {
+		return err
+	}
+	pf, done := progressPrinter(out.Progress, "align: ", true)
+	rep, err := s.Align(ctx, o, pf)
+	done()
+	if err != nil {
+		return err
+	}
+	return out.write(rep)
+}
+
+// DecodeCommand is `ctdtui decode DIR`.
+func DecodeCommand(ctx context.Context, dir string, best bool, o DecodeOptions, out Output) error {
+	s, err := Open(dir, best)
+	if err != nil {
+		return err
+	}
+	if _, _, err := o.normalized(s.Run.Task); err != nil {
+		return err
+	}
+	pf, done := progressPrinter(out.Progress, "decode: ", true)
+	rep, err := s.Decode(ctx, o, pf)
+	done()
+	if errors.Is(err, context.Canceled) {
+		return errors.New("decoding cancelled")
+	}
 	if err != nil {
 		return err
 	}

@@ -10,6 +10,20 @@
 // report Progress through a callback, and a cancelled computation is not
 // cached. A Session is safe for concurrent use.
 //
+// What each UI tab shows has its study call and its command:
+//
+//   - Trials: Rollout (the phase's trials as the model ran them, with their
+//     latents on the phase's first PCs) and Trial (`ctdtui trial`).
+//   - Analysis: Scree, PCs, FixedPoints; the input held "at the cursor" is
+//     Rollout.HeldInput (`fixedpoints --inputs-at`).
+//   - Compare: Compare, FixedPoints of both runs, AlignTrajectories
+//     (`compare --trajectories`).
+//   - Train: the dynamics probe, ProbeDynamics, run live by a LiveProbe
+//     through TrainWatched and on a saved run by Dynamics (`ctdtui
+//     dynamics`).
+//
+// Every projection of states on PCs is analysis.PCA.Project.
+//
 // Every result is a plain struct with JSON tags: the --json output of the
 // commands is that struct, and its text table comes from its WriteTable
 // method. The README lists the fields.

@@ -53,6 +53,11 @@ type FixedPointOptions struct {
 	QThresh float64 `json:"q_thresh"`
 	// Mode is "refine" (default) or "reference".
 	Mode string `json:"mode"`
+	// ClosedLoop searches the fixed points of the network and its plant in
+	// closed loop (Session.ClosedLoopFixedPoints); Inputs then holds the
+	// context inputs only. NoOpenLoop skips the network-only search it adds.
+	ClosedLoop bool `json:"closed_loop"`
+	NoOpenLoop bool `json:"no_open_loop"`
 }
 
 // Normalize fills the defaults and checks the settings against a model with
@@ -127,8 +132,8 @@ func ParseInputs(s string) ([]float64, error) {
 	out := make([]float64, len(parts))
 	for i, p := range parts {
 		v, err := strconv.ParseFloat(strings.TrimSpace(p), 64)
-		if err != nil {
-			return nil, fmt.Errorf("--inputs value %d %q is not a number", i+1, strings.TrimSpace(p))
+		if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+			return nil, fmt.Errorf("--inputs value %d %.40q is not a finite number", i+1, strings.TrimSpace(p))
 		}
 		out[i] = v
 	}
@@ -141,10 +146,17 @@ type FixedPoint struct {
 	// Q is ½‖F(x, u) − x‖² at X (float64).
 	Q float64 `json:"q"`
 	// MaxAbsEig is the largest |λ| of the Jacobian ∂F/∂x; Stable is
-	// MaxAbsEig < 1 (discrete-time criterion); Unstable counts |λ| > 1.
+	// MaxAbsEig < 1 (discrete-time criterion); Unstable counts |λ| ≥ 1 (the
+	// unstable directions).
 	MaxAbsEig float64 `json:"max_abs_eig"`
 	Stable    bool    `json:"stable"`
 	Unstable  int     `json:"n_unstable"`
+	// Type is "stable", "saddle-k" (k unstable directions), "unstable"
+	// (every direction) or "unknown"; Rotational marks a complex leading
+	// eigenvalue and SlowModes counts |λ| within 1e-3 of 1.
+	Type       string `json:"type"`
+	Rotational bool   `json:"rotational"`
+	SlowModes  int    `json:"slow_modes"`
 	// Eigenvalues are [re, im] pairs sorted by |λ| descending.
 	Eigenvalues [][2]float64 `json:"eigenvalues"`
 	// Inits counts the initial states that ended at this point.
@@ -175,10 +187,26 @@ type FixedPointReport struct {
 	Unconverged  int `json:"unconverged"`
 	Outliers     int `json:"outliers"`
 	BelowQThresh int `json:"below_q_thresh"`
-	// Points are the distinct fixed points (stable first, then by q);
-	// SlowPoints the distinct slow points.
-	Points     []FixedPoint `json:"points"`
-	SlowPoints []FixedPoint `json:"slow_points"`
+	// FixedTypes and SlowTypes split the fixed and the slow points by
+	// stability type.
+	FixedTypes analysis.TypeCounts `json:"fixed_types"`
+	SlowTypes  analysis.TypeCounts `json:"slow_types"`
+	// Ladder is the architecture under each q threshold 1e-1 … 1e-14, from
+	// this one search: distinct places with q below the threshold, split by
+	// type (see analysis.PlaceLadder; in reference mode CTD's merge of the
+	// rows below each threshold, analysis.ReferenceLadder).
+	Ladder []analysis.LadderRung `json:"ladder"`
+	// PlaceRadius: rows that are not fixed points and lie this close to a
+	// fixed point, or to each other (transitively), are one place (refine
+	// mode; 5% of the initial states' mean distance from their centroid).
+	PlaceRadius float64 `json:"place_radius"`
+	// Points are the distinct fixed points (stable first, then by the
+	// number of unstable directions, then by q);
+	// SlowPoints the distinct slow points; LoosePoints the places whose best
+	// q is at or above QThresh but below 1e-1 (the ladder's loose rungs).
+	Points      []FixedPoint `json:"points"`
+	SlowPoints  []FixedPoint `json:"slow_points"`
+	LoosePoints []FixedPoint `json:"loose_points"`
 	// RowQ is q at each initial state's final point (the q* histogram).
 	RowQ []float64 `json:"row_q"`
 	// Result is the finder's full outcome (not in the JSON).
@@ -208,6 +236,9 @@ func (o FixedPointOptions) key() string {
 // eigenvalues use a float64 copy. Cached per options; cancelling ctx stops
 // the search and caches nothing.
 func (s *Session) FixedPoints(ctx context.Context, o FixedPointOptions, progress ProgressFunc) (*FixedPointReport, error) {
+	if o.ClosedLoop {
+		return nil, fmt.Errorf("study: FixedPoints with ClosedLoop set: use ClosedLoopFixedPoints")
+	}
 	labels := ModelInputLabels(s.Run.Task)
 	o, err := o.Normalize(s.Run.Model.Config().Inputs, labels)
 	if err != nil {
@@ -264,6 +295,7 @@ func (s *Session) FixedPoints(ctx context.Context, o FixedPointOptions, progress
 		r.BelowQThresh = len(below)
 		// The fixed-point finder's tol_unique.
 		pts = analysis.UniqueFixedPoints(below, 1e-3, true)
+		r.Ladder = analysis.ReferenceLadder(res, precise, analysis.DefaultLadder(), 1e-3)
 		for i := range pts {
 			if err := ctx.Err(); err != nil {
 				return nil, err
@@ -274,6 +306,10 @@ func (s *Session) FixedPoints(ctx context.Context, o FixedPointOptions, progress
 	} else {
 		pts, slow = res.FixedPoints, res.SlowPoints
 		r.Unconverged, r.Outliers = res.NUnconverged, res.NOutliers
+		r.Ladder, r.PlaceRadius = res.Ladder, res.PlaceRadius
+		if r.LoosePoints, err = s.reportPoints(ctx, o.Phase, o.Inputs, res.LoosePoints); err != nil {
+			return nil, err
+		}
 		for _, row := range res.Rows {
 			if row.Class == analysis.RowFixed || row.Class == analysis.RowSlow {
 				r.BelowQThresh++
@@ -294,6 +330,12 @@ func (s *Session) FixedPoints(ctx context.Context, o FixedPointOptions, progress
 			r.Unstable++
 		}
 	}
+	for i := range pts {
+		r.FixedTypes.Add(&pts[i])
+	}
+	for i := range slow {
+		r.SlowTypes.Add(&slow[i])
+	}
 	r.Seconds = time.Since(start).Seconds()
 	s.mu.Lock()
 	s.fps[o.key()] = r
@@ -301,7 +343,8 @@ func (s *Session) FixedPoints(ctx context.Context, o FixedPointOptions, progress
 	return r, nil
 }
 
-// reportPoints converts finder points, stable ones first, then by q.
+// reportPoints converts finder points: stable ones first, then by the number
+// of unstable directions, then by q.
 func (s *Session) reportPoints(ctx context.Context, phase string, u []float64, pts []analysis.FixedPoint) ([]FixedPoint, error) {
 	out := make([]FixedPoint, len(pts))
 	xs := make([][]float64, len(pts))
@@ -315,6 +358,7 @@ func (s *Session) reportPoints(ctx context.Context, phase string, u []float64, p
 	outs := s.readout(xs, u)
 	for i, p := range pts {
 		fp := FixedPoint{X: slices.Clone(p.X), Q: p.Q, MaxAbsEig: p.MaxAbsEig, Stable: p.Stable, Unstable: p.NUnstable,
+			Type: p.TypeName(), Rotational: p.Rotational, SlowModes: p.SlowModes,
 			Inits: len(p.Rows), PC: pcs[i], Output: outs[i]}
 		for _, l := range p.Eigenvalues {
 			fp.Eigenvalues = append(fp.Eigenvalues, [2]float64{real(l), imag(l)})
@@ -330,6 +374,9 @@ func (s *Session) reportPoints(ctx context.Context, phase string, u []float64, p
 				return -1
 			}
 			return 1
+		}
+		if a.Unstable != b.Unstable {
+			return a.Unstable - b.Unstable
 		}
 		switch {
 		case a.Q < b.Q:

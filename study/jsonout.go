@@ -82,9 +82,13 @@ func finiteTree(v reflect.Value) any {
 			}
 			name, opts, _ := strings.Cut(tag, ",")
 			fv := v.Field(i)
-			if f.Anonymous && name == "" && fv.Kind() == reflect.Struct {
-				// An untagged embedded struct: its fields are inlined, as
-				// encoding/json does.
+			if f.Anonymous && name == "" {
+				// An embedded struct's fields are the outer object's, as
+				// encoding/json writes them (DynamicsReport, CompareOutput,
+				// MatrixOptions).
+				if fv.Kind() == reflect.Pointer && fv.IsNil() {
+					continue
+				}
 				if inner, ok := finiteTree(fv).(orderedObject); ok {
 					out = append(out, inner...)
 					continue

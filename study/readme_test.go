@@ -23,8 +23,11 @@ func readmeFields(t *testing.T) map[string][][2]string {
 	cmd := ""
 	inTable := false
 	for _, line := range strings.Split(string(data), "\n") {
-		if m := regexp.MustCompile("^### `ctdtui (\\w+)").FindStringSubmatch(line); m != nil {
+		if m := regexp.MustCompile("^### `ctdtui (\\w+)( RUN --closed-loop)?").FindStringSubmatch(line); m != nil {
 			cmd, inTable = m[1], false
+			if m[2] != "" {
+				cmd += " --closed-loop"
+			}
 			if strings.Contains(line, "RUN1") {
 				cmd += "-matrix" // the N×N form of compare
 			}
@@ -117,10 +120,28 @@ func TestJSONFieldsDocumented(t *testing.T) {
 	add("compare", r5b, err)
 	r6, err := a.Export(ctx, filepath.Join(t.TempDir(), "x.npz"), ExportOptions{}, nil)
 	add("export", r6, err)
-	r7, err := a.Compare(ctx, mt, CompareOptions{DSADelays: 5, DSARank: 8}, nil)
-	add("compare", r7, err)
-	r8, err := CompareMatrix(ctx, []*Session{a, b, mt}, MatrixOptions{CompareOptions: CompareOptions{DSADelays: 5, DSARank: 8, FixedPoints: true, FixedPointOptions: FixedPointOptions{Inits: 64, Iters: 500}}, Metrics: []string{"all"}}, nil)
-	add("compare-matrix", r8, err)
+	rx, err := a.Compare(ctx, mt, CompareOptions{DSADelays: 5, DSARank: 8}, nil)
+	add("compare", rx, err)
+	rm, err := CompareMatrix(ctx, []*Session{a, b, mt}, MatrixOptions{CompareOptions: CompareOptions{DSADelays: 5, DSARank: 8, FixedPoints: true, FixedPointOptions: FixedPointOptions{Inits: 64, Iters: 500}}, Metrics: []string{"all"}}, nil)
+	add("compare-matrix", rm, err)
+	al, err := a.AlignTrajectories(ctx, b, "val", 3)
+	add("compare", &CompareOutput{CompareReport: r5b, Trajectories: al}, err)
+	for _, s := range []*Session{a, rt, mt} {
+		r7, err := s.Trial(ctx, TrialOptions{Trial: 1, Step: 5})
+		add("trial", r7, err)
+	}
+	r8, err := a.Dynamics(ctx, DynamicsOptions{})
+	add("dynamics", r8, err)
+	rClosed, err := rt.ClosedLoopFixedPoints(ctx, FixedPointOptions{Inits: 64, Iters: 1000}, nil)
+	add("fixedpoints --closed-loop", rClosed, err)
+	rAlign, err := rt.Align(ctx, AlignOptions{Event: "go_cue"}, nil)
+	add("align", rAlign, err)
+	rDecode, err := rt.Decode(ctx, DecodeOptions{Event: "target_on", Window: Window{Pre: 5, Post: 20}, CrossTemporal: true}, nil)
+	add("decode", rDecode, err)
+	for _, s := range []*Session{a, rt, mt} {
+		r8, _, err := s.Evaluate(ctx, EvalOptions{Seed: -1, Out: filepath.Join(t.TempDir(), "eval")}, nil)
+		add("eval", r8, err)
+	}
 
 	docs := readmeFields(t)
 	for cmd, reps := range reports {
@@ -211,6 +232,29 @@ func namedIn(docs map[string][][2]string, rows [][2]string, row [2]string) map[s
 		}
 	}
 	named := map[string]bool{}
+	// "as in `cmd`" / "as `field` of `cmd`": the names of that command's row.
+	for _, m := range regexp.MustCompile("as (?:in|`([\\w.\\[\\]]+)` of) `([\\w]+)`").FindAllStringSubmatch(text, -1) {
+		field := m[1]
+		for _, r := range docs[m[2]] {
+			same := r[0] == row[0]
+			if field != "" {
+				same = strings.Contains(r[0], "`"+field+"`")
+			}
+			if same && r != row {
+				for k := range namedIn(docs, docs[m[2]], r) {
+					named[k] = true
+				}
+			}
+		}
+	}
+	// "as the `cmd` document": an embedded report of another command.
+	if m := regexp.MustCompile("as the `(\\w+)` document").FindStringSubmatch(text); m != nil {
+		for _, r := range docs[m[1]] {
+			for _, f := range backticked.FindAllStringSubmatch(r[0], -1) {
+				named[strings.TrimSuffix(strings.Split(f[1], ".")[0], "[]")] = true
+			}
+		}
+	}
 	for _, w := range backticked.FindAllStringSubmatch(text, -1) {
 		named[w[1]] = true
 	}

@@ -64,6 +64,9 @@ type RunInfo struct {
 	ValTrials   int  `json:"val_trials"`
 	// Steps is the task's (padded) trial length.
 	Steps int `json:"steps"`
+	// Evaluation is set for an evaluation directory (ctdtui eval --out): the
+	// run whose model it runs and what it changed.
+	Evaluation *EvaluationInfo `json:"evaluation,omitempty"`
 }
 
 // Session is one loaded run with its analyses cached per phase and settings.
@@ -78,6 +81,7 @@ type Session struct {
 	perf     map[string]*Performance
 	analyses map[string]*AnalyzeReport
 	fps      map[string]*FixedPointReport
+	cls      map[string]*ClosedLoopReport
 	compares map[string]*CompareReport
 	dmds     map[string]*DSAFit
 }
@@ -108,7 +112,8 @@ func Open(dir string, best bool) (*Session, error) {
 func New(l *run.Loaded) *Session {
 	return &Session{Run: l,
 		latents: map[string]*mat.Dense{}, pcas: map[string]*analysis.PCA{}, perf: map[string]*Performance{},
-		analyses: map[string]*AnalyzeReport{}, fps: map[string]*FixedPointReport{}, compares: map[string]*CompareReport{}, dmds: map[string]*DSAFit{}}
+		analyses: map[string]*AnalyzeReport{}, fps: map[string]*FixedPointReport{}, cls: map[string]*ClosedLoopReport{}, compares: map[string]*CompareReport{},
+		dmds: map[string]*DSAFit{}}
 }
 
 // Info describes the run.
@@ -120,11 +125,19 @@ func (s *Session) Info() RunInfo {
 		Model: c.Kind, Latent: c.Latent, State: c.StateDim(), Inputs: c.Inputs, Outputs: c.Outputs,
 		InputLabels: ModelInputLabels(l.Task), OutputLabels: l.Task.OutputLabels(),
 		Epoch: l.Epoch, Best: l.Best, TrainTrials: len(l.Data.Train), ValTrials: len(l.Data.Valid), Steps: l.Task.Steps(),
+		Evaluation: evaluationInfo(l.Run),
 	}
 }
 
-// Name is a short name for the run: its directory's base name.
-func (s *Session) Name() string { return filepath.Base(s.Run.Run.Dir) }
+// Name is a short name for the run: its directory's base name (for an
+// evaluation not saved, its run's name and "eval").
+func (s *Session) Name() string {
+	r := s.Run.Run
+	if r.Dir == "" && r.Eval != nil {
+		return filepath.Base(r.Eval.SourceDir()) + " eval"
+	}
+	return filepath.Base(r.Dir)
+}
 
 // ModelInputLabels names the model's input channels: for a closed-loop task
 // the plant's observation comes first (RandomTarget: hand position, then the

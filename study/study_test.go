@@ -10,12 +10,15 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/ctdtui/ctdtui/analysis"
+	"github.com/ctdtui/ctdtui/nets"
 	"github.com/ctdtui/ctdtui/run"
+	"github.com/ctdtui/ctdtui/sim"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -212,7 +215,7 @@ func TestBadInput(t *testing.T) {
 		{missing, []string{"run directory", missing, "no such file"}},
 		{empty, []string{empty, "is not a ctdtui run", "config.toml is missing"}},
 		{corrupt, []string{filepath.Join(corrupt, "checkpoint.bin")}},
-		{noModel, []string{noModel, "has no trained model yet"}},
+		{noModel, []string{filepath.Join(noModel, "checkpoint.bin is missing"), "records 400 epochs", "--best"}},
 		{otherTask, []string{"the saved model is 3→3", "describes a 2→2 task"}},
 		{otherModel, []string{"checkpoint.bin holds a gru with 32 latents", "config.toml describes a gru with 16 latents"}},
 	} {
@@ -272,7 +275,7 @@ func TestBadInput(t *testing.T) {
 	_, err = a.Analyze(ctx, AnalyzeOptions{Phase: "everything"}, nil)
 	checkErr("bad phase", err, `phase "everything"`)
 	_, err = ParseInputs("0, x,1")
-	checkErr("bad --inputs", err, `--inputs value 2 "x" is not a number`)
+	checkErr("bad --inputs", err, `--inputs value 2 "x" is not a finite number`)
 	_, err = a.Export(ctx, filepath.Join(tmp, "out.txt"), ExportOptions{}, nil)
 	checkErr("bad export name", err, "must end in .npz")
 	_, err = a.Export(ctx, filepath.Join(tmp, "missingdir", "out.npz"), ExportOptions{}, nil)
@@ -638,7 +641,7 @@ func TestFixedPointsCommandCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	var out bytes.Buffer
-	err := FixedPointsCommand(ctx, flipFlop32, false, FixedPointOptions{Inits: 16, Iters: 100}, Output{W: &out})
+	err := FixedPointsCommand(ctx, flipFlop32, false, FixedPointOptions{Inits: 16, Iters: 100}, nil, Output{W: &out})
 	if err == nil || !strings.Contains(err.Error(), "fixed-point search cancelled") || out.Len() != 0 {
 		t.Fatalf("error %v, output %q", err, out.String())
 	}
@@ -702,5 +705,128 @@ func TestCompareAcrossTasks(t *testing.T) {
 	}
 	if strings.Contains(buf.String(), "affine state R²") {
 		t.Errorf("table shows an affine R² section:\n%s", buf.String())
+	}
+}
+
+// The q-threshold ladder of one search on a trained 3-bit flip-flop GRU:
+// monotone, equal to separate searches at two thresholds, and at strict
+// thresholds the flip-flop's architecture: 8 stable points (the memories)
+// and saddles between them.
+func TestFlipFlopLadderAndTypes(t *testing.T) {
+	s := open(t, flipFlop32)
+	base := FixedPointOptions{Inits: 256, Iters: 3000, LR: 1e-2}
+	rep, err := s.FixedPoints(context.Background(), base, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Ladder) != 14 {
+		t.Fatalf("%d ladder rungs, want 14", len(rep.Ladder))
+	}
+	for i := 1; i < len(rep.Ladder); i++ {
+		if rep.Ladder[i].Places > rep.Ladder[i-1].Places {
+			t.Errorf("ladder not monotone: %d places under %g, %d under %g", rep.Ladder[i-1].Places, rep.Ladder[i-1].QThresh, rep.Ladder[i].Places, rep.Ladder[i].QThresh)
+		}
+	}
+	for _, k := range []int{3, 7} { // 1e-4 and 1e-8
+		o := base
+		o.QThresh = rep.Ladder[k].QThresh
+		sep, err := s.FixedPoints(context.Background(), o, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sep.Fixed+sep.Slow != rep.Ladder[k].Places || sep.FixedTypes.Stable+sep.SlowTypes.Stable != rep.Ladder[k].Types.Stable {
+			t.Errorf("q < %g: separate search %d fixed + %d slow (%d stable), ladder %+v", o.QThresh, sep.Fixed, sep.Slow, sep.FixedTypes.Stable+sep.SlowTypes.Stable, rep.Ladder[k])
+		}
+	}
+	strict := rep.Ladder[13]
+	if strict.Fixed != rep.Fixed || strict.Slow != 0 || strict.Types.Stable != 8 || strict.Types.Saddles[1] == 0 || strict.Types.Saddles[2] == 0 {
+		t.Errorf("under 1e-14: %+v; want 8 stable points and saddles with 1 and 2 unstable directions", strict)
+	}
+	if rep.FixedTypes.Stable != 8 || rep.FixedTypes.SaddleTotal()+rep.FixedTypes.Unstable != rep.Unstable {
+		t.Errorf("fixed-point types %+v, %d unstable", rep.FixedTypes, rep.Unstable)
+	}
+	for _, p := range rep.Points {
+		want := "stable"
+		if p.Unstable > 0 {
+			want = "saddle-" + strconv.Itoa(p.Unstable)
+		}
+		if p.Type != want {
+			t.Errorf("point with %d unstable directions has type %q", p.Unstable, p.Type)
+		}
+	}
+	t.Logf("fixed-point types %+v; ladder places %v", rep.FixedTypes, func() []int {
+		var n []int
+		for _, g := range rep.Ladder {
+			n = append(n, g.Places)
+		}
+		return n
+	}())
+	var b bytes.Buffer
+	if err := rep.WriteTable(&b); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"q-threshold ladder", "1e-14", "saddle-1"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("table lacks %q:\n%s", want, b.String())
+		}
+	}
+}
+
+// Closed-loop fixed points of an arm model: each reported point is a fixed
+// point of the network and the arm together (a float64 closed-loop step
+// leaves it in place), the hand position reported is the arm's at that
+// posture, the network-only comparison holds all 17 inputs, and a task
+// without a plant is refused by name.
+func TestClosedLoopFixedPoints(t *testing.T) {
+	s := open(t, randomTarget)
+	rep, err := s.ClosedLoopFixedPoints(context.Background(), FixedPointOptions{Inits: 64, Iters: 1000}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Fixed == 0 || len(rep.Options.Inputs) != 3 || rep.Options.Inputs[2] != 1 || len(rep.Target) != 2 {
+		t.Fatalf("%d fixed points, context %v, target %v", rep.Fixed, rep.Options.Inputs, rep.Target)
+	}
+	plant, _, err := statePlant(s.Run.Task, rep.Options.Inputs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := nets.NewClosedLoopMap(nets.Convert[float64](s.Run.Model), plant)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range rep.Points {
+		z := append(slices.Clone(p.Latent), p.Plant...)
+		f := make([]float64, len(z))
+		m.Eval(f, z, 1, rep.Options.Inputs)
+		for k := range z {
+			if math.Abs(f[k]-z[k]) > 1e-9 {
+				t.Fatalf("point %+v moves: component %d %v → %v", p, k, z[k], f[k])
+			}
+		}
+		a := s.Run.Task.(*sim.RandomTarget).Arm()
+		h := a.Hand([2]float64{p.Plant[0], p.Plant[1]}, [2]float64{p.Plant[2], p.Plant[3]})
+		if math.Abs(h[0]-p.Controlled[0]) > 1e-12 || math.Abs(h[1]-p.Controlled[1]) > 1e-12 || math.Abs(math.Hypot(h[0]-rep.Target[0], h[1]-rep.Target[1])-p.TargetError) > 1e-12 {
+			t.Errorf("hand %v, reported %v (target error %v)", h, p.Controlled, p.TargetError)
+		}
+		if p.Other == nil || p.OpenLoop.Type == "" || len(p.Action) != 6 || len(p.Eigenvalues) != rep.Dim {
+			t.Errorf("point %+v lacks the other branch, the open-loop type, the commands or the eigenvalues", p)
+		}
+	}
+	if rep.OpenLoop == nil || len(rep.OpenLoop.Options.Inputs) != 17 {
+		t.Fatalf("no network-only search with all 17 inputs held: %+v", rep.OpenLoop)
+	}
+	again, err := s.ClosedLoopFixedPoints(context.Background(), FixedPointOptions{Inits: 64, Iters: 1000}, nil)
+	if err != nil || again != rep {
+		t.Fatalf("not cached: %v", err)
+	}
+	var b bytes.Buffer
+	if err := rep.WriteTable(&b); err != nil || !strings.Contains(b.String(), "closed-loop fixed points") || !strings.Contains(b.String(), "hand_x") {
+		t.Fatalf("table (%v):\n%s", err, b.String())
+	}
+	if _, err := open(t, flipFlop32).ClosedLoopFixedPoints(context.Background(), FixedPointOptions{}, nil); err == nil || !strings.Contains(err.Error(), "nbff") {
+		t.Errorf("a flip-flop run: error %v, want one naming its task", err)
+	}
+	if _, err := s.ClosedLoopFixedPoints(context.Background(), FixedPointOptions{Inputs: []float64{1, 2}}, nil); err == nil || !strings.Contains(err.Error(), "TargetX") {
+		t.Errorf("a 2-value context: error %v, want one naming the 3 context inputs", err)
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"math"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/ctdtui/ctdtui/analysis"
 )
 
 // num formats a number compactly; non-finite values print as "—".
@@ -42,7 +44,11 @@ func (ri RunInfo) line() string {
 	if ri.State != ri.Latent {
 		size = fmt.Sprintf("%d hidden units, state [h, c] of %d", ri.Latent, ri.State)
 	}
-	return fmt.Sprintf("%s  (%s: %s %s, %s with %s, epoch %d, %s)", ri.Dir, ri.Name, ri.Task, ri.Dataset, ri.Model, size, ri.Epoch, which)
+	s := fmt.Sprintf("%s  (%s: %s %s, %s with %s, epoch %d, %s)", ri.Dir, ri.Name, ri.Task, ri.Dataset, ri.Model, size, ri.Epoch, which)
+	if e := ri.Evaluation; e != nil {
+		s += fmt.Sprintf(": an evaluation of %s under %s", e.Of, e.Describe)
+	}
+	return s
 }
 
 type tw struct {
@@ -82,6 +88,10 @@ func (r *AnalyzeReport) WriteTable(w io.Writer) error {
 	t.row("  latent→target R²", num(pf.LatentR2Mean), "affine map of the latents (the reference's PerformanceR2)")
 	if err := t.flush(); err != nil {
 		return err
+	}
+	if pf.FlipFlop != nil {
+		section(w, "bits read out (flip-flop, at the steps the loss scores)")
+		fmt.Fprint(w, indent(pf.FlipFlop.Table()))
 	}
 	if pf.MultiTask != nil {
 		section(w, "task success (MultiTask)")
@@ -173,14 +183,19 @@ func (r *FixedPointReport) WriteTable(w io.Writer) error {
 		t.row("  distinct points among them", fmt.Sprint(r.Fixed), "within 1e-3 of each other (the finder's tol_unique)")
 	} else {
 		t.row("  fixed points", fmt.Sprint(r.Fixed), "distinct, Newton-refined to q < 1e-20 in float64")
-		t.row("  slow points", fmt.Sprint(r.Slow), "distinct, q < "+num(o.QThresh)+" but not fixed")
+		t.row("  slow points", fmt.Sprint(r.Slow), fmt.Sprintf("distinct places with q < %s but no fixed point within %s", num(o.QThresh), num(r.PlaceRadius)))
 		t.row("  unconverged", fmt.Sprint(r.Unconverged), "initial states left with q ≥ "+num(o.QThresh))
 		t.row("  outliers", fmt.Sprint(r.Outliers), "initial states that ran far from the trajectories")
 	}
 	t.row("  stable", fmt.Sprint(r.Stable), "|λ|max < 1")
-	t.row("  unstable", fmt.Sprint(r.Unstable), "")
+	t.row("  unstable", fmt.Sprint(r.Unstable), "of which "+typeSummary(r.FixedTypes, false))
 	if err := t.flush(); err != nil {
 		return err
+	}
+	if len(r.Ladder) > 0 {
+		if err := writeLadder(w, r); err != nil {
+			return err
+		}
 	}
 	writePoints := func(title string, pts []FixedPoint) error {
 		if len(pts) == 0 {
@@ -188,16 +203,12 @@ func (r *FixedPointReport) WriteTable(w io.Writer) error {
 		}
 		section(w, title)
 		t := newTW(w)
-		t.row("  #", "stability", "q", "|λ|max", "#|λ|>1", "inits", "PC1", "PC2", "PC3", "output")
+		t.row("  #", "type", "q", "|λ|max", "rot", "slow modes", "inits", "PC1", "PC2", "PC3", "output")
 		const maxRows = 40
 		for i, p := range pts {
 			if i == maxRows {
 				t.row(fmt.Sprintf("  … %d more (--json lists all)", len(pts)-maxRows))
 				break
-			}
-			st := "unstable"
-			if p.Stable {
-				st = "stable"
 			}
 			pc := make([]string, 3)
 			for j := range pc {
@@ -209,7 +220,11 @@ func (r *FixedPointReport) WriteTable(w io.Writer) error {
 			for j, v := range p.Output {
 				outs[j] = fmt.Sprintf("%+.2f", v)
 			}
-			t.row(fmt.Sprintf("  %d", i+1), st, fmt.Sprintf("%.2e", p.Q), num(p.MaxAbsEig), fmt.Sprint(p.Unstable), fmt.Sprint(p.Inits), pc[0], pc[1], pc[2], strings.Join(outs, " "))
+			rot := ""
+			if p.Rotational {
+				rot = "yes"
+			}
+			t.row(fmt.Sprintf("  %d", i+1), p.Type, fmt.Sprintf("%.2e", p.Q), num(p.MaxAbsEig), rot, fmt.Sprint(p.SlowModes), fmt.Sprint(p.Inits), pc[0], pc[1], pc[2], strings.Join(outs, " "))
 		}
 		return t.flush()
 	}
@@ -222,6 +237,48 @@ func (r *FixedPointReport) WriteTable(w io.Writer) error {
 	section(w, "q at the final states (log10 histogram)")
 	_, err := fmt.Fprint(w, qHistogram(r.RowQ))
 	return err
+}
+
+// typeSummary lists the saddles by index and the unstable points, e.g.
+// "saddle-1 ×12, saddle-2 ×6, saddle-3 ×1"; withStable adds the stable count.
+func typeSummary(c analysis.TypeCounts, withStable bool) string {
+	var parts []string
+	if withStable {
+		parts = append(parts, fmt.Sprintf("stable ×%d", c.Stable))
+	}
+	for _, k := range c.SaddleIndices() {
+		parts = append(parts, fmt.Sprintf("saddle-%d ×%d", k, c.Saddles[k]))
+	}
+	if c.Unstable > 0 {
+		parts = append(parts, fmt.Sprintf("unstable ×%d", c.Unstable))
+	}
+	if c.Unknown > 0 {
+		parts = append(parts, fmt.Sprintf("unknown ×%d", c.Unknown))
+	}
+	if len(parts) == 0 || (withStable && len(parts) == 1 && c.Stable == 0) {
+		return "none"
+	}
+	return strings.Join(parts, ", ")
+}
+
+// writeLadder prints the q-threshold ladder: one row per threshold.
+func writeLadder(w io.Writer, r *FixedPointReport) error {
+	title := "q-threshold ladder (one search; places with q below each threshold)"
+	if r.Options.Mode == ModeReference {
+		title = "q-threshold ladder (one search; rows below each threshold merged within 1e-3, as CTD)"
+	}
+	section(w, title)
+	t := newTW(w)
+	t.row("  q <", "rows", "places", "fixed", "slow", "stable", "saddles (k unstable: count)", "unstable", "rot", "slow modes")
+	for _, g := range r.Ladder {
+		var sd []string
+		for _, k := range g.Types.SaddleIndices() {
+			sd = append(sd, fmt.Sprintf("%d:%d", k, g.Types.Saddles[k]))
+		}
+		t.row(fmt.Sprintf("  %.0e", g.QThresh), fmt.Sprint(g.Rows), fmt.Sprint(g.Places), fmt.Sprint(g.Fixed), fmt.Sprint(g.Slow),
+			fmt.Sprint(g.Types.Stable), strings.Join(sd, " "), fmt.Sprint(g.Types.Unstable), fmt.Sprint(g.Types.Rotational), fmt.Sprint(g.Types.WithSlowModes))
+	}
+	return t.flush()
 }
 
 // qHistogram draws a small log10 histogram of q (floor 1e-15, as plot_fps).

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"path/filepath"
 	"slices"
 	"strings"
 
@@ -14,7 +13,6 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
 
-	"github.com/ctdtui/ctdtui/nets"
 	"github.com/ctdtui/ctdtui/study"
 )
 
@@ -51,8 +49,8 @@ type analysisData struct {
 	sess  *session
 	phase string
 	scree *study.Scree
-	proj  *study.Projection
-	inf   *nets.Inference
+	proj  *study.Projection // roll.PCs: the latents on the top 3 PCs
+	roll  *study.Rollout
 }
 
 func newAnalysisTab(sh *shared) *analysisTab {
@@ -89,21 +87,21 @@ func (t *analysisTab) ensure() tea.Cmd {
 	}
 	sess, phase := e.sess, f.phase
 	return t.base.start(k, "PCA of the latents", func(ctx context.Context, report func(float64, string)) (*analysisData, error) {
-		report(-1, "running the model on the "+phaseName(phase)+" trials")
-		inf, err := sess.Inference(ctx, phase)
+		roll, err := sess.Rollout(ctx, phase, func(p study.Progress) {
+			if p.Stage == "pca" {
+				report(-1, "PCA of the latents")
+			} else {
+				report(-1, "running the model on the "+phaseName(phase)+" trials")
+			}
+		})
 		if err != nil {
 			return nil, err
 		}
-		report(-1, "PCA of the latents")
 		sc, err := sess.Scree(ctx, phase, 10)
 		if err != nil {
 			return nil, err
 		}
-		pr, err := sess.PCs(ctx, phase, 3)
-		if err != nil {
-			return nil, err
-		}
-		return &analysisData{sess: sess, phase: phase, scree: sc, proj: pr, inf: inf}, nil
+		return &analysisData{sess: sess, phase: phase, scree: sc, proj: roll.PCs, roll: roll}, nil
 	})
 }
 
@@ -124,24 +122,14 @@ func (t *analysisTab) options() (study.FixedPointOptions, error) {
 		return o, fmt.Errorf("the run is not loaded yet")
 	}
 	if t.sh.fp.inputs == 1 {
+		if len(d.proj.Trials) == 0 {
+			return o, fmt.Errorf("the %s phase has no trials to take the input from", d.phase)
+		}
 		k := max(0, min(t.sh.focus.trial, len(d.proj.Trials)-1))
-		step := max(0, min(t.sh.focus.step, d.inf.Len(k)-1))
-		o.Inputs = heldInput(d.sess, d.inf, k, step)
+		step := max(0, min(t.sh.focus.step, d.roll.Len(k)-1))
+		o.Inputs = d.roll.HeldInput(k, step) // fixedpoints --inputs-at k:step
 	}
 	return o, nil
-}
-
-// heldInput is the model's input at step of trial k: the noise-free task
-// input for open-loop tasks, the input as fed (observation included) for
-// closed-loop ones.
-func heldInput(s *session, inf *nets.Inference, k, step int) []float64 {
-	l := s.Run
-	I := inf.I
-	if l.Task.Plant() == nil && l.Data.InputDim == I {
-		x := l.Data.TrueInputs(inf.Trials[k])
-		return widen32(x[step*I : (step+1)*I])
-	}
-	return widen32(inf.Inputs(k)[step*I : (step+1)*I])
 }
 
 // fpKeyOf identifies a search: run, epoch and options.
@@ -213,32 +201,6 @@ func (t *analysisTab) find() tea.Cmd {
 			report(progressFrac(p), progressText(p))
 		})
 	})
-}
-
-// progressFrac is the fraction of a study stage done (-1 when unknown).
-func progressFrac(p study.Progress) float64 {
-	if p.Total <= 0 {
-		return -1
-	}
-	return float64(p.Done) / float64(p.Total)
-}
-
-// progressText describes a study progress report.
-func progressText(p study.Progress) string {
-	s := p.Stage
-	if p.Run != "" {
-		s = p.Run + ": " + s
-	}
-	if p.Total > 0 {
-		s += fmt.Sprintf(" %d/%d", p.Done, p.Total)
-	}
-	if p.Converged > 0 || p.Active > 0 {
-		s += fmt.Sprintf(" · %d converged, %d active", p.Converged, p.Active)
-	}
-	if p.MeanQ > 0 && finite(p.MeanQ) {
-		s += fmt.Sprintf(" · mean q %.1e", p.MeanQ)
-	}
-	return s
 }
 
 func (t *analysisTab) Update(msg tea.Msg) tea.Cmd {
@@ -329,15 +291,10 @@ func (t *analysisTab) onKey(km tea.KeyMsg) tea.Cmd {
 	case key.Matches(km, k.Open):
 		t.picker = newRunPicker(t.sh, "Open a run to analyse", t.sh.focus.dir, t.sh.focus.dir != "")
 	case key.Matches(km, k.Phase):
-		if t.sh.focus.dir == "" {
+		if !t.sh.togglePhase() {
 			return nil
 		}
-		if t.sh.focus.phase == "val" {
-			t.sh.focus.phase = "train"
-		} else {
-			t.sh.focus.phase = "val"
-		}
-		t.sh.focus.trial, t.sh.focus.step = 0, 0
+		t.sh.focus.step = 0
 		return tea.Batch(t.ensure(), focusChanged)
 	case key.Matches(km, k.Stop) && t.fp.running() != nil:
 		t.cancelFind()
@@ -379,20 +336,7 @@ func (t *analysisTab) onKey(km tea.KeyMsg) tea.Cmd {
 }
 
 func (t *analysisTab) openRun(dir string) tea.Cmd {
-	epoch := -1
-	for _, e := range t.sh.runs {
-		if e.dir == dir {
-			epoch = e.state.Epoch
-		}
-	}
-	phase := t.sh.focus.phase
-	if phase == "" {
-		phase = "val"
-	}
-	t.sh.focus = runFocus{dir: dir, phase: phase}
-	_, cmd := t.sh.store.open(dir, epoch)
-	t.sh.info("opening " + filepath.Base(dir))
-	return tea.Batch(cmd, t.ensure(), focusChanged)
+	return tea.Batch(t.sh.focusRun(dir), t.ensure())
 }
 
 // ---- view ----
@@ -401,27 +345,10 @@ func (t *analysisTab) View() string {
 	if t.picker != nil {
 		return t.picker.View(t.w, t.h)
 	}
-	f := t.sh.focus
-	e := t.sh.store.entries[f.dir]
-	switch {
-	case f.dir == "" || e == nil:
-		return centred(t.sh, t.w, t.h, "No run open: press o to pick one.")
-	case e.work != nil:
-		return centred(t.sh, t.w, t.h, "Loading "+filepath.Base(f.dir)+"…")
-	case e.err != nil:
-		return errorBlock(t.sh, "Cannot analyse this run", e.err, "o opens another run", t.w, t.h)
+	if v, ok := focusedPlaceholder(t.sh, &t.base, t.want(), "Cannot analyse this run", "Computing the PCA…", t.w, t.h); ok {
+		return v
 	}
 	d := t.shown()
-	if d == nil {
-		if err := t.base.failed(t.want()); err != nil {
-			return errorBlock(t.sh, "Cannot analyse this run", err, "o opens another run", t.w, t.h)
-		}
-		msg := "Computing the PCA…"
-		if w := t.base.running(); w != nil {
-			msg = workLine(t.sh, w)
-		}
-		return centred(t.sh, t.w, t.h, msg)
-	}
 	leftW := max(36, min(56, t.w*2/5))
 	rightW := t.w - leftW - 3
 	sep := " " + t.sh.st.Faint.Render(t.sh.g.vrule) + " "
@@ -691,7 +618,7 @@ func (t *analysisTab) trajView(d *analysisData, w, h int) string {
 	K := pr.K
 	var paths []trajPath
 	for i := 0; i < count; i++ {
-		paths = append(paths, trajPath{pts: projTrial(pr, first+i), k: K, col: st.ChannelColor(i, count)})
+		paths = append(paths, trajPath{pts: pr.Trial(first + i), k: K, col: st.ChannelColor(i, count)})
 	}
 	var marks []trajMark
 	if fp != nil && fp.Options.Phase == d.phase {

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -218,6 +219,10 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 	case runsMsg:
 		if msg.err == nil {
 			m.sh.runs = msg.entries
+		}
+	case runOpenedMsg:
+		if len(msg.warnings) > 0 {
+			m.sh.warn(filepath.Base(msg.dir) + ": " + strings.Join(msg.warnings, "; "))
 		}
 	case workMsg:
 		if msg.prog != nil {

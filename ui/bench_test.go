@@ -1,17 +1,9 @@
 package ui
 
 import (
-	"context"
-	"math"
-	"path/filepath"
 	"testing"
-	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
-
-	"github.com/ctdtui/ctdtui/nets"
-	"github.com/ctdtui/ctdtui/presets"
-	"github.com/ctdtui/ctdtui/run"
 )
 
 // BenchmarkSliderKey is one → on the bits slider and the redraw that follows
@@ -53,59 +45,5 @@ func BenchmarkKeyWhileChartClean(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		m.Update(keyOf('j'))
 		_ = m.View()
-	}
-}
-
-// BenchmarkTrainDynamics trains 3bff-small for 150 epochs (one iteration)
-// without the live-dynamics probe, with it as the Train tab runs it (rationed
-// to a share of the training time), and with the ration lifted (a probe after
-// every epoch it is idle for): the difference between the first two is what
-// the live panel costs training. It reports epochs/s up to the last epoch
-// (the probe of the final model, after training, is not counted) and the
-// probes made.
-func BenchmarkTrainDynamics(b *testing.B) {
-	for _, mode := range []string{"off", "rationed", "unrationed"} {
-		b.Run(mode, func(b *testing.B) {
-			cfg, err := presets.Embedded("3bff-small")
-			if err != nil {
-				b.Fatal(err)
-			}
-			cfg.Train.Epochs = 150
-			epochs, frames := 0, 0
-			var training time.Duration
-			b.ResetTimer()
-			for i := 0; i < b.N; i++ {
-				b.StopTimer()
-				r, err := run.Create(filepath.Join(b.TempDir(), "run"), cfg)
-				if err != nil {
-					b.Fatal(err)
-				}
-				s, err := run.NewSession(r)
-				if err != nil {
-					b.Fatal(err)
-				}
-				var probe *dynProbe
-				out := make(chan *dynFrame, 1000)
-				if mode != "off" {
-					probe = newDynProbe(s.Task, s.Data, s.Trainer.Workers(), out)
-					if mode == "unrationed" {
-						probe.budget = math.Inf(1)
-					}
-				}
-				b.StartTimer()
-				start := time.Now()
-				if err := trainWatched(context.Background(), s, probe, func(st nets.EpochStats) {
-					if st.Epoch == cfg.Train.Epochs {
-						training += time.Since(start)
-					}
-				}); err != nil {
-					b.Fatal(err)
-				}
-				epochs += cfg.Train.Epochs
-				frames += len(out)
-			}
-			b.ReportMetric(float64(epochs)/training.Seconds(), "epochs/s")
-			b.ReportMetric(float64(frames)/float64(b.N), "probes/run")
-		})
 	}
 }

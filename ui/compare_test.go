@@ -63,8 +63,8 @@ func TestCompareRuns(t *testing.T) {
 			t.Fatalf("run %c: fixed points %+v, want 8 stable", 'A'+i, fp)
 		}
 	}
-	if len(r.trajB) != len(r.trajA.Data)/r.trajA.K*r.trialK {
-		t.Fatalf("B's aligned trajectories have %d values", len(r.trajB))
+	if a, b := r.traj.A, r.traj.B; len(b.Data) != len(a.Data) || b.K != a.K {
+		t.Fatalf("B's aligned trajectories have %d values on %d PCs, A's %d on %d", len(b.Data), b.K, len(a.Data), a.K)
 	}
 	// Swapping recomputes with B as the reference; back again is cached.
 	d.keys("s")

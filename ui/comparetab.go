@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -10,7 +11,6 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
-	"github.com/ctdtui/ctdtui/analysis"
 	"github.com/ctdtui/ctdtui/study"
 )
 
@@ -43,11 +43,9 @@ type compareTab struct {
 // compareResult is study's report, both runs' fixed points and the aligned
 // trajectories.
 type compareResult struct {
-	rep    *study.CompareReport
-	fps    [2]*study.FixedPointReport
-	trajA  *study.Projection
-	trajB  []float64 // B's latents mapped into A's PC space, same layout as trajA.Data
-	trialK int       // PCs per row of trajB
+	rep  *study.CompareReport
+	fps  [2]*study.FixedPointReport
+	traj *study.AlignedTrajectories // compare --trajectories
 }
 
 func newCompareTab(sh *shared) *compareTab {
@@ -159,48 +157,12 @@ func (t *compareTab) start() tea.Cmd {
 			return &compareResult{rep: rep, fps: fps}, nil
 		}
 		report(-1, "aligning B's trajectories with A's PCs")
-		trajA, trajB, kk, err := alignIntoReference(ctx, a, b, phase)
+		traj, err := a.AlignTrajectories(ctx, b, phase, study.RolloutPCs)
 		if err != nil {
 			return nil, err
 		}
-		return &compareResult{rep: rep, fps: fps, trajA: trajA, trajB: trajB, trialK: kk}, nil
+		return &compareResult{rep: rep, fps: fps, traj: traj}, nil
 	})
-}
-
-// alignIntoReference returns A's latents projected on its first three PCs
-// and B's latents mapped into the same space by the affine fit of CTD's
-// reference plots (analysis.ProjectIntoReferencePCs: full PCA of A, B's
-// latents regressed onto A's scores). This is a small helper study does not
-// provide.
-func alignIntoReference(ctx context.Context, a, b *session, phase string) (*study.Projection, []float64, int, error) {
-	pa, err := a.PCs(ctx, phase, 3)
-	if err != nil {
-		return nil, nil, 0, err
-	}
-	la, err := a.Latents(ctx, phase)
-	if err != nil {
-		return nil, nil, 0, err
-	}
-	lb, err := b.Latents(ctx, phase)
-	if err != nil {
-		return nil, nil, 0, err
-	}
-	if ra, _ := la.Dims(); ra != len(pa.Data)/pa.K {
-		return nil, nil, 0, fmt.Errorf("A's latents and projection disagree")
-	}
-	z, err := analysis.ProjectIntoReferencePCs(la, lb)
-	if err != nil {
-		return nil, nil, 0, fmt.Errorf("mapping B into A's PCs: %w", err)
-	}
-	n, c := z.Dims()
-	k := min(pa.K, c)
-	out := make([]float64, n*k)
-	for i := 0; i < n; i++ {
-		for j := 0; j < k; j++ {
-			out[i*k+j] = z.At(i, j)
-		}
-	}
-	return pa, out, k, nil
 }
 
 func (t *compareTab) shown() *compareResult {
@@ -272,7 +234,7 @@ func (t *compareTab) onKey(km tea.KeyMsg) tea.Cmd {
 		return t.ensure()
 	case key.Matches(km, k.Stop) && t.res.running() != nil:
 		t.res.cancel()
-		t.res.fail(t.want(), fmt.Errorf("comparison cancelled: c starts it again")) // do not restart on its own
+		t.res.fail(t.want(), errCompareCancelled) // do not restart on its own
 		t.sh.info("comparison cancelled")
 	case key.Matches(km, k.Run):
 		if t.want() == "" {
@@ -289,8 +251,8 @@ func (t *compareTab) onKey(km tea.KeyMsg) tea.Cmd {
 		}
 	case key.Matches(km, k.Trials):
 		if r := t.shown(); r != nil {
-			if r.trajA != nil {
-				t.first = max(0, min(len(r.trajA.Trials)-1, t.first+stepDir(km)))
+			if r.traj != nil {
+				t.first = max(0, min(len(r.traj.A.Trials)-1, t.first+stepDir(km)))
 			}
 		}
 	case key.Matches(km, k.View):
@@ -302,6 +264,9 @@ func (t *compareTab) onKey(km tea.KeyMsg) tea.Cmd {
 	}
 	return nil
 }
+
+// errCompareCancelled is the result of a comparison the user stopped.
+var errCompareCancelled = errors.New("stopped before it finished: c starts it again")
 
 // ---- view ----
 
@@ -320,6 +285,9 @@ func (t *compareTab) View() string {
 			msg = "Choose run A (a) and run B (b): two runs trained on the same trials."
 		case t.loadingMsg() != "":
 			msg = t.loadingMsg()
+		case errors.Is(t.res.failed(t.want()), errCompareCancelled) || errors.Is(t.res.failed(t.want()), context.Canceled):
+			lines := errorLines(t.sh, "Comparison cancelled", errCompareCancelled, "a and b choose other runs", t.w)
+			return fitBlock(head+"\n"+strings.Join(lines, "\n"), t.w, t.h)
 		case t.res.failed(t.want()) != nil:
 			lines := errorLines(t.sh, "Cannot compare these runs", t.res.failed(t.want()), "a and b choose other runs", t.w)
 			return fitBlock(head+"\n"+strings.Join(lines, "\n"), t.w, t.h)
@@ -438,10 +406,10 @@ func (t *compareTab) metricsView(r *compareResult, w, h int) string {
 // trajView draws A's trajectories and B's mapped into A's PC space.
 func (t *compareTab) trajView(r *compareResult, w, h int) string {
 	st, g := t.sh.st, t.sh.g
-	pa := r.trajA
-	if pa == nil {
+	if r.traj == nil {
 		return fitBlock(st.Muted.Render(truncate("trajectories: the runs have different trials", w, g.ellipsis)), w, h)
 	}
+	pa, pb := r.traj.A, r.traj.B
 	n := len(pa.Trials)
 	first := max(0, min(t.first, n-1))
 	count := min(t.nTrials, n-first)
@@ -451,17 +419,12 @@ func (t *compareTab) trajView(r *compareResult, w, h int) string {
 	if ch < 3 || count <= 0 {
 		return fitBlock(truncStyled(title, w), w, h)
 	}
-	// Offsets of the trials in the projection (lengths are shared: same trials).
-	off := make([]int, n+1)
-	for i, l := range pa.Lens {
-		off[i+1] = off[i] + l
-	}
 	var paths []trajPath
 	for i := first; i < first+count; i++ {
-		paths = append(paths, trajPath{pts: pa.Data[off[i]*pa.K : off[i+1]*pa.K], k: pa.K, col: st.theme.Train})
+		paths = append(paths, trajPath{pts: pa.Trial(i), k: pa.K, col: st.theme.Train})
 	}
 	for i := first; i < first+count; i++ {
-		paths = append(paths, trajPath{pts: r.trajB[off[i]*r.trialK : off[i+1]*r.trialK], k: r.trialK, col: st.theme.Val})
+		paths = append(paths, trajPath{pts: pb.Trial(i), k: pb.K, col: st.theme.Val})
 	}
 	plot, _ := t.view.draw(t.sh, w, ch, paths, nil)
 	lines := append([]string{truncStyled(title, w)}, plot...)

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
@@ -25,7 +26,11 @@ type presetDialog struct {
 	input  lineInput
 	// overwrite is the path the user was warned about; Enter again confirms.
 	overwrite string
-	w, h      int
+	// typed is the type-ahead search in the preset list, typedAt when it
+	// was last extended (a pause starts a new search).
+	typed   string
+	typedAt time.Time
+	w, h    int
 }
 
 type dialogAction int
@@ -114,10 +119,54 @@ func (d *presetDialog) key(km tea.KeyMsg, k taskKeys) dialogResult {
 		d.input.key(km.String(), km.Runes)
 		return dialogResult{}
 	}
-	if key.Matches(km, k.DialogMove) {
-		d.cursor = max(0, min(len(d.names), d.cursor+direction(km)))
+	if km.Type == tea.KeyRunes && !km.Alt {
+		d.typeAhead(string(km.Runes))
+		return dialogResult{}
+	}
+	d.typed = ""
+	switch km.String() {
+	case "home":
+		d.cursor = 0
+	case "end":
+		d.cursor = len(d.names) // the file field
+	case "pgup":
+		d.cursor = max(0, d.cursor-10)
+	case "pgdown":
+		d.cursor = min(len(d.names), d.cursor+10)
+	default:
+		if key.Matches(km, k.DialogMove) {
+			d.cursor = max(0, min(len(d.names), d.cursor+direction(km)))
+		}
 	}
 	return dialogResult{}
+}
+
+// typeAheadPause ends a type-ahead search.
+const typeAheadPause = time.Second
+
+// typeAhead moves the cursor to the first preset whose name starts with what
+// was typed (as file managers do); a path ("./", "/", "~") goes to the file
+// field. Letters no preset starts with leave the cursor where it is.
+func (d *presetDialog) typeAhead(text string) {
+	now := d.sh.now()
+	if now.Sub(d.typedAt) > typeAheadPause {
+		d.typed = ""
+	}
+	d.typedAt = now
+	if d.typed == "" && strings.ContainsAny(text[:1], "./~") {
+		d.cursor = len(d.names)
+		d.input = newLineInput(text, false)
+		return
+	}
+	d.typed += strings.ToLower(text)
+	for i, n := range d.names {
+		if strings.HasPrefix(strings.ToLower(n), d.typed) {
+			d.cursor = i
+			return
+		}
+	}
+	d.sh.info(fmt.Sprintf("no preset starts with %q (end: a TOML file)", d.typed))
+	d.typed = d.typed[:len(d.typed)-len(text)]
 }
 
 // save writes the current settings as a preset file named after the path

@@ -38,8 +38,15 @@
 // Files: keys.go holds every tab's key bindings; one file per tab
 // (tasktab.go, traintab.go, trialstab.go, analysistab.go, comparetab.go).
 //
-// While a run trains, a probe goroutine (dynamics.go) gets a copy of the
-// model after an epoch when it is idle and within a share of the training
-// time, and computes the latent dynamics panel: a few validation trials in
-// their top-2 PC plane and a quick fixed-point search.
+// While a run trains, study's LiveProbe gets a copy of the model after an
+// epoch when it is idle and within a share of the training time, and
+// computes the frames of the latent dynamics panel (dynamics.go draws them):
+// a few validation trials in their top-2 PC plane and a quick fixed-point
+// search.
+//
+// The UI computes nothing itself: every number it shows comes from package
+// study, the one `ctdtui analyze`, `fixedpoints`, `compare`, `trial` and
+// `dynamics` print (parity_test.go checks it per task kind). It imports
+// study, run, sim and presets (the types it draws or edits), never nets or
+// analysis.
 package ui

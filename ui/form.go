@@ -261,6 +261,10 @@ func (f *form) rowView(i, barW int) string {
 	}
 
 	value := d.Get(&f.sh.cfg)
+	if d.Type == presets.Floats { // typed numbers: no slider
+		w := max(barW, 0) + 1 + formValueW
+		return out + valStyle.Render(padLeft(truncate(value, w, g.ellipsis), w)) + mark
+	}
 	if d.Type == presets.Choice {
 		choice := g.left + " " + value + " " + g.right
 		if !focused {
@@ -289,7 +293,7 @@ func sliderPos(d presets.Def, v float64) float64 {
 		}
 		v, lo, hi = math.Log(v), math.Log(lo), math.Log(hi)
 	}
-	if !(hi > lo) {
+	if !(hi > lo) || math.IsNaN(v) {
 		return 0
 	}
 	return math.Min(1, math.Max(0, (v-lo)/(hi-lo)))
@@ -314,6 +318,12 @@ func (f *form) describe() []string {
 	switch d.Type {
 	case presets.Choice:
 		facts = "one of " + strings.Join(d.Choices, ", ")
+	case presets.Floats:
+		n := "numbers"
+		if d.Len > 0 {
+			n = fmt.Sprintf("%d numbers", d.Len)
+		}
+		facts = fmt.Sprintf("%s, comma-separated, each in %s … %s; enter to type", n, fmtBound(d.Min), fmtBound(d.Max))
 	default:
 		facts = fmt.Sprintf("%s … %s", fmtBound(d.Min), fmtBound(d.Max))
 		if d.Log {
@@ -359,6 +369,10 @@ func (f *form) nudge(dir int, coarse bool) {
 	d := f.current()
 	before := d.Get(&f.sh.cfg)
 	d.Nudge(&f.sh.cfg, dir, coarse)
+	if d.Type == presets.Floats {
+		f.sh.info(fmt.Sprintf("%s takes typed values: press enter", d.Key))
+		return
+	}
 	if d.Get(&f.sh.cfg) == before && d.Type != presets.Choice {
 		bound, v := "maximum", d.Max
 		if dir < 0 {
@@ -380,9 +394,10 @@ func (f *form) startEdit() {
 func (f *form) commitEdit() bool {
 	d := f.current()
 	if err := d.Set(&f.sh.cfg, f.input.Value()); err != nil {
-		f.sh.fail(err)
+		f.sh.failFor(statusEdit, err)
 		return false
 	}
+	f.sh.clearStatus(statusEdit)
 	f.editing = false
 	return true
 }

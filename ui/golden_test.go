@@ -25,7 +25,7 @@ func goldenModel(t *testing.T, ascii bool) *teatest.TestModel {
 func waitFor(t *testing.T, tm *teatest.TestModel, s string) {
 	t.Helper()
 	teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte(s)) },
-		teatest.WithDuration(10*time.Second), teatest.WithCheckInterval(10*time.Millisecond))
+		teatest.WithDuration(60*time.Second), teatest.WithCheckInterval(10*time.Millisecond)) // generous: the machine is shared
 }
 
 func finalView(t *testing.T, tm *teatest.TestModel) []byte {

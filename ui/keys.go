@@ -70,7 +70,7 @@ func newTaskKeys(g glyphs) taskKeys {
 		Rotate:     key.NewBinding(key.WithKeys("[", "]"), key.WithHelp("[ ]", "rotate cube")),
 		Tilt:       key.NewBinding(key.WithKeys("{", "}"), key.WithHelp("{ }", "tilt cube")),
 		View:       key.NewBinding(key.WithKeys("v"), key.WithHelp("v", "switch preview")),
-		DialogMove: key.NewBinding(key.WithKeys("up", "down", "k", "j"), key.WithHelp(ud, "choose")),
+		DialogMove: key.NewBinding(key.WithKeys("up", "down", "home", "end", "pgup", "pgdown"), key.WithHelp(ud+"/type", "choose")),
 		DialogPick: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open")),
 		DialogSave: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "save")),
 	}

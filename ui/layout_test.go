@@ -10,7 +10,6 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
 
-	"github.com/ctdtui/ctdtui/nets"
 	"github.com/ctdtui/ctdtui/presets"
 	"github.com/ctdtui/ctdtui/run"
 )
@@ -52,10 +51,10 @@ func withTrainingHistory(t testing.TB, m *Model) {
 		if e == 17 {
 			tr, va = math.NaN(), math.Inf(1)
 		}
-		r.History = append(r.History, nets.EpochStats{Epoch: e, TrainLoss: tr, ValLoss: va, Seconds: 0.2})
+		r.History = append(r.History, run.EpochStats{Epoch: e, TrainLoss: tr, ValLoss: va, Seconds: 0.2})
 	}
 	m.train.show(r)
-	m.train.cur.progress = &nets.Progress{Epoch: 31, Epochs: 40, Batch: 2, Batches: 5}
+	m.train.cur.progress = &run.Progress{Epoch: 31, Epochs: 40, Batch: 2, Batches: 5}
 	m.train.cur.seconds = []float64{0.2, 0.21, 0.19}
 	var entries []runEntry
 	for i := 0; i < 12; i++ {

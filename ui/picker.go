@@ -49,14 +49,14 @@ func (p *runPicker) key(km tea.KeyMsg) pickResult {
 			return pickResult{}
 		}
 		e := p.sh.runs[p.cursor]
-		if e.err != nil {
-			p.sh.fail(fmt.Errorf("%s: %w", e.dir, e.err))
-			return pickResult{}
-		}
-		if e.state.Epoch < 1 {
+		if e.err == nil && e.state.Epoch < 1 {
 			p.sh.warn(e.name + " has no trained epoch yet")
 			return pickResult{}
 		}
+		// A damaged run opens too: the tab says what is wrong with it (and
+		// reads the model when only the history or the state is damaged).
+		// Picking a run again retries a load that failed.
+		p.sh.store.retry(e.dir)
 		return pickResult{picked: e.dir}
 	case key.Matches(km, p.keys.Move):
 		switch km.String() {
@@ -102,17 +102,20 @@ func (p *runPicker) View(w, h int) string {
 				marker = st.Cursor.Render("> ")
 			}
 		}
-		status := e.state.Status
-		if e.err != nil {
-			status = "damaged"
-		}
-		badge := runBadge(p.sh, status)
+		badge := runBadge(p.sh, e.shownStatus())
+		badgeW := badgeWidth(runs)
 		tail := fmt.Sprintf(" epoch %d/%d", e.state.Epoch, e.state.Epochs)
 		if e.state.Epoch < 1 && e.err == nil {
 			tail = " no model yet"
 		}
-		nameW := max(w-2-11-ansi.StringWidth(tail)-1, 8)
-		lines = append(lines, marker+fitLine(badge, 11)+" "+style.Render(padRight(truncate(e.name, nameW, g.ellipsis), nameW))+st.Muted.Render(tail))
+		tailStyle := st.Muted
+		nameW := max(w-2-badgeW-ansi.StringWidth(tail)-1, 8)
+		if e.err != nil {
+			nameW = min(longestName(runs), max(w-2-badgeW-1-20, 8))
+			tail = " " + truncate("damaged: "+e.damage(), max(w-2-badgeW-1-nameW-1, 4), g.ellipsis)
+			tailStyle = st.Bad
+		}
+		lines = append(lines, marker+fitLine(badge, badgeW)+" "+style.Render(padRight(truncate(e.name, nameW, g.ellipsis), nameW))+tailStyle.Render(tail))
 	}
 	return fitBlock(strings.Join(lines, "\n"), w, h)
 }

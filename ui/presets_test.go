@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 
@@ -163,5 +164,61 @@ func TestScanRuns(t *testing.T) {
 	d.keys("jj\n")
 	if m.sh.status.level != levelError || !strings.Contains(m.sh.status.text, "damaged") {
 		t.Fatalf("opening a damaged run: %q", m.sh.status.text)
+	}
+}
+
+// Issue 11, point 7: in the preset list typed letters find a preset by its
+// name (they used to move the cursor: j and k), Home and End go to the ends,
+// and a typed path goes to the file field.
+func TestPresetListTypeAheadAndEnds(t *testing.T) {
+	m := newTestModel(t, "3bff-small", 120, 40)
+	now := time.Date(2025, 1, 1, 12, 0, 0, 0, time.UTC)
+	m.sh.now = func() time.Time { return now }
+	press(m, keyOf('o'))
+	names := presets.Names()
+	d := m.task.dialog
+	at := func(want string) {
+		t.Helper()
+		if d.onFile() || names[d.cursor] != want {
+			got := "the file field"
+			if !d.onFile() {
+				got = names[d.cursor]
+			}
+			t.Fatalf("cursor on %s, want %s", got, want)
+		}
+	}
+	first := func(prefix string) string {
+		for _, n := range names {
+			if strings.HasPrefix(n, prefix) {
+				return n
+			}
+		}
+		t.Fatalf("no preset %s*", prefix)
+		return ""
+	}
+	typeKeys(m, "mu")
+	at(first("mu"))
+	typeKeys(m, "ltitask-n")
+	at(first("multitask-n"))
+	now = now.Add(2 * time.Second) // a pause starts a new search
+	typeKeys(m, "r")
+	at(first("r"))
+	press(m, keyOfName("home"))
+	at(names[0])
+	now = now.Add(2 * time.Second)
+	typeKeys(m, "jk") // no preset starts with j: the cursor stays
+	at(names[0])
+	press(m, keyOfName("end"))
+	if !d.onFile() {
+		t.Fatalf("end: cursor on %s, want the file field", names[d.cursor])
+	}
+	press(m, keyOfName("home")) // in the file field home is the text's start...
+	press(m, keyOf('↑'))        // ...and ↑ leaves it
+	press(m, keyOfName("home"))
+	at(names[0])
+	now = now.Add(2 * time.Second)
+	typeKeys(m, "./mine.toml")
+	if !d.onFile() || d.input.Value() != "./mine.toml" {
+		t.Fatalf("a typed path: file field %v holds %q", d.onFile(), d.input.Value())
 	}
 }

@@ -1,13 +1,14 @@
 package ui
 
 import (
-	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/ctdtui/ctdtui/run"
 )
@@ -17,7 +18,10 @@ type runEntry struct {
 	dir   string
 	name  string
 	state run.State
-	err   error // state.json unreadable: listed, but Open will say why
+	// status is what the lists show: the saved status, "interrupted" for a
+	// training state whose trainer is gone, "damaged" when err is set.
+	status string
+	err    error // a missing or corrupt file (run.Summary.Damage), naming it
 }
 
 // runsMsg carries a scan of the runs directory.
@@ -34,8 +38,10 @@ func scanRunsCmd(root string) tea.Cmd {
 	}
 }
 
-// scanRuns lists the run directories under root (those with a config.toml),
-// most recently updated first. A missing root is an empty list.
+// scanRuns lists the run directories under root (those holding any run
+// file: one that lost its config.toml is listed as damaged, not hidden),
+// most recently updated first, each with its true state (run.Inspect). A
+// missing root is an empty list.
 func scanRuns(root string) ([]runEntry, error) {
 	dirents, err := os.ReadDir(root)
 	if errors.Is(err, os.ErrNotExist) {
@@ -50,18 +56,11 @@ func scanRuns(root string) ([]runEntry, error) {
 			continue
 		}
 		dir := filepath.Join(root, de.Name())
-		if _, err := os.Stat(filepath.Join(dir, run.ConfigFile)); err != nil {
+		if !run.LooksLikeRun(dir) {
 			continue
 		}
-		e := runEntry{dir: dir, name: de.Name()}
-		data, err := os.ReadFile(filepath.Join(dir, run.StateFile))
-		if err == nil {
-			err = json.Unmarshal(data, &e.state)
-		}
-		if err != nil {
-			e.err = err
-		}
-		out = append(out, e)
+		sum := run.Inspect(dir)
+		out = append(out, runEntry{dir: dir, name: de.Name(), state: sum.State, status: sum.Status, err: sum.Damage})
 	}
 	sort.SliceStable(out, func(i, j int) bool {
 		ti, tj := out[i].state.Updated, out[j].state.Updated
@@ -82,10 +81,51 @@ func runBadge(sh *shared, status string) string {
 		style = st.Accent
 	case run.StatusFinished:
 		style = st.Good
-	case run.StatusStopped:
+	case run.StatusStopped, run.StatusInterrupted:
 		style = st.Warn
-	case run.StatusDiverged, run.StatusFailed:
+	case run.StatusDiverged, run.StatusFailed, run.StatusDamaged:
 		style = st.Bad
 	}
 	return style.Render(sh.g.bullet + " " + status)
+}
+
+// shownStatus is the entry's status as the lists show it.
+func (e runEntry) shownStatus() string {
+	switch {
+	case e.err != nil:
+		return run.StatusDamaged
+	case e.status != "":
+		return e.status
+	}
+	return e.state.Status
+}
+
+// damage is the entry's problem without its directory (the list already
+// names the run), e.g. "checkpoint.bin: corrupt checkpoint: …".
+func (e runEntry) damage() string {
+	if e.err == nil {
+		return ""
+	}
+	return strings.ReplaceAll(firstLine(e.err), e.dir+string(filepath.Separator), "")
+}
+
+// badgeWidth is the width of the status column of a run list: room for
+// "● finished", widened when a run is listed as interrupted.
+func badgeWidth(runs []runEntry) int {
+	for _, e := range runs {
+		if e.shownStatus() == run.StatusInterrupted {
+			return 2 + len(run.StatusInterrupted)
+		}
+	}
+	return 11
+}
+
+// longestName is the width of the longest run name (damaged runs' reasons
+// start after it, aligned).
+func longestName(runs []runEntry) int {
+	n := 0
+	for _, e := range runs {
+		n = max(n, ansi.StringWidth(e.name))
+	}
+	return n
 }

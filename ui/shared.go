@@ -48,7 +48,17 @@ type status struct {
 	text  string
 	level statusLevel
 	seq   int // bumped on every message, so a timed clear only clears its own
+	// source names what a message is about when it stops applying at a
+	// known moment (statusEdit, statusSettings): clearStatus(source) then
+	// removes it, so that an error never outlives its cause.
+	source string
 }
+
+// Sources of status messages that clear themselves.
+const (
+	statusEdit     = "edit"     // a typed value refused: until the edit ends or the settings change
+	statusSettings = "settings" // the settings as a whole are invalid: until they are valid
+)
 
 type statusLevel int
 
@@ -67,6 +77,24 @@ func (s *shared) info(text string) { s.setStatus(levelInfo, text) }
 func (s *shared) good(text string) { s.setStatus(levelGood, text) }
 func (s *shared) warn(text string) { s.setStatus(levelWarn, text) }
 func (s *shared) fail(err error)   { s.setStatus(levelError, err.Error()) }
+
+// failFor and warnFor show a message that clearStatus(source) removes.
+func (s *shared) failFor(source string, err error) {
+	s.setStatus(levelError, err.Error())
+	s.status.source = source
+}
+
+func (s *shared) warnFor(source, text string) {
+	s.setStatus(levelWarn, text)
+	s.status.source = source
+}
+
+// clearStatus removes the status message if it came from source.
+func (s *shared) clearStatus(source string) {
+	if s.status.source == source && s.status.text != "" {
+		s.status = status{seq: s.status.seq + 1}
+	}
+}
 
 // focusKey identifies the data the focused run and phase call for (the run,
 // the epoch of its loaded model and the phase), or "" when no run is loaded:

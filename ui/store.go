@@ -28,8 +28,12 @@ type storeEntry struct {
 }
 
 // runOpenedMsg says that a run finished loading (or failed to); the tabs
-// waiting for it look again.
-type runOpenedMsg struct{ dir string }
+// waiting for it look again. warnings are what the run's model was loaded
+// without (a damaged history.csv or state.json).
+type runOpenedMsg struct {
+	dir      string
+	warnings []string
+}
 
 func newRunStore() *runStore {
 	return &runStore{entries: map[string]*storeEntry{},
@@ -38,7 +42,9 @@ func newRunStore() *runStore {
 
 // open returns the entry for dir, starting to load it when it is not loaded
 // or was loaded at another epoch than the one now saved (a run that trained
-// on). epoch < 0 accepts any loaded version.
+// on). epoch < 0 accepts any loaded version, and a failed load: a failure is
+// kept (and shown) until the run is opened again with its epoch, or picked
+// again (retry), never retried on its own, which would load it for ever.
 func (s *runStore) open(dir string, epoch int) (*storeEntry, tea.Cmd) {
 	e := s.entries[dir]
 	switch {
@@ -46,6 +52,8 @@ func (s *runStore) open(dir string, epoch int) (*storeEntry, tea.Cmd) {
 	case e.work != nil:
 		return e, nil
 	case e.sess != nil && (epoch < 0 || e.epoch == epoch):
+		return e, nil
+	case e.err != nil && epoch < 0:
 		return e, nil
 	}
 	e = &storeEntry{dir: dir, epoch: epoch}
@@ -55,6 +63,14 @@ func (s *runStore) open(dir string, epoch int) (*storeEntry, tea.Cmd) {
 		return open(ctx, dir)
 	})
 	return e, e.work.poll()
+}
+
+// retry forgets a failed load of dir, so that the next open tries again (the
+// user picked the run again, perhaps after repairing it).
+func (s *runStore) retry(dir string) {
+	if e := s.entries[dir]; e != nil && e.err != nil {
+		delete(s.entries, dir)
+	}
 }
 
 // get returns the loaded session for dir, or nil.
@@ -76,6 +92,7 @@ func (s *runStore) onWork(msg workMsg) (bool, tea.Cmd) {
 		}
 		w := e.work
 		e.work = nil
+		var warnings []string
 		if sess, err := w.result(); err != nil {
 			e.err = err
 		} else {
@@ -83,9 +100,10 @@ func (s *runStore) onWork(msg workMsg) (bool, tea.Cmd) {
 			if e.epoch < 0 {
 				e.epoch = e.sess.Run.Epoch
 			}
+			warnings = e.sess.Run.Warnings
 		}
 		dir := e.dir
-		return true, func() tea.Msg { return runOpenedMsg{dir: dir} }
+		return true, func() tea.Msg { return runOpenedMsg{dir: dir, warnings: warnings} }
 	}
 	// A load replaced by a newer one: let it finish unseen.
 	return strings.HasPrefix(msg.w.key, "open "), nil

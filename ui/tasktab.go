@@ -66,8 +66,11 @@ func (t *taskTab) View() string {
 func (t *taskTab) settingsChanged() {
 	t.form.rebuild()
 	t.prev.update(t.sh.cfg)
+	// Messages about earlier values no longer apply.
+	t.sh.clearStatus(statusEdit)
+	t.sh.clearStatus(statusSettings)
 	if err := t.sh.cfg.Validate(); err != nil {
-		t.sh.warn("settings not valid yet: " + err.Error())
+		t.sh.warnFor(statusSettings, "settings not valid yet: "+err.Error())
 	}
 }
 
@@ -98,6 +101,7 @@ func (t *taskTab) Update(msg tea.Msg) tea.Cmd {
 			}
 		case key.Matches(km, k.Cancel):
 			f.editing = false
+			t.sh.clearStatus(statusEdit)
 		default:
 			f.input.key(km.String(), km.Runes)
 		}

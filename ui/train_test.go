@@ -10,7 +10,6 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 
-	"github.com/ctdtui/ctdtui/nets"
 	"github.com/ctdtui/ctdtui/run"
 )
 
@@ -180,7 +179,7 @@ func TestWorkerPanicIsRecovered(t *testing.T) {
 func fakeJob() *trainJob {
 	done := make(chan struct{})
 	close(done)
-	return &trainJob{cancel: func() {}, events: make(chan jobEvent, 64), progress: make(chan nets.Progress, 4), done: done}
+	return &trainJob{cancel: func() {}, events: make(chan jobEvent, 64), progress: make(chan run.Progress, 4), done: done}
 }
 
 func TestDivergedRunKeepsLastGoodEpoch(t *testing.T) {
@@ -193,8 +192,8 @@ func TestDivergedRunKeepsLastGoodEpoch(t *testing.T) {
 	n := len(tt.chart.train)
 	last := tt.cur.history[len(tt.cur.history)-1].Epoch
 	m.Update(jobPollMsg{job: j, events: []jobEvent{
-		{epoch: &nets.EpochStats{Epoch: last + 1, TrainLoss: 0.05, ValLoss: 0.06}},
-		{epoch: &nets.EpochStats{Epoch: last + 2, TrainLoss: math.Inf(1), ValLoss: math.NaN()}},
+		{epoch: &run.EpochStats{Epoch: last + 1, TrainLoss: 0.05, ValLoss: 0.06}},
+		{epoch: &run.EpochStats{Epoch: last + 2, TrainLoss: math.Inf(1), ValLoss: math.NaN()}},
 		{end: &jobEnd{state: run.State{Status: run.StatusDiverged, Epoch: last + 1, Epochs: 40,
 			Message: "training diverged at epoch 33, batch 2: loss not finite; keeping epoch 32"}}},
 	}})
@@ -232,11 +231,11 @@ func TestStaleProgressIgnored(t *testing.T) {
 	tt.job = j
 	tt.cur.progress = nil
 	// Progress of the epoch that just completed arrives after its epoch event.
-	m.Update(jobPollMsg{job: j, progress: &nets.Progress{Epoch: tt.cur.state.Epoch, Epochs: 40, Batch: 5, Batches: 5}})
+	m.Update(jobPollMsg{job: j, progress: &run.Progress{Epoch: tt.cur.state.Epoch, Epochs: 40, Batch: 5, Batches: 5}})
 	if tt.cur.progress != nil {
 		t.Fatal("progress of a completed epoch was applied")
 	}
-	m.Update(jobPollMsg{job: j, progress: &nets.Progress{Epoch: tt.cur.state.Epoch + 1, Epochs: 40, Batch: 1, Batches: 5}})
+	m.Update(jobPollMsg{job: j, progress: &run.Progress{Epoch: tt.cur.state.Epoch + 1, Epochs: 40, Batch: 1, Batches: 5}})
 	if tt.cur.progress == nil {
 		t.Fatal("current progress was dropped")
 	}
@@ -274,9 +273,21 @@ func TestResumeRefusesARunTrainingElsewhere(t *testing.T) {
 	d := newDriver(t, m, 100, 30)
 	d.keys("2")
 	d.until(func() bool { return len(m.train.runs) == 1 }, 5*time.Second, "the runs list")
+	// A trainer holds the run's lock: refused, naming it.
+	lock, err := run.AcquireLock(r.Dir)
+	if err != nil {
+		t.Fatal(err)
+	}
 	d.keys("r")
-	if m.train.job != nil || !strings.Contains(m.sh.status.text, "another ctdtui") {
+	if m.train.job != nil || !strings.Contains(m.sh.status.text, "is being trained by") {
 		t.Fatalf("resume of a run training elsewhere: %q", m.sh.status.text)
+	}
+	lock.Release()
+	// A training state from a ctdtui older than the lock (no pid), saved
+	// just now: that trainer may be alive.
+	d.keys("r")
+	if m.train.job != nil || !strings.Contains(m.sh.status.text, "older ctdtui") {
+		t.Fatalf("resume of a run training in an older ctdtui: %q", m.sh.status.text)
 	}
 }
 

@@ -14,9 +14,9 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
 
-	"github.com/ctdtui/ctdtui/nets"
 	"github.com/ctdtui/ctdtui/presets"
 	"github.com/ctdtui/ctdtui/run"
+	"github.com/ctdtui/ctdtui/study"
 )
 
 // trainTab starts, pauses, resumes and stops runs, draws the live loss
@@ -42,8 +42,8 @@ type trainTab struct {
 	// run that is not training, one frame is computed from its checkpoint
 	// (saved) and kept per run and epoch (savedFrame).
 	dynOff     bool
-	saved      bg[*dynFrame]
-	savedFrame map[string]*dynFrame
+	saved      bg[*study.DynamicsFrame]
+	savedFrame map[string]*study.DynamicsFrame
 }
 
 // runView is the UI's own copy of a run's state: the worker owns the run.Run.
@@ -51,8 +51,8 @@ type runView struct {
 	dir      string
 	cfg      presets.Config
 	state    run.State
-	history  []nets.EpochStats
-	progress *nets.Progress
+	history  []run.EpochStats
+	progress *run.Progress
 	info     *jobStarted
 	seconds  []float64 // durations of the epochs trained in this session
 	// epochStart is when the epoch in progress began (the session's start
@@ -60,12 +60,12 @@ type runView struct {
 	epochStart time.Time
 	// frame is the latest live-dynamics frame, history the stable fixed
 	// points at every probed epoch.
-	frame   *dynFrame
+	frame   *study.DynamicsFrame
 	dynHist []dynPoint
 }
 
 func newTrainTab(sh *shared) *trainTab {
-	return &trainTab{sh: sh, keys: newTrainKeys(sh.g), chart: newLossChart(sh), savedFrame: map[string]*dynFrame{}}
+	return &trainTab{sh: sh, keys: newTrainKeys(sh.g), chart: newLossChart(sh), savedFrame: map[string]*study.DynamicsFrame{}}
 }
 
 func (t *trainTab) Title() string { return "Train" }
@@ -224,13 +224,21 @@ func (t *trainTab) resumeDir(dir string) tea.Cmd {
 		t.sh.warn("a run is already training")
 		return nil
 	}
-	r, err := run.Open(dir)
+	// Read, not Open: the session rebuilds a damaged state.json, and says
+	// what else is wrong. Whether another trainer has the run is its lock's
+	// to say: a "training" state whose lock is free was left by a process
+	// that died, and resumes at once.
+	r, err := run.Read(dir)
 	if err != nil {
 		t.sh.fail(err)
 		return nil
 	}
-	if r.State.Status == run.StatusTraining && t.sh.now().Sub(r.State.Updated) < 2*time.Minute {
-		t.sh.warn(fmt.Sprintf("%s was saved as training %s ago: another ctdtui may be training it", dir,
+	if held, h, _ := run.Held(dir); held {
+		t.sh.fail(&run.LockedError{Dir: dir, Holder: h})
+		return nil
+	}
+	if run.LiveLegacyTrainer(r.State, t.sh.now()) {
+		t.sh.warn(fmt.Sprintf("%s was saved as training %s ago by an older ctdtui, which may still be training it", dir,
 			t.sh.now().Sub(r.State.Updated).Round(time.Second)))
 		return nil
 	}
@@ -333,15 +341,15 @@ func (t *trainTab) onEnd(end *jobEnd) tea.Cmd {
 }
 
 // addFrames takes the live-dynamics frames of a poll.
-func (t *trainTab) addFrames(fs []*dynFrame) {
+func (t *trainTab) addFrames(fs []*study.DynamicsFrame) {
 	v := t.cur
 	for _, f := range fs {
 		if f == nil {
 			continue
 		}
 		v.frame = f
-		if f.err == nil {
-			v.dynHist = append(v.dynHist, dynPoint{epoch: f.epoch, stable: f.nStable, fixed: f.nFixed})
+		if f.Err == nil {
+			v.dynHist = append(v.dynHist, dynPoint{epoch: f.Epoch, stable: f.Stable, fixed: f.Fixed})
 		}
 	}
 }
@@ -365,30 +373,30 @@ func (t *trainTab) probeSaved() tea.Cmd {
 		return nil
 	}
 	dir := v.dir
-	return t.saved.start(k, "probing the saved model", func(ctx context.Context, _ func(float64, string)) (*dynFrame, error) {
-		l, err := run.Load(dir, false)
+	// The frame `ctdtui dynamics` prints, of the checkpoint as saved now.
+	return t.saved.start(k, "probing the saved model", func(ctx context.Context, _ func(float64, string)) (*study.DynamicsFrame, error) {
+		sess, err := openSession(dir)
 		if err != nil {
 			return nil, err
 		}
-		f, err := probeDynamics(ctx, l.Model, l.Task, l.Data, dynTrialsOf(l.Data), l.Epoch, nil)
+		rep, err := sess.Dynamics(ctx, study.DynamicsOptions{})
 		if err != nil {
 			return nil, err
 		}
-		f.final = true
-		return f, nil
+		return rep.DynamicsFrame, nil
 	})
 }
 
 func (t *trainTab) onSavedFrame(m workMsg) tea.Cmd {
 	// Every frame is kept for its run and epoch, shown or not.
-	var f *dynFrame
+	var f *study.DynamicsFrame
 	switch out, cmd := t.saved.take(m, m.w.key); out {
 	case workNotMine:
 		return nil
 	case workPending:
 		return cmd
 	case workFailed:
-		f = &dynFrame{err: t.saved.failed(m.w.key)}
+		f = &study.DynamicsFrame{Err: t.saved.failed(m.w.key)}
 	case workArrived:
 		f = t.saved.val
 	}
@@ -585,9 +593,9 @@ func (t *trainTab) runsView(w, h int) string {
 	first := max(0, min(t.sel-avail/2, len(t.runs)-avail))
 	for i := first; i < len(t.runs) && len(lines) < h; i++ {
 		e := t.runs[i]
-		state := e.state
-		if t.cur != nil && e.dir == t.cur.dir {
-			state = t.cur.state // live, not the last scan
+		state, status := e.state, e.shownStatus()
+		if t.cur != nil && e.dir == t.cur.dir && t.job != nil {
+			state, status = t.cur.state, t.cur.state.Status // live, not the last scan
 		}
 		marker := "  "
 		nameStyle := st.Text
@@ -597,12 +605,8 @@ func (t *trainTab) runsView(w, h int) string {
 				marker = st.Cursor.Render("> ")
 			}
 		}
-		status := state.Status
-		if e.err != nil {
-			status = "damaged"
-		}
 		badge := t.statusBadge(status)
-		badgeW := 11
+		badgeW := badgeWidth(t.runs)
 		epochs := fmt.Sprintf("%d/%d", state.Epoch, state.Epochs)
 		best := ""
 		if state.BestEpoch > 0 {
@@ -613,7 +617,15 @@ func (t *trainTab) runsView(w, h int) string {
 			tail = fmt.Sprintf(" %9s", epochs)
 		}
 		nameW := max(w-2-badgeW-ansi.StringWidth(tail)-1, 8)
-		line := marker + fitLine(badge, badgeW) + " " + nameStyle.Render(padRight(truncate(e.name, nameW, g.ellipsis), nameW)) + st.Muted.Render(tail)
+		tailStyle := st.Muted
+		if e.err != nil {
+			// A damaged run says why instead of its epochs: the name gets
+			// what it needs, the reason the rest of the line.
+			nameW = min(longestName(t.runs), max(w-2-badgeW-1-20, 8))
+			tail = " " + truncate("damaged: "+e.damage(), max(w-2-badgeW-1-nameW-1, 4), g.ellipsis)
+			tailStyle = st.Bad
+		}
+		line := marker + fitLine(badge, badgeW) + " " + nameStyle.Render(padRight(truncate(e.name, nameW, g.ellipsis), nameW)) + tailStyle.Render(tail)
 		lines = append(lines, line)
 	}
 	return fitBlock(strings.Join(lines, "\n"), w, h)

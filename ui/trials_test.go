@@ -156,14 +156,14 @@ func TestTrialsMultiTaskRaggedAndPhases(t *testing.T) {
 	data := d.m.trials.shown()
 	long, short := -1, -1
 	for k := range data.trials {
-		if long < 0 || data.inf.Len(k) > data.inf.Len(long) {
+		if long < 0 || data.roll.Len(k) > data.roll.Len(long) {
 			long = k
 		}
-		if short < 0 || data.inf.Len(k) < data.inf.Len(short) {
+		if short < 0 || data.roll.Len(k) < data.roll.Len(short) {
 			short = k
 		}
 	}
-	if data.inf.Len(long) == data.inf.Len(short) {
+	if data.roll.Len(long) == data.roll.Len(short) {
 		t.Skip("all trials have the same length")
 	}
 	f := &d.m.sh.focus
@@ -171,8 +171,8 @@ func TestTrialsMultiTaskRaggedAndPhases(t *testing.T) {
 	for i := 0; i < 200; i++ {
 		d.keys(">")
 	}
-	if f.step != data.inf.Len(long)-1 {
-		t.Fatalf("step %d, want the last, %d", f.step, data.inf.Len(long)-1)
+	if f.step != data.roll.Len(long)-1 {
+		t.Fatalf("step %d, want the last, %d", f.step, data.roll.Len(long)-1)
 	}
 	for f.trial != short {
 		if f.trial < short {
@@ -181,8 +181,8 @@ func TestTrialsMultiTaskRaggedAndPhases(t *testing.T) {
 			d.keys("←")
 		}
 	}
-	if f.step != data.inf.Len(short)-1 {
-		t.Fatalf("on the shorter trial the step is %d, want %d", f.step, data.inf.Len(short)-1)
+	if f.step != data.roll.Len(short)-1 {
+		t.Fatalf("on the shorter trial the step is %d, want %d", f.step, data.roll.Len(short)-1)
 	}
 	idx := data.trials[f.trial]
 	screenHas(t, d, "task "+data.sess.Run.Data.TaskNames[idx])
@@ -215,7 +215,7 @@ func TestTrialsNonFiniteLatents(t *testing.T) {
 	openTrials(t, d, "3bff-rnn")
 	// A private copy of the inference, poisoned.
 	data := *d.m.trials.shown()
-	lat := data.inf.Latents(0)
+	lat := data.roll.Latents(0)
 	saved := append([]float32(nil), lat...)
 	defer copy(lat, saved)
 	for i := range lat {

@@ -12,9 +12,9 @@ import (
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
 
-	"github.com/ctdtui/ctdtui/analysis"
-	"github.com/ctdtui/ctdtui/nets"
 	"github.com/ctdtui/ctdtui/sim"
+	"github.com/ctdtui/ctdtui/sim/arm"
+	"github.com/ctdtui/ctdtui/study"
 )
 
 // trialsTab scrubs through the trials of a saved run: the noisy inputs, the
@@ -44,8 +44,7 @@ type trialsData struct {
 	sess   *session
 	phase  string
 	trials []int
-	inf    *nets.Inference
-	pca    *analysis.PCA
+	roll   *study.Rollout
 }
 
 func newTrialsTab(sh *shared) *trialsTab {
@@ -90,17 +89,17 @@ func (t *trialsTab) ensure() tea.Cmd {
 		if err != nil {
 			return nil, err
 		}
-		report(-1, fmt.Sprintf("running the model on the %d %s trials", len(trials), phaseName(phase)))
-		inf, err := sess.Inference(ctx, phase)
+		roll, err := sess.Rollout(ctx, phase, func(p study.Progress) {
+			if p.Stage == "pca" {
+				report(-1, "PCA of the latents")
+			} else {
+				report(-1, fmt.Sprintf("running the model on the %d %s trials", len(trials), phaseName(phase)))
+			}
+		})
 		if err != nil {
 			return nil, err
 		}
-		report(-1, "PCA of the latents")
-		pca, err := sess.PCA(ctx, phase)
-		if err != nil {
-			return nil, err
-		}
-		return &trialsData{sess: sess, phase: phase, trials: trials, inf: inf, pca: pca}, nil
+		return &trialsData{sess: sess, phase: phase, trials: roll.Trials, roll: roll}, nil
 	})
 }
 
@@ -135,12 +134,6 @@ func (t *trialsTab) Update(msg tea.Msg) tea.Cmd {
 	return nil
 }
 
-// focusChangedMsg tells the tabs that share the focus (run, phase, trial)
-// that another tab changed it.
-type focusChangedMsg struct{}
-
-func focusChanged() tea.Msg { return focusChangedMsg{} }
-
 func (t *trialsTab) onKey(km tea.KeyMsg) tea.Cmd {
 	if t.picker != nil {
 		res := t.picker.key(km)
@@ -159,15 +152,9 @@ func (t *trialsTab) onKey(km tea.KeyMsg) tea.Cmd {
 		return nil
 	}
 	if key.Matches(km, k.Phase) {
-		if t.sh.focus.dir == "" {
+		if !t.sh.togglePhase() {
 			return nil
 		}
-		if t.sh.focus.phase == "val" {
-			t.sh.focus.phase = "train"
-		} else {
-			t.sh.focus.phase = "val"
-		}
-		t.sh.focus.trial = 0
 		t.sh.info("showing the " + phaseName(t.sh.focus.phase) + " trials")
 		return tea.Batch(t.ensure(), focusChanged)
 	}
@@ -219,21 +206,8 @@ func stepDir(km tea.KeyMsg) int {
 
 // openRun makes dir the focused run (for this tab and the Analysis tab).
 func (t *trialsTab) openRun(dir string) tea.Cmd {
-	epoch := -1
-	for _, e := range t.sh.runs {
-		if e.dir == dir {
-			epoch = e.state.Epoch
-		}
-	}
 	t.picker = nil
-	t.sh.focus = runFocus{dir: dir, phase: t.sh.focus.phase}
-	if t.sh.focus.phase == "" {
-		t.sh.focus.phase = "val"
-	}
-	t.sh.focus.step = 0
-	_, cmd := t.sh.store.open(dir, epoch)
-	t.sh.info("opening " + filepath.Base(dir))
-	return tea.Batch(cmd, t.ensure(), focusChanged)
+	return tea.Batch(t.sh.focusRun(dir), t.ensure())
 }
 
 // shown is the data for the current focus, or nil.
@@ -254,8 +228,8 @@ func (t *trialsTab) clamp() {
 		t.sh.focus.step = 0
 		return
 	}
-	t.sh.focus.step = max(0, min(t.sh.focus.step, d.inf.Len(f.trial)-1))
-	H := d.inf.H
+	t.sh.focus.step = max(0, min(t.sh.focus.step, d.roll.Len(f.trial)-1))
+	H := d.roll.H
 	n := t.unitsShown()
 	t.unit0 = max(0, min(t.unit0, H-n))
 }
@@ -263,7 +237,7 @@ func (t *trialsTab) clamp() {
 // unitsShown is how many latent traces the latents panel draws.
 func (t *trialsTab) unitsShown() int {
 	if d := t.shown(); d != nil {
-		return min(4, d.inf.H)
+		return min(4, d.roll.H)
 	}
 	return 4
 }
@@ -274,30 +248,10 @@ func (t *trialsTab) View() string {
 	if t.picker != nil {
 		return t.picker.View(t.w, t.h)
 	}
-	f := t.sh.focus
-	if f.dir == "" {
-		return centred(t.sh, t.w, t.h, "No run open: press o to pick one.")
-	}
-	e := t.sh.store.entries[f.dir]
-	switch {
-	case e == nil:
-		return centred(t.sh, t.w, t.h, "No run open: press o to pick one.")
-	case e.work != nil:
-		return centred(t.sh, t.w, t.h, "Loading "+filepath.Base(f.dir)+"…")
-	case e.err != nil:
-		return errorBlock(t.sh, "Cannot show this run", e.err, "o opens another run", t.w, t.h)
+	if v, ok := focusedPlaceholder(t.sh, &t.data, t.want(), "Cannot show this run", "Running the model…", t.w, t.h); ok {
+		return v
 	}
 	d := t.shown()
-	if d == nil {
-		if err := t.data.failed(t.want()); err != nil {
-			return errorBlock(t.sh, "Cannot show this run", err, "o opens another run", t.w, t.h)
-		}
-		msg := "Running the model…"
-		if w := t.data.running(); w != nil {
-			msg = workLine(t.sh, w)
-		}
-		return centred(t.sh, t.w, t.h, msg)
-	}
 	if len(d.trials) == 0 {
 		return centred(t.sh, t.w, t.h, "The "+phaseName(d.phase)+" phase of this run has no trials.")
 	}
@@ -313,8 +267,8 @@ func (t *trialsTab) View() string {
 }
 
 func (t *trialsTab) isRT(d *trialsData) bool {
-	_, arm := d.sess.Run.Task.(*sim.RandomTarget)
-	return arm && d.inf.PlantStates(0) != nil
+	_, ok := d.sess.Run.Task.(*sim.RandomTarget)
+	return ok && d.roll.S > 0
 }
 
 // header is the run, phase, trial and step, and a line about the trial.
@@ -323,7 +277,7 @@ func (t *trialsTab) header(d *trialsData) []string {
 	f := t.sh.focus
 	k := f.trial
 	idx := d.trials[k]
-	T := d.inf.Len(k)
+	T := d.roll.Len(k)
 	line := st.Bold.Render(filepath.Base(d.sess.Run.Run.Dir)) + st.Muted.Render(fmt.Sprintf(" epoch %d · ", d.sess.Run.Epoch)) +
 		st.Accent.Render(d.phase) + st.Muted.Render(" · ") +
 		st.Text.Render(fmt.Sprintf("trial %d/%d", k+1, len(d.trials))) + st.Muted.Render(fmt.Sprintf(" (#%d)", idx)) + st.Muted.Render(" · ") +
@@ -374,7 +328,7 @@ type timeEvent struct {
 // panels builds the inputs, targets-vs-outputs and latents panels of trial k.
 func (t *trialsTab) panels(d *trialsData, k int) []timePanel {
 	st := t.sh.st
-	data, inf := d.sess.Run.Data, d.inf
+	data, roll := d.sess.Run.Data, d.roll
 	idx := d.trials[k]
 	s := t.sh.focus.step
 	var ps []timePanel
@@ -402,8 +356,8 @@ func (t *trialsTab) panels(d *trialsData, k int) []timePanel {
 	// Targets (dashed, muted) against the controlled output, one panel per
 	// channel, or overlaid when there are more than four.
 	tg := data.Targets(idx)
-	ctl := inf.Controlled(k)
-	C := inf.C
+	ctl := roll.Controlled(k)
+	C := roll.C
 	ctlLabels := displayLabels(d.sess.Run.Task.TargetLabels())
 	nbff := isFlipFlop(d.sess.Run.Task)
 	overlay := C > 4
@@ -438,7 +392,7 @@ func (t *trialsTab) panels(d *trialsData, k int) []timePanel {
 	}
 
 	// Latents: the top PCs of the phase, or a window of units.
-	lat := inf.Latents(k)
+	lat := roll.Latents(k)
 	pl := timePanel{labelCol: st.theme.Muted}
 	var ls [][]float64
 	if t.units {
@@ -446,21 +400,21 @@ func (t *trialsTab) panels(d *trialsData, k int) []timePanel {
 		pl.label = fmt.Sprintf("units %d-%d", t.unit0, t.unit0+n-1)
 		for j := 0; j < n; j++ {
 			u := t.unit0 + j
-			y := column32(lat, inf.H, u)
+			y := column32(lat, roll.H, u)
 			col := st.ChannelColor(j, n)
 			pl.lines = append(pl.lines, timeLine{y: y, col: col})
 			pl.readout = append(pl.readout, readout{name: fmt.Sprintf("unit %d", u), col: col, text: fmtVal(y[s])})
 			ls = append(ls, y)
 		}
 	} else {
-		pcs := projectPCs(d.pca, lat, inf.H, 3)
+		pcs := roll.TrialPCs(k)
 		pl.label = fmt.Sprintf("PC 1-%d", len(pcs))
 		for j, y := range pcs {
 			col := st.ChannelColor(j, len(pcs))
 			pl.lines = append(pl.lines, timeLine{y: y, col: col})
 			pct := ""
-			if j < len(d.pca.ExplainedVarianceRatio) {
-				pct = " " + padLeft(fmtPct(d.pca.ExplainedVarianceRatio[j]), 3)
+			if j < len(roll.PCs.Ratio) {
+				pct = " " + padLeft(fmtPct(roll.PCs.Ratio[j]), 3)
 			}
 			pl.readout = append(pl.readout, readout{name: fmt.Sprintf("PC%d%s", j+1, pct), col: col, text: fmtVal(y[s])})
 			ls = append(ls, y)
@@ -495,29 +449,6 @@ func labelOr(labels []string, i int, prefix string) string {
 	return fmt.Sprintf("%s %d", prefix, i)
 }
 
-// projectPCs projects a trial's latents (T×H) on the first n principal
-// components: n series over time.
-func projectPCs(p *analysis.PCA, lat []float32, H, n int) [][]float64 {
-	if p == nil {
-		return nil
-	}
-	n = min(n, p.NComponents())
-	T := len(lat) / H
-	out := make([][]float64, n)
-	for j := range out {
-		out[j] = make([]float64, T)
-		comp := p.Components.RawRowView(j)
-		for t := 0; t < T; t++ {
-			s := 0.0
-			for h := 0; h < H; h++ {
-				s += (float64(lat[t*H+h]) - p.Mean[h]) * comp[h]
-			}
-			out[j][t] = s
-		}
-	}
-	return out
-}
-
 // events are the steps marked on every panel, as the task reports them
 // (MultiTask's phase starts, RandomTarget's target onset, go cue and bump);
 // the flip-flop's pulses are left out: they show in the input panel, and a
@@ -546,7 +477,7 @@ func (t *trialsTab) timeView(d *trialsData, w, h int) string {
 	st, g := t.sh.st, t.sh.g
 	k := t.sh.focus.trial
 	idx := d.trials[k]
-	T := d.inf.Len(k)
+	T := d.roll.Len(k)
 	ps := t.panels(d, k)
 	ev := t.events(d, idx)
 
@@ -728,11 +659,11 @@ func (t *trialsTab) armView(d *trialsData, w, h int) string {
 	st, g := t.sh.st, t.sh.g
 	k := t.sh.focus.trial
 	idx := d.trials[k]
-	inf, data := d.inf, d.sess.Run.Data
-	T := inf.Len(k)
-	S := inf.S
-	ps := inf.PlantStates(k)
-	p0 := inf.PlantInitial(k)
+	roll, data := d.roll, d.sess.Run.Data
+	T := roll.Len(k)
+	S := roll.S
+	ps := roll.PlantStates(k)
+	p0 := roll.PlantInitial(k)
 	xs := make([]float64, T+1)
 	ys := make([]float64, T+1)
 	xs[0], ys[0] = float64(p0[sim.ArmHandX]), float64(p0[sim.ArmHandY])
@@ -753,6 +684,21 @@ func (t *trialsTab) armView(d *trialsData, w, h int) string {
 
 	title := st.Header.Render("Hand path") + st.Muted.Render(fmt.Sprintf(" · arm at step %d", t.sh.focus.step))
 	legendItems := []string{markGlyph(g, "target") + " target", markGlyph(g, "start") + " start", markGlyph(g, "hand") + " hand"}
+	// The force field: named with the trial's level in the legend (before the
+	// events, so that a narrow view keeps it), drawn as an arrow at the hand.
+	var field arm.Field
+	var level float64
+	if rt, ok := d.sess.Run.Task.(*sim.RandomTarget); ok && rt.Field().Active() {
+		field, level = rt.Field(), sim.TrialLevel(data, idx)
+		arrow, name := "→", "field"
+		if g.ascii {
+			arrow = "->"
+		}
+		if field.Kind == arm.FieldCurl {
+			name = "curl"
+		}
+		legendItems = append(legendItems, fmt.Sprintf("%s %s %g %s", arrow, name, level, field.Unit()))
+	}
 	events := d.sess.Run.Task.Events(data, idx)
 	goCue, bump := eventStep(events, sim.EventGoCue), eventStep(events, sim.EventBump)
 	if goCue >= 0 {
@@ -787,10 +733,40 @@ func (t *trialsTab) armView(d *trialsData, w, h int) string {
 	if bump >= 0 && bump < T {
 		fr.mark(xs[bump], ys[bump], 'b', st.theme.Warn)
 	}
+	if field.Active() {
+		F := field.Force(level, [2]float64{float64(cur[sim.ArmHandVX]), float64(cur[sim.ArmHandVY])})
+		drawArrow(fr, hx, hy, F, math.Max(xhi-xlo, yhi-ylo), st.theme.Warn)
+	}
 	fr.mark(xs[0], ys[0], []rune(markGlyph(g, "start"))[0], st.theme.Muted)
 	fr.mark(goal[0], goal[1], []rune(markGlyph(g, "target"))[0], st.theme.Bad)
 	fr.mark(hx, hy, []rune(markGlyph(g, "hand"))[0], st.theme.Accent)
 	return title + "\n" + strings.Join(cv.Lines(), "\n") + "\n" + legend
+}
+
+// fieldArrowPerN is the field arrow's length per newton and fieldArrowMax
+// its longest, as shares of the view's span (1 N is an eighth of the view).
+const (
+	fieldArrowPerN = 0.125
+	fieldArrowMax  = 0.3
+)
+
+// drawArrow draws force F [N] as an arrow from (x, y), its length
+// proportional to the force, at most fieldArrowMax of span.
+func drawArrow(fr *xyFrame, x, y float64, F [2]float64, span float64, col lipgloss.Color) {
+	n := math.Hypot(F[0], F[1])
+	if !(n > 0) || !(span > 0) {
+		return
+	}
+	L := span * math.Min(fieldArrowPerN*n, fieldArrowMax)
+	ux, uy := F[0]/n, F[1]/n
+	tx, ty := x+L*ux, y+L*uy
+	fr.line(x, y, tx, ty, col)
+	// The head: two strokes 30% of the length, 25° either side of the shaft.
+	for _, a := range []float64{25, -25} {
+		s, c := math.Sincos((180 + a) * math.Pi / 180)
+		hx, hy := c*ux-s*uy, s*ux+c*uy
+		fr.line(tx, ty, tx+0.3*L*hx, ty+0.3*L*hy, col)
+	}
 }
 
 // eventStep is the step of the first event named name, or −1.

@@ -3,6 +3,7 @@ package ui
 import (
 	"fmt"
 	"math"
+	"path/filepath"
 	"strings"
 
 	"github.com/charmbracelet/lipgloss"
@@ -11,7 +12,8 @@ import (
 )
 
 // Widgets drawn by more than one tab: the error block that replaces a tab's
-// content, the line and bar of a running background work, the x-axis line
+// content, the line and bar of a running background work (and the text of
+// study's progress reports), the x-axis line
 // under a plot, the polyline that breaks at non-finite points, and the
 // 2-D/3-D latent trajectory view of the Analysis and Compare tabs. The chart
 // primitives they use (canvas, xyFrame, rangeOf) are in canvas.go and
@@ -36,6 +38,34 @@ func errorLines(sh *shared, title string, err error, hint string, w int) []strin
 	return lines
 }
 
+// focusedPlaceholder is what a tab drawing the focused run (Trials,
+// Analysis) shows until its data for want is there: that no run is open,
+// that it is loading or could not be opened, or that the data is being
+// computed (computing until the work reports a stage) or failed. ok is
+// false once the data is ready.
+func focusedPlaceholder[T any](sh *shared, data *bg[T], want, failTitle, computing string, w, h int) (view string, ok bool) {
+	f := sh.focus
+	e := sh.store.entries[f.dir]
+	switch {
+	case f.dir == "" || e == nil:
+		return centred(sh, w, h, "No run open: press o to pick one."), true
+	case e.work != nil:
+		return centred(sh, w, h, "Loading "+filepath.Base(f.dir)+"…"), true
+	case e.err != nil:
+		return errorBlock(sh, failTitle, e.err, "o opens another run", w, h), true
+	}
+	if _, ready := data.get(want); ready {
+		return "", false
+	}
+	if err := data.failed(want); err != nil {
+		return errorBlock(sh, failTitle, err, "o opens another run", w, h), true
+	}
+	if wk := data.running(); wk != nil {
+		computing = workLine(sh, wk)
+	}
+	return centred(sh, w, h, computing), true
+}
+
 // workLine is a running computation's stage (or what it does) and how long
 // it has run.
 func workLine(sh *shared, w *bgWork) string {
@@ -44,6 +74,32 @@ func workLine(sh *shared, w *bgWork) string {
 		what = w.what
 	}
 	return what + "… " + fmtDuration(sh.now().Sub(w.started))
+}
+
+// progressFrac is the fraction of a study stage done (-1 when unknown).
+func progressFrac(p study.Progress) float64 {
+	if p.Total <= 0 {
+		return -1
+	}
+	return float64(p.Done) / float64(p.Total)
+}
+
+// progressText describes a study progress report.
+func progressText(p study.Progress) string {
+	s := p.Stage
+	if p.Run != "" {
+		s = p.Run + ": " + s
+	}
+	if p.Total > 0 {
+		s += fmt.Sprintf(" %d/%d", p.Done, p.Total)
+	}
+	if p.Converged > 0 || p.Active > 0 {
+		s += fmt.Sprintf(" · %d converged, %d active", p.Converged, p.Active)
+	}
+	if p.MeanQ > 0 && finite(p.MeanQ) {
+		s += fmt.Sprintf(" · mean q %.1e", p.MeanQ)
+	}
+	return s
 }
 
 // workBar is a running computation's progress bar with its percentage (when
@@ -91,17 +147,6 @@ func gappedLine(cv *canvas, xs, ys []float64, col lipgloss.Color) {
 		}
 		px, py, have = x, y, true
 	}
-}
-
-// projTrial is trial k's rows of a projection (from its lengths, so a
-// projection built by hand works too).
-func projTrial(pr *study.Projection, k int) []float64 {
-	off := 0
-	for _, l := range pr.Lens[:k] {
-		off += l
-	}
-	end := min(len(pr.Data), (off+pr.Lens[k])*pr.K)
-	return pr.Data[min(off*pr.K, end):end]
 }
 
 // orbit is the angle of an orthographic 3-D view: yaw about the vertical

@@ -10,8 +10,8 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 
-	"github.com/ctdtui/ctdtui/nets"
 	"github.com/ctdtui/ctdtui/run"
+	"github.com/ctdtui/ctdtui/study"
 )
 
 // trainJob trains one run in its own goroutine. It talks to the UI through
@@ -23,21 +23,21 @@ type trainJob struct {
 	dir      string
 	cancel   context.CancelFunc
 	events   chan jobEvent
-	progress chan nets.Progress
-	dyn      chan *dynFrame // live dynamics frames (see dynamics.go)
-	done     chan struct{}  // closed when the goroutine has returned
+	progress chan run.Progress
+	dyn      chan *study.DynamicsFrame // live dynamics frames (study.LiveProbe)
+	done     chan struct{}             // closed when the goroutine has returned
 }
 
 type jobEvent struct {
 	started *jobStarted
-	epoch   *nets.EpochStats
+	epoch   *run.EpochStats
 	end     *jobEnd
 }
 
 // jobStarted describes the session once it is built (dataset generated,
 // checkpoint restored).
 type jobStarted struct {
-	history               []nets.EpochStats
+	history               []run.EpochStats
 	epoch, epochs         int
 	workers, train, valid int
 	dataset               string
@@ -61,8 +61,8 @@ const pollInterval = 100 * time.Millisecond
 type jobPollMsg struct {
 	job      *trainJob
 	events   []jobEvent
-	progress *nets.Progress
-	frames   []*dynFrame
+	progress *run.Progress
+	frames   []*study.DynamicsFrame
 }
 
 // startJob trains r (from its checkpoint, if any) in a new goroutine.
@@ -72,8 +72,8 @@ func startJob(r *run.Run) *trainJob {
 	ctx, cancel := context.WithCancel(context.Background())
 	j := &trainJob{dir: r.Dir, cancel: cancel,
 		events:   make(chan jobEvent, 256),
-		progress: make(chan nets.Progress, 16),
-		dyn:      make(chan *dynFrame, 8),
+		progress: make(chan run.Progress, 16),
+		dyn:      make(chan *study.DynamicsFrame, 8),
 		done:     make(chan struct{})}
 	go j.work(ctx, r)
 	return j
@@ -101,12 +101,13 @@ func (j *trainJob) work(ctx context.Context, r *run.Run) {
 		j.events <- jobEvent{end: &jobEnd{state: st, err: err}}
 		return
 	}
+	defer s.Close() // the run's lock
 	s.Trainer.Progress = j.progress
 	j.events <- jobEvent{started: &jobStarted{
 		history: slices.Clone(r.History), epoch: s.Trainer.Epoch, epochs: r.Config.Train.Epochs,
 		workers: s.Trainer.Workers(), train: len(s.Data.Train), valid: len(s.Data.Valid), dataset: s.Data.Name}}
-	probe := newDynProbe(s.Task, s.Data, s.Trainer.Workers(), j.dyn)
-	err = trainWatched(ctx, s, probe, func(st nets.EpochStats) {
+	probe := study.NewLiveProbe(s.Task, s.Data, s.Trainer.Workers(), study.DynamicsOptions{}, j.dyn)
+	err = study.TrainWatched(ctx, s, probe, func(st run.EpochStats) {
 		j.events <- jobEvent{epoch: &st}
 	})
 	if errors.Is(err, context.Canceled) {

@@ -1,9 +1,10 @@
 // Package asmgen is what the assembly generators of nets and nets/vecmath
-// (their genasm.go programs, run by go generate) share: the float32
-// exponential, σ and tanh as instruction sequences, and the table of
-// constants they read. One emitter keeps the vector cell kernels of nets and
-// the vector functions of vecmath numerically identical, which the portable
-// code paths rely on (they call vecmath).
+// (nets/genasm.go, nets/genlstm.go and nets/vecmath/genasm.go, run by go
+// generate) share: the float32 exponential, σ and tanh as instruction
+// sequences, and the table of constants they read. One emitter keeps the
+// vector cell kernels of nets and the vector functions of vecmath
+// numerically identical, which the portable code paths rely on (they call
+// vecmath).
 //
 // Every sequence comes in two widths: AVX2 (eight lanes in Y registers, VEX
 // encodings) and AVX-512 (sixteen lanes in Z registers, EVEX encodings using
@@ -237,7 +238,20 @@ func (m Math) Exp(r Regs, hi, lo string) []string {
 		})
 }
 
-// Sigmoid sets r.T6 = σ(r.X); one and clamp are registers holding 1 and 104.
+// clampAbs sets r.V = min(|r.X|, clamp), a NaN in r.X kept (it is VMINPS's
+// second source). clamp is a register, or "" to load the constant called
+// name into r.T1 first (a loop that interleaves σ and tanh has no register
+// to spare for each clamp).
+func (m Math) clampAbs(r Regs, clamp, name string) []string {
+	abs := m.op("VANDPS") + "  " + m.c("absmask") + ", " + r.X + ", " + r.V
+	if clamp == "" {
+		return []string{"VMOVUPS " + m.c(name) + ", " + r.T1, abs, "VMINPS  " + r.V + ", " + r.T1 + ", " + r.V}
+	}
+	return []string{abs, "VMINPS  " + r.V + ", " + clamp + ", " + r.V}
+}
+
+// Sigmoid sets r.T6 = σ(r.X); one and clamp are registers holding 1 and 104
+// (clamp "" loads 104 from the table).
 // With e = exp(−min(|x|, 104)), which cannot overflow, σ(x) = 1/(1+e) for
 // x >= 0 and e/(1+e) for x < 0: one division either way, so large negative x
 // keeps full relative accuracy down to the subnormals. 1+e comes from an FMA
@@ -252,11 +266,8 @@ func (m Math) Sigmoid(r Regs, one, clamp string) []string {
 		}
 	}
 	return Cat(
-		[]string{
-			m.op("VANDPS") + "  " + c("absmask") + ", " + r.X + ", " + r.V,
-			"VMINPS  " + r.V + ", " + clamp + ", " + r.V,
-			m.op("VXORPS") + "  " + c("signmask") + ", " + r.V + ", " + r.V,
-		},
+		m.clampAbs(r, clamp, "sigclamp"),
+		[]string{m.op("VXORPS") + "  " + c("signmask") + ", " + r.V + ", " + r.V},
 		m.Expm1Reduced(r),
 		[]string{"VADDPS  " + one + ", " + r.Q + ", " + r.Q},
 		m.ScaleParts(r),
@@ -270,7 +281,8 @@ func (m Math) Sigmoid(r Regs, one, clamp string) []string {
 		[]string{"VDIVPS  " + r.R2 + ", " + r.T6 + ", " + r.T6})
 }
 
-// Tanh sets r.Q = tanh(r.X); one and clamp are registers holding 1 and 10.
+// Tanh sets r.Q = tanh(r.X), r.X kept; one and clamp are registers holding
+// 1 and 10 (clamp "" loads 10 from the table).
 // With v = −2·min(|x|, 10) (tanh(10) rounds to 1), m = expm1(v) =
 // 2^n·q + (2^n − 1) is free of the cancellation of 1 − e^v near 0 (2^n, n in
 // [−29, 0], is a normal number built directly) and tanh(|x|) = −m/(2+m); the
@@ -278,9 +290,8 @@ func (m Math) Sigmoid(r Regs, one, clamp string) []string {
 func (m Math) Tanh(r Regs, one, clamp string) []string {
 	c := m.c
 	return Cat(
+		m.clampAbs(r, clamp, "tanhclamp"),
 		[]string{
-			m.op("VANDPS") + "  " + c("absmask") + ", " + r.X + ", " + r.V,
-			"VMINPS  " + r.V + ", " + clamp + ", " + r.V,
 			"VADDPS  " + r.V + ", " + r.V + ", " + r.V,
 			m.op("VXORPS") + "  " + c("signmask") + ", " + r.V + ", " + r.V,
 		},

@@ -34,6 +34,10 @@ func benchShapes() []benchShape {
 				benchShape{pre + "_bwd", false, false, batch, h, 3 * h},
 				benchShape{pre + "_wgrad", true, false, 3 * h, h, batch},
 			)
+			if batch == 256 {
+				// What a training flush forms: 512 pending rows (flushRows in nets).
+				out = append(out, benchShape{pre + "_wgradflush", true, false, 3 * h, h, 512})
+			}
 			if batch == 256 || batch == 128 {
 				out = append(out, benchShape{pre + "_wgradT50", true, false, 3 * h, h, batch * 50})
 			}
@@ -57,9 +61,12 @@ func randSlice(rng *rand.Rand, n int) []float32 {
 	return s
 }
 
-// BenchmarkSgemm reports GFLOP/s (2mnk per call) for the assembly kernel, the
-// portable Go kernel and gonum's Sgemm on one goroutine (run with -cpu 1 so
-// that gonum does not spread over cores).
+// BenchmarkSgemm reports GFLOP/s (2mnk per call, per CPU second of the
+// process) and the fraction of the measured FMA peaks for every
+// path this machine runs (avx512, avx2, go) and gonum's Sgemm, on one
+// goroutine (run with -cpu 1 so that gonum does not spread over cores):
+//
+//	go test -run '^$' -bench 'Sgemm/gru128_b(256|128)_' -cpu 1 ./nets/gemm
 func BenchmarkSgemm(b *testing.B) {
 	for _, s := range benchShapes() {
 		rng := rand.New(rand.NewPCG(1, 1))
@@ -72,18 +79,17 @@ func BenchmarkSgemm(b *testing.B) {
 		}
 		a, bb, c := randSlice(rng, s.m*s.k), randSlice(rng, s.k*s.n), randSlice(rng, s.m*s.n)
 		flops := 2 * float64(s.m) * float64(s.n) * float64(s.k)
-		report := func(b *testing.B) {
-			b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
-		}
+		report := func(b *testing.B, c clock) { reportPeak(b, c, flops*float64(b.N)) }
 		b.Run(s.label(), func(b *testing.B) {
-			for _, asm := range paths() {
-				b.Run(pathName(asm), func(b *testing.B) {
-					withAsm(b, asm, func() {
+			for _, p := range paths() {
+				b.Run(p.String(), func(b *testing.B) {
+					withPath(b, p, func() {
+						clock := startClock()
 						for b.Loop() {
 							Gemm(s.transA, s.transB, s.m, s.n, s.k, 1, a, lda, bb, ldb, 0, c, s.n)
 						}
+						report(b, clock)
 					})
-					report(b)
 				})
 			}
 			b.Run("gonum", func(b *testing.B) {
@@ -95,10 +101,11 @@ func BenchmarkSgemm(b *testing.B) {
 					tB = blas.Trans
 				}
 				var impl gonum.Implementation
+				clock := startClock()
 				for b.Loop() {
 					impl.Sgemm(tA, tB, s.m, s.n, s.k, 1, a, lda, bb, ldb, 0, c, s.n)
 				}
-				report(b)
+				report(b, clock)
 			})
 		})
 	}

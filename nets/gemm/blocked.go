@@ -226,9 +226,11 @@ func packB[F Float](ks *kernelSet[F], transB bool, b []F, ldb, pc, jc, kb, nb in
 		cols := min(nr, nb-q*nr)
 		panel := dst[q*kb*nr : (q+1)*kb*nr]
 		if !transB {
-			if nr == 16 && cols == 16 {
+			if (nr == 16 || nr == 32) && cols == nr {
 				for p := 0; p < kb; p++ {
-					copy16(panel[p*16:p*16+16:p*16+16], b[(pc+p)*ldb+j0:(pc+p)*ldb+j0+16])
+					for q := 0; q < nr; q += 16 {
+						copy16(panel[p*nr+q:p*nr+q+16:p*nr+q+16], b[(pc+p)*ldb+j0+q:(pc+p)*ldb+j0+q+16])
+					}
 				}
 				continue
 			}
@@ -260,20 +262,27 @@ func packB[F Float](ks *kernelSet[F], transB bool, b []F, ldb, pc, jc, kb, nb in
 // mr rows: strip s holds rows s·mr.. as kb steps of mr contiguous values, the
 // rows past mb zero.
 func packA[F Float](transA bool, a []F, lda, pc, ic, kb, mb, mr int, dst []F) {
-	if transA && (mr == 6 || mr == 4) {
+	if transA && (mr == 8 || mr == 6 || mr == 4) {
 		// Row p of A holds step p of every strip: read it once, left to
 		// right, and drop fixed-size pieces into the strips.
 		full := mb / mr
 		for p := 0; p < kb; p++ {
 			row := a[(pc+p)*lda+ic : (pc+p)*lda+ic+mb]
 			o := p * mr
-			if mr == 6 {
+			switch mr {
+			case 8:
+				for s := 0; s < full; s++ {
+					d, r := dst[o:o+8:o+8], row[s*8:s*8+8:s*8+8]
+					d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7] = r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7]
+					o += kb * 8
+				}
+			case 6:
 				for s := 0; s < full; s++ {
 					d, r := dst[o:o+6:o+6], row[s*6:s*6+6:s*6+6]
 					d[0], d[1], d[2], d[3], d[4], d[5] = r[0], r[1], r[2], r[3], r[4], r[5]
 					o += kb * 6
 				}
-			} else {
+			default:
 				for s := 0; s < full; s++ {
 					d, r := dst[o:o+4:o+4], row[s*4:s*4+4:s*4+4]
 					d[0], d[1], d[2], d[3] = r[0], r[1], r[2], r[3]

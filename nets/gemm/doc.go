@@ -7,49 +7,64 @@
 //
 // # Design
 //
-// The float32 path on amd64 with AVX2+FMA is the GotoBLAS/BLIS scheme:
+// The float32 path on amd64 is the GotoBLAS/BLIS scheme, with one of two
+// assembly micro-kernels chosen at run time (internal/simd: AVX-512F/BW/VL
+// with OS support, else AVX2+FMA, else portable Go; SetPath forces one, and
+// CTDTUI_SIMD=avx2 or go caps the choice):
 //
 //   - k is cut into passes of at most kcMax = 256 (equal lengths), m into
 //     blocks of mcMax = 144 rows and n into blocks of ncMax = 1536 columns;
-//   - for each (n block, k pass) op(B) is packed into kc×16 panels, 16
-//     contiguous values (one cache line) per step; a transposed B is packed by
-//     8×8 register transposes in assembly (packBT16);
-//   - the micro-kernel (kernel6x16, sgemm_amd64.s) keeps a 6×16 tile of C in
-//     12 ymm accumulators; per k step it loads the panel row into two
+//   - for each (n block, k pass) op(B) is packed into kc×nr panels, nr
+//     contiguous values per step; a transposed B is packed by 8×8 register
+//     transposes in assembly (packBT16, packBT32);
+//   - the AVX2 micro-kernel (kernel6x16, sgemm_amd64.s) keeps a 6×16 tile of
+//     C in 12 ymm accumulators; per k step it loads the panel row into two
 //     registers and broadcasts six A values: 12 FMAs for 8 loads, within the
-//     two loads per cycle that keep both FMA pipes busy. It loops over all
-//     6-row strips of the A block against one B panel (the panel stays in L1
-//     while A streams from L2), and applies alpha and beta when storing.
+//     two loads per cycle that keep both FMA pipes busy. The AVX-512 kernel
+//     (kernel8x32, sgemm512_amd64.s) keeps an 8×32 tile in 16 zmm
+//     accumulators: 16 FMAs of 16 lanes for 10 loads per step, and uses
+//     only AVX-512F instructions. Each loops over all strips of the A block
+//     against one B panel (the panel stays in L1 while A streams from L2),
+//     and applies alpha and beta when storing.
 //   - A is not packed: full strips are read in place. A row-major A uses six
-//     row pointers (base+displacement addressing: an indexed broadcast costs
-//     ~15% of the kernel's speed here); a transposed A has its six values of
-//     each step contiguous, one step lda apart. Only a ragged last strip
-//     (m mod 6 rows) is packed, zero padded. Measured on the shapes below,
+//     (eight) row pointers (base+displacement addressing: an indexed
+//     broadcast costs ~15% of the kernel's speed here); a transposed A has
+//     the values of each step contiguous, one step lda apart (the AVX-512
+//     kernel prefetches 20 steps ahead there). Only a ragged last strip
+//     (m mod mr rows) is packed, zero padded. Measured on the shapes below,
 //     reading in place beat packing A in Go by 10-30% (packing costs a pass
-//     over A for ~2n flops per element, with n as small as 64 here).
-//   - tiles that stick out of C (n mod 16 columns, m mod 6 rows) are computed
-//     into a scratch panel and merged.
+//     over A for ~2n flops per element, with n as small as 64 here; for the
+//     AVX-512 kernel on the weight gradient, 98 against 138 GFLOP/s).
+//   - tiles that stick out of C (n mod nr columns, m mod mr rows) are
+//     computed into a scratch panel and merged.
 //   - packing buffers (64-byte aligned) live in a workspace cache that the
 //     garbage collector does not empty, one workspace per concurrent call.
 //
 // Everywhere else, and for float64, the same driver runs a portable 4×16 Go
 // kernel (kernel_go.go). Go has no SIMD, so it reaches only ~5 GFLOP/s on the
-// development machine: about half of gonum's Sgemm (SSE assembly), ~15× below
-// the AVX2 path. Tests force it with useAsm = false and check both paths
-// against the plain loop gemmRef on thousands of random shapes (1..40 in each
-// dimension, every transpose combination, strided operands, alpha/beta cases,
-// NaN in C with beta = 0) and on shapes that cross the block sizes.
+// development machine: about half of gonum's Sgemm (SSE assembly), ~20× below
+// the AVX2 path and ~40× below AVX-512. Tests run every path the machine has
+// (subtests named avx512, avx2, go) against the plain loop gemmRef on
+// thousands of random shapes (1..40 in each dimension, every transpose
+// combination, strided operands, alpha/beta cases, NaN in C with beta = 0)
+// and on shapes that cross the block sizes.
 //
 // # Performance and what limits it
 //
-// One core of the development machine (AMD EPYC, Zen 4 family, AVX2+FMA, no
-// AVX-512 exposed) peaks at ~88 GFLOP/s for a loop of independent FMAs, and
-// the micro-kernel alone at ~86 GFLOP/s on L1-resident data. On a quiet
-// core the GRU products (go test -bench Sgemm -cpu 1, see bench_test.go) run
-// at 75-85 GFLOP/s for batch ≥ 256, 65-80 for batch 128, 60-75 for the
-// time-batched weight gradients (k = 50·batch; ~50 with hidden size 64) and
-// 35-70 for the input projections with k ≤ 20, against 7-12 GFLOP/s for
-// gonum's Sgemm on one core. The remaining gap to peak:
+// BenchmarkFMAPeak measures the ceiling: a register-only loop of independent
+// FMAs. One core of the development machine (AMD EPYC, Zen 5 class, full-width
+// 512-bit FMA pipes) runs it at ~115-130 GFLOP/s with 256-bit and ~230-260
+// with 512-bit vectors (the clock varies with the machine's load). The
+// benchmarks report GFLOP/s per CPU second of their thread (robust to other
+// processes taking the core) and the fraction of both peaks beside them
+// (%fma256, %fma512). On L1-resident data (BenchmarkKernel) the AVX2 kernel
+// runs at ~94% of the 256-bit peak and the AVX-512 kernel at ~92-95% of the
+// 512-bit peak. Through the driver, on the GRU-128 products (go test -bench
+// Sgemm -cpu 1, see bench_test.go), AVX-512 reaches 85-90% of the 512-bit
+// peak for the forward h·W_hhᵀ, 72-76% for the backward dG·W_hh and 80-86%
+// for the weight gradients per step and per flush (k = 256..512 rows);
+// AVX2 reaches ~44% of it (88% of the 256-bit peak); gonum's Sgemm 7-12
+// GFLOP/s. The remaining gap to peak:
 //
 //   - fixed costs per 6×16 tile (zeroing, alpha/beta, storing C: ~40 cycles
 //     against 6 per k step) and per call (packing B: one pass over op(B) for

@@ -2,34 +2,26 @@ package gemm
 
 import (
 	"fmt"
+	"github.com/ctdtui/ctdtui/internal/simd"
 	"math"
 	"math/rand/v2"
 	"testing"
 	"unsafe"
 )
 
-// paths lists the float32 implementations a test should cover: the assembly
-// kernel where this machine has one, and the portable Go kernel always.
-func paths() []bool {
-	if useAsm {
-		return []bool{true, false}
-	}
-	return []bool{false}
-}
+// paths lists the float32 implementations a test should cover: every
+// assembly kernel this machine runs, and the portable Go kernel always.
+func paths() []simd.Level { return simd.Available() }
 
-// withAsm runs f with the float32 dispatch forced to asm (true) or Go.
-func withAsm(t testing.TB, asm bool, f func()) {
-	saved := useAsm
-	useAsm = asm
-	defer func() { useAsm = saved }()
+// withPath runs f with the float32 dispatch forced to level l, and says in
+// the test output which path ran.
+func withPath(t testing.TB, l simd.Level, f func()) {
+	saved := SetPath(l)
+	defer SetPath(saved)
+	if Path() != l {
+		t.Fatalf("cannot force the %v path (got %v)", l, Path())
+	}
 	f()
-}
-
-func pathName(asm bool) string {
-	if asm {
-		return "asm"
-	}
-	return "go"
 }
 
 type gemmCase struct {
@@ -171,9 +163,9 @@ func check[F Float](t *testing.T, tc gemmCase, rng *rand.Rand, tol float64) {
 }
 
 func TestGemmRandomShapes(t *testing.T) {
-	for _, asm := range paths() {
-		t.Run(pathName(asm), func(t *testing.T) {
-			withAsm(t, asm, func() {
+	for _, p := range paths() {
+		t.Run(p.String(), func(t *testing.T) {
+			withPath(t, p, func() {
 				rng := rand.New(rand.NewPCG(1, 2))
 				for it := 0; it < 3000; it++ {
 					tc := randomCase(rng, 40)
@@ -197,9 +189,9 @@ func TestGemmBlockEdges(t *testing.T) {
 		{mcMax + 7, 33, kcMax + 5}, {6, ncMax + 17, 3}, {mcMax*2 + 1, 40, 2*kcMax + 1},
 		{256, 384, 128}, {256, 128, 384}, {13, 5, 1000}, {1, 1, 700}, {7, 300, 1},
 	}
-	for _, asm := range paths() {
-		t.Run(pathName(asm), func(t *testing.T) {
-			withAsm(t, asm, func() {
+	for _, p := range paths() {
+		t.Run(p.String(), func(t *testing.T) {
+			withPath(t, p, func() {
 				rng := rand.New(rand.NewPCG(5, 6))
 				for _, d := range dims {
 					for tr := 0; tr < 4; tr++ {
@@ -290,8 +282,8 @@ func TestGemmNoAllocs(t *testing.T) {
 		a[i] = rng.Float32()
 	}
 	a64, b64, c64 := make([]float64, m*k), make([]float64, k*n), make([]float64, m*n)
-	for _, asm := range paths() {
-		withAsm(t, asm, func() {
+	for _, p := range paths() {
+		withPath(t, p, func() {
 			for tr := 0; tr < 4; tr++ {
 				tA, tB := tr&1 != 0, tr&2 != 0
 				lda, ldb := k, n
@@ -306,7 +298,7 @@ func TestGemmNoAllocs(t *testing.T) {
 					Gemm(tA, tB, m, n, k, 1, a64, lda, b64, ldb, 0.5, c64, n)
 				})
 				if allocs > 0 {
-					t.Errorf("%s tA=%v tB=%v: %v allocations per call", pathName(asm), tA, tB, allocs)
+					t.Errorf("%s tA=%v tB=%v: %v allocations per call", p, tA, tB, allocs)
 				}
 			}
 		})
@@ -326,6 +318,65 @@ func TestAlignedSliceReuse(t *testing.T) {
 		smaller := alignedSlice(s, n/2+1)
 		if &smaller[0] != &s[0] {
 			t.Fatalf("n=%d: buffer not reused for a smaller size", n)
+		}
+	}
+}
+
+// TestPathsAgree compares every assembly path with the AVX2 one on the
+// GRU-128 products and a ragged shape. Each kernel accumulates every element
+// of C by one FMA per step in the same order, with the same k passes, so for
+// beta = 0 or 1 (all the models use) the results are bit-identical; for other
+// beta a tile merged in Go (ragged edges, which differ between the tile
+// shapes) rounds beta·C once more: the results differ by an ulp or two of
+// the sum of the terms' magnitudes.
+func TestPathsAgree(t *testing.T) {
+	if !hasAVX2 {
+		t.Skip("no AVX2 on this CPU")
+	}
+	shapes := [][5]int{ // transA, transB, m, n, k
+		{0, 1, 256, 384, 128}, {0, 0, 256, 128, 384}, {1, 0, 384, 128, 512}, {0, 1, 37, 100, 21}, {1, 1, 45, 70, 300},
+	}
+	rng := rand.New(rand.NewPCG(11, 12))
+	for _, s := range shapes {
+		tA, tB, m, n, k := s[0] == 1, s[1] == 1, s[2], s[3], s[4]
+		lda, ldb := k, n
+		if tA {
+			lda = m
+		}
+		if tB {
+			ldb = k
+		}
+		a, b, c0 := randSlice(rng, m*k), randSlice(rng, k*n), randSlice(rng, m*n)
+		abs := func(s []float32) []float32 {
+			out := make([]float32, len(s))
+			for i, v := range s {
+				out[i] = float32(math.Abs(float64(v)))
+			}
+			return out
+		}
+		scale := abs(c0) // becomes Σ|terms|
+		gemmRef(tA, tB, m, n, k, 0.7, abs(a), lda, abs(b), ldb, 0.3, scale, n)
+		for _, beta := range []float32{0, 1, -0.3} {
+			ref := append([]float32(nil), c0...)
+			withPath(t, simd.AVX2, func() { Gemm(tA, tB, m, n, k, 0.7, a, lda, b, ldb, beta, ref, n) })
+			for _, p := range paths() {
+				if p == simd.Go || p == simd.AVX2 {
+					continue
+				}
+				got := append([]float32(nil), c0...)
+				withPath(t, p, func() { Gemm(tA, tB, m, n, k, 0.7, a, lda, b, ldb, beta, got, n) })
+				differ := 0
+				for i := range got {
+					if got[i] == ref[i] {
+						continue
+					}
+					differ++
+					if beta == 0 || beta == 1 || math.Abs(float64(got[i]-ref[i])) > 0x1p-22*float64(scale[i]) {
+						t.Fatalf("%v vs avx2, %dx%dx%d tA=%v tB=%v beta=%g: C[%d] = %g vs %g", p, m, n, k, tA, tB, beta, i, got[i], ref[i])
+					}
+				}
+				t.Logf("%v vs avx2, %dx%dx%d tA=%v tB=%v beta=%g: %d of %d elements differ", p, m, n, k, tA, tB, beta, differ, len(got))
+			}
 		}
 	}
 }

@@ -2,30 +2,46 @@
 
 package gemm
 
-import "golang.org/x/sys/cpu"
+import "github.com/ctdtui/ctdtui/internal/simd"
 
-// useAsm selects the AVX2+FMA float32 kernel. Tests switch it off to exercise
-// the portable path on the same machine.
-var useAsm = cpu.X86.HasAVX2 && cpu.X86.HasFMA
+var (
+	hasAVX2   = simd.Hardware >= simd.AVX2
+	hasAVX512 = simd.Hardware >= simd.AVX512
+)
 
-var asmKernels = &kernelSet[float32]{mr: 6, nr: 16, kern: kernelAsm, directA: true, directAT: true, packBT: packBTAsm}
+var (
+	avx2Kernels   = &kernelSet[float32]{mr: 6, nr: 16, kern: kernelAsm, directA: true, directAT: true, packBT: packBTAsm}
+	avx512Kernels = &kernelSet[float32]{mr: 8, nr: 32, kern: kernel512, directA: true, directAT: true, packBT: packBT32Asm}
+)
 
 //go:noescape
 func packBT16(blocks int, b *float32, ldb int, dst *float32)
 
+//go:noescape
+func packBT32(blocks int, b *float32, ldb int, dst *float32)
+
 // packBTAsm packs rows j0..j0+16 of B, columns pc..pc+kb, as a transposed
 // 16-wide panel: 8×8 blocks in assembly, the last kb%8 steps in Go.
 func packBTAsm(b []float32, ldb, j0, pc, kb int, panel []float32) {
+	packBTn(16, packBT16, b, ldb, j0, pc, kb, panel)
+}
+
+// packBT32Asm is packBTAsm for a 32-wide panel.
+func packBT32Asm(b []float32, ldb, j0, pc, kb int, panel []float32) {
+	packBTn(32, packBT32, b, ldb, j0, pc, kb, panel)
+}
+
+func packBTn(nr int, pack func(blocks int, b *float32, ldb int, dst *float32), b []float32, ldb, j0, pc, kb int, panel []float32) {
 	blocks := kb / 8
 	if blocks > 0 {
-		_ = b[(j0+15)*ldb+pc+blocks*8-1]
-		_ = panel[blocks*8*16-1]
-		packBT16(blocks, &b[j0*ldb+pc], ldb, &panel[0])
+		_ = b[(j0+nr-1)*ldb+pc+blocks*8-1]
+		_ = panel[blocks*8*nr-1]
+		pack(blocks, &b[j0*ldb+pc], ldb, &panel[0])
 	}
-	for jj := 0; jj < 16; jj++ {
+	for jj := 0; jj < nr; jj++ {
 		row := b[(j0+jj)*ldb+pc : (j0+jj)*ldb+pc+kb]
 		for p := blocks * 8; p < kb; p++ {
-			panel[p*16+jj] = row[p]
+			panel[p*nr+jj] = row[p]
 		}
 	}
 }
@@ -33,24 +49,43 @@ func packBTAsm(b []float32, ldb, j0, pc, kb int, panel []float32) {
 //go:noescape
 func kernel6x16(strips, k int, a *float32, aNext, rowStride, step int, b *float32, c *float32, ldc int, alpha, beta float32)
 
-// kernelAsm is the kernelFunc wrapper of kernel6x16; the index expressions
-// are bounds checks that keep the assembly inside the slices.
+//go:noescape
+func kernel8x32(strips, k int, a *float32, aNext, rowStride, step int, b *float32, c *float32, ldc int, alpha, beta float32)
+
+// kernelAsm and kernel512 are the kernelFunc wrappers of the assembly
+// kernels; the index expressions are bounds checks that keep the assembly
+// inside the slices.
 func kernelAsm(strips, kc int, a []float32, aNext, rowStride, step int, b []float32, c []float32, ldc int, alpha, beta float32) {
-	_ = c[(strips*6-1)*ldc+15]
-	_ = b[kc*16-1]
-	last := (strips - 1) * aNext
-	if rowStride == 0 {
-		_ = a[last+(kc-1)*step+5]
-	} else {
-		_ = a[last+5*rowStride+kc-1]
-	}
+	checkKernel(6, 16, strips, kc, a, aNext, rowStride, step, b, c, ldc)
 	kernel6x16(strips, kc, &a[0], aNext, rowStride, step, &b[0], &c[0], ldc, alpha, beta)
 }
 
+func kernel512(strips, kc int, a []float32, aNext, rowStride, step int, b []float32, c []float32, ldc int, alpha, beta float32) {
+	checkKernel(8, 32, strips, kc, a, aNext, rowStride, step, b, c, ldc)
+	kernel8x32(strips, kc, &a[0], aNext, rowStride, step, &b[0], &c[0], ldc, alpha, beta)
+}
+
+func checkKernel(mr, nr, strips, kc int, a []float32, aNext, rowStride, step int, b []float32, c []float32, ldc int) {
+	_ = c[(strips*mr-1)*ldc+nr-1]
+	_ = b[kc*nr-1]
+	last := (strips - 1) * aNext
+	if rowStride == 0 {
+		_ = a[last+(kc-1)*step+mr-1]
+	} else {
+		_ = a[last+(mr-1)*rowStride+kc-1]
+	}
+}
+
 func sgemmFast(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) bool {
-	if !useAsm {
+	var ks *kernelSet[float32]
+	switch path {
+	case simd.AVX512:
+		ks = avx512Kernels
+	case simd.AVX2:
+		ks = avx2Kernels
+	default:
 		return false
 	}
-	blocked(asmKernels, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	blocked(ks, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 	return true
 }

@@ -344,3 +344,74 @@ pbloop:
 pbdone:
 	VZEROUPPER
 	RET
+
+#define STORE8W(off) \
+	VMOVUPS Y8, off(DX); \
+	VMOVUPS Y9, off+128(DX); \
+	VMOVUPS Y10, off+256(DX); \
+	VMOVUPS Y11, off+384(DX); \
+	VMOVUPS Y12, off+512(DX); \
+	VMOVUPS Y13, off+640(DX); \
+	VMOVUPS Y14, off+768(DX); \
+	VMOVUPS Y15, off+896(DX)
+
+// LOAD8(lo, hi): rows lo, lo+ldb, lo+2ldb, lo+3ldb, hi, ... of B into Y0-Y7.
+#define LOAD8(lo, hi) \
+	VMOVUPS (lo), Y0; \
+	VMOVUPS (lo)(R8*1), Y1; \
+	VMOVUPS (lo)(R8*2), Y2; \
+	VMOVUPS (lo)(R9*1), Y3; \
+	VMOVUPS (hi), Y4; \
+	VMOVUPS (hi)(R8*1), Y5; \
+	VMOVUPS (hi)(R8*2), Y6; \
+	VMOVUPS (hi)(R9*1), Y7
+
+// func packBT32(blocks int, b *float32, ldb int, dst *float32)
+//
+// packBT16 for a 32-wide panel (the AVX-512 kernel's): for the 32 rows j of B
+// and p < 8·blocks, dst[p·32 + j] = b[j·ldb + p].
+TEXT ·packBT32(SB), NOSPLIT, $0-32
+	MOVQ blocks+0(FP), CX
+	MOVQ b+8(FP), SI
+	MOVQ ldb+16(FP), R8
+	SHLQ $2, R8
+	MOVQ dst+24(FP), DX
+	LEAQ (R8)(R8*2), R9
+	LEAQ (SI)(R8*4), DI
+	LEAQ (DI)(R8*4), R10
+	LEAQ (R10)(R8*4), R11
+	LEAQ (R11)(R8*4), R12
+	LEAQ (R12)(R8*4), R13
+	LEAQ (R13)(R8*4), AX
+	LEAQ (AX)(R8*4), BX
+	TESTQ CX, CX
+	JZ    pb32done
+
+pb32loop:
+	LOAD8(SI, DI)
+	TRANSPOSE8
+	STORE8W(0)
+	LOAD8(R10, R11)
+	TRANSPOSE8
+	STORE8W(32)
+	LOAD8(R12, R13)
+	TRANSPOSE8
+	STORE8W(64)
+	LOAD8(AX, BX)
+	TRANSPOSE8
+	STORE8W(96)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	ADDQ $32, R10
+	ADDQ $32, R11
+	ADDQ $32, R12
+	ADDQ $32, R13
+	ADDQ $32, AX
+	ADDQ $32, BX
+	ADDQ $1024, DX
+	DECQ CX
+	JNZ  pb32loop
+
+pb32done:
+	VZEROUPPER
+	RET

@@ -2,8 +2,7 @@
 
 package gemm
 
-// useAsm is always false without the amd64 assembly.
-var useAsm = false
+var hasAVX2, hasAVX512 = false, false
 
 func sgemmFast(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) bool {
 	return false

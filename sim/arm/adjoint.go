@@ -69,7 +69,10 @@ func (a *Arm) backward(g *State, v *stepVals, s *State, u, du []float64) {
 	g.Q[1] += gb1*D*t.c2*(2*w[0]+w[1])*w[1] - gb2*D*t.c2*w[0]*w[0]
 	g.QDot[0] += gb1*(2*D*t.s2*w[1]-visc) - gb2*(2*D*t.s2*w[0])
 	g.QDot[1] += gb1*(D*t.s2*(2*w[0]+2*w[1])) - gb2*visc
-	// Jᵀ load.
+	// Jᵀ load: d loss / d load (for a force field's adjoint), then the
+	// dependence of J on q.
+	v.gLoad[0] = gb1*(-L1*t.s1-L2*t.s12) + gb2*(-L2*t.s12)
+	v.gLoad[1] = gb1*(L1*t.c1+L2*t.c12) + gb2*(L2*t.c12)
 	fx, fy := v.load[0], v.load[1]
 	if fx != 0 || fy != 0 {
 		g.Q[0] += gb1*((-L1*t.c1-L2*t.c12)*fx+(-L1*t.s1-L2*t.s12)*fy) + gb2*(-L2*t.c12*fx-L2*t.s12*fy)

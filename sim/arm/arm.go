@@ -198,6 +198,7 @@ type stepVals struct {
 	qRaw, wRaw [2]float64          // positions and velocities before the limits
 	wStopped   [2]bool             // velocity zeroed by a joint stop
 	next       State
+	gLoad      [2]float64 // d loss / d load, left by backward for a field's adjoint
 }
 
 // forward computes one step from s; v.t must hold the trig of s.Q.

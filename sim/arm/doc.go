@@ -19,6 +19,12 @@
 // Units are SI. Muscle order, used for every length-6 array:
 // pectoralis, deltoid, brachioradialis, tricepslat, biceps, tricepslong.
 //
+// Force fields ([Field]: none, constant, curl; template.md §1.1) add their force
+// to the step's endpoint load, so they act through Jᵀ exactly as a bump does.
+// A curl field's force depends on the hand velocity at the start of the step,
+// so its adjoint adds a path to the joint angles and velocities of that state
+// (fieldBackward). The level is per trial (Rollout.SetField).
+//
 // The package has three layers:
 //   - [Arm] holds the constants and offers per-trial operations on a [State]:
 //     Reset, Step (with optional [StepInfo] derivatives), Observe, and their adjoints

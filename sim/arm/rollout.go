@@ -28,6 +28,9 @@ type Rollout struct {
 	// evaluated once per pass: of cur during the forward pass, of the state after
 	// the step being walked back during the backward pass.
 	trig, trigAfter []trig
+	// The force field and each trial's level (SetField; none after Begin).
+	field  Field
+	levels []float64
 }
 
 // NewRollout returns an empty rollout of arm a; call Begin before use.
@@ -44,6 +47,8 @@ func (r *Rollout) Begin(ics []float64, B, T int) error {
 		panic(fmt.Sprintf("arm: Begin with %d initial values for B=%d, T=%d (want B×%d)", len(ics), B, T, ICDim))
 	}
 	r.B, r.T, r.taken, r.next = B, T, 0, -1
+	r.field = Field{Kind: FieldNone}
+	r.levels = r.levels[:0]
 	r.cur = grow(r.cur, B)
 	r.adj = grow(r.adj, B)
 	r.trig = growTrig(r.trig, B)
@@ -75,6 +80,31 @@ func growTrig(s []trig, n int) []trig {
 		return make([]trig, n)
 	}
 	return s[:n]
+}
+
+// SetField puts the trials begun by Begin under force field f, trial b at
+// levels[b] (nil: every level 0). Call it after Begin and before the first
+// Step; Begin turns the field off again.
+func (r *Rollout) SetField(f Field, levels []float64) {
+	if r.taken > 0 {
+		panic("arm: SetField after the first Step")
+	}
+	if levels != nil && len(levels) != r.B {
+		panic(fmt.Sprintf("arm: SetField with %d levels for %d trials", len(levels), r.B))
+	}
+	r.field = f
+	r.levels = append(r.levels[:0], levels...)
+	for len(r.levels) < r.B {
+		r.levels = append(r.levels, 0)
+	}
+}
+
+// Field returns the rollout's force field and trial b's level.
+func (r *Rollout) Field(b int) (Field, float64) {
+	if !r.field.Active() {
+		return r.field, 0
+	}
+	return r.field, r.levels[b]
 }
 
 // Taken returns the number of steps taken since Begin.
@@ -113,6 +143,15 @@ func (r *Rollout) Step(action, load, ctl []float64) {
 		var l []float64
 		if load != nil {
 			l = load[b*2 : b*2+2]
+		}
+		var fl [2]float64
+		if r.field.Active() {
+			// The tape keeps the total endpoint load, so that the backward
+			// pass's re-run of the step sees the same force.
+			fl = r.arm.fieldLoad(&r.trig[b], s, l, r.field, r.levels[b])
+			l = fl[:]
+		}
+		if l != nil {
 			rec[StateSize+NumMuscles], rec[StateSize+NumMuscles+1] = l[0], l[1]
 		} else {
 			rec[StateSize+NumMuscles], rec[StateSize+NumMuscles+1] = 0, 0
@@ -172,6 +211,9 @@ func (r *Rollout) Backward(t int, dObsNext, dCtl, dAction []float64) {
 		r.trigAfter[b] = v.t
 		r.arm.forward(&v, &s, u, l)
 		r.arm.backward(g, &v, &s, u, dAction[b*NumMuscles:(b+1)*NumMuscles])
+		if r.field.Kind == FieldCurl {
+			r.arm.fieldBackward(g, &v, &s, r.field, r.levels[b])
+		}
 	}
 	r.next = t - 1
 }
@@ -211,6 +253,16 @@ func (r *Rollout) Frame(dst *Frame, t, b int) {
 	dst.Q, dst.QDot = s.Q, s.QDot
 	dst.Hand = r.arm.Hand(s.Q, s.QDot)
 	r.arm.Muscles(&dst.Muscle, &s)
+}
+
+// Load returns the endpoint load [N] that acted on trial b's hand during step
+// t (0 ≤ t < Taken()): the external load (bump) plus the field's force.
+func (r *Rollout) Load(t, b int) [2]float64 {
+	if t < 0 || t >= r.taken || b < 0 || b >= r.B {
+		panic(fmt.Sprintf("arm: Load(t=%d, b=%d) outside %d steps × %d trials", t, b, r.taken, r.B))
+	}
+	rec := r.tape[(t*r.B+b)*tapeSize+StateSize+NumMuscles:]
+	return [2]float64{rec[0], rec[1]}
 }
 
 // Excitation returns the raw command of trial b at step t (0 ≤ t < Taken()).
