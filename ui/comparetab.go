@@ -14,11 +14,12 @@ import (
 	"github.com/ctdtui/ctdtui/study"
 )
 
-// compareTab puts two runs trained on the same trials side by side: the
-// affine R² both ways (per PC and variance-weighted), the symmetric state
-// R², the DSA score and the fixed-point counts (study.Compare), and both
+// compareTab puts two runs side by side: the affine R² both ways (per PC
+// and variance-weighted), the symmetric state R² (runs on the same trials),
+// the DSA score and the fixed-point counts (study.Compare), and both
 // models' latent trajectories for the same trials in the reference run A's
-// PC space (the reference's plot_trials_3d_reference).
+// PC space (the reference's plot_trials_3d_reference). m switches to the
+// N×N view of a set of runs (matrixView).
 type compareTab struct {
 	sh   *shared
 	keys compareKeys
@@ -38,6 +39,10 @@ type compareTab struct {
 	// opts are the comparison's settings beyond the phase (zero: study's
 	// defaults, the reference's); tests make DSA smaller to stay fast.
 	opts study.CompareOptions
+
+	// matrix shows the N×N view of a set of runs (m switches).
+	matrix bool
+	mx     *matrixView
 }
 
 // compareResult is study's report, both runs' fixed points and the aligned
@@ -49,7 +54,7 @@ type compareResult struct {
 }
 
 func newCompareTab(sh *shared) *compareTab {
-	return &compareTab{sh: sh, keys: newCompareKeys(), phase: "val", nTrials: 4, view: trajView3{orbit: orbit{yaw: -60, pitch: 30}}}
+	return &compareTab{sh: sh, keys: newCompareKeys(), phase: "val", nTrials: 4, view: trajView3{orbit: orbit{yaw: -60, pitch: 30}}, mx: newMatrixView(sh)}
 }
 
 func (t *compareTab) Title() string    { return "Compare" }
@@ -58,6 +63,9 @@ func (t *compareTab) SetSize(w, h int) { t.w, t.h = w, h }
 
 // Enter takes the focused run as A when none is chosen and asks for B.
 func (t *compareTab) Enter() tea.Cmd {
+	if t.matrix {
+		return t.mx.ensure(t.phase)
+	}
 	if t.dirA == "" && t.sh.focus.dir != "" {
 		t.dirA = t.sh.focus.dir
 	}
@@ -173,10 +181,24 @@ func (t *compareTab) shown() *compareResult {
 func (t *compareTab) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case runOpenedMsg:
+		var cmds []tea.Cmd
 		if msg.dir == t.dirA || msg.dir == t.dirB {
-			return t.ensure()
+			cmds = append(cmds, t.ensure())
 		}
+		for _, d := range t.mx.dirs {
+			if d == msg.dir {
+				cmds = append(cmds, t.mx.ensure(t.phase))
+				break
+			}
+		}
+		return tea.Batch(cmds...)
+	case matrixOpenMsg:
+		t.matrix, t.dirA, t.dirB, t.first = false, msg.a, msg.b, 0
+		return t.ensure()
 	case workMsg:
+		if mine, cmd := t.mx.update(msg, t.phase); mine {
+			return cmd
+		}
 		switch out, cmd := t.res.take(msg, t.want()); out {
 		case workPending:
 			return cmd
@@ -193,6 +215,32 @@ func (t *compareTab) Update(msg tea.Msg) tea.Cmd {
 
 func (t *compareTab) onKey(km tea.KeyMsg) tea.Cmd {
 	k := t.keys
+	if t.matrix {
+		switch {
+		case t.mx.picker != nil:
+			return t.mx.key(km, t.phase)
+		case key.Matches(km, k.Matrix):
+			t.matrix = false
+			return t.ensure()
+		case key.Matches(km, k.Phase):
+			t.togglePhase()
+			return tea.Batch(t.mx.ensure(t.phase), t.ensure())
+		}
+		return t.mx.key(km, t.phase)
+	}
+	if key.Matches(km, k.Matrix) {
+		t.matrix, t.picker = true, nil
+		if len(t.mx.dirs) < 2 {
+			var pre []string
+			for _, d := range []string{t.dirA, t.dirB} {
+				if d != "" {
+					pre = append(pre, d)
+				}
+			}
+			t.mx.picker = newSetPicker(t.sh, "Choose the runs to compare (the matrix)", pre)
+		}
+		return t.mx.ensure(t.phase)
+	}
 	if t.picker != nil {
 		res := t.picker.key(km)
 		switch {
@@ -225,12 +273,7 @@ func (t *compareTab) onKey(km tea.KeyMsg) tea.Cmd {
 		t.dirA, t.dirB = t.dirB, t.dirA
 		return t.ensure()
 	case key.Matches(km, k.Phase):
-		if t.phase == "val" {
-			t.phase = "train"
-		} else {
-			t.phase = "val"
-		}
-		t.first = 0
+		t.togglePhase()
 		return t.ensure()
 	case key.Matches(km, k.Stop) && t.res.running() != nil:
 		t.res.cancel()
@@ -265,6 +308,15 @@ func (t *compareTab) onKey(km tea.KeyMsg) tea.Cmd {
 	return nil
 }
 
+func (t *compareTab) togglePhase() {
+	if t.phase == "val" {
+		t.phase = "train"
+	} else {
+		t.phase = "val"
+	}
+	t.first = 0
+}
+
 // errCompareCancelled is the result of a comparison the user stopped.
 var errCompareCancelled = errors.New("stopped before it finished: c starts it again")
 
@@ -272,6 +324,9 @@ var errCompareCancelled = errors.New("stopped before it finished: c starts it ag
 
 func (t *compareTab) View() string {
 	st := t.sh.st
+	if t.matrix {
+		return t.mx.View(t.w, t.h, t.phase)
+	}
 	if t.picker != nil {
 		return t.picker.View(t.w, t.h)
 	}
@@ -436,15 +491,22 @@ func (t *compareTab) trajView(r *compareResult, w, h int) string {
 
 func (t *compareTab) ShortHelp() []key.Binding {
 	k := t.keys
+	if t.matrix {
+		h := t.mx.help(t.phase)
+		if t.mx.picker == nil {
+			h = append(h, k.Matrix)
+		}
+		return h
+	}
 	switch {
 	case t.picker != nil:
 		return t.picker.help()
 	case t.res.running() != nil:
 		return []key.Binding{k.Stop, k.PickA, k.PickB}
 	case t.shown() == nil:
-		return []key.Binding{k.PickA, k.PickB, k.Run, k.Phase}
+		return []key.Binding{k.PickA, k.PickB, k.Run, k.Phase, k.Matrix}
 	}
-	return []key.Binding{k.PickA, k.PickB, k.Swap, k.Phase, k.More, k.Trials, k.View}
+	return []key.Binding{k.PickA, k.PickB, k.Swap, k.Phase, k.More, k.Trials, k.View, k.Matrix}
 }
 
 func (t *compareTab) FullHelp() [][]key.Binding {
@@ -452,5 +514,12 @@ func (t *compareTab) FullHelp() [][]key.Binding {
 	if t.picker != nil {
 		return [][]key.Binding{t.picker.help()}
 	}
-	return [][]key.Binding{{k.PickA, k.PickB, k.Swap}, {k.Phase, k.Run, k.Stop}, {k.More, k.Trials, k.View, k.Rotate, k.Tilt}}
+	if t.matrix {
+		mk := t.mx.keys
+		if t.mx.picker != nil {
+			return [][]key.Binding{t.mx.picker.help()}
+		}
+		return [][]key.Binding{{mk.Move, mk.Open, mk.Metric}, {mk.Set, mk.Phase, mk.Run, mk.Stop}, {k.Matrix}}
+	}
+	return [][]key.Binding{{k.PickA, k.PickB, k.Swap}, {k.Phase, k.Run, k.Stop}, {k.More, k.Trials, k.View, k.Rotate, k.Tilt}, {k.Matrix}}
 }
