@@ -255,11 +255,15 @@ func TestEvaluationDirectory(t *testing.T) {
 	// trial by trial; other inputs are refused as for two runs.
 	same := filepath.Join(tmp, "evals", "same")
 	evaluate(t, src, EvalOptions{Out: same})
-	if err := CompareCommand(context.Background(), src, same, false, CompareOptions{NoDSA: true}, false, Output{W: &buf}); err != nil {
-		t.Fatal(err)
+	noDSA := MatrixOptions{CompareOptions: CompareOptions{NoDSA: true}}
+	buf.Reset()
+	if err := CompareCommand(context.Background(), []string{src, same}, false, noDSA, false, Output{W: &buf}); err != nil || !strings.Contains(buf.String(), "same trials") {
+		t.Fatalf("compare with the same trials: %v\n%s", err, buf.String())
 	}
-	if err := CompareCommand(context.Background(), src, out, false, CompareOptions{NoDSA: true}, false, Output{W: &buf}); err == nil || !strings.Contains(err.Error(), "3BFF_200S_100T_0seed_0.4") {
-		t.Fatalf("compare with other inputs: %v", err)
+	// Other inputs: the trial-matched metrics are left out with the reason.
+	buf.Reset()
+	if err := CompareCommand(context.Background(), []string{src, out}, false, noDSA, false, Output{W: &buf}); err != nil || !strings.Contains(buf.String(), "3BFF_200S_100T_0seed_0.4") || !strings.Contains(buf.String(), "need the same trials") {
+		t.Fatalf("compare with other inputs: %v\n%s", err, buf.String())
 	}
 	// Run lists show it as an evaluation.
 	if sum := run.Inspect(out); sum.Status != run.StatusEvaluation || sum.Damage != nil || sum.State.Epoch != 400 {

@@ -173,6 +173,7 @@ func newAnalysisKeys(g glyphs) analysisKeys {
 type compareKeys struct {
 	PickA, PickB, Swap, Phase, Run, Stop key.Binding
 	Trials, More, View, Rotate, Tilt     key.Binding
+	Matrix                               key.Binding
 }
 
 func newCompareKeys() compareKeys {
@@ -188,6 +189,7 @@ func newCompareKeys() compareKeys {
 		View:   key.NewBinding(key.WithKeys("v"), key.WithHelp("v", "2-D/3-D")),
 		Rotate: key.NewBinding(key.WithKeys("[", "]"), key.WithHelp("[ ]", "rotate")),
 		Tilt:   key.NewBinding(key.WithKeys("{", "}"), key.WithHelp("{ }", "tilt")),
+		Matrix: key.NewBinding(key.WithKeys("m"), key.WithHelp("m", "matrix of many runs / two-run view")),
 	}
 }
 
