@@ -20,6 +20,7 @@ import (
 	"sync/atomic"
 	"syscall"
 
+	"github.com/ctdtui/ctdtui/internal/simd"
 	"github.com/ctdtui/ctdtui/presets"
 	"github.com/ctdtui/ctdtui/ui"
 )
@@ -153,7 +154,8 @@ func runMain(args []string, stdout, stderr io.Writer) int {
 }
 
 // versionString is the module version, the VCS revision and the Go version
-// the binary was built with.
+// the binary was built with, and the instruction set its float32 kernels use
+// on this machine (internal/simd: avx512, avx2 or go).
 func versionString() string {
 	v, rev, dirty := "(devel)", "", false
 	if bi, ok := debug.ReadBuildInfo(); ok {
@@ -176,7 +178,7 @@ func versionString() string {
 			s += "+modified"
 		}
 	}
-	return s + " " + runtime.Version() + " " + runtime.GOOS + "/" + runtime.GOARCH
+	return s + " " + runtime.Version() + " " + runtime.GOOS + "/" + runtime.GOARCH + ", kernels " + simd.Detected.String()
 }
 
 func isHelp(arg string) bool { return arg == "-h" || arg == "-help" || arg == "--help" }

@@ -162,6 +162,10 @@ func TestAnalysesWithoutHistory(t *testing.T) {
 			{"fixedpoints", dir, "--inits", "16", "--iters", "100", "--best"},
 			{"export", dir, "--out", npz, "--phase", "val"},
 			{"export", dir, "--out", npz, "--phase", "val", "--best"},
+			{"trial", dir, "--trial", "2"},
+			{"dynamics", dir},
+			{"eval", dir},
+			{"compare", dir, src, "--no-dsa"},
 		} {
 			var o, e bytes.Buffer
 			code := runMain(args, &o, &e)

@@ -16,9 +16,12 @@ import (
 //
 //	go test -run '^$' -bench 'Epoch|Infer|FixedPoint' -benchtime 3x -cpu 1,2 ./nets
 //
-// and compare with ../shared/bench/torch_ref.py on the same number of cores.
-// Each reports wall seconds, CPU seconds (less disturbed on a shared machine)
-// and the dense GFLOP/s (FLOPs counted as torch_ref.py counts them).
+// and compare with ../shared/bench/torch_ref.py on the same number of cores
+// (scripts/bench_vs_torch.sh runs both, interleaved and pinned). Each reports
+// wall seconds, CPU seconds (less disturbed on a shared machine) and the
+// dense GFLOP/s (FLOPs counted as torch_ref.py counts them). They run the
+// best instruction set of the machine; CTDTUI_SIMD=avx2 (or go) runs another
+// (internal/simd), e.g. to measure what AVX-512 gains.
 
 var benchData struct {
 	task sim.Task
@@ -117,6 +120,12 @@ func reportEpoch(b *testing.B, c Config, nTrain, nValid, steps int, cpu0 time.Du
 
 func BenchmarkEpochGRU128(b *testing.B) {
 	benchEpoch(b, Config{Kind: KindGRU, Latent: 128, ICStd: 0.05}, 256)
+}
+
+// BenchmarkEpochGRU128Batch1000 is the epoch of the 3bff-gru128 preset (the
+// reference's NBFF notebook): one batch of all 800 training trials.
+func BenchmarkEpochGRU128Batch1000(b *testing.B) {
+	benchEpoch(b, Config{Kind: KindGRU, Latent: 128, ICStd: 0.05}, 1000)
 }
 
 func BenchmarkEpochGRU64(b *testing.B) {

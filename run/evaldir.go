@@ -103,21 +103,44 @@ func EvalConfig(base presets.Config, ch EvalChanges) (presets.Config, EvalChange
 	cfg := base
 	// Slices in the configuration must not be shared with base.
 	cfg.Task.MultiTask.Tasks = slices.Clone(base.Task.MultiTask.Tasks)
-	if ch.Task != "" && ch.Task != cfg.Task.Kind {
+	for _, r := range []*presets.RandomTargetConfig{&cfg.Task.RandomTarget, &cfg.Task.CentreOut.RandomTargetConfig} {
+		r.FieldDir, r.Levels = slices.Clone(r.FieldDir), slices.Clone(r.Levels)
+	}
+	// Another task kind takes the run's settings (presets' As… conversions);
+	// the settings of the run's own section are applied before the switch, so
+	// that they carry over, and those of the new kind's section after it.
+	switching := ch.Task != "" && ch.Task != cfg.Task.Kind
+	later := func(key string) bool { return switching && strings.HasPrefix(key, "task."+string(ch.Task)+".") }
+	apply := func(pass2 bool) error {
+		for _, kv := range ch.Sets {
+			key, _, _ := strings.Cut(kv, "=")
+			key = strings.TrimSpace(key)
+			if later(key) != pass2 {
+				continue
+			}
+			switch {
+			case key == "task.kind":
+				return fmt.Errorf("--set %s: an evaluation keeps the run's task kind (%s); --task %s evaluates centre-out reaching", kv, base.Task.Kind, TaskCentreOut)
+			case !strings.HasPrefix(key, "task."):
+				return fmt.Errorf("--set %s: an evaluation changes task settings only (task.…); %s belongs to the trained model or its training (train a new run to change it)", kv, key)
+			}
+			if d, ok := presets.Lookup(key); ok && d.Applies != nil && !d.Applies(&cfg) {
+				return fmt.Errorf("--set %s: %s does not apply to the evaluated task (%s)%s", kv, key, cfg.Task.Kind, switchHint(cfg.Task.Kind, key))
+			}
+			if err := cfg.SetAssignment(kv); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if err := apply(false); err != nil {
+		return cfg, ch, err
+	}
+	if switching {
 		if err := setEvalTask(&cfg, ch.Task); err != nil {
 			return cfg, ch, err
 		}
-	}
-	for _, kv := range ch.Sets {
-		key, _, _ := strings.Cut(kv, "=")
-		key = strings.TrimSpace(key)
-		switch {
-		case key == "task.kind":
-			return cfg, ch, fmt.Errorf("--set %s: an evaluation keeps the run's task kind (%s); --task %s evaluates centre-out reaching", kv, base.Task.Kind, TaskCentreOut)
-		case !strings.HasPrefix(key, "task."):
-			return cfg, ch, fmt.Errorf("--set %s: an evaluation changes task settings only (task.…); %s belongs to the trained model or its training (train a new run to change it)", kv, key)
-		}
-		if err := cfg.SetAssignment(kv); err != nil {
+		if err := apply(true); err != nil {
 			return cfg, ch, err
 		}
 	}
@@ -141,12 +164,23 @@ func EvalConfig(base presets.Config, ch EvalChanges) (presets.Config, EvalChange
 	return cfg, ch, nil
 }
 
+// switchHint suggests --task when a key belongs to a kind the evaluation
+// could switch to.
+func switchHint(kind sim.Kind, key string) string {
+	for _, k := range EvalTasks[kind] {
+		if strings.HasPrefix(key, "task."+string(k)+".") {
+			return fmt.Sprintf(": add --task %s", k)
+		}
+	}
+	return ""
+}
+
 // TaskCentreOut is the --task value of centre-out reaching.
-const TaskCentreOut = "centreout"
+const TaskCentreOut = sim.KindCentreOut
 
 // EvalTasks lists the other task kinds an evaluation accepts (--task) for a
 // model trained on each kind: those whose inputs and outputs mean the same.
-var EvalTasks = map[sim.Kind][]sim.Kind{}
+var EvalTasks = map[sim.Kind][]sim.Kind{sim.KindRandomTarget: {sim.KindCentreOut}}
 
 // setEvalTask switches the configuration to another task kind that a model
 // trained on cfg's kind can run unchanged.
@@ -161,6 +195,11 @@ func setEvalTask(cfg *presets.Config, task sim.Kind) error {
 			names[i] = string(k)
 		}
 		return fmt.Errorf("--task %s: a model trained on %s can be evaluated on %s", task, cfg.Task.Kind, strings.Join(names, ", "))
+	}
+	switch task {
+	case sim.KindCentreOut:
+		*cfg = cfg.AsCentreOut()
+		return nil
 	}
 	return cfg.Set("task.kind", string(task))
 }

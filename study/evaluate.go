@@ -8,9 +8,12 @@ import (
 	"math"
 	"path/filepath"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/ctdtui/ctdtui/nets"
+	"github.com/ctdtui/ctdtui/presets"
 	"github.com/ctdtui/ctdtui/run"
 	"github.com/ctdtui/ctdtui/sim"
 )
@@ -71,8 +74,13 @@ type TaskMetrics struct {
 	// MultiTask: per-task success and loss.
 	MultiTask *sim.MultiTaskScores `json:"multitask,omitempty"`
 	// Reach (RandomTarget, centre-out): position MSE over all steps and the
-	// end-of-reach hand errors.
-	Reach *sim.ReachScores `json:"reach,omitempty"`
+	// end-of-reach hand errors (split by field level when there are several);
+	// Levels are the field levels of the scored trials.
+	Reach  *sim.ReachScores `json:"reach,omitempty"`
+	Levels []float64        `json:"levels,omitempty"`
+	// Summary describes the task ("random-target reach, 300 steps, constant
+	// field at 1 N").
+	Summary string `json:"summary"`
 }
 
 // TaskMetrics scores the model on the phase's trials (on the cached seeded
@@ -87,13 +95,21 @@ func (s *Session) TaskMetrics(ctx context.Context, phase string) (*TaskMetrics, 
 		return nil, err
 	}
 	l := s.Run
-	m := &TaskMetrics{Task: l.Task.Kind(), Phase: p, Trials: len(inf.Trials)}
+	m := &TaskMetrics{Task: l.Task.Kind(), Phase: p, Trials: len(inf.Trials), Summary: l.Task.Summary()}
 	if m.Loss, err = phaseLoss(ctx, l.Task, l.Data, inf, l.Run.Config.Train.Batch, max(l.Epoch, l.Task.CurriculumEnd())); err != nil {
 		return nil, err
 	}
 	if scorer, ok := l.Task.(sim.Scorer); ok {
 		sc := scorer.Score(l.Data, inf.Trials, controlledPerTrial(inf))
 		m.FlipFlop, m.MultiTask, m.Reach = sc.FlipFlop, sc.MultiTask, sc.RandomTarget
+	}
+	if m.Reach != nil {
+		for _, i := range inf.Trials {
+			if lv := sim.TrialLevel(l.Data, i); !slices.Contains(m.Levels, lv) {
+				m.Levels = append(m.Levels, lv)
+			}
+		}
+		slices.Sort(m.Levels)
 	}
 	return m, nil
 }
@@ -124,6 +140,9 @@ type EvalReport struct {
 	// trial by trial (the model's noise is seeded per trial, so it is paired
 	// too).
 	SameTrials bool `json:"same_trials"`
+	// Note says, when the trials are not the run's but could be, how to keep
+	// them (see levelsNote).
+	Note string `json:"note,omitempty"`
 	// Original is the run on its own validation trials; Changed the model
 	// under the change, on the evaluation's validation trials.
 	Original *TaskMetrics `json:"original"`
@@ -175,6 +194,9 @@ func (s *Session) Evaluate(ctx context.Context, o EvalOptions, progress Progress
 	ch := l.Run.Eval.Changes
 	rep := &EvalReport{Run: orig.Info(), Evaluation: ev.Info(), Changes: ch,
 		SameTrials: sameValidationTrials(orig.Run.Data, l.Data), Original: om, Changed: cm}
+	if !rep.SameTrials {
+		rep.Note = levelsNote(orig.Run.Run.Config, l.Run.Config)
+	}
 	if o.Out != "" {
 		rep.Dir, rep.Evaluation.Dir = o.Out, o.Out
 		rep.Seconds = time.Since(start).Seconds()
@@ -186,6 +208,46 @@ func (s *Session) Evaluate(ctx context.Context, o EvalOptions, progress Progress
 	rep.Seconds = time.Since(start).Seconds()
 	progress.report(Progress{Stage: "done", Done: 2, Total: 2})
 	return rep, ev, nil
+}
+
+// levelsNote explains why an evaluation at other field levels has other
+// trials than the run, when that is the only reason: a trial draws its level
+// (as its last draw) only when there are several, and the draw's share of the
+// random stream depends on how many, so every later trial shifts. The same
+// number of levels keeps the run's trials: a single level repeated.
+func levelsNote(run, ev presets.Config) string {
+	rl, el := reachLevels(run), reachLevels(ev)
+	if rl == nil || el == nil || len(rl) == len(el) || run.Task.Samples != ev.Task.Samples || run.Task.Seed != ev.Task.Seed {
+		return ""
+	}
+	fix := fmt.Sprintf("give %d levels", len(rl))
+	if len(el) == 1 {
+		rep := make([]string, len(rl))
+		for i := range rep {
+			rep[i] = strconv.FormatFloat(el[0], 'g', -1, 64)
+		}
+		fix = fmt.Sprintf("--set task.%s.levels=%s (the level repeated)", ev.Task.Kind, strings.Join(rep, ","))
+	}
+	return fmt.Sprintf("the run drew each trial's field level among %d levels and this evaluation among %d, which shifts every later draw: %s keeps the run's trials and pairs the columns",
+		len(rl), len(el), fix)
+}
+
+// reachLevels are the field levels of an arm task's configuration (nil for
+// another task).
+func reachLevels(c presets.Config) []float64 {
+	var l []float64
+	switch c.Task.Kind {
+	case sim.KindRandomTarget:
+		l = c.Task.RandomTarget.Levels
+	case sim.KindCentreOut:
+		l = c.Task.CentreOut.Levels
+	default:
+		return nil
+	}
+	if len(l) == 0 {
+		return []float64{0}
+	}
+	return l
 }
 
 // sameValidationTrials reports whether b's validation trials are a's: the
@@ -204,8 +266,12 @@ func sameValidationTrials(a, b *sim.Dataset) bool {
 
 // EvalCommand is `ctdtui eval DIR`.
 func EvalCommand(ctx context.Context, dir string, o EvalOptions, out Output) error {
+	s, err := out.open(dir, o.Best)
+	if err != nil {
+		return err
+	}
 	pf, done := progressPrinter(out.Progress, "eval: ", true)
-	rep, _, err := Evaluate(ctx, dir, o, pf)
+	rep, _, err := s.Evaluate(ctx, o, pf)
 	done()
 	if errors.Is(err, context.Canceled) {
 		return errors.New("evaluation cancelled")
@@ -334,15 +400,44 @@ func evalRows(a, b *TaskMetrics) []metricRow {
 	}
 	if a.Reach != nil || b.Reach != nil {
 		rows = append(rows, reachRows("", a.Reach, b.Reach)...)
+		if len(a.Levels) > 1 || len(b.Levels) > 1 {
+			for _, lv := range levelsOf(a, b) {
+				rows = append(rows, reachRows(fmt.Sprintf("level %s: ", strconv.FormatFloat(lv, 'g', 4, 64)), atLevel(a, lv), atLevel(b, lv))...)
+			}
+		}
 	}
 	return rows
 }
 
-func at(f *sim.FlipFlopScores, i int) float64 {
-	if f == nil || i >= len(f.BitAccuracy) {
-		return nan()
+// levelsOf lists the field levels of either side's trials.
+func levelsOf(a, b *TaskMetrics) []float64 {
+	var out []float64
+	for _, m := range []*TaskMetrics{a, b} {
+		for _, lv := range m.Levels {
+			if !slices.Contains(out, lv) {
+				out = append(out, lv)
+			}
+		}
 	}
-	return f.BitAccuracy[i]
+	slices.Sort(out)
+	return out
+}
+
+// atLevel returns the scores of a side's trials at one field level: its
+// split by level, or all of them when every trial has that level.
+func atLevel(m *TaskMetrics, level float64) *sim.ReachScores {
+	if m.Reach == nil {
+		return nil
+	}
+	for _, l := range m.Reach.PerLevel {
+		if l.Level == level {
+			return &sim.ReachScores{Reach: l.Reach, Hold: l.Hold, PositionLoss: l.PositionLoss}
+		}
+	}
+	if len(m.Levels) == 1 && m.Levels[0] == level {
+		return m.Reach
+	}
+	return nil
 }
 
 func reachRows(prefix string, a, b *sim.ReachScores) []metricRow {
@@ -385,12 +480,12 @@ func (r *EvalReport) WriteTable(w io.Writer) error {
 	if e := r.Evaluation.Evaluation; e != nil {
 		fmt.Fprintf(w, "model       %s, sha256 %.16s…\n", filepath.Join(e.Of, e.ModelFile), e.SHA256)
 	}
-	task := r.Evaluation.Task
-	if r.Changes.Task != "" {
-		task += " (--task " + string(r.Changes.Task) + ")"
-	}
-	fmt.Fprintf(w, "evaluated   %s under %s\n", task, r.Changes.Describe())
+	fmt.Fprintf(w, "run's task  %s\n", r.Original.Summary)
+	fmt.Fprintf(w, "evaluated   %s\nchanges     %s\n", r.Changed.Summary, r.Changes.Describe())
 	fmt.Fprintf(w, "trials      %s\n", r.TrialsLine())
+	if r.Note != "" {
+		fmt.Fprintf(w, "note        %s\n", r.Note)
+	}
 	if r.Dir != "" {
 		fmt.Fprintf(w, "saved       %s (opens like a run: ctdtui analyze %s)\n", r.Dir, r.Dir)
 	}
@@ -405,4 +500,36 @@ func (r *EvalReport) WriteTable(w io.Writer) error {
 	}
 	_, err := fmt.Fprintf(w, "\n%.2f s\n", r.Seconds)
 	return err
+}
+
+func at(f *sim.FlipFlopScores, i int) float64 {
+	if f == nil || i >= len(f.BitAccuracy) {
+		return nan()
+	}
+	return f.BitAccuracy[i]
+}
+
+// headlineLabels are the rows a one-line summary of an evaluation shows.
+var headlineLabels = []string{"loss", "position MSE (all steps)", "reach end error, mean", "reach end error, median",
+	"reach ends within 2 cm", "mean bit accuracy", "all bits right", "all success"}
+
+// Headline is the few rows a one-line summary shows (the TUI's header): the
+// loss and the task's main scores, as Rows formats them. With a level, the
+// rows of the trials at that field level instead, when the report splits by
+// level (nil when it does not).
+func (r *EvalReport) Headline(level *float64) [][3]string {
+	prefix := ""
+	if level != nil {
+		prefix = fmt.Sprintf("level %s: ", strconv.FormatFloat(*level, 'g', 4, 64))
+	}
+	rows := r.Rows()
+	var out [][3]string
+	for _, l := range headlineLabels {
+		for _, row := range rows {
+			if row[0] == prefix+l {
+				out = append(out, row)
+			}
+		}
+	}
+	return out
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -254,11 +255,15 @@ func TestEvaluationDirectory(t *testing.T) {
 	// trial by trial; other inputs are refused as for two runs.
 	same := filepath.Join(tmp, "evals", "same")
 	evaluate(t, src, EvalOptions{Out: same})
-	if err := CompareCommand(context.Background(), src, same, false, CompareOptions{NoDSA: true}, false, Output{W: &buf}); err != nil {
-		t.Fatal(err)
+	noDSA := MatrixOptions{CompareOptions: CompareOptions{NoDSA: true}}
+	buf.Reset()
+	if err := CompareCommand(context.Background(), []string{src, same}, false, noDSA, false, Output{W: &buf}); err != nil || !strings.Contains(buf.String(), "same trials") {
+		t.Fatalf("compare with the same trials: %v\n%s", err, buf.String())
 	}
-	if err := CompareCommand(context.Background(), src, out, false, CompareOptions{NoDSA: true}, false, Output{W: &buf}); err == nil || !strings.Contains(err.Error(), "3BFF_200S_100T_0seed_0.4") {
-		t.Fatalf("compare with other inputs: %v", err)
+	// Other inputs: the trial-matched metrics are left out with the reason.
+	buf.Reset()
+	if err := CompareCommand(context.Background(), []string{src, out}, false, noDSA, false, Output{W: &buf}); err != nil || !strings.Contains(buf.String(), "3BFF_200S_100T_0seed_0.4") || !strings.Contains(buf.String(), "need the same trials") {
+		t.Fatalf("compare with other inputs: %v\n%s", err, buf.String())
 	}
 	// Run lists show it as an evaluation.
 	if sum := run.Inspect(out); sum.Status != run.StatusEvaluation || sum.Damage != nil || sum.State.Epoch != 400 {
@@ -361,5 +366,141 @@ func TestEvalTable(t *testing.T) {
 	var back EvalReport
 	if err := json.Unmarshal(buf.Bytes(), &back); err != nil || back.Changed.Reach == nil || back.Changes.Sets[0] != "task.randomtarget.bump_prob=0" {
 		t.Fatalf("JSON: %v %+v", err, back)
+	}
+}
+
+// rtArm is a RandomTarget GRU-32 trained in the null field (testdata/rt-gru32).
+const rtArm = "testdata/rt-gru32"
+
+// The arm under a force field: the same trials (the field changes no draw),
+// the hand pushed off its path, so the position error over the trial grows
+// with the field; a model without the condition channel is evaluated under
+// the field anyway (it is simply not told), and asked to read the channel it
+// is refused, naming both sizes.
+func TestEvalArmUnderField(t *testing.T) {
+	null, _ := evaluate(t, rtArm, EvalOptions{})
+	if !reflect.DeepEqual(null.Original, null.Changed) {
+		t.Fatal("own settings do not reproduce the validation metrics")
+	}
+	mse := func(levels string) float64 {
+		rep, _ := evaluate(t, rtArm, EvalOptions{Sets: []string{"task.randomtarget.field=constant", "task.randomtarget.levels=" + levels}})
+		if !rep.SameTrials || rep.Changed.Reach.Reach.Trials != null.Changed.Reach.Reach.Trials || !slices.Equal(rep.Changed.Levels, []float64{mustFloat(levels)}) {
+			t.Fatalf("levels %s: paired %v, %d reach trials, levels %v", levels, rep.SameTrials, rep.Changed.Reach.Reach.Trials, rep.Changed.Levels)
+		}
+		if !strings.Contains(rep.Changed.Summary, "constant field") {
+			t.Fatalf("summary %q", rep.Changed.Summary)
+		}
+		return rep.Changed.Reach.PositionLoss
+	}
+	m0, m1, m3 := null.Changed.Reach.PositionLoss, mse("1"), mse("3")
+	t.Logf("position MSE: null %.5g, 1 N leftward %.5g, 3 N %.5g", m0, m1, m3)
+	if !(m1 > m0 && m3 > m1) {
+		t.Fatalf("position MSE null %v, 1 N %v, 3 N %v: want it to grow with the field", m0, m1, m3)
+	}
+	// Level 0 of a constant field is the null field: the same numbers.
+	rep, _ := evaluate(t, rtArm, EvalOptions{Sets: []string{"task.randomtarget.field=constant", "task.randomtarget.levels=0"}})
+	if rep.Changed.Reach.PositionLoss != m0 {
+		t.Fatalf("a 0 N field: MSE %v, null %v", rep.Changed.Reach.PositionLoss, m0)
+	}
+	// Several levels: scores per level, in the table too.
+	rep, _ = evaluate(t, rtArm, EvalOptions{Sets: []string{"task.randomtarget.field=constant", "task.randomtarget.levels=0,1"}})
+	if len(rep.Changed.Reach.PerLevel) != 2 || !slices.Equal(rep.Changed.Levels, []float64{0, 1}) {
+		t.Fatalf("levels 0,1: %+v", rep.Changed.Reach.PerLevel)
+	}
+	var buf bytes.Buffer
+	rep.WriteTable(&buf)
+	if !strings.Contains(buf.String(), "level 1: reach end error, mean") || !strings.Contains(buf.String(), "level 0: position MSE") {
+		t.Fatalf("no per-level rows:\n%s", buf.String())
+	}
+	// The condition channel is an input this model never had.
+	_, _, err := Evaluate(context.Background(), rtArm, EvalOptions{Seed: -1, Sets: []string{"task.randomtarget.field=constant", "task.randomtarget.levels=0,1", "task.randomtarget.condition_input=true"}}, nil)
+	for _, w := range []string{"reads 17 inputs", "has 18 inputs", "not trained with FieldLevel"} {
+		if err == nil || !strings.Contains(err.Error(), w) {
+			t.Errorf("condition channel for a model without one: %v (want %q)", err, w)
+		}
+	}
+}
+
+func mustFloat(s string) float64 {
+	var v float64
+	if _, err := fmt.Sscan(s, &v); err != nil {
+		panic(err)
+	}
+	return v
+}
+
+// Centre-out: the RandomTarget model reaches to 8 targets around the centre,
+// unchanged; every trial reaches (no catch trials, no bumps).
+func TestEvalCentreOut(t *testing.T) {
+	rep, ev := evaluate(t, rtArm, EvalOptions{Task: run.TaskCentreOut})
+	c := rep.Changed
+	if c.Task != "centreout" || rep.SameTrials || c.Reach.Hold.Trials != 0 || c.Reach.Reach.Trials != c.Trials || !strings.Contains(c.Summary, "centre-out") {
+		t.Fatalf("centre-out: %+v", c)
+	}
+	// Trial i reaches to direction i mod 8: the validation split holds them all.
+	dirs := map[int]bool{}
+	for _, i := range ev.Run.Data.Valid {
+		dirs[i%8] = true
+	}
+	if len(dirs) != 8 {
+		t.Fatalf("directions %v", dirs)
+	}
+	// The run's arm settings carry over; centre-out's own keys apply after --task.
+	rep, _ = evaluate(t, rtArm, EvalOptions{Task: run.TaskCentreOut, Sets: []string{"task.randomtarget.field=constant", "task.randomtarget.levels=1", "task.centreout.radius=0.05"}})
+	if !strings.Contains(rep.Changed.Summary, "5 cm") || !strings.Contains(rep.Changed.Summary, "constant field at 1") {
+		t.Fatalf("summary %q", rep.Changed.Summary)
+	}
+	if _, _, err := Evaluate(context.Background(), rtArm, EvalOptions{Seed: -1, Sets: []string{"task.centreout.radius=0.05"}}, nil); err == nil || !strings.Contains(err.Error(), "add --task centreout") {
+		t.Fatalf("a centre-out key without --task: %v", err)
+	}
+}
+
+// rtCond is a RandomTarget GRU-32 trained on null and 1 N leftward trials
+// with the FieldLevel input (testdata/rtff-gru32).
+const rtCond = "testdata/rtff-gru32"
+
+// A condition-trained model: its validation splits by level; it runs at
+// levels it never saw (interpolation, extrapolation) with the channel set
+// accordingly, on the run's own trials when the level count is kept; taking
+// its channel away is refused.
+func TestEvalConditionModel(t *testing.T) {
+	own, _ := evaluate(t, rtCond, EvalOptions{})
+	if !reflect.DeepEqual(own.Original, own.Changed) || !slices.Equal(own.Original.Levels, []float64{0, 1}) || len(own.Original.Reach.PerLevel) != 2 {
+		t.Fatalf("own settings: levels %v, per level %d", own.Original.Levels, len(own.Original.Reach.PerLevel))
+	}
+	for _, lv := range []string{"0.5", "1.5"} {
+		rep, ev := evaluate(t, rtCond, EvalOptions{Sets: []string{"task.randomtarget.levels=" + lv + "," + lv}})
+		if !rep.SameTrials || rep.Note != "" || !slices.Equal(rep.Changed.Levels, []float64{mustFloat(lv)}) {
+			t.Fatalf("levels %s twice: paired %v, note %q, levels %v", lv, rep.SameTrials, rep.Note, rep.Changed.Levels)
+		}
+		// The condition channel carries the level the model is now told.
+		inf, err := ev.Inference(context.Background(), "val")
+		if err != nil {
+			t.Fatal(err)
+		}
+		labels := ev.Info().InputLabels
+		ch := slices.Index(labels, "FieldLevel")
+		if ch < 0 || inf.I != 18 || float64(inf.Inputs(0)[ch]) != mustFloat(lv) {
+			t.Fatalf("levels %s: FieldLevel channel %d of %v reads %v", lv, ch, labels, inf.Inputs(0)[max(ch, 0)])
+		}
+		var buf bytes.Buffer
+		rep.WriteTable(&buf)
+		for _, w := range []string{"level 0: reach end error, mean", "level " + lv + ": reach end error, mean", "level 1: position MSE"} {
+			if !strings.Contains(buf.String(), w) {
+				t.Fatalf("levels %s: the table lacks %q:\n%s", lv, w, buf.String())
+			}
+		}
+	}
+	// One level where the run drew among two: other trials, and the note says
+	// how to keep the run's.
+	rep, _ := evaluate(t, rtCond, EvalOptions{Sets: []string{"task.randomtarget.levels=0.5"}})
+	if rep.SameTrials || !strings.Contains(rep.Note, "--set task.randomtarget.levels=0.5,0.5") {
+		t.Fatalf("one level: paired %v, note %q", rep.SameTrials, rep.Note)
+	}
+	_, _, err := Evaluate(context.Background(), rtCond, EvalOptions{Seed: -1, Sets: []string{"task.randomtarget.condition_input=false"}}, nil)
+	for _, w := range []string{"reads 18 inputs", "has 17 inputs", "trained with FieldLevel, which the task lacks"} {
+		if err == nil || !strings.Contains(err.Error(), w) {
+			t.Errorf("without the channel: %v (want %q)", err, w)
+		}
 	}
 }

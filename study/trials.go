@@ -209,6 +209,11 @@ type TrialReport struct {
 	// Index is the trial's dataset index, Steps its length.
 	Index int `json:"index"`
 	Steps int `json:"steps"`
+	// Info is the task's one-line description of the trial at Options.Step
+	// (the Trials tab's second header line); Events are the trial's events
+	// in step order (the marks on the tab's time axis).
+	Info   string       `json:"info"`
+	Events []TrialEvent `json:"events"`
 	// Inputs are the task's inputs as the model received them (noise
 	// included; not the plant's observation), TrueInputs without noise.
 	InputLabels []string    `json:"input_labels"`
@@ -232,6 +237,20 @@ type TrialReport struct {
 	// PlantStates (RandomTarget) are the arm's state after each step.
 	PlantLabels []string    `json:"plant_labels,omitempty"`
 	PlantStates [][]float64 `json:"plant_states,omitempty"`
+}
+
+// TrialEvent is something that happens in a trial (sim.Event): Name (the
+// task's event name), Label (the tab's mark), steps [Step, End), and for a
+// flip-flop pulse the Bit and its Sign; Value is the size where the event has
+// one (a bump's force, N).
+type TrialEvent struct {
+	Name  string  `json:"name"`
+	Label string  `json:"label"`
+	Step  int     `json:"step"`
+	End   int     `json:"end"`
+	Bit   int     `json:"bit"`
+	Sign  int     `json:"sign"`
+	Value float64 `json:"value"`
 }
 
 // Trial reports one trial of a phase.
@@ -258,6 +277,11 @@ func (s *Session) Trial(ctx context.Context, o TrialOptions) (*TrialReport, erro
 		Controlled: rows(r.Controlled(k), r.C), Latents: rows(r.Latents(k), r.H),
 		PCRatio:   r.PCs.Ratio,
 		HeldInput: r.HeldInput(k, o.Step), ModelInputLabels: ModelInputLabels(s.Run.Task)}
+	rep.Info = s.Run.Task.TrialInfo(data, idx, o.Step)
+	rep.Events = []TrialEvent{}
+	for _, e := range s.Run.Task.Events(data, idx) {
+		rep.Events = append(rep.Events, TrialEvent{Name: e.Name, Label: e.Label(), Step: e.Step, End: e.End, Bit: e.Bit, Sign: e.Sign, Value: e.Value})
+	}
 	pcs := r.PCs.Trial(k)
 	rep.PCs = make([][]float64, T)
 	for t := range rep.PCs {
@@ -284,6 +308,20 @@ func (r *TrialReport) WriteTable(w io.Writer) error {
 	o := r.Options
 	fmt.Fprintf(w, "run    %s\n", r.Run.line())
 	fmt.Fprintf(w, "trial  %d of the %s phase (dataset index %d), %d steps; values at step %d\n", o.Trial, o.Phase, r.Index, r.Steps, o.Step)
+	if r.Info != "" {
+		fmt.Fprintf(w, "       %s\n", r.Info)
+	}
+	if len(r.Events) > 0 {
+		ev := make([]string, 0, len(r.Events))
+		for _, e := range r.Events {
+			ev = append(ev, fmt.Sprintf("%s@%d", e.Label, e.Step))
+		}
+		const maxEvents = 24
+		if len(ev) > maxEvents {
+			ev = append(ev[:maxEvents], fmt.Sprintf("… %d more (--json lists all)", len(r.Events)-maxEvents))
+		}
+		fmt.Fprintf(w, "events %s\n", strings.Join(ev, " "))
+	}
 	t := newTW(w)
 	s := o.Step
 	section(w, "inputs (noisy, as received; noise-free)")

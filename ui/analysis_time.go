@@ -352,7 +352,7 @@ func (t *analysisTab) crossTemporalView(r *study.DecodeReport, w, h int) string 
 	n := len(v.CrossTemporal)
 	steps := r.CTSteps
 	side := min(ch, (w-8)/2) // two cells per column keep the cells square
-	hm := heatmap.New(2*side+8, side+2, heatmap.WithValueRange(0, 1), heatmap.WithColorScale(heatScale(t.sh)))
+	hm := heatmap.New(2*side+8, side+2, heatmap.WithValueRange(0, 1), heatmap.WithColorScale(decodeHeatScale(t.sh)))
 	x0, x1 := float64(steps[0]), float64(steps[n-1]+r.Options.CTStride)
 	hm.SetXYRange(x0, x1, x0, x1)
 	hm.SetViewXYRange(x0, x1, x0, x1)
@@ -390,8 +390,8 @@ func (t *analysisTab) crossTemporalView(r *study.DecodeReport, w, h int) string 
 	return fitBlock(strings.Join(lines, "\n"), w, h)
 }
 
-// heatScale is the heatmap's colour scale: dark to the accent colour.
-func heatScale(sh *shared) []lipgloss.Color {
+// decodeHeatScale is the cross-temporal heatmap's colour scale: dark to the accent colour.
+func decodeHeatScale(sh *shared) []lipgloss.Color {
 	// 256-colour greys then yellows: readable on dark and light themes.
 	codes := []string{"232", "234", "236", "238", "240", "242", "244", "246", "248", "250", "186", "187", "222", "221", "220", "226"}
 	out := make([]lipgloss.Color, len(codes))

@@ -20,9 +20,34 @@ type lossChart struct {
 	cache      []string
 	renders    int // how many times it was drawn (tests check the throttle)
 	refused    int // non-finite values refused
+	// overlay, when set, replaces the train and validation curves: one
+	// curve per run, each in its own colour (the Train tab's overlay).
+	overlay []chartSeries
 }
 
 type point struct{ x, y float64 }
+
+// chartSeries is one curve of an overlay.
+type chartSeries struct {
+	pts []point
+	col lipgloss.Color
+}
+
+// SetOverlay draws these curves instead of the train and validation ones
+// (nil: back to them). Non-finite values are left out.
+func (c *lossChart) SetOverlay(series []chartSeries) {
+	c.overlay = c.overlay[:0]
+	for _, s := range series {
+		var pts []point
+		for _, p := range s.pts {
+			if finite(p.y) {
+				pts = append(pts, p)
+			}
+		}
+		c.overlay = append(c.overlay, chartSeries{pts: pts, col: s.col})
+	}
+	c.dirty = true
+}
 
 func newLossChart(sh *shared) *lossChart { return &lossChart{sh: sh, dirty: true} }
 
@@ -59,7 +84,22 @@ func (c *lossChart) SetSize(w, h int) {
 	}
 }
 
-func (c *lossChart) Empty() bool { return len(c.train) == 0 && len(c.val) == 0 }
+func (c *lossChart) Empty() bool {
+	for _, s := range c.curves() {
+		if len(s.pts) > 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// curves are what the chart draws: the overlay, or train and validation.
+func (c *lossChart) curves() []chartSeries {
+	if len(c.overlay) > 0 {
+		return c.overlay
+	}
+	return []chartSeries{{c.train, c.sh.st.theme.Train}, {c.val, c.sh.st.theme.Val}}
+}
 
 // yAxisW is the width of the y tick labels.
 const yAxisW = 9
@@ -98,8 +138,9 @@ func (c *lossChart) render() []string {
 	// Ranges that follow the data (5% margins); x spans the epochs recorded.
 	xlo, xhi := math.Inf(1), math.Inf(-1)
 	ylo, yhi := math.Inf(1), math.Inf(-1)
-	for _, s := range [][]point{c.train, c.val} {
-		for _, p := range s {
+	curves := c.curves()
+	for _, s := range curves {
+		for _, p := range s.pts {
 			y, ok := c.transform(p.y)
 			if !ok {
 				continue
@@ -143,8 +184,9 @@ func (c *lossChart) render() []string {
 		}
 		gappedLine(cv, xs, ys, col)
 	}
-	draw(c.train, c.sh.st.theme.Train)
-	draw(c.val, c.sh.st.theme.Val)
+	for _, s := range curves {
+		draw(s.pts, s.col)
+	}
 
 	// y ticks: evenly spaced rows, top and bottom included, about one per 3-4 rows.
 	nt := max(2, min(8, ph/3+1))

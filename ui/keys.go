@@ -81,6 +81,7 @@ type trainKeys struct {
 	Start, Pause, Stop, LogY key.Binding
 	Move, Open, Resume       key.Binding
 	Dynamics                 key.Binding
+	Overlay, ClearOverlay    key.Binding
 }
 
 func newTrainKeys(g glyphs) trainKeys {
@@ -97,6 +98,9 @@ func newTrainKeys(g glyphs) trainKeys {
 		Open:     key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open")),
 		Resume:   key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "resume")),
 		Dynamics: key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "dynamics panel")),
+		// Several runs' validation losses on one chart, each its colour.
+		Overlay:      key.NewBinding(key.WithKeys("m"), key.WithHelp("m", "overlay")),
+		ClearOverlay: key.NewBinding(key.WithKeys("M"), key.WithHelp("M", "clear overlay")),
 	}
 }
 
@@ -104,6 +108,7 @@ func newTrainKeys(g glyphs) trainKeys {
 type trialsKeys struct {
 	Trial, Jump, Ends, Step, StepJump key.Binding
 	Phase, Open, Latents, Units, View key.Binding
+	Eval, CentreOut, Back             key.Binding
 }
 
 func newTrialsKeys(g glyphs) trialsKeys {
@@ -112,16 +117,19 @@ func newTrialsKeys(g glyphs) trialsKeys {
 		lr = "left/right"
 	}
 	return trialsKeys{
-		Trial:    key.NewBinding(key.WithKeys("left", "right", "h", "l"), key.WithHelp(lr, "trial")),
-		Jump:     key.NewBinding(key.WithKeys("[", "]"), key.WithHelp("[ ]", "±10 trials")),
-		Ends:     key.NewBinding(key.WithKeys("home", "end"), key.WithHelp("home/end", "first/last trial")),
-		Step:     key.NewBinding(key.WithKeys(",", "."), key.WithHelp(", .", "time step")),
-		StepJump: key.NewBinding(key.WithKeys("<", ">"), key.WithHelp("< >", "±10 steps")),
-		Phase:    key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "train/val")),
-		Open:     key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "open run")),
-		Latents:  key.NewBinding(key.WithKeys("u"), key.WithHelp("u", "PCs/units")),
-		Units:    key.NewBinding(key.WithKeys("{", "}"), key.WithHelp("{ }", "other units")),
-		View:     key.NewBinding(key.WithKeys("v"), key.WithHelp("v", "arm/time")),
+		Trial:     key.NewBinding(key.WithKeys("left", "right", "h", "l"), key.WithHelp(lr, "trial")),
+		Jump:      key.NewBinding(key.WithKeys("[", "]"), key.WithHelp("[ ]", "±10 trials")),
+		Ends:      key.NewBinding(key.WithKeys("home", "end"), key.WithHelp("home/end", "first/last trial")),
+		Step:      key.NewBinding(key.WithKeys(",", "."), key.WithHelp(", .", "time step")),
+		StepJump:  key.NewBinding(key.WithKeys("<", ">"), key.WithHelp("< >", "±10 steps")),
+		Phase:     key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "train/val")),
+		Open:      key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "open run")),
+		Latents:   key.NewBinding(key.WithKeys("u"), key.WithHelp("u", "PCs/units")),
+		Units:     key.NewBinding(key.WithKeys("{", "}"), key.WithHelp("{ }", "other units")),
+		View:      key.NewBinding(key.WithKeys("v"), key.WithHelp("v", "arm/time")),
+		Eval:      key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "eval: Task tab")),
+		CentreOut: key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "eval: centre-out")),
+		Back:      key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back to the run")),
 	}
 }
 
@@ -165,6 +173,7 @@ func newAnalysisKeys(g glyphs) analysisKeys {
 type compareKeys struct {
 	PickA, PickB, Swap, Phase, Run, Stop key.Binding
 	Trials, More, View, Rotate, Tilt     key.Binding
+	Matrix                               key.Binding
 }
 
 func newCompareKeys() compareKeys {
@@ -180,6 +189,7 @@ func newCompareKeys() compareKeys {
 		View:   key.NewBinding(key.WithKeys("v"), key.WithHelp("v", "2-D/3-D")),
 		Rotate: key.NewBinding(key.WithKeys("[", "]"), key.WithHelp("[ ]", "rotate")),
 		Tilt:   key.NewBinding(key.WithKeys("{", "}"), key.WithHelp("{ }", "tilt")),
+		Matrix: key.NewBinding(key.WithKeys("m"), key.WithHelp("m", "matrix of many runs / two-run view")),
 	}
 }
 

@@ -210,7 +210,24 @@ func checkTrialsTab(t *testing.T, d *driver, dir string) {
 			t.Fatalf("PC%d reads %q %q, the command %v (%v)", j+1, pl.readout[j].name, pl.readout[j].text, rep.PCs[s][j], rep.PCRatio[j])
 		}
 	}
-	screenHas(t, d, fmt.Sprintf("trial %d/%d", f.trial+1, len(data.trials)), fmt.Sprintf("(#%d)", rep.Index), pl.readout[0].text)
+	// The trial's description and the events marked on the time axis (the
+	// flip-flop's pulses are not marked: they show in the inputs).
+	var marks []string
+	for _, e := range rep.Events {
+		if e.Name != "pulse" {
+			marks = append(marks, fmt.Sprintf("%s@%d", e.Label, e.Step))
+		}
+	}
+	var drawn []string
+	for _, e := range tab.events(data, rep.Index) {
+		drawn = append(drawn, fmt.Sprintf("%s@%d", e.label, e.t))
+	}
+	if !reflect.DeepEqual(drawn, marks) {
+		t.Fatalf("events %v on the tab, %v from the command", drawn, marks)
+	}
+	info := []rune(rep.Info)
+	info = info[:min(len(info), 60)]
+	screenHas(t, d, fmt.Sprintf("trial %d/%d", f.trial+1, len(data.trials)), fmt.Sprintf("(#%d)", rep.Index), pl.readout[0].text, string(info))
 }
 
 func indexOf(labels []string, name string) int {
@@ -303,7 +320,7 @@ func checkCompareTab(t *testing.T, d *driver, dirA, dirB string) {
 	o.Phase = c.phase
 	var cli map[string]any
 	command(t, func(out study.Output) error {
-		return study.CompareCommand(context.Background(), dirA, dirB, false, o, true, out)
+		return study.CompareCommand(context.Background(), []string{dirA, dirB}, false, study.MatrixOptions{CompareOptions: o}, true, out)
 	}, &cli)
 	delete(cli, "seconds")
 	sameJSON(t, "compare", asJSON(t, &study.CompareOutput{CompareReport: r.rep, Trajectories: r.traj}), cli)
@@ -317,7 +334,7 @@ func checkCompareTab(t *testing.T, d *driver, dirA, dirB string) {
 	rep := r.rep
 	num := func(v float64) string { return fmt.Sprintf("%.3f", v) }
 	v := ansi.Strip(d.m.View())
-	for _, want := range []string{num(rep.AffineAtoB.VarianceWeighted), num(rep.AffineBtoA.VarianceWeighted), num(rep.StateR2)} {
+	for _, want := range []string{num(rep.AffineAtoB.VarianceWeighted), num(rep.AffineBtoA.VarianceWeighted), num(*rep.StateR2)} {
 		if !strings.Contains(v, want) {
 			t.Fatalf("the Compare tab lacks %s:\n%s", want, v)
 		}

@@ -43,6 +43,13 @@ func benchShapes() []benchShape {
 			}
 		}
 	}
+	// NODE-3's hidden layers of 64: forward a·W_kᵀ, backward da·W_k and the
+	// weight gradient over a flush of 512 rows.
+	out = append(out,
+		benchShape{"node64_b256_fwd", false, true, 256, 64, 64},
+		benchShape{"node64_b256_bwd", false, false, 256, 64, 64},
+		benchShape{"node64_wgradflush", true, false, 64, 64, 512},
+	)
 	for _, in := range []int{3, 17, 20} {
 		pre := fmt.Sprintf("inproj%d", in)
 		out = append(out,

@@ -32,6 +32,9 @@ type kernelSet[F Float] struct {
 	// directA and directAT let full strips of a non-transposed (directA) or
 	// transposed (directAT) A be read in place instead of being packed.
 	directA, directAT bool
+	// packB, if set, packs a full nr-wide panel of a non-transposed B: rows
+	// pc..pc+kb, columns j0..j0+nr, into panel.
+	packB func(b []F, ldb, j0, pc, kb int, panel []F)
 	// packBT, if set, packs a full nr-wide panel of a transposed B: rows
 	// j0..j0+nr of B, steps pc..pc+kb, into panel (a faster packB).
 	packBT func(b []F, ldb, j0, pc, kb int, panel []F)
@@ -226,6 +229,10 @@ func packB[F Float](ks *kernelSet[F], transB bool, b []F, ldb, pc, jc, kb, nb in
 		cols := min(nr, nb-q*nr)
 		panel := dst[q*kb*nr : (q+1)*kb*nr]
 		if !transB {
+			if cols == nr && ks.packB != nil {
+				ks.packB(b, ldb, j0, pc, kb, panel)
+				continue
+			}
 			if (nr == 16 || nr == 32) && cols == nr {
 				for p := 0; p < kb; p++ {
 					for q := 0; q < nr; q += 16 {

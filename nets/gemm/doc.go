@@ -55,28 +55,35 @@
 // FMAs. One core of the development machine (AMD EPYC, Zen 5 class, full-width
 // 512-bit FMA pipes) runs it at ~115-130 GFLOP/s with 256-bit and ~230-260
 // with 512-bit vectors (the clock varies with the machine's load). The
-// benchmarks report GFLOP/s per CPU second of their thread (robust to other
-// processes taking the core) and the fraction of both peaks beside them
-// (%fma256, %fma512). On L1-resident data (BenchmarkKernel) the AVX2 kernel
-// runs at ~94% of the 256-bit peak and the AVX-512 kernel at ~92-95% of the
-// 512-bit peak. Through the driver, on the GRU-128 products (go test -bench
-// Sgemm -cpu 1, see bench_test.go), AVX-512 reaches 85-90% of the 512-bit
-// peak for the forward h·W_hhᵀ, 72-76% for the backward dG·W_hh and 80-86%
-// for the weight gradients per step and per flush (k = 256..512 rows);
-// AVX2 reaches ~44% of it (88% of the 256-bit peak); gonum's Sgemm 7-12
-// GFLOP/s. The remaining gap to peak:
+// benchmarks report GFLOP/s per CPU second of the process (robust to other
+// processes taking the core; run them with -cpu 1) and, beside them, the
+// fraction of both peaks measured in the same process (%fma256, %fma512):
 //
-//   - fixed costs per 6×16 tile (zeroing, alpha/beta, storing C: ~40 cycles
-//     against 6 per k step) and per call (packing B: one pass over op(B) for
-//     2m flops per element); they matter when k or m is small: k = 64 loses
-//     ~10%, k = 3 is bound by writing C;
-//   - padding: m mod 6 and n mod 16 are computed in full (m = 128 wastes 3%,
-//     n = 3 wastes 13/16; the narrow input-weight gradient is ~14 GFLOP/s);
+//	go test -run '^$' -bench 'FMAPeak|Kernel|Sgemm/gru128_b256_' -cpu 1 ./nets/gemm
+//
+// On L1-resident data (BenchmarkKernel) the AVX2 kernel runs at ~94% of the
+// 256-bit peak and the AVX-512 kernel at 91-95% of the 512-bit peak. Through
+// the driver, on the GRU-128 products at batch 256, AVX-512 reaches 85-90%
+// of the 512-bit peak for the forward h·W_hhᵀ, ~83% for the backward dG·W_hh
+// and 80-86% for the weight gradient over a flush of 512 rows (NODE-3's
+// 64-wide layers: 80-87%, its weight gradient goes to nets' outer-product
+// kernel); AVX2 reaches ~44% of it (88% of the 256-bit peak); gonum's Sgemm
+// 10-13 GFLOP/s. Both kernels accumulate each element of C with one FMA per
+// step in the same order, so their results are bit-identical for beta = 0
+// or 1 (TestPathsAgree). The remaining gap to peak:
+//
+//   - fixed costs per tile (zeroing, alpha/beta, storing C: a few dozen
+//     cycles against 6 (AVX2) or 8 (AVX-512) per k step) and per call
+//     (packing B: one pass over op(B) for 2m flops per element); they matter
+//     when k or m is small: k = 64 loses ~10%, k = 3 is bound by writing C;
+//   - padding: m mod mr and n mod nr are computed in full (m = 128 wastes 3%
+//     with mr = 6, n = 3 wastes most of a tile; the narrow input-weight
+//     gradient is ~14 GFLOP/s);
 //   - a transposed A read in place (the weight gradient dGᵀ·h) touches one
 //     cache line per k step, all in a few L1 sets when 4·lda has a large
 //     power-of-two factor (lda = 384: 8 of the 64 sets), and, with k in the
-//     thousands, streams from DRAM; software prefetching (within and across
-//     k passes) and packing both measured no better;
+//     thousands, streams from DRAM (the AVX-512 kernel prefetches 20 steps
+//     ahead; packing those strips, in Go or in assembly, measured slower);
 //   - the machine is shared: other processes' load moves single runs by ±20%.
 //
 // A multiply with a transposed B (h·W_hhᵀ) costs a transposing pack every

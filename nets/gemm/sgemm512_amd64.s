@@ -293,3 +293,26 @@ withbeta8:
 	BETA_ROW(Z12, Z13)
 	BETA_ROW(Z14, Z15)
 	JMP next8
+
+// func packBN32(kb int, b *float32, ldb int, dst *float32)
+//
+// Packs a 32-wide panel of a non-transposed B for kernel8x32: for p < kb,
+// dst[p·32 : p·32+32] = b[p·ldb : p·ldb+32], two 512-bit moves per step.
+TEXT ·packBN32(SB), NOSPLIT, $0-32
+	MOVQ kb+0(FP), CX
+	MOVQ b+8(FP), SI
+	MOVQ ldb+16(FP), R8
+	SHLQ $2, R8
+	MOVQ dst+24(FP), DI
+
+pbn32:
+	VMOVUPS (SI), Z0
+	VMOVUPS 64(SI), Z1
+	VMOVUPS Z0, (DI)
+	VMOVUPS Z1, 64(DI)
+	ADDQ    R8, SI
+	ADDQ    $128, DI
+	DECQ    CX
+	JNZ     pbn32
+	VZEROUPPER
+	RET

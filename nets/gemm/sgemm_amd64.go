@@ -10,9 +10,29 @@ var (
 )
 
 var (
-	avx2Kernels   = &kernelSet[float32]{mr: 6, nr: 16, kern: kernelAsm, directA: true, directAT: true, packBT: packBTAsm}
-	avx512Kernels = &kernelSet[float32]{mr: 8, nr: 32, kern: kernel512, directA: true, directAT: true, packBT: packBT32Asm}
+	avx2Kernels   = &kernelSet[float32]{mr: 6, nr: 16, kern: kernelAsm, directA: true, directAT: true, packB: packBN16Asm, packBT: packBTAsm}
+	avx512Kernels = &kernelSet[float32]{mr: 8, nr: 32, kern: kernel512, directA: true, directAT: true, packB: packBN32Asm, packBT: packBT32Asm}
 )
+
+//go:noescape
+func packBN16(kb int, b *float32, ldb int, dst *float32)
+
+//go:noescape
+func packBN32(kb int, b *float32, ldb int, dst *float32)
+
+// packBN16Asm and packBN32Asm copy a full-width panel of a non-transposed B
+// (rows pc..pc+kb, columns j0..j0+nr) with vector moves.
+func packBN16Asm(b []float32, ldb, j0, pc, kb int, panel []float32) {
+	_ = b[(pc+kb-1)*ldb+j0+15]
+	_ = panel[kb*16-1]
+	packBN16(kb, &b[pc*ldb+j0], ldb, &panel[0])
+}
+
+func packBN32Asm(b []float32, ldb, j0, pc, kb int, panel []float32) {
+	_ = b[(pc+kb-1)*ldb+j0+31]
+	_ = panel[kb*32-1]
+	packBN32(kb, &b[pc*ldb+j0], ldb, &panel[0])
+}
 
 //go:noescape
 func packBT16(blocks int, b *float32, ldb int, dst *float32)

@@ -415,3 +415,26 @@ pb32loop:
 pb32done:
 	VZEROUPPER
 	RET
+
+// func packBN16(kb int, b *float32, ldb int, dst *float32)
+//
+// Packs a 16-wide panel of a non-transposed B for kernel6x16: for p < kb,
+// dst[p·16 : p·16+16] = b[p·ldb : p·ldb+16].
+TEXT ·packBN16(SB), NOSPLIT, $0-32
+	MOVQ kb+0(FP), CX
+	MOVQ b+8(FP), SI
+	MOVQ ldb+16(FP), R8
+	SHLQ $2, R8
+	MOVQ dst+24(FP), DI
+
+pbn16:
+	VMOVUPS (SI), Y0
+	VMOVUPS 32(SI), Y1
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, 32(DI)
+	ADDQ    R8, SI
+	ADDQ    $64, DI
+	DECQ    CX
+	JNZ     pbn16
+	VZEROUPPER
+	RET
