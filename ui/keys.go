@@ -108,6 +108,7 @@ func newTrainKeys(g glyphs) trainKeys {
 type trialsKeys struct {
 	Trial, Jump, Ends, Step, StepJump key.Binding
 	Phase, Open, Latents, Units, View key.Binding
+	Eval, CentreOut, Back             key.Binding
 }
 
 func newTrialsKeys(g glyphs) trialsKeys {
@@ -116,16 +117,19 @@ func newTrialsKeys(g glyphs) trialsKeys {
 		lr = "left/right"
 	}
 	return trialsKeys{
-		Trial:    key.NewBinding(key.WithKeys("left", "right", "h", "l"), key.WithHelp(lr, "trial")),
-		Jump:     key.NewBinding(key.WithKeys("[", "]"), key.WithHelp("[ ]", "±10 trials")),
-		Ends:     key.NewBinding(key.WithKeys("home", "end"), key.WithHelp("home/end", "first/last trial")),
-		Step:     key.NewBinding(key.WithKeys(",", "."), key.WithHelp(", .", "time step")),
-		StepJump: key.NewBinding(key.WithKeys("<", ">"), key.WithHelp("< >", "±10 steps")),
-		Phase:    key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "train/val")),
-		Open:     key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "open run")),
-		Latents:  key.NewBinding(key.WithKeys("u"), key.WithHelp("u", "PCs/units")),
-		Units:    key.NewBinding(key.WithKeys("{", "}"), key.WithHelp("{ }", "other units")),
-		View:     key.NewBinding(key.WithKeys("v"), key.WithHelp("v", "arm/time")),
+		Trial:     key.NewBinding(key.WithKeys("left", "right", "h", "l"), key.WithHelp(lr, "trial")),
+		Jump:      key.NewBinding(key.WithKeys("[", "]"), key.WithHelp("[ ]", "±10 trials")),
+		Ends:      key.NewBinding(key.WithKeys("home", "end"), key.WithHelp("home/end", "first/last trial")),
+		Step:      key.NewBinding(key.WithKeys(",", "."), key.WithHelp(", .", "time step")),
+		StepJump:  key.NewBinding(key.WithKeys("<", ">"), key.WithHelp("< >", "±10 steps")),
+		Phase:     key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "train/val")),
+		Open:      key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "open run")),
+		Latents:   key.NewBinding(key.WithKeys("u"), key.WithHelp("u", "PCs/units")),
+		Units:     key.NewBinding(key.WithKeys("{", "}"), key.WithHelp("{ }", "other units")),
+		View:      key.NewBinding(key.WithKeys("v"), key.WithHelp("v", "arm/time")),
+		Eval:      key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "eval: Task tab")),
+		CentreOut: key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "eval: centre-out")),
+		Back:      key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back to the run")),
 	}
 }
 
@@ -134,6 +138,7 @@ type analysisKeys struct {
 	Move, Adjust, Coarse, Edit, Confirm, Cancel key.Binding
 	Find, Stop, Trials, More, View              key.Binding
 	Rotate, Tilt, Phase, Open                   key.Binding
+	Page, Event, Group, Rung                    key.Binding
 }
 
 func newAnalysisKeys(g glyphs) analysisKeys {
@@ -157,6 +162,10 @@ func newAnalysisKeys(g glyphs) analysisKeys {
 		Tilt:    key.NewBinding(key.WithKeys("{", "}"), key.WithHelp("{ }", "tilt")),
 		Phase:   key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "train/val")),
 		Open:    key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "open run")),
+		Page:    key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "view: trajectories/aligned/decoding/cross-temporal")),
+		Event:   key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "event to align to")),
+		Group:   key.NewBinding(key.WithKeys("g"), key.WithHelp("g", "cross-temporal variable")),
+		Rung:    key.NewBinding(key.WithKeys("<", ">"), key.WithHelp("< >", "ladder threshold")),
 	}
 }
 
@@ -164,6 +173,7 @@ func newAnalysisKeys(g glyphs) analysisKeys {
 type compareKeys struct {
 	PickA, PickB, Swap, Phase, Run, Stop key.Binding
 	Trials, More, View, Rotate, Tilt     key.Binding
+	Matrix                               key.Binding
 }
 
 func newCompareKeys() compareKeys {
@@ -179,6 +189,7 @@ func newCompareKeys() compareKeys {
 		View:   key.NewBinding(key.WithKeys("v"), key.WithHelp("v", "2-D/3-D")),
 		Rotate: key.NewBinding(key.WithKeys("[", "]"), key.WithHelp("[ ]", "rotate")),
 		Tilt:   key.NewBinding(key.WithKeys("{", "}"), key.WithHelp("{ }", "tilt")),
+		Matrix: key.NewBinding(key.WithKeys("m"), key.WithHelp("m", "matrix of many runs / two-run view")),
 	}
 }
 

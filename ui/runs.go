@@ -167,14 +167,13 @@ func (e runEntry) damage() string {
 }
 
 // badgeWidth is the width of the status column of a run list: room for
-// "● finished", widened when a run is listed as interrupted.
+// "● finished", widened for a longer status (interrupted, evaluation).
 func badgeWidth(runs []runEntry) int {
+	w := 11
 	for _, e := range runs {
-		if e.shownStatus() == run.StatusInterrupted {
-			return 2 + len(run.StatusInterrupted)
-		}
+		w = max(w, 2+len(e.shownStatus())) // interrupted, evaluation
 	}
-	return 11
+	return w
 }
 
 // longestName is the width of the longest run name (damaged runs' reasons

@@ -246,6 +246,11 @@ func (t *trainTab) resumeDir(dir string) tea.Cmd {
 		t.sh.fail(err)
 		return nil
 	}
+	if r.Eval != nil {
+		t.sh.warn(fmt.Sprintf("%s is an evaluation of %s (its model, on a changed task): it has no training of its own; the Trials and Analysis tabs open it",
+			filepath.Base(dir), r.Eval.SourceDir()))
+		return nil
+	}
 	if held, h, _ := run.Held(dir); held {
 		t.sh.fail(&run.LockedError{Dir: dir, Holder: h})
 		return nil
