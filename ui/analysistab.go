@@ -14,6 +14,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/ctdtui/ctdtui/study"
+	"github.com/ctdtui/ctdtui/ui/chart"
 )
 
 // analysisTab shows the focused run's latent PCA (scree with the cumulative
@@ -393,47 +394,30 @@ func (t *analysisTab) screeView(d *analysisData, w, h int) string {
 	}
 	lines = append(lines, strings.Repeat(" ", labW)+st.Faint.Render(string(axis)+" %"))
 	rows := min(len(sc.Ratio), h-3)
-	bar, guide, dot := g.progFull, "┊", "●"
+	guide, dot := "┊", "●"
 	if g.ascii {
-		bar, guide, dot = "#", ":", "o"
+		guide, dot = ":", "o"
 	}
+	// The bars are ntcharts' (through package chart), over faint guides,
+	// with the cumulative share's dot on top.
+	sf := chart.NewSurface(pw, max(rows, 0), g.ascii)
 	for j := 0; j < rows; j++ {
-		r, c := sc.Ratio[j], sc.Cumulative[j]
-		var b strings.Builder
-		filled := 0
-		if finite(r) {
-			filled = int(math.Round(math.Max(0, math.Min(1, r)) * float64(pw)))
+		for _, gd := range guides {
+			sf.Text(cellOf(gd), j, guide, chart.FG(st.theme.Faint))
 		}
-		cc := -1
-		if finite(c) {
-			cc = cellOf(c)
+	}
+	chart.Bars(sf, 0, 0, pw, sc.Ratio[:max(rows, 0)], chart.FG(st.theme.Accent))
+	for j := 0; j < rows; j++ {
+		if c := sc.Cumulative[j]; finite(c) {
+			sf.Text(cellOf(c), j, dot, chart.FG(st.theme.Val))
 		}
-		for x := 0; x < pw; x++ {
-			switch {
-			case x == cc:
-				b.WriteString(st.Val.Render(dot))
-			case x < filled:
-				b.WriteString(st.Accent.Render(bar))
-			case isGuide(x, guides, cellOf):
-				b.WriteString(st.Faint.Render(guide))
-			default:
-				b.WriteByte(' ')
-			}
-		}
-		lines = append(lines, st.Muted.Render(padRight(fmt.Sprintf("PC%d", j+1), labW))+b.String()+" "+st.Text.Render(padLeft(fmtPct(r), pctW-1)))
+	}
+	for j, l := range sf.Lines() {
+		lines = append(lines, st.Muted.Render(padRight(fmt.Sprintf("PC%d", j+1), labW))+l+" "+st.Text.Render(padLeft(fmtPct(sc.Ratio[j]), pctW-1)))
 	}
 	legend := fmt.Sprintf("PCs: 50%% %d · 90%% %d · 95%% %d · 99%% %d", sc.PCsFor50, sc.PCsFor90, sc.PCsFor95, sc.PCsFor99)
 	lines = append(lines, st.Muted.Render(truncate(legend, w, g.ellipsis)))
 	return fitBlock(strings.Join(lines, "\n"), w, h)
-}
-
-func isGuide(x int, guides []float64, cellOf func(float64) int) bool {
-	for _, gd := range guides {
-		if cellOf(gd) == x {
-			return true
-		}
-	}
-	return false
 }
 
 // truncStyled cuts a styled line to w cells.

@@ -17,6 +17,7 @@ import (
 	"github.com/ctdtui/ctdtui/presets"
 	"github.com/ctdtui/ctdtui/run"
 	"github.com/ctdtui/ctdtui/study"
+	"github.com/ctdtui/ctdtui/ui/chart"
 )
 
 // trainTab starts, pauses, resumes and stops runs, draws the live loss
@@ -32,7 +33,7 @@ type trainTab struct {
 
 	cur   *runView // the run shown, training or not
 	chart *lossChart
-	logY  bool
+	ck    chartKeys
 
 	runs    []runEntry
 	runsErr error
@@ -65,7 +66,7 @@ type runView struct {
 }
 
 func newTrainTab(sh *shared) *trainTab {
-	return &trainTab{sh: sh, keys: newTrainKeys(sh.g), chart: newLossChart(sh), savedFrame: map[string]*study.DynamicsFrame{}}
+	return &trainTab{sh: sh, keys: newTrainKeys(sh.g), ck: newChartKeys(), chart: newLossChart(sh), savedFrame: map[string]*study.DynamicsFrame{}}
 }
 
 func (t *trainTab) Title() string { return "Train" }
@@ -111,11 +112,17 @@ func (t *trainTab) Update(msg tea.Msg) tea.Cmd {
 		return t.start()
 	case tea.KeyMsg:
 		return t.onKey(msg)
+	case tea.MouseMsg:
+		lo, hi := t.chart.extent()
+		chartMouse(msg, &t.chart.nav, lo, hi)
 	}
 	return nil
 }
 
 func (t *trainTab) onKey(km tea.KeyMsg) tea.Cmd {
+	if lo, hi := t.chart.extent(); !t.chart.Empty() && chartKey(km, t.ck, &t.chart.nav, lo, hi, 1, true) {
+		return nil
+	}
 	k := t.keys
 	switch {
 	case key.Matches(km, k.Start):
@@ -130,9 +137,6 @@ func (t *trainTab) onKey(km tea.KeyMsg) tea.Cmd {
 		t.stopping, t.resume = "stopped", false
 		t.job.cancel()
 		t.sh.info("stopping: the unfinished epoch is discarded, the last completed one is saved")
-	case key.Matches(km, k.LogY):
-		t.logY = !t.logY
-		t.chart.SetLogY(t.logY)
 	case key.Matches(km, k.Dynamics):
 		t.dynOff = !t.dynOff
 		if !t.dynOff {
@@ -548,6 +552,25 @@ func (t *trainTab) legendLine(w int) string {
 	st, g := t.sh.st, t.sh.g
 	v := t.cur
 	mark := g.barFull + g.barFull
+	lo, hi := t.chart.extent()
+	status := navStatus(t.sh, &t.chart.nav, lo, hi, max(w/2, 10))
+	if rs := t.chart.readings(); rs != nil {
+		// The value cursor: every curve at the cursor's epoch.
+		s := st.Accent.Render(fmt.Sprintf("epoch %s", chart.Num(t.chart.nav.Cursor)))
+		for _, r := range rs {
+			s += "  " + r.Style.Render(mark+" "+r.Name) + " " + st.Text.Render(fmtLoss(r.Value))
+			if t.chart.nav.Smooth > 0 && r.OK && r.Raw != r.Value {
+				s += st.Faint.Render(" raw " + fmtLoss(r.Raw))
+			}
+			if r.OK && r.X != t.chart.nav.Cursor {
+				s += st.Faint.Render(fmt.Sprintf(" @%s", chart.Num(r.X)))
+			}
+		}
+		if ansi.StringWidth(s)+len([]rune(status))+2 <= w {
+			s = fitLine(s, w-len([]rune(status))) + st.Faint.Render(status)
+		}
+		return s
+	}
 	part := func(name string, style func(string) string, last float64, best float64, bestEpoch int) string {
 		s := style(mark+" "+name) + " " + st.Text.Render(fmtLoss(last))
 		if bestEpoch > 0 {
@@ -566,12 +589,8 @@ func (t *trainTab) legendLine(w int) string {
 	bestV, bestVE := v.state.BestVal, v.state.BestEpoch
 	s := part("train", func(s string) string { return st.Train.Render(s) }, lastT, bestT, bestTE) + "   " +
 		part("val", func(s string) string { return st.Val.Render(s) }, lastV, bestV, bestVE)
-	scale := "linear y"
-	if t.logY {
-		scale = "log y"
-	}
-	if ansi.StringWidth(s)+len(scale)+2 <= w {
-		s = fitLine(s, w-len(scale)) + st.Faint.Render(scale)
+	if ansi.StringWidth(s)+len([]rune(status))+2 <= w {
+		s = fitLine(s, w-len([]rune(status))) + st.Faint.Render(status)
 	}
 	return s
 }
@@ -644,10 +663,12 @@ func fmtDuration(d time.Duration) string {
 
 func (t *trainTab) ShortHelp() []key.Binding {
 	k := t.keys
-	return []key.Binding{k.Start, k.Pause, k.Stop, k.LogY, k.Move, k.Open, k.Resume, k.Dynamics}
+	return []key.Binding{k.Start, k.Pause, k.Stop, t.ck.LogY, k.Move, k.Open, k.Resume, k.Dynamics, t.ck.Cursor, t.ck.Zoom}
 }
 
 func (t *trainTab) FullHelp() [][]key.Binding {
 	k := t.keys
-	return [][]key.Binding{{k.Start, k.Pause, k.Stop}, {k.LogY, k.Dynamics}, {k.Move, k.Open, k.Resume}}
+	c := t.ck
+	return [][]key.Binding{{k.Start, k.Pause, k.Stop}, {k.Move, k.Open, k.Resume, k.Dynamics},
+		{c.Cursor, c.CursorJump, c.Zoom, c.Pan, c.ResetView}, {c.LogY, c.Smooth}}
 }
