@@ -3,6 +3,7 @@ package ui
 import (
 	"fmt"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -14,9 +15,11 @@ import (
 // View benchmarks: the busiest screen of each tab at 120×40 and 250×70,
 // redrawn after the interaction that changes its charts (a new epoch, the
 // time cursor, a rotation of the 3-D view, a slider), in 256 colours. Each
-// reports, besides ns/op, the bytes of a whole frame (frame-B) and the bytes
-// Bubble Tea's renderer writes for it, which skips the lines equal to the
-// previous frame's (write-B). The same file ran on main before the charts
+// reports, besides ns/op, the CPU time per frame (cpu-ns/op, the process's
+// user and system time: steadier than wall time on a shared machine), the
+// bytes of a whole frame (frame-B) and the bytes Bubble Tea's renderer
+// writes for it, which skips the lines equal to the previous frame's
+// (write-B). The same file ran on main before the charts
 // moved to ntcharts (see the README's benchmark table); run it with
 //
 //	go test ./ui -run '^$' -bench BenchmarkView -benchtime 2s
@@ -29,11 +32,13 @@ func benchFrames(b *testing.B, m *Model, step func(i int)) {
 	lipgloss.SetColorProfile(termenv.ANSI256)
 	defer lipgloss.SetColorProfile(old)
 	prev := strings.Split(m.View(), "\n")
-	var frame, written int64
+	var frame, written, cpu int64
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
+		c0 := cpuTime()
 		step(i)
 		v := m.View()
+		cpu += cpuTime() - c0
 		b.StopTimer()
 		lines := strings.Split(v, "\n")
 		frame += int64(len(v))
@@ -45,6 +50,7 @@ func benchFrames(b *testing.B, m *Model, step func(i int)) {
 		prev = lines
 		b.StartTimer()
 	}
+	b.ReportMetric(float64(cpu)/float64(b.N), "cpu-ns/op")
 	b.ReportMetric(float64(frame)/float64(b.N), "frame-B")
 	b.ReportMetric(float64(written)/float64(b.N), "write-B")
 }
@@ -140,4 +146,13 @@ func BenchmarkViewCompare(b *testing.B) {
 			benchFrames(b, d.m, func(i int) { d.m.Update(keys[i%2]) })
 		})
 	}
+}
+
+// cpuTime is the process's user and system CPU time in nanoseconds.
+func cpuTime() int64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return ru.Utime.Nano() + ru.Stime.Nano()
 }

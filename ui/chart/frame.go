@@ -15,6 +15,15 @@ type Frame struct {
 	S                  *Surface
 	X, Y, W, H         int // cells
 	XLo, XHi, YLo, YHi float64
+
+	// The frame's braille grid (ntcharts'), shared by its pens, and the
+	// style of the pen that last lit a dot in each cell (an index into
+	// styles): a cell shows the last stroke drawn in it, as it would if
+	// every stroke had its own grid, but the grid is turned into patterns
+	// once per frame instead of once per stroke.
+	grid   *graph.BrailleGrid
+	cell   []uint8
+	styles []Style
 }
 
 // NewFrame returns the frame of the w×h cells at (x, y) of s; an empty or
@@ -125,17 +134,39 @@ type Stroke struct {
 // braille drawing fast (ntcharts' own DrawBrailleLine allocates a grid for
 // every segment).
 type Pen struct {
-	f  *Frame
-	g  *graph.BrailleGrid
-	st Stroke
+	f     *Frame
+	g     *graph.BrailleGrid
+	st    Stroke
+	style uint8 // index of st.Style in f.styles
 }
 
 // Pen starts a stroke on the frame.
 func (f *Frame) Pen(st Stroke) *Pen {
 	p := &Pen{f: f, st: st}
-	if f.W > 0 && f.H > 0 {
-		p.g = graph.NewBrailleGrid(f.W, f.H, f.XLo, f.XHi, f.YLo, f.YHi)
+	if f.W <= 0 || f.H <= 0 {
+		return p
 	}
+	if f.grid == nil {
+		f.grid = graph.NewBrailleGrid(f.W, f.H, f.XLo, f.XHi, f.YLo, f.YHi)
+		f.cell = make([]uint8, f.W*f.H)
+		f.styles = f.styles[:0]
+		f.S.pending = append(f.S.pending, f)
+	}
+	i := -1
+	for j, s := range f.styles {
+		if s == st.Style {
+			i = j
+		}
+	}
+	if i < 0 {
+		if len(f.styles) == 255 {
+			f.flush() // a frame of more than 255 styles: draw what there is
+			return f.Pen(st)
+		}
+		f.styles = append(f.styles, st.Style)
+		i = len(f.styles) - 1
+	}
+	p.g, p.style = f.grid, uint8(i+1)
 	return p
 }
 
@@ -144,7 +175,12 @@ func (p *Pen) set(q canvas.Point) {
 	if p.st.Dash > 0 && q.X%(2*p.st.Dash) >= p.st.Dash {
 		return
 	}
+	gw, gh := p.f.dots()
+	if q.X < 0 || q.Y < 0 || q.X >= gw || q.Y >= gh {
+		return
+	}
 	p.g.Set(q)
+	p.f.cell[(q.Y/4)*p.f.W+q.X/2] = p.style
 }
 
 // Seg draws the segment between two data points, clipped to the window.
@@ -302,7 +338,7 @@ func (p *Pen) VLine(x float64) {
 	_, gh := p.f.dots()
 	for y := 0; y < gh; y++ {
 		if !p.st.Dotted || y%2 == 0 {
-			p.g.Set(canvas.Point{X: q.X, Y: y})
+			p.set(canvas.Point{X: q.X, Y: y})
 		}
 	}
 }
@@ -316,22 +352,29 @@ func (p *Pen) HLine(y float64) {
 	gw, _ := p.f.dots()
 	for x := 0; x < gw; x++ {
 		if !p.st.Dotted || x%3 == 0 {
-			p.g.Set(canvas.Point{X: x, Y: q.Y})
+			p.set(canvas.Point{X: x, Y: q.Y})
 		}
 	}
 }
 
-// Done merges the stroke into the surface.
-func (p *Pen) Done() {
-	if p.g == nil {
+// Done ends the stroke. Its dots reach the surface when the frame is
+// flushed: before anything else is written to or read from the surface.
+func (p *Pen) Done() { p.g = nil }
+
+// flush merges the frame's grid into the surface, each cell in the style of
+// the last stroke that lit it.
+func (f *Frame) flush() {
+	if f.grid == nil {
 		return
 	}
-	for y, row := range p.g.BraillePatterns() {
+	for y, row := range f.grid.BraillePatterns() {
 		for x, r := range row {
-			p.f.S.Dots(p.f.X+x, p.f.Y+y, r, p.st.Style)
+			if i := f.cell[y*f.W+x]; i > 0 {
+				f.S.dots(f.X+x, f.Y+y, r, f.styles[i-1])
+			}
 		}
 	}
-	p.g = nil
+	f.grid, f.cell = nil, nil
 }
 
 // Path draws one polyline in its own stroke.

@@ -127,9 +127,18 @@ func (c *LineChart) prepare() *prepared {
 			}
 		}
 		p.xs, p.raw, p.disp = append(p.xs, xs), append(p.raw, raw), append(p.disp, disp)
-		for j, x := range xs {
-			if j < len(raw) && plottable(x) {
-				p.xlo, p.xhi = math.Min(p.xlo, x), math.Max(p.xhi, x)
+		// x is sorted: the extent is the first and last usable x.
+		n := min(len(xs), len(raw))
+		for j := 0; j < n; j++ {
+			if plottable(xs[j]) {
+				p.xlo = math.Min(p.xlo, xs[j])
+				break
+			}
+		}
+		for j := n - 1; j >= 0; j-- {
+			if plottable(xs[j]) {
+				p.xhi = math.Max(p.xhi, xs[j])
+				break
 			}
 		}
 	}
@@ -235,20 +244,25 @@ func (c *LineChart) yRange(p *prepared, lo, hi float64) (float64, float64) {
 	for i := range p.xs {
 		xs := p.xs[i]
 		n := min(len(xs), len(p.raw[i]))
-		a, b := 0, n
-		if sort.Float64sAreSorted(xs[:n]) {
-			a = sort.SearchFloat64s(xs[:n], lo)
-			b = sort.Search(n, func(j int) bool { return xs[j] > hi })
-		}
-		ys := c.series[i].Y
+		// x is sorted: the window is a range of indices
+		a := sort.SearchFloat64s(xs[:n], lo)
+		b := sort.Search(n, func(j int) bool { return xs[j] > hi })
+		ys, raw, disp := c.series[i].Y, p.raw[i], p.disp[i]
 		for j := a; j < b; j++ {
-			if xs[j] < lo || xs[j] > hi || !plottable(ys[j]) {
-				continue // out of the window, or too far out to decide the range
+			if !plottable(ys[j]) {
+				continue // too far out to decide the range
 			}
-			for _, v := range [2]float64{p.raw[i][j], p.disp[i][j]} {
-				if plottable(v) {
-					ylo, yhi = math.Min(ylo, v), math.Max(yhi, v)
-				}
+			if v := raw[j]; v == v && v < ylo {
+				ylo = v
+			}
+			if v := raw[j]; v == v && v > yhi {
+				yhi = v
+			}
+			if v := disp[j]; v == v && v < ylo {
+				ylo = v
+			}
+			if v := disp[j]; v == v && v > yhi {
+				yhi = v
 			}
 		}
 	}

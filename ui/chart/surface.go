@@ -90,6 +90,19 @@ type Surface struct {
 	W, H  int
 	ASCII bool // braille patterns are rendered as ' . : (see asciiDots)
 	cells []Cell
+	// pending are frames whose strokes are not merged yet; every method
+	// that writes or reads cells merges them first, so strokes and text
+	// land in the order they were drawn.
+	pending []*Frame
+}
+
+// flush merges the pending frames' strokes.
+func (s *Surface) flush() {
+	for len(s.pending) > 0 {
+		f := s.pending[0]
+		s.pending = s.pending[1:]
+		f.flush()
+	}
 }
 
 // NewSurface returns a blank surface; negative sizes are taken as zero.
@@ -102,6 +115,7 @@ func (s *Surface) in(x, y int) bool { return x >= 0 && y >= 0 && x < s.W && y < 
 
 // At returns the cell at (x, y), blank outside.
 func (s *Surface) At(x, y int) Cell {
+	s.flush()
 	if !s.in(x, y) {
 		return Cell{}
 	}
@@ -110,6 +124,7 @@ func (s *Surface) At(x, y int) Cell {
 
 // Set puts rune r in style st at (x, y), if it is on the surface.
 func (s *Surface) Set(x, y int, r rune, st Style) {
+	s.flush()
 	if s.in(x, y) {
 		s.cells[y*s.W+x] = Cell{r, st}
 	}
@@ -119,6 +134,11 @@ func (s *Surface) Set(x, y int, r rune, st Style) {
 // last series drawn colours a shared cell, as ntcharts' DrawBrailleRune
 // does). Text already in the cell wins: labels and markers stay readable.
 func (s *Surface) Dots(x, y int, pattern rune, st Style) {
+	s.flush()
+	s.dots(x, y, pattern, st)
+}
+
+func (s *Surface) dots(x, y int, pattern rune, st Style) {
 	if !s.in(x, y) || pattern == runes.BrailleBlockOffset || pattern == 0 {
 		return
 	}
@@ -150,6 +170,7 @@ func (s *Surface) Text(x, y int, str string, st Style) {
 // Free reports whether the n cells from (x, y) are on the surface and hold
 // no text (blank or braille only).
 func (s *Surface) Free(x, y, n int) bool {
+	s.flush()
 	if y < 0 || y >= s.H || x < 0 || x+n > s.W {
 		return false
 	}
@@ -163,6 +184,7 @@ func (s *Surface) Free(x, y, n int) bool {
 
 // Clone returns a copy.
 func (s *Surface) Clone() *Surface {
+	s.flush()
 	c := *s
 	c.cells = append([]Cell(nil), s.cells...)
 	return &c
@@ -173,6 +195,7 @@ func (s *Surface) Clone() *Surface {
 // is not nil (a heatmap gives its value as a background colour, which the
 // caller may turn into a glyph).
 func (s *Surface) Blit(c *canvas.Model, x0, y0 int, conv func(canvas.Cell) Cell) {
+	s.flush()
 	for y := 0; y < c.Height(); y++ {
 		for x := 0; x < c.Width(); x++ {
 			cc := c.Cell(canvas.Point{X: x, Y: y})
@@ -237,6 +260,7 @@ func asciiDots(r rune) rune {
 // one escape sequence per run of equal style (blank cells without a
 // background are unstyled and join any run of blanks).
 func (s *Surface) Lines() []string {
+	s.flush()
 	out := make([]string, s.H)
 	var b strings.Builder
 	run := make([]rune, 0, s.W)
