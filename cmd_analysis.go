@@ -12,7 +12,7 @@ import (
 func init() {
 	register(command{name: "analyze", args: "RUN", summary: "outputs, latents, PCA scree and task performance of a run", order: 20, run: analyzeCmd})
 	register(command{name: "fixedpoints", args: "RUN", summary: "fixed points with stability (the inputs held fixed)", order: 30, run: fixedPointsCmd})
-	register(command{name: "compare", args: "RUN_A RUN_B", summary: "affine R² both ways, state R², Procrustes, CCA, DSA", order: 40, run: compareCmd})
+	register(command{name: "compare", args: "RUN_A RUN_B | RUN1 … RUNn", summary: "affine R² both ways, state R², Procrustes, CCA, DSA; N×N matrices", order: 40, run: compareCmd})
 	register(command{name: "export", args: "RUN --out F.npz", summary: "inputs, targets, outputs, latents as numpy arrays", order: 50, run: exportCmd})
 	register(command{name: "trial", args: "RUN", summary: "one trial: inputs, outputs, targets, latents and their PCs", order: 60, run: trialCmd})
 	register(command{name: "dynamics", args: "RUN", summary: "the Train tab's quick look: trials on 2 PCs, stable fixed points", order: 70, run: dynamicsCmd, usage: `analysis flags (analyze, fixedpoints, compare, export, trial, dynamics):
@@ -30,6 +30,9 @@ func init() {
   compare:      --pcs K --state-pcs K --cca K --cca-reference --dsa-delays N
                 --dsa-rank N --dsa-trials N --no-dsa --fixedpoints --seed S
                 --trajectories             both runs' trajectories in A's PC space (JSON)
+                three or more runs (or a folder of runs, or --metric): N×N matrices,
+                --metric dsa,r2 (default; also dsa_euclidean, dsa_wasserstein,
+                state_r2, procrustes, cca, all) --threads N
   export:       --out FILE.npz (required); --phase repeatable (default train and val)
   trial:        --trial K --step S         the trial (from 0, in --phase) and the step read out
 `})
@@ -141,30 +144,43 @@ func compareCmd(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("compare", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var af analysisFlags
-	var o study.CompareOptions
+	var o study.MatrixOptions
+	var metrics stringList
 	af.register(fs)
-	fs.StringVar(&o.Phase, "phase", "val", "trials of the symmetric metrics: train, val or all")
+	fs.StringVar(&o.Phase, "phase", "val", "trials of the symmetric metrics and DSA: train, val or all")
 	fs.IntVar(&o.PCs, "pcs", 10, "target PCs whose affine R² is listed")
 	fs.IntVar(&o.StatePCs, "state-pcs", 4, "PCs of the reference's state R²")
 	fs.IntVar(&o.CCAComponents, "cca", 10, "CCA components")
 	fs.BoolVar(&o.CCAReference, "cca-reference", false, "compute the reference's NIPALS CCA R² also for large phases (slow)")
 	fs.IntVar(&o.DSADelays, "dsa-delays", 0, "DSA delays (default 20, the reference's)")
 	fs.IntVar(&o.DSARank, "dsa-rank", 50, "DSA rank")
-	fs.IntVar(&o.DSATrials, "dsa-trials", 0, "DSA trials (0: 1% of the phase, at least what the embedding needs)")
+	fs.IntVar(&o.DSATrials, "dsa-trials", 0, "DSA trials per run (0: 1% of its phase, at least what its embedding needs)")
 	fs.BoolVar(&o.NoDSA, "no-dsa", false, "skip DSA")
-	fs.BoolVar(&o.FixedPoints, "fixedpoints", false, "also count fixed points of both runs")
+	fs.BoolVar(&o.FixedPoints, "fixedpoints", false, "also count fixed points of every run")
 	fs.Uint64Var(&o.Seed, "seed", 0, "seed of the DSA similarity search")
-	traj := fs.Bool("trajectories", false, "add both runs' trajectories in A's PC space (JSON)")
+	fs.Var(&metrics, "metric", "matrix metrics, comma-separated or repeated: dsa, dsa_euclidean, dsa_wasserstein, r2, state_r2, procrustes, cca, all (default dsa,r2)")
+	fs.IntVar(&o.Workers, "threads", 0, "goroutines for the matrix's pairs (0: all cores; the result does not depend on it)")
+	traj := fs.Bool("trajectories", false, "add both runs' trajectories in A's PC space (JSON; same trials only)")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return err
 	}
-	if err := positional("compare", pos, "RUN_A", "RUN_B"); err != nil {
-		return err
+	if len(pos) == 0 {
+		return fmt.Errorf("compare: missing RUN_A (usage: ctdtui compare RUN_A RUN_B [flags], or RUN1 … RUNn / a folder of runs for matrices)")
 	}
+	if len(pos) == 1 && !isFolderOfRuns(pos[0]) {
+		return fmt.Errorf("compare: missing RUN_B (usage: ctdtui compare RUN_A RUN_B [flags])")
+	}
+	o.Metrics = metrics
 	ctx, stop := signalContextMsg("stopping")
 	defer stop()
-	return study.CompareCommand(ctx, pos[0], pos[1], af.best, o, *traj, af.output(stdout, stderr))
+	return study.CompareCommand(ctx, pos, af.best, o, *traj, af.output(stdout, stderr))
+}
+
+// isFolderOfRuns says whether dir holds runs rather than being one.
+func isFolderOfRuns(dir string) bool {
+	runs, err := study.ExpandRuns([]string{dir})
+	return err == nil && (len(runs) != 1 || runs[0] != dir)
 }
 
 func exportCmd(args []string, stdout, stderr io.Writer) error {

@@ -237,7 +237,8 @@ type DecodeSettings struct {
 	// real fit.
 	Shuffles int
 	// MinTrain and MinVal are the fewest samples a step needs to be decoded
-	// (default 5 and 2); steps with fewer get NaN.
+	// (default 20 and 10: an R² on a handful of validation samples is
+	// noise); steps with fewer get NaN.
 	MinTrain, MinVal int
 	// Workers is the number of steps decoded at once (0: GOMAXPROCS).
 	Workers int
@@ -271,10 +272,10 @@ func DecodeOverTime(ctx context.Context, steps []DecodeStep, q int, s *DecodeSet
 		c.Shuffles = 5
 	}
 	if c.MinTrain <= 0 {
-		c.MinTrain = 5
+		c.MinTrain = 20
 	}
 	if c.MinVal <= 0 {
-		c.MinVal = 2
+		c.MinVal = 10
 	}
 	T := len(steps)
 	res := &DecodeResult{R2: make([][]float64, T), ShuffleR2: make([][]float64, T), Fits: make([]*RidgeFit, T)}

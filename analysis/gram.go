@@ -1,6 +1,7 @@
 package analysis
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -92,43 +93,14 @@ type CrossGram struct {
 const crossGramBlock = 4096
 
 // NewCrossGram accumulates the cross-products of a and b in float64 blocks
-// of rows, without a centred copy of the data. It panics if the row counts
-// differ.
+// of rows, without a centred copy of the data (the two-set MultiGram). It
+// panics if the row counts differ.
 func NewCrossGram(a, b mat.Matrix) *CrossGram {
-	n, p := a.Dims()
-	nb, q := b.Dims()
-	if n != nb {
-		panic(fmt.Sprintf("analysis: NewCrossGram: %d and %d rows", n, nb))
+	m, err := NewMultiGram(context.Background(), []mat.Matrix{a, b}, 0, nil)
+	if err != nil {
+		panic(err) // only a cancelled context fails
 	}
-	g := &CrossGram{Rows: n, MeanA: colMeans(a), MeanB: colMeans(b)}
-	w := p + q
-	joint := mat.NewSymDense(w, nil)
-	if n > 0 {
-		buf := mat.NewDense(min(crossGramBlock, n), w, nil)
-		for r0 := 0; r0 < n; r0 += crossGramBlock {
-			r1 := min(r0+crossGramBlock, n)
-			blk := buf.Slice(0, r1-r0, 0, w).(*mat.Dense)
-			centreBlock(blk.Slice(0, r1-r0, 0, p).(*mat.Dense), a, g.MeanA, r0, r1)
-			centreBlock(blk.Slice(0, r1-r0, p, w).(*mat.Dense), b, g.MeanB, r0, r1)
-			joint.SymRankK(joint, 1, blk.T())
-		}
-	}
-	g.AA, g.BB = mat.NewSymDense(p, nil), mat.NewSymDense(q, nil)
-	g.AB = mat.NewDense(p, q, nil)
-	for i := 0; i < w; i++ {
-		for j := i; j < w; j++ {
-			v := joint.At(i, j)
-			switch {
-			case j < p:
-				g.AA.SetSym(i, j, v)
-			case i >= p:
-				g.BB.SetSym(i-p, j-p, v)
-			default:
-				g.AB.Set(i, j-p, v)
-			}
-		}
-	}
-	return g
+	return m.Pair(0, 1)
 }
 
 // Swap returns the cross-products of (B, A) (sharing the blocks).
@@ -178,24 +150,69 @@ func (g *CrossGram) Regression() (*LinearRegression, error) {
 	return &LinearRegression{Coef: coef, Intercept: icpt, Rank: rank}, nil
 }
 
-// FitR2 is the in-sample variance-weighted R² of a least-squares fit lr of
-// B on A over these same rows (as Regression returns): the residual is
-// orthogonal to the design, so SS_res = tr(BcᵀBc) − tr(Coef·AcᵀBc).
-func (g *CrossGram) FitR2(lr *LinearRegression) float64 {
+// Residual returns E = Σ (b − b̂)(b − b̂)ᵀ over the rows of g (q×q) for the
+// prediction b̂ = lr(a) of a fit made on any rows: with W = Coefᵀ and
+// d = W·mean(A) + Intercept − mean(B) (the offset on these rows),
+// E = BcᵀBc − BcᵀAc W − Wᵀ AcᵀBc + Wᵀ AcᵀAc W + n d dᵀ.
+func (g *CrossGram) Residual(lr *LinearRegression) *mat.SymDense {
 	p, q := g.AB.Dims()
-	var ssRes, ssTot float64
-	for j := 0; j < q; j++ {
-		fitted := 0.0
-		for i := 0; i < p; i++ {
-			fitted += g.AB.At(i, j) * lr.Coef.At(j, i)
-		}
-		ssRes += g.BB.At(j, j) - fitted
-		ssTot += g.BB.At(j, j)
+	if r, c := lr.Coef.Dims(); r != q || c != p {
+		panic(fmt.Sprintf("analysis: CrossGram.Residual: a %d×%d fit for %d → %d columns", c, r, p, q))
 	}
-	if ssTot == 0 {
+	w := lr.Coef.T() // p×q
+	var abw, aaw, waaw mat.Dense
+	abw.Mul(g.AB.T(), w) // q×q: BcᵀAc W
+	aaw.Mul(g.AA, w)
+	waaw.Mul(w.T(), &aaw)
+	d := make([]float64, q)
+	for j := range d {
+		s := lr.Intercept[j] - g.MeanB[j]
+		for i := 0; i < p; i++ {
+			s += g.MeanA[i] * w.At(i, j)
+		}
+		d[j] = s
+	}
+	e := mat.NewSymDense(q, nil)
+	n := float64(g.Rows)
+	for i := 0; i < q; i++ {
+		for j := i; j < q; j++ {
+			e.SetSym(i, j, g.BB.At(i, j)-abw.At(i, j)-abw.At(j, i)+waaw.At(i, j)+n*d[i]*d[j])
+		}
+	}
+	return e
+}
+
+// R2 is r2_score(B, lr(A), multioutput="variance_weighted") over the rows of
+// g, from Residual (no prediction is formed).
+func (g *CrossGram) R2(lr *LinearRegression) float64 {
+	e := g.Residual(lr)
+	res, tot := mat.Trace(e), mat.Trace(g.BB)
+	switch {
+	case res == 0:
+		return 1
+	case tot == 0:
 		return 0
 	}
-	return 1 - ssRes/ssTot
+	return 1 - res/tot
+}
+
+// R2Along returns, for each column v of dirs (q×k), the R² of the
+// projections of B and lr(A) on v over the rows of g (R2Raw of the
+// projected scores, force_finite cases included).
+func (g *CrossGram) R2Along(lr *LinearRegression, dirs *mat.Dense) []float64 {
+	e := g.Residual(lr)
+	q, k := dirs.Dims()
+	num, den := make([]float64, k), make([]float64, k)
+	v := make([]float64, q)
+	ve, vb := mat.NewVecDense(q, nil), mat.NewVecDense(q, nil)
+	for j := 0; j < k; j++ {
+		mat.Col(v, j, dirs)
+		vv := mat.NewVecDense(q, v)
+		ve.MulVec(e, vv)
+		vb.MulVec(g.BB, vv)
+		num[j], den[j] = math.Max(mat.Dot(vv, ve), 0), mat.Dot(vv, vb)
+	}
+	return assembleScores(num, den)
 }
 
 // PrincipalAxesB returns B's first k principal axes (q×k, as columns; signs

@@ -57,6 +57,12 @@ func colMeans(x mat.Matrix) []float64 {
 				mean[j] += v
 			}
 		}
+	} else if f, ok := x.(*Float32Matrix); ok {
+		for i := 0; i < r; i++ {
+			for j, v := range f.Data[i*c : (i+1)*c] {
+				mean[j] += float64(v)
+			}
+		}
 	} else {
 		for i := 0; i < r; i++ {
 			for j := 0; j < c; j++ {

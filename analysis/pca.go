@@ -1,6 +1,7 @@
 package analysis
 
 import (
+	"context"
 	"fmt"
 	"math"
 
@@ -129,8 +130,16 @@ const gramBlockRows = 4096
 // centreBlock writes rows [r0, r1) of x minus mean into blk.
 func centreBlock(blk *mat.Dense, x mat.Matrix, mean []float64, r0, r1 int) {
 	xd, dense := x.(*mat.Dense)
+	xf, f32 := x.(*Float32Matrix)
 	for i := r0; i < r1; i++ {
 		row := blk.RawRowView(i - r0)
+		if f32 {
+			src := xf.Data[i*xf.C : (i+1)*xf.C]
+			for j := range row {
+				row[j] = float64(src[j]) - mean[j]
+			}
+			continue
+		}
 		if dense {
 			src := xd.RawRowView(i)
 			for j := range row {
@@ -146,43 +155,22 @@ func centreBlock(blk *mat.Dense, x mat.Matrix, mean []float64, r0, r1 int) {
 
 // gramPCA returns the singular values (descending), right singular vectors
 // (d×d, columns) and total sum of squares of the centred data via the
-// eigendecomposition of its Gram matrix.
+// eigendecomposition of its Gram matrix (accumulated as every Gram form
+// here is: crossBlock).
 func gramPCA(x mat.Matrix, mean []float64) (s []float64, v *mat.Dense, total float64, ok bool) {
-	n, d := x.Dims()
-	gram := mat.NewDense(d, d, nil)
-	block := mat.NewDense(min(gramBlockRows, n), d, nil)
-	for r0 := 0; r0 < n; r0 += gramBlockRows {
-		r1 := min(r0+gramBlockRows, n)
-		blk := block.Slice(0, r1-r0, 0, d).(*mat.Dense)
-		centreBlock(blk, x, mean, r0, r1)
-		var part mat.Dense
-		part.Mul(blk.T(), blk)
-		gram.Add(gram, &part)
-	}
-	sym := mat.NewSymDense(d, nil)
-	for i := 0; i < d; i++ {
-		total += gram.At(i, i)
-		for j := i; j < d; j++ {
-			sym.SetSym(i, j, 0.5*(gram.At(i, j)+gram.At(j, i)))
-		}
-	}
-	var e mat.EigenSym
-	if !e.Factorize(sym, true) {
+	_, d := x.Dims()
+	gram := crossBlock(context.Background(), x, x, mean, mean, true)
+	sym := mat.NewSymDense(d, gram.RawMatrix().Data)
+	total = mat.Trace(sym)
+	vals, vecs, err := symEigenDesc(sym)
+	if err != nil {
 		return nil, nil, 0, false
 	}
-	vals := e.Values(nil) // ascending
-	var vecs mat.Dense
-	e.VectorsTo(&vecs)
 	s = make([]float64, d)
-	v = mat.NewDense(d, d, nil)
-	for j := 0; j < d; j++ {
-		src := d - 1 - j
-		s[j] = math.Sqrt(math.Max(vals[src], 0))
-		for i := 0; i < d; i++ {
-			v.Set(i, j, vecs.At(i, src))
-		}
+	for j, l := range vals {
+		s[j] = math.Sqrt(math.Max(l, 0))
 	}
-	return s, v, total, true
+	return s, vecs, total, true
 }
 
 // transformRows sets dst (n×k) to (x − mean)·compsᵀ, centring one block of

@@ -10,8 +10,6 @@ import (
 	"slices"
 	"sync"
 
-	"gonum.org/v1/gonum/blas"
-	"gonum.org/v1/gonum/blas/blas64"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -751,34 +749,20 @@ type orthoEval struct {
 	a, b           []float64
 	ac, res, x, t1 []float64
 	ips, ims, q    []float64
+	tmp            []float64 // transposes for squareMul
 }
 
 func newOrthoEval(an, bn *mat.Dense) *orthoEval {
 	r, _ := an.Dims()
 	mk := func() []float64 { return make([]float64, r*r) }
 	return &orthoEval{r: r, a: denseData(an), b: denseData(bn),
-		ac: mk(), res: mk(), x: mk(), t1: mk(), ips: mk(), ims: mk(), q: mk()}
-}
-
-// matMul sets dst = op(a)·op(b) for n×n row-major matrices.
-func matMul(dst, a, b []float64, n int, transA, transB bool) {
-	ta, tb := blas.NoTrans, blas.NoTrans
-	if transA {
-		ta = blas.Trans
-	}
-	if transB {
-		tb = blas.Trans
-	}
-	blas64.Gemm(ta, tb, 1,
-		blas64.General{Rows: n, Cols: n, Stride: n, Data: a},
-		blas64.General{Rows: n, Cols: n, Stride: n, Data: b},
-		0, blas64.General{Rows: n, Cols: n, Stride: n, Data: dst})
+		ac: mk(), res: mk(), x: mk(), t1: mk(), ips: mk(), ims: mk(), q: mk(), tmp: make([]float64, 2*r*r)}
 }
 
 func (e *orthoEval) value(c []float64) float64 {
 	n := e.r
-	matMul(e.ac, e.a, c, n, false, false)
-	matMul(e.res, c, e.ac, n, true, false)
+	squareMul(e.ac, e.a, c, n, false, false, e.tmp)
+	squareMul(e.res, c, e.ac, n, true, false, e.tmp)
 	s := 0.0
 	for i, bv := range e.b {
 		d := e.res[i] - bv
@@ -801,8 +785,8 @@ func (e *orthoEval) valueGrad(c []float64) (float64, []float64) {
 // last value call (whose residual R̃ is kept in e.res).
 func (e *orthoEval) gradFromResidual() []float64 {
 	n := e.r
-	matMul(e.x, e.res, e.b, n, false, true)
-	matMul(e.t1, e.res, e.b, n, true, false)
+	squareMul(e.x, e.res, e.b, n, false, true, e.tmp)
+	squareMul(e.t1, e.res, e.b, n, true, false, e.tmp)
 	out := make([]float64, 0, n*(n-1)/2)
 	for i := 0; i < n; i++ {
 		for j := i + 1; j < n; j++ {
@@ -889,5 +873,5 @@ func (e *orthoEval) retract(dst, cur, p []float64, step float64) {
 			qi[j] *= inv
 		}
 	}
-	matMul(dst, cur, e.q, n, false, false)
+	squareMul(dst, cur, e.q, n, false, false, e.tmp)
 }

@@ -208,14 +208,28 @@ func topEigen(g *mat.Dense, k int) ([]float64, *mat.Dense, error) {
 	}
 	extend(0)
 	last := 0 // first column of the newest block
+	var prev []float64
 	for {
 		if cols >= k+b || cols == n {
-			vals, vecs, ok, err := ritz(q, gq, t, cols, k, cols == n)
+			// The Ritz values alone are cheap; the vectors and residuals are
+			// computed once the leading k values have settled.
+			vals, err := ritzValues(t, cols, k)
 			if err != nil {
 				return nil, nil, err
 			}
-			if ok {
-				return vals, vecs, nil
+			settled := prev != nil
+			for j := 0; j < k && settled; j++ {
+				settled = math.Abs(vals[j]-prev[j]) <= lanczosRelTol*vals[j]
+			}
+			prev = vals
+			if settled || cols == n {
+				vals, vecs, ok, err := ritz(q, gq, t, cols, k, cols == n)
+				if err != nil {
+					return nil, nil, err
+				}
+				if ok {
+					return vals, vecs, nil
+				}
 			}
 		}
 		if cols == n {
@@ -231,6 +245,26 @@ func topEigen(g *mat.Dense, k int) ([]float64, *mat.Dense, error) {
 		extend(from)
 		last = from
 	}
+}
+
+// ritzValues returns the k largest eigenvalues of the projected matrix.
+func ritzValues(t *mat.Dense, cols, k int) ([]float64, error) {
+	ts := mat.NewSymDense(cols, nil)
+	for i := 0; i < cols; i++ {
+		for j := i; j < cols; j++ {
+			ts.SetSym(i, j, 0.5*(t.At(i, j)+t.At(j, i)))
+		}
+	}
+	var e mat.EigenSym
+	if !e.Factorize(ts, false) {
+		return nil, errors.New("analysis: symmetric eigendecomposition did not converge")
+	}
+	asc := e.Values(nil)
+	out := make([]float64, k)
+	for j := range out {
+		out[j] = asc[cols-1-j]
+	}
+	return out, nil
 }
 
 // ritz computes the Rayleigh–Ritz approximation of the k leading eigenpairs

@@ -122,6 +122,12 @@ func BenchmarkEpochGRU128(b *testing.B) {
 	benchEpoch(b, Config{Kind: KindGRU, Latent: 128, ICStd: 0.05}, 256)
 }
 
+// BenchmarkEpochGRU128Batch1000 is the epoch of the 3bff-gru128 preset (the
+// reference's NBFF notebook): one batch of all 800 training trials.
+func BenchmarkEpochGRU128Batch1000(b *testing.B) {
+	benchEpoch(b, Config{Kind: KindGRU, Latent: 128, ICStd: 0.05}, 1000)
+}
+
 func BenchmarkEpochGRU64(b *testing.B) {
 	benchEpoch(b, Config{Kind: KindGRU, Latent: 64, ICStd: 0.05}, 256)
 }

@@ -33,16 +33,6 @@ func withCellPath(l simd.Level, f func()) {
 	f()
 }
 
-// withCellAsm runs f with the best vector kernels of this machine (on) or
-// the portable ones.
-func withCellAsm(on bool, f func()) {
-	l := simd.Go
-	if on {
-		l = simd.Hardware
-	}
-	withCellPath(l, f)
-}
-
 // checkPaths runs run on the portable path and on every vector path of this
 // machine and compares the outputs: each within tol (relative to 1 + |want|)
 // of the portable result, and the AVX-512 ones bit for bit equal to the AVX2

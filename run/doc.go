@@ -31,4 +31,11 @@
 // the same calls. Inspect summarises a directory for a listing (its true
 // status, the first damaged file) without loading the model; Load reads the
 // model for analysis, needing only config.toml and the checkpoint.
+//
+// An evaluation directory (evaldir.go, `ctdtui eval --out`) is a trained
+// run's model on a changed task. Open, Read, Load and Inspect take it as they
+// take a run, so every analysis opens it: its config.toml is the evaluated
+// task, its model is read from the run it names in evaluation.json and
+// checked against the SHA-256 recorded there (a changed model is refused).
+// It cannot be trained.
 package run

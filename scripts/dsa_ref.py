@@ -166,7 +166,7 @@ def main():
     torch.manual_seed(args.seed)
     ops, report = [], {"threads": args.threads, "delays": args.delays, "rank": args.rank,
                        "iters": args.iters, "runs": []}
-    t_all = time.perf_counter()
+    t_all, c_all = time.perf_counter(), time.process_time()
     for path in args.npz:
         z = np.load(path)
         lat = z[f"{args.phase}_latents"]
@@ -188,6 +188,7 @@ def main():
             scores[f"{i},{j}"] = similarity(ops[i].clone(), ops[j].clone(), args.iters, args.lr)
     report["similarity_seconds"] = time.perf_counter() - t0
     report["total_seconds"] = time.perf_counter() - t_all
+    report["total_cpu_seconds"] = time.process_time() - c_all
     report["angular"] = scores
     json.dump(report, sys.stdout, indent=1)
     print()

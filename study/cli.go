@@ -6,7 +6,12 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"slices"
+	"strings"
 	"time"
+
+	"github.com/ctdtui/ctdtui/run"
 )
 
 // Output selects how the commands print their result.
@@ -168,22 +173,45 @@ func FixedPointsCommand(ctx context.Context, dir string, best bool, o FixedPoint
 	return out.write(rep)
 }
 
-// CompareCommand is `ctdtui compare DIR_A DIR_B`; trajectories adds both
-// runs' trajectories in A's PC space (AlignTrajectories on o's phase).
-func CompareCommand(ctx context.Context, dirA, dirB string, best bool, o CompareOptions, trajectories bool, out Output) error {
+// CompareCommand is `ctdtui compare RUN_A RUN_B` (the pairwise report;
+// trajectories adds both runs' trajectories in A's PC space,
+// AlignTrajectories on o's phase, when they share their trials) and
+// `ctdtui compare RUN1 … RUNn` (the N×N matrices: with more than two runs,
+// or when metrics are named). A folder that is not itself a run stands for
+// the runs inside it.
+func CompareCommand(ctx context.Context, dirs []string, best bool, o MatrixOptions, trajectories bool, out Output) error {
+	o.Metrics = slices.Clone(o.Metrics)
 	if _, err := o.normalized(); err != nil {
 		return err
 	}
-	a, err := out.open(dirA, best)
+	dirs, err := ExpandRuns(dirs)
 	if err != nil {
 		return err
 	}
-	b, err := out.open(dirB, best)
-	if err != nil {
-		return err
+	if len(dirs) < 2 {
+		return fmt.Errorf("compare needs at least two runs, got %d (%s)", len(dirs), strings.Join(dirs, ", "))
+	}
+	ses := make([]*Session, len(dirs))
+	for i, d := range dirs {
+		if ses[i], err = Open(d, best); err != nil {
+			return err
+		}
+		out.warn(ses[i])
 	}
 	pf, done := progressPrinter(out.Progress, "compare: ", false)
-	rep, err := a.Compare(ctx, b, o, pf)
+	if len(ses) > 2 || len(o.Metrics) > 0 {
+		rep, err := CompareMatrix(ctx, ses, o, pf)
+		done()
+		if errors.Is(err, context.Canceled) {
+			return errors.New("comparison cancelled")
+		}
+		if err != nil {
+			return err
+		}
+		return out.write(rep)
+	}
+	a, b := ses[0], ses[1]
+	rep, err := a.Compare(ctx, b, o.CompareOptions, pf)
 	done()
 	if errors.Is(err, context.Canceled) {
 		return errors.New("comparison cancelled")
@@ -192,7 +220,7 @@ func CompareCommand(ctx context.Context, dirA, dirB string, best bool, o Compare
 		return err
 	}
 	res := &CompareOutput{CompareReport: rep}
-	if trajectories {
+	if trajectories && rep.SameTrials {
 		if res.Trajectories, err = a.AlignTrajectories(ctx, b, rep.Options.Phase, RolloutPCs); err != nil {
 			return err
 		}
@@ -247,6 +275,41 @@ func DynamicsCommand(ctx context.Context, dir string, best bool, out Output) err
 		return err
 	}
 	return out.write(rep)
+}
+
+// ExpandRuns replaces each argument that is a folder of runs rather than a
+// run (it has no config.toml but subfolders that do) by those runs, sorted
+// by name, and returns the list.
+func ExpandRuns(args []string) ([]string, error) {
+	var out []string
+	for _, a := range args {
+		if isRunDir(a) {
+			out = append(out, a)
+			continue
+		}
+		entries, err := os.ReadDir(a)
+		if err != nil {
+			out = append(out, a) // Open names the problem
+			continue
+		}
+		var runs []string
+		for _, e := range entries {
+			if p := filepath.Join(a, e.Name()); e.IsDir() && isRunDir(p) {
+				runs = append(runs, p)
+			}
+		}
+		if len(runs) == 0 {
+			return nil, fmt.Errorf("%s is neither a run directory (no %s) nor a folder of runs", a, run.ConfigFile)
+		}
+		slices.Sort(runs)
+		out = append(out, runs...)
+	}
+	return out, nil
+}
+
+func isRunDir(dir string) bool {
+	st, err := os.Stat(filepath.Join(dir, run.ConfigFile))
+	return err == nil && !st.IsDir()
 }
 
 // ExportCommand is `ctdtui export DIR --out FILE.npz`.

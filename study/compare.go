@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"math"
-	"math/rand/v2"
 	"time"
 
 	"github.com/ctdtui/ctdtui/analysis"
@@ -103,8 +101,10 @@ type DSAScore struct {
 	Wasserstein float64 `json:"wasserstein"`
 	Delays      int     `json:"delays"`
 	Rank        int     `json:"rank"`
-	Trials      int     `json:"trials"`
-	Steps       int     `json:"steps"` // per trial (the shortest trial's length)
+	// Trials and Steps (per trial: the shortest trial's length) of A and B:
+	// each run's DMD is fitted on its own trials (see DSAFit).
+	Trials [2]int `json:"trials"`
+	Steps  [2]int `json:"steps"`
 }
 
 // FixedPointCounts summarises a run's default fixed-point search.
@@ -115,19 +115,28 @@ type FixedPointCounts struct {
 	Slow     int `json:"slow"`
 }
 
-// CompareReport is `ctdtui compare`: run A against run B on the same trials.
+// CompareReport is `ctdtui compare RUN_A RUN_B`. Each metric is computed
+// where it applies: the trial-matched ones (affine R², state R², Procrustes,
+// CCA) need the same trials in both runs (run.SameTrials) and are nil, with
+// TrialsNote saying why, when the runs differ; DSA and the fixed-point
+// counts compare dynamics and need no shared trials.
 type CompareReport struct {
 	A       RunInfo        `json:"a"`
 	B       RunInfo        `json:"b"`
 	Options CompareOptions `json:"options"`
+	// SameTrials says whether the runs share their trials; TrialsNote is the
+	// reason they do not.
+	SameTrials bool   `json:"same_trials"`
+	TrialsNote string `json:"trials_note,omitempty"`
 	// AffineAtoB predicts B's latents from A's; AffineBtoA the reverse.
-	AffineAtoB AffineR2 `json:"affine_a_to_b"`
-	AffineBtoA AffineR2 `json:"affine_b_to_a"`
+	AffineAtoB *AffineR2 `json:"affine_a_to_b"`
+	AffineBtoA *AffineR2 `json:"affine_b_to_a"`
 	// StateR2 is the reference's get_state_r2 on the phase: symmetric,
-	// the mean squared canonical correlation of the two StatePCs-dim PC spaces.
-	StateR2 float64 `json:"state_r2"`
+	// the mean squared canonical correlation of the two StatePCs-dim PC
+	// spaces (analysis.StateR2 says how fewer latents than PCs count).
+	StateR2 *float64 `json:"state_r2"`
 	// Procrustes is scipy's procrustes disparity on the phase's latents
-	// (nil when the latent sizes differ, as the reference skips them).
+	// (nil when the state sizes differ, as the reference skips them).
 	Procrustes *float64 `json:"procrustes_disparity"`
 	// CCACorrelations are the canonical correlations of the phase's latents,
 	// descending (computed exactly; sklearn's NIPALS CCA estimates them), and
@@ -136,10 +145,10 @@ type CompareReport struct {
 	// CCAReference).
 	CCACorrelations []float64 `json:"cca_correlations"`
 	CCAR2           []float64 `json:"cca_r2"`
+	// CCANote says why CCAR2 is missing.
+	CCANote string `json:"cca_note,omitempty"`
 	// DSA is nil when skipped (NoDSA, or too few steps for the embedding);
 	// DSANote then says why.
-	// CCANote says why CCAR2 is missing.
-	CCANote string    `json:"cca_note,omitempty"`
 	DSA     *DSAScore `json:"dsa"`
 	DSANote string    `json:"dsa_note,omitempty"`
 	// FixedPoints holds A's and B's counts when asked for.
@@ -147,15 +156,15 @@ type CompareReport struct {
 	Seconds     float64              `json:"seconds"`
 }
 
-// Compare compares this run (A) with other (B). The runs must have the same
-// trials (run.SameTrials). Cached per other run and options.
+// trialMatched names the metrics that need the same trials in both runs.
+const trialMatched = "affine R², state R², Procrustes and CCA"
+
+// Compare compares this run (A) with other (B): every metric that applies
+// (see CompareReport). Cached per other run and options.
 func (s *Session) Compare(ctx context.Context, other *Session, o CompareOptions, progress ProgressFunc) (*CompareReport, error) {
 	o, err := o.normalized()
 	if err != nil {
 		return nil, err
-	}
-	if err := run.SameTrials(s.Run, other.Run); err != nil {
-		return nil, fmt.Errorf("cannot compare %s with %s: %w", s.Run.Run.Dir, other.Run.Run.Dir, err)
 	}
 	key := compareKey(other, o)
 	s.mu.Lock()
@@ -165,8 +174,14 @@ func (s *Session) Compare(ctx context.Context, other *Session, o CompareOptions,
 		return r, nil
 	}
 	start := time.Now()
-	r = &CompareReport{A: s.Info(), B: other.Info(), Options: o}
-	stages := 6
+	r = &CompareReport{A: s.Info(), B: other.Info(), Options: o, SameTrials: true}
+	if err := run.SameTrials(s.Run, other.Run); err != nil {
+		r.SameTrials, r.TrialsNote = false, err.Error()
+	}
+	stages := 2
+	if r.SameTrials {
+		stages += 4
+	}
 	if o.FixedPoints {
 		stages += 2
 	}
@@ -175,62 +190,25 @@ func (s *Session) Compare(ctx context.Context, other *Session, o CompareOptions,
 		progress.report(Progress{Stage: stage, Run: who, Done: done, Total: stages})
 		done++
 	}
-	lat := map[string][2]*mat.Dense{}
-	for _, p := range []string{"train", "val", o.Phase} {
-		if _, ok := lat[p]; ok {
-			continue
-		}
-		step("inference", "")
-		a, err := s.Latents(ctx, p)
-		if err != nil {
+	if r.SameTrials {
+		if err := s.compareTrialMatched(ctx, other, o, r, step); err != nil {
 			return nil, err
 		}
-		b, err := other.Latents(ctx, p)
-		if err != nil {
-			return nil, err
-		}
-		lat[p] = [2]*mat.Dense{a, b}
-	}
-	step("regression", "")
-	if r.AffineAtoB, r.AffineBtoA, err = affineR2Both(lat["train"][0], lat["train"][1], lat["val"][0], lat["val"][1], o.PCs); err != nil {
-		return nil, fmt.Errorf("affine R²: %w", err)
-	}
-	r.AffineAtoB.From, r.AffineAtoB.To = "A", "B"
-	r.AffineBtoA.From, r.AffineBtoA.To = "B", "A"
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	pa, pb := lat[o.Phase][0], lat[o.Phase][1]
-	g := analysis.NewCrossGram(pa, pb)
-	if r.StateR2, err = g.StateR2(o.StatePCs); err != nil {
-		return nil, fmt.Errorf("state R²: %w", err)
-	}
-	step("procrustes", "")
-	if r.A.State == r.B.State {
-		d, err := g.ProcrustesDisparity()
-		if err != nil {
-			return nil, err
-		}
-		r.Procrustes = &d
-	}
-	step("cca", "")
-	k := min(o.CCAComponents, r.A.State, r.B.State)
-	if r.CCACorrelations, err = g.CanonicalCorrelations(k); err != nil {
-		return nil, err
-	}
-	if n, _ := pa.Dims(); o.CCAReference || n*(r.A.State+r.B.State) <= ccaReferenceLimit {
-		if r.CCAR2, _, _, err = analysis.CCAR2(pb, pa, k, nil); err != nil {
-			return nil, fmt.Errorf("CCA: %w", err)
-		}
-	} else {
-		r.CCANote = fmt.Sprintf("the reference's compare_CCA R² (NIPALS) is skipped above %d values (here %d); --cca-reference computes it", ccaReferenceLimit, n*(r.A.State+r.B.State))
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	step("dsa", "")
 	if !o.NoDSA {
-		step("dsa", "")
-		if r.DSA, r.DSANote, err = s.dsa(ctx, other, o); err != nil {
+		sides := []*Session{s, other}
+		rank := dsaRank(o, sides)
+		fits := make([]*DSAFit, 2)
+		for i, ses := range sides {
+			if fits[i], err = ses.DSAFit(ctx, o.Phase, o.DSADelays, rank, o.DSATrials); err != nil {
+				return nil, err
+			}
+		}
+		if r.DSA, r.DSANote, err = dsaPair(ctx, fits[0], fits[1], o.Seed); err != nil {
 			return nil, err
 		}
 	} else {
@@ -241,14 +219,9 @@ func (s *Session) Compare(ctx context.Context, other *Session, o CompareOptions,
 		for i, ses := range []*Session{s, other} {
 			who := [2]string{"A", "B"}[i]
 			step("fixedpoints", who)
-			fp, err := ses.FixedPoints(ctx, o.FixedPointOptions, func(p Progress) {
-				p.Run = who
-				progress.report(p)
-			})
-			if err != nil {
+			if c[i], err = ses.fixedPointCounts(ctx, o.FixedPointOptions, who, progress); err != nil {
 				return nil, err
 			}
-			c[i] = FixedPointCounts{Fixed: fp.Fixed, Stable: fp.Stable, Unstable: fp.Unstable, Slow: fp.Slow}
 		}
 		r.FixedPoints = &c
 	}
@@ -258,6 +231,84 @@ func (s *Session) Compare(ctx context.Context, other *Session, o CompareOptions,
 	s.compares[key] = r
 	s.mu.Unlock()
 	return r, nil
+}
+
+// fixedPointCounts runs the run's fixed-point search (cached by the
+// session) and counts its points.
+func (s *Session) fixedPointCounts(ctx context.Context, o FixedPointOptions, who string, progress ProgressFunc) (FixedPointCounts, error) {
+	fp, err := s.FixedPoints(ctx, o, func(p Progress) {
+		p.Run = who
+		progress.report(p)
+	})
+	if err != nil {
+		return FixedPointCounts{}, err
+	}
+	return FixedPointCounts{Fixed: fp.Fixed, Stable: fp.Stable, Unstable: fp.Unstable, Slow: fp.Slow}, nil
+}
+
+// compareTrialMatched fills the metrics that need the same trials.
+func (s *Session) compareTrialMatched(ctx context.Context, other *Session, o CompareOptions, r *CompareReport, step func(stage, who string)) error {
+	grams := map[string]*analysis.CrossGram{}
+	for _, p := range []string{"train", "val", o.Phase} {
+		if _, ok := grams[p]; ok {
+			continue
+		}
+		step("inference", "")
+		m, err := latentGrams(ctx, []*Session{s, other}, p, 0, nil)
+		if err != nil {
+			return err
+		}
+		grams[p] = m.Pair(0, 1)
+	}
+	step("regression", "")
+	ab, err := affineR2(grams["train"], grams["val"], o.PCs)
+	if err != nil {
+		return fmt.Errorf("affine R²: %w", err)
+	}
+	ba, err := affineR2(grams["train"].Swap(), grams["val"].Swap(), o.PCs)
+	if err != nil {
+		return fmt.Errorf("affine R²: %w", err)
+	}
+	ab.From, ab.To, ba.From, ba.To = "A", "B", "B", "A"
+	r.AffineAtoB, r.AffineBtoA = &ab, &ba
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	g := grams[o.Phase]
+	v, err := g.StateR2(o.StatePCs)
+	if err != nil {
+		return fmt.Errorf("state R²: %w", err)
+	}
+	r.StateR2 = &v
+	step("procrustes", "")
+	if r.A.State == r.B.State {
+		d, err := g.ProcrustesDisparity()
+		if err != nil {
+			return err
+		}
+		r.Procrustes = &d
+	}
+	step("cca", "")
+	k := min(o.CCAComponents, r.A.State, r.B.State)
+	if r.CCACorrelations, err = g.CanonicalCorrelations(k); err != nil {
+		return err
+	}
+	if n := g.Rows; o.CCAReference || n*(r.A.State+r.B.State) <= ccaReferenceLimit {
+		pa, err := s.latentRows(ctx, o.Phase)
+		if err != nil {
+			return err
+		}
+		pb, err := other.latentRows(ctx, o.Phase)
+		if err != nil {
+			return err
+		}
+		if r.CCAR2, _, _, err = analysis.CCAR2(pb, pa, k, nil); err != nil {
+			return fmt.Errorf("CCA: %w", err)
+		}
+	} else {
+		r.CCANote = fmt.Sprintf("the reference's compare_CCA R² (NIPALS) is skipped above %d values (here %d); --cca-reference computes it", ccaReferenceLimit, n*(r.A.State+r.B.State))
+	}
+	return nil
 }
 
 func compareKey(other *Session, o CompareOptions) string {
@@ -278,116 +329,51 @@ func (s *Session) CachedCompare(other *Session, o CompareOptions) (*CompareRepor
 	return r, ok
 }
 
-// affineR2Both fits affine maps between two runs' latents in both
-// directions on the training rows (through one pass over them:
-// analysis.CrossGram) and scores them on the validation rows.
-func affineR2Both(aTrain, bTrain, aVal, bVal *mat.Dense, pcs int) (ab, ba AffineR2, err error) {
-	g := analysis.NewCrossGram(aTrain, bTrain)
-	one := func(g *analysis.CrossGram, xVal, yVal *mat.Dense) (AffineR2, error) {
-		var r AffineR2
-		fit, err := g.Regression()
-		if err != nil {
-			return r, err
-		}
-		var pred mat.Dense
-		fit.Predict(&pred, xVal)
-		r.VarianceWeighted = analysis.R2Score(yVal, &pred, analysis.VarianceWeighted)
-		r.TrainR2 = g.FitR2(fit)
-		// The target's PCs on its training latents.
-		axes, ratio, err := g.PrincipalAxesB(min(pcs, g.BB.SymmetricDim()))
-		if err != nil {
-			return r, fmt.Errorf("PCA of the target: %w", err)
-		}
-		r.PCRatio = ratio
-		var zt, zp mat.Dense
-		zt.Mul(yVal, axes)
-		zp.Mul(&pred, axes)
-		r.PerPC = analysis.R2Raw(&zt, &zp)
-		return r, nil
+// latentRows returns the phase's latents (every trial's steps concatenated,
+// state × steps) as a float32 matrix view of the cached inference: the
+// Gram-form metrics widen it block by block, no float64 copy is kept.
+func (s *Session) latentRows(ctx context.Context, phase string) (*analysis.Float32Matrix, error) {
+	inf, err := s.Inference(ctx, phase)
+	if err != nil {
+		return nil, err
 	}
-	if ab, err = one(g, aVal, bVal); err != nil {
-		return ab, ba, err
+	if inf.Steps() < 2 {
+		return nil, fmt.Errorf("%s: phase %s has %d steps, too few to compare", s.Run.Run.Dir, phase, inf.Steps())
 	}
-	ba, err = one(g.Swap(), bVal, aVal)
-	return ab, ba, err
+	return analysis.NewFloat32Matrix(inf.Steps(), inf.H, inf.AllLatents()), nil
 }
 
-// dsaTrials returns the phase's first n trials cut to the shortest one's
-// length, as analysis.Trials.
-func (s *Session) dsaTrials(ctx context.Context, phase string, n, steps int) (analysis.Trials, error) {
-	inf, err := s.Run.Infer(ctx, phase)
-	if err != nil {
-		return analysis.Trials{}, err
-	}
-	h := inf.H
-	data := make([]float64, n*steps*h)
-	for k := 0; k < n; k++ {
-		for i, v := range inf.Latents(k)[:steps*h] {
-			data[k*steps*h+i] = float64(v)
+// latentGrams returns the centred cross-products of the sessions' latents
+// on the phase (the sessions must share their trials).
+func latentGrams(ctx context.Context, ses []*Session, phase string, workers int, progress func(done, total int)) (*analysis.MultiGram, error) {
+	sets := make([]mat.Matrix, len(ses))
+	for i, s := range ses {
+		x, err := s.latentRows(ctx, phase)
+		if err != nil {
+			return nil, err
 		}
+		sets[i] = x
 	}
-	return analysis.NewTrials(n, steps, h, data), nil
+	return analysis.NewMultiGram(ctx, sets, workers, progress)
 }
 
-// dsa runs DSA on the first trials of the phase.
-func (s *Session) dsa(ctx context.Context, other *Session, o CompareOptions) (*DSAScore, string, error) {
-	inf, err := s.Run.Infer(ctx, o.Phase)
+// affineR2 is the affine map from A's latents to B's fitted on the training
+// cross-products and scored on the validation ones (no prediction is
+// formed: analysis.CrossGram.R2 and R2Along).
+func affineR2(train, val *analysis.CrossGram, pcs int) (AffineR2, error) {
+	var r AffineR2
+	fit, err := train.Regression()
 	if err != nil {
-		return nil, "", err
+		return r, err
 	}
-	B := len(inf.Trials)
-	if B == 0 {
-		return nil, "no trials in phase " + o.Phase, nil
-	}
-	steps := inf.Len(0)
-	for k := range inf.Trials {
-		steps = min(steps, inf.Len(k))
-	}
-	tp := steps - (o.DSADelays - 1) // embedded steps per trial
-	if tp < 2 {
-		return nil, fmt.Sprintf("trials of %d steps are too short for %d delays", steps, o.DSADelays), nil
-	}
-	width := o.DSADelays * max(s.Run.Model.Config().StateDim(), other.Run.Model.Config().StateDim())
-	n := o.DSATrials
-	if n <= 0 {
-		// The reference's 1 % of the trials, raised so that the embedding
-		// has at least as many rows as columns (what the multi-trial DMD needs).
-		n = max(B/100, 1, (width+tp-1)/tp)
-	}
-	if n > B {
-		return nil, fmt.Sprintf("the %d-delay embedding of %d latents needs %d trials of %d steps, phase %s has %d", o.DSADelays, width/o.DSADelays, n, steps, o.Phase, B), nil
-	}
-	rank := min(o.DSARank, o.DSADelays*s.Run.Model.Config().StateDim(), o.DSADelays*other.Run.Model.Config().StateDim())
-	sc := &DSAScore{Delays: o.DSADelays, Rank: rank, Trials: n, Steps: steps}
-	var ops [2]*mat.Dense
-	for i, ses := range []*Session{s, other} {
-		if err := ctx.Err(); err != nil {
-			return nil, "", err
-		}
-		tr, err := ses.dsaTrials(ctx, o.Phase, n, steps)
-		if err != nil {
-			return nil, "", err
-		}
-		d, err := analysis.FitDMD(tr, &analysis.DMDSettings{NDelays: o.DSADelays, Rank: rank})
-		if err != nil {
-			return nil, "", fmt.Errorf("DSA of %s: %w", ses.Run.Run.Dir, err)
-		}
-		ops[i] = d.Av
-	}
-	if err := ctx.Err(); err != nil {
-		return nil, "", err
-	}
-	rng := rand.New(rand.NewPCG(o.Seed, 0xd5a))
-	res, err := analysis.SimilarityDistance(ops[0], ops[1], rng, nil)
+	r.VarianceWeighted = val.R2(fit)
+	r.TrainR2 = train.R2(fit)
+	// The target's PCs on its training latents.
+	axes, ratio, err := train.PrincipalAxesB(min(pcs, train.BB.SymmetricDim()))
 	if err != nil {
-		return nil, "", fmt.Errorf("DSA: %w", err)
+		return r, fmt.Errorf("PCA of the target: %w", err)
 	}
-	sc.Angular, sc.Euclidean = res.Angular, res.Euclidean
-	if sc.Wasserstein, err = analysis.WassersteinEigenvalues(ops[0], ops[1]); err != nil {
-		return nil, "", fmt.Errorf("DSA: %w", err)
-	}
-	if math.IsNaN(sc.Angular) {
-		return nil, "", fmt.Errorf("DSA: the score is NaN (non-finite latents?)")
-	}
-	return sc, "", nil
+	r.PCRatio = ratio
+	r.PerPC = val.R2Along(fit, axes)
+	return r, nil
 }

@@ -18,6 +18,9 @@
 //     Rollout.HeldInput (`fixedpoints --inputs-at`).
 //   - Compare: Compare, FixedPoints of both runs, AlignTrajectories
 //     (`compare --trajectories`).
+//   - Trials, evaluating (e, c): Evaluate (`ctdtui eval`), the model under
+//     a changed task next to its own validation, and the evaluation's
+//     Rollout.
 //   - Train: the dynamics probe, ProbeDynamics, run live by a LiveProbe
 //     through TrainWatched and on a saved run by Dynamics (`ctdtui
 //     dynamics`).

@@ -9,9 +9,11 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/ctdtui/ctdtui/nets"
+	"github.com/ctdtui/ctdtui/presets"
 	"github.com/ctdtui/ctdtui/run"
 	"github.com/ctdtui/ctdtui/sim"
 )
@@ -138,6 +140,9 @@ type EvalReport struct {
 	// trial by trial (the model's noise is seeded per trial, so it is paired
 	// too).
 	SameTrials bool `json:"same_trials"`
+	// Note says, when the trials are not the run's but could be, how to keep
+	// them (see levelsNote).
+	Note string `json:"note,omitempty"`
 	// Original is the run on its own validation trials; Changed the model
 	// under the change, on the evaluation's validation trials.
 	Original *TaskMetrics `json:"original"`
@@ -189,6 +194,9 @@ func (s *Session) Evaluate(ctx context.Context, o EvalOptions, progress Progress
 	ch := l.Run.Eval.Changes
 	rep := &EvalReport{Run: orig.Info(), Evaluation: ev.Info(), Changes: ch,
 		SameTrials: sameValidationTrials(orig.Run.Data, l.Data), Original: om, Changed: cm}
+	if !rep.SameTrials {
+		rep.Note = levelsNote(orig.Run.Run.Config, l.Run.Config)
+	}
 	if o.Out != "" {
 		rep.Dir, rep.Evaluation.Dir = o.Out, o.Out
 		rep.Seconds = time.Since(start).Seconds()
@@ -200,6 +208,46 @@ func (s *Session) Evaluate(ctx context.Context, o EvalOptions, progress Progress
 	rep.Seconds = time.Since(start).Seconds()
 	progress.report(Progress{Stage: "done", Done: 2, Total: 2})
 	return rep, ev, nil
+}
+
+// levelsNote explains why an evaluation at other field levels has other
+// trials than the run, when that is the only reason: a trial draws its level
+// (as its last draw) only when there are several, and the draw's share of the
+// random stream depends on how many, so every later trial shifts. The same
+// number of levels keeps the run's trials: a single level repeated.
+func levelsNote(run, ev presets.Config) string {
+	rl, el := reachLevels(run), reachLevels(ev)
+	if rl == nil || el == nil || len(rl) == len(el) || run.Task.Samples != ev.Task.Samples || run.Task.Seed != ev.Task.Seed {
+		return ""
+	}
+	fix := fmt.Sprintf("give %d levels", len(rl))
+	if len(el) == 1 {
+		rep := make([]string, len(rl))
+		for i := range rep {
+			rep[i] = strconv.FormatFloat(el[0], 'g', -1, 64)
+		}
+		fix = fmt.Sprintf("--set task.%s.levels=%s (the level repeated)", ev.Task.Kind, strings.Join(rep, ","))
+	}
+	return fmt.Sprintf("the run drew each trial's field level among %d levels and this evaluation among %d, which shifts every later draw: %s keeps the run's trials and pairs the columns",
+		len(rl), len(el), fix)
+}
+
+// reachLevels are the field levels of an arm task's configuration (nil for
+// another task).
+func reachLevels(c presets.Config) []float64 {
+	var l []float64
+	switch c.Task.Kind {
+	case sim.KindRandomTarget:
+		l = c.Task.RandomTarget.Levels
+	case sim.KindCentreOut:
+		l = c.Task.CentreOut.Levels
+	default:
+		return nil
+	}
+	if len(l) == 0 {
+		return []float64{0}
+	}
+	return l
 }
 
 // sameValidationTrials reports whether b's validation trials are a's: the
@@ -435,6 +483,9 @@ func (r *EvalReport) WriteTable(w io.Writer) error {
 	fmt.Fprintf(w, "run's task  %s\n", r.Original.Summary)
 	fmt.Fprintf(w, "evaluated   %s\nchanges     %s\n", r.Changed.Summary, r.Changes.Describe())
 	fmt.Fprintf(w, "trials      %s\n", r.TrialsLine())
+	if r.Note != "" {
+		fmt.Fprintf(w, "note        %s\n", r.Note)
+	}
 	if r.Dir != "" {
 		fmt.Fprintf(w, "saved       %s (opens like a run: ctdtui analyze %s)\n", r.Dir, r.Dir)
 	}
@@ -456,4 +507,29 @@ func at(f *sim.FlipFlopScores, i int) float64 {
 		return nan()
 	}
 	return f.BitAccuracy[i]
+}
+
+// headlineLabels are the rows a one-line summary of an evaluation shows.
+var headlineLabels = []string{"loss", "position MSE (all steps)", "reach end error, mean", "reach end error, median",
+	"reach ends within 2 cm", "mean bit accuracy", "all bits right", "all success"}
+
+// Headline is the few rows a one-line summary shows (the TUI's header): the
+// loss and the task's main scores, as Rows formats them. With a level, the
+// rows of the trials at that field level instead, when the report splits by
+// level (nil when it does not).
+func (r *EvalReport) Headline(level *float64) [][3]string {
+	prefix := ""
+	if level != nil {
+		prefix = fmt.Sprintf("level %s: ", strconv.FormatFloat(*level, 'g', 4, 64))
+	}
+	rows := r.Rows()
+	var out [][3]string
+	for _, l := range headlineLabels {
+		for _, row := range rows {
+			if row[0] == prefix+l {
+				out = append(out, row)
+			}
+		}
+	}
+	return out
 }

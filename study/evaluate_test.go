@@ -255,11 +255,15 @@ func TestEvaluationDirectory(t *testing.T) {
 	// trial by trial; other inputs are refused as for two runs.
 	same := filepath.Join(tmp, "evals", "same")
 	evaluate(t, src, EvalOptions{Out: same})
-	if err := CompareCommand(context.Background(), src, same, false, CompareOptions{NoDSA: true}, false, Output{W: &buf}); err != nil {
-		t.Fatal(err)
+	noDSA := MatrixOptions{CompareOptions: CompareOptions{NoDSA: true}}
+	buf.Reset()
+	if err := CompareCommand(context.Background(), []string{src, same}, false, noDSA, false, Output{W: &buf}); err != nil || !strings.Contains(buf.String(), "same trials") {
+		t.Fatalf("compare with the same trials: %v\n%s", err, buf.String())
 	}
-	if err := CompareCommand(context.Background(), src, out, false, CompareOptions{NoDSA: true}, false, Output{W: &buf}); err == nil || !strings.Contains(err.Error(), "3BFF_200S_100T_0seed_0.4") {
-		t.Fatalf("compare with other inputs: %v", err)
+	// Other inputs: the trial-matched metrics are left out with the reason.
+	buf.Reset()
+	if err := CompareCommand(context.Background(), []string{src, out}, false, noDSA, false, Output{W: &buf}); err != nil || !strings.Contains(buf.String(), "3BFF_200S_100T_0seed_0.4") || !strings.Contains(buf.String(), "need the same trials") {
+		t.Fatalf("compare with other inputs: %v\n%s", err, buf.String())
 	}
 	// Run lists show it as an evaluation.
 	if sum := run.Inspect(out); sum.Status != run.StatusEvaluation || sum.Damage != nil || sum.State.Epoch != 400 {
@@ -448,5 +452,55 @@ func TestEvalCentreOut(t *testing.T) {
 	}
 	if _, _, err := Evaluate(context.Background(), rtArm, EvalOptions{Seed: -1, Sets: []string{"task.centreout.radius=0.05"}}, nil); err == nil || !strings.Contains(err.Error(), "add --task centreout") {
 		t.Fatalf("a centre-out key without --task: %v", err)
+	}
+}
+
+// rtCond is a RandomTarget GRU-32 trained on null and 1 N leftward trials
+// with the FieldLevel input (testdata/rtff-gru32).
+const rtCond = "testdata/rtff-gru32"
+
+// A condition-trained model: its validation splits by level; it runs at
+// levels it never saw (interpolation, extrapolation) with the channel set
+// accordingly, on the run's own trials when the level count is kept; taking
+// its channel away is refused.
+func TestEvalConditionModel(t *testing.T) {
+	own, _ := evaluate(t, rtCond, EvalOptions{})
+	if !reflect.DeepEqual(own.Original, own.Changed) || !slices.Equal(own.Original.Levels, []float64{0, 1}) || len(own.Original.Reach.PerLevel) != 2 {
+		t.Fatalf("own settings: levels %v, per level %d", own.Original.Levels, len(own.Original.Reach.PerLevel))
+	}
+	for _, lv := range []string{"0.5", "1.5"} {
+		rep, ev := evaluate(t, rtCond, EvalOptions{Sets: []string{"task.randomtarget.levels=" + lv + "," + lv}})
+		if !rep.SameTrials || rep.Note != "" || !slices.Equal(rep.Changed.Levels, []float64{mustFloat(lv)}) {
+			t.Fatalf("levels %s twice: paired %v, note %q, levels %v", lv, rep.SameTrials, rep.Note, rep.Changed.Levels)
+		}
+		// The condition channel carries the level the model is now told.
+		inf, err := ev.Inference(context.Background(), "val")
+		if err != nil {
+			t.Fatal(err)
+		}
+		labels := ev.Info().InputLabels
+		ch := slices.Index(labels, "FieldLevel")
+		if ch < 0 || inf.I != 18 || float64(inf.Inputs(0)[ch]) != mustFloat(lv) {
+			t.Fatalf("levels %s: FieldLevel channel %d of %v reads %v", lv, ch, labels, inf.Inputs(0)[max(ch, 0)])
+		}
+		var buf bytes.Buffer
+		rep.WriteTable(&buf)
+		for _, w := range []string{"level 0: reach end error, mean", "level " + lv + ": reach end error, mean", "level 1: position MSE"} {
+			if !strings.Contains(buf.String(), w) {
+				t.Fatalf("levels %s: the table lacks %q:\n%s", lv, w, buf.String())
+			}
+		}
+	}
+	// One level where the run drew among two: other trials, and the note says
+	// how to keep the run's.
+	rep, _ := evaluate(t, rtCond, EvalOptions{Sets: []string{"task.randomtarget.levels=0.5"}})
+	if rep.SameTrials || !strings.Contains(rep.Note, "--set task.randomtarget.levels=0.5,0.5") {
+		t.Fatalf("one level: paired %v, note %q", rep.SameTrials, rep.Note)
+	}
+	_, _, err := Evaluate(context.Background(), rtCond, EvalOptions{Seed: -1, Sets: []string{"task.randomtarget.condition_input=false"}}, nil)
+	for _, w := range []string{"reads 18 inputs", "has 17 inputs", "trained with FieldLevel, which the task lacks"} {
+		if err == nil || !strings.Contains(err.Error(), w) {
+			t.Errorf("without the channel: %v (want %q)", err, w)
+		}
 	}
 }

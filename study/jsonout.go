@@ -84,7 +84,8 @@ func finiteTree(v reflect.Value) any {
 			fv := v.Field(i)
 			if f.Anonymous && name == "" {
 				// An embedded struct's fields are the outer object's, as
-				// encoding/json writes them (DynamicsReport, CompareOutput).
+				// encoding/json writes them (DynamicsReport, CompareOutput,
+				// MatrixOptions).
 				if fv.Kind() == reflect.Pointer && fv.IsNil() {
 					continue
 				}

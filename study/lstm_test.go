@@ -73,7 +73,7 @@ func TestCompareLSTMWithGRUs(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		t.Logf("vs %s: A→B %.4f, B→A %.4f, state R² %.4f, DSA %+v", c.dir, rep.AffineAtoB.VarianceWeighted, rep.AffineBtoA.VarianceWeighted, rep.StateR2, rep.DSA)
+		t.Logf("vs %s: A→B %.4f, B→A %.4f, state R² %.4f, DSA %+v", c.dir, rep.AffineAtoB.VarianceWeighted, rep.AffineBtoA.VarianceWeighted, *rep.StateR2, rep.DSA)
 		for _, v := range []float64{rep.AffineAtoB.VarianceWeighted, rep.AffineBtoA.VarianceWeighted} {
 			if !(v > 0.5 && v < 0.999) {
 				t.Errorf("vs %s: affine R² %v, want clearly positive and below 1 for two trained flip-flops", c.dir, v)

@@ -28,7 +28,13 @@ func readmeFields(t *testing.T) map[string][][2]string {
 			if m[2] != "" {
 				cmd += " --closed-loop"
 			}
+			if strings.Contains(line, "RUN1") {
+				cmd += "-matrix" // the N×N form of compare
+			}
 			continue
+		}
+		if strings.HasPrefix(line, "### ") || strings.HasPrefix(line, "#### ") {
+			inTable = false
 		}
 		if strings.HasPrefix(line, "## ") {
 			cmd = ""
@@ -114,6 +120,10 @@ func TestJSONFieldsDocumented(t *testing.T) {
 	add("compare", r5b, err)
 	r6, err := a.Export(ctx, filepath.Join(t.TempDir(), "x.npz"), ExportOptions{}, nil)
 	add("export", r6, err)
+	rx, err := a.Compare(ctx, mt, CompareOptions{DSADelays: 5, DSARank: 8}, nil)
+	add("compare", rx, err)
+	rm, err := CompareMatrix(ctx, []*Session{a, b, mt}, MatrixOptions{CompareOptions: CompareOptions{DSADelays: 5, DSARank: 8, FixedPoints: true, FixedPointOptions: FixedPointOptions{Inits: 64, Iters: 500}}, Metrics: []string{"all"}}, nil)
+	add("compare-matrix", rm, err)
 	al, err := a.AlignTrajectories(ctx, b, "val", 3)
 	add("compare", &CompareOutput{CompareReport: r5b, Trajectories: al}, err)
 	for _, s := range []*Session{a, rt, mt} {

@@ -83,6 +83,7 @@ type Session struct {
 	fps      map[string]*FixedPointReport
 	cls      map[string]*ClosedLoopReport
 	compares map[string]*CompareReport
+	dmds     map[string]*DSAFit
 }
 
 // Open loads the run in dir (checkpoint.bin, or best.bin when best is set)
@@ -111,7 +112,8 @@ func Open(dir string, best bool) (*Session, error) {
 func New(l *run.Loaded) *Session {
 	return &Session{Run: l,
 		latents: map[string]*mat.Dense{}, pcas: map[string]*analysis.PCA{}, perf: map[string]*Performance{},
-		analyses: map[string]*AnalyzeReport{}, fps: map[string]*FixedPointReport{}, cls: map[string]*ClosedLoopReport{}, compares: map[string]*CompareReport{}}
+		analyses: map[string]*AnalyzeReport{}, fps: map[string]*FixedPointReport{}, cls: map[string]*ClosedLoopReport{}, compares: map[string]*CompareReport{},
+		dmds: map[string]*DSAFit{}}
 }
 
 // Info describes the run.

@@ -249,8 +249,18 @@ func TestBadInput(t *testing.T) {
 			}
 		}
 	}
-	_, err = a.Compare(ctx, b, CompareOptions{}, nil)
-	checkErr("compare with other trials", err, "cannot compare", "different datasets", "3BFF_200S_100T_0seed", "3BFF_200S_100T_1seed")
+	rep, err := a.Compare(ctx, b, CompareOptions{DSADelays: 5, DSARank: 12}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range []string{"different datasets", "3BFF_200S_100T_0seed", "3BFF_200S_100T_1seed"} {
+		if rep.SameTrials || !strings.Contains(rep.TrialsNote, w) {
+			t.Errorf("compare with other trials: same %v, note %q lacks %q", rep.SameTrials, rep.TrialsNote, w)
+		}
+	}
+	if rep.AffineAtoB != nil || rep.StateR2 != nil || rep.Procrustes != nil || rep.CCACorrelations != nil || rep.DSA == nil {
+		t.Errorf("compare with other trials: trial-matched metrics %v %v %v %v, DSA %v", rep.AffineAtoB, rep.StateR2, rep.Procrustes, rep.CCACorrelations, rep.DSA)
+	}
 	_, err = a.FixedPoints(ctx, FixedPointOptions{Inputs: []float64{0, 0}}, nil)
 	checkErr("wrong input length", err, "--inputs has 2 values", "takes 3 inputs", "Input 0, Input 1, Input 2")
 	rt := open(t, randomTarget)
@@ -292,7 +302,7 @@ func TestCompareSelf(t *testing.T) {
 			t.Errorf("%s = %v, want %v ± %g", name, got, want, tol)
 		}
 	}
-	for _, af := range []AffineR2{rep.AffineAtoB, rep.AffineBtoA} {
+	for _, af := range []*AffineR2{rep.AffineAtoB, rep.AffineBtoA} {
 		near("variance-weighted R² "+af.From+"→"+af.To, af.VarianceWeighted, 1, 1e-9)
 		near("train R²", af.TrainR2, 1, 1e-9)
 		if len(af.PerPC) != 10 {
@@ -302,7 +312,7 @@ func TestCompareSelf(t *testing.T) {
 			near("per-PC R²", r, 1, 1e-6*float64(j+1))
 		}
 	}
-	near("state R²", rep.StateR2, 1, 1e-9)
+	near("state R²", *rep.StateR2, 1, 1e-9)
 	if rep.Procrustes == nil {
 		t.Fatal("no Procrustes disparity for equal latent sizes")
 	}
@@ -325,8 +335,8 @@ func TestCompareDifferentRuns(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("A→B %.4f, B→A %.4f, state R² %.4f, DSA %.4f, CCA %v", rep.AffineAtoB.VarianceWeighted, rep.AffineBtoA.VarianceWeighted, rep.StateR2, rep.DSA.Angular, rep.CCACorrelations[:3])
-	for _, v := range []float64{rep.AffineAtoB.VarianceWeighted, rep.AffineBtoA.VarianceWeighted, rep.StateR2} {
+	t.Logf("A→B %.4f, B→A %.4f, state R² %.4f, DSA %.4f, CCA %v", rep.AffineAtoB.VarianceWeighted, rep.AffineBtoA.VarianceWeighted, *rep.StateR2, rep.DSA.Angular, rep.CCACorrelations[:3])
+	for _, v := range []float64{rep.AffineAtoB.VarianceWeighted, rep.AffineBtoA.VarianceWeighted, *rep.StateR2} {
 		if !(v > 0.5 && v < 0.999) {
 			t.Errorf("R² %v: want clearly positive and below 1 for two trained flip-flops", v)
 		}
@@ -527,10 +537,11 @@ func TestGramSolverMatchesExact(t *testing.T) {
 	bt, _ := b.Latents(ctx, "train")
 	av, _ := a.Latents(ctx, "val")
 	bv, _ := b.Latents(ctx, "val")
-	ab, ba, err := affineR2Both(at, bt, av, bv, 5)
+	rep, err := a.Compare(ctx, b, CompareOptions{PCs: 5, NoDSA: true}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
+	ab, ba := *rep.AffineAtoB, *rep.AffineBtoA
 	for _, c := range []struct {
 		got        AffineR2
 		x, y, yVal *mat.Dense
@@ -583,8 +594,8 @@ func TestCompareMetricsMatchExact(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if math.Abs(rep.StateR2-want) > 1e-9 {
-				t.Errorf("%v: StateR2(k=%d) = %v, exact %v", pair, k, rep.StateR2, want)
+			if math.Abs(*rep.StateR2-want) > 1e-9 {
+				t.Errorf("%v: StateR2(k=%d) = %v, exact %v", pair, k, *rep.StateR2, want)
 			}
 			if k != 4 {
 				continue
@@ -658,10 +669,43 @@ func TestStateR2SwapFewerLatents(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if math.Abs(ab.StateR2-ba.StateR2) > 1e-12 || math.Abs(ab.StateR2-ref) > 1e-9 {
-		t.Errorf("state R²: A,B %v; B,A %v; reference direction %v", ab.StateR2, ba.StateR2, ref)
+	if math.Abs(*ab.StateR2-*ba.StateR2) > 1e-12 || math.Abs(*ab.StateR2-ref) > 1e-9 {
+		t.Errorf("state R²: A,B %v; B,A %v; reference direction %v", *ab.StateR2, *ba.StateR2, ref)
 	}
-	t.Logf("state R² 3 vs 16 latents, 4 PCs: %.4f", ab.StateR2)
+	t.Logf("state R² 3 vs 16 latents, 4 PCs: %.4f", *ab.StateR2)
+}
+
+// A flip-flop run against a MultiTask run: the trial-matched metrics are
+// refused with the reason, DSA is computed on each run's own trials (the
+// MultiTask ones cut to their shortest), in the table too.
+func TestCompareAcrossTasks(t *testing.T) {
+	ctx := context.Background()
+	a, b := open(t, flipFlop32), open(t, multiTask8)
+	rep, err := a.Compare(ctx, b, CompareOptions{DSADelays: 5, DSARank: 12}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.SameTrials || !strings.Contains(rep.TrialsNote, "different datasets") {
+		t.Errorf("same trials %v, note %q", rep.SameTrials, rep.TrialsNote)
+	}
+	if rep.AffineAtoB != nil || rep.AffineBtoA != nil || rep.StateR2 != nil || rep.Procrustes != nil || rep.CCACorrelations != nil {
+		t.Error("trial-matched metrics computed for runs of different tasks")
+	}
+	if rep.DSA == nil || !(rep.DSA.Angular > 0.01) || rep.DSA.Steps[0] == rep.DSA.Steps[1] {
+		t.Fatalf("DSA %+v (%s)", rep.DSA, rep.DSANote)
+	}
+	var buf bytes.Buffer
+	if err := rep.WriteTable(&buf); err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range []string{"different trials: the runs use different datasets", "affine R², state R², Procrustes and CCA need the same trials", "DSA angular"} {
+		if !strings.Contains(buf.String(), w) {
+			t.Errorf("table lacks %q:\n%s", w, buf.String())
+		}
+	}
+	if strings.Contains(buf.String(), "affine state R²") {
+		t.Errorf("table shows an affine R² section:\n%s", buf.String())
+	}
 }
 
 // The q-threshold ladder of one search on a trained 3-bit flip-flop GRU:

@@ -331,38 +331,55 @@ func qHistogram(q []float64) string {
 func (r *CompareReport) WriteTable(w io.Writer) error {
 	fmt.Fprintf(w, "A  %s\n", r.A.line())
 	fmt.Fprintf(w, "B  %s\n", r.B.line())
-	fmt.Fprintf(w, "same trials: %d train, %d validation\n", r.A.TrainTrials, r.A.ValTrials)
-
-	section(w, "affine state R² (fitted on train trials, scored on validation trials)")
-	t := newTW(w)
-	t.row("  ", "A → B", "B → A")
-	t.row("  variance-weighted", num(r.AffineAtoB.VarianceWeighted), num(r.AffineBtoA.VarianceWeighted))
-	t.row("  in-sample (train)", num(r.AffineAtoB.TrainR2), num(r.AffineBtoA.TrainR2))
-	n := max(len(r.AffineAtoB.PerPC), len(r.AffineBtoA.PerPC))
-	at := func(a AffineR2, j int) string {
-		if j < len(a.PerPC) {
-			return fmt.Sprintf("%s  (%s var)", num(a.PerPC[j]), pct(a.PCRatio[j]))
+	if r.SameTrials {
+		fmt.Fprintf(w, "same trials: %d train, %d validation\n", r.A.TrainTrials, r.A.ValTrials)
+	} else {
+		fmt.Fprintf(w, "different trials: %s\n%s need the same trials and are left out; DSA compares the dynamics on each run's own trials\n", r.TrialsNote, trialMatched)
+	}
+	if r.AffineAtoB != nil && r.AffineBtoA != nil {
+		section(w, "affine state R² (fitted on train trials, scored on validation trials)")
+		t := newTW(w)
+		t.row("  ", "A → B", "B → A")
+		t.row("  variance-weighted", num(r.AffineAtoB.VarianceWeighted), num(r.AffineBtoA.VarianceWeighted))
+		t.row("  in-sample (train)", num(r.AffineAtoB.TrainR2), num(r.AffineBtoA.TrainR2))
+		n := max(len(r.AffineAtoB.PerPC), len(r.AffineBtoA.PerPC))
+		at := func(a *AffineR2, j int) string {
+			if j < len(a.PerPC) {
+				return fmt.Sprintf("%s  (%s var)", num(a.PerPC[j]), pct(a.PCRatio[j]))
+			}
+			return ""
 		}
-		return ""
-	}
-	for j := 0; j < n; j++ {
-		t.row(fmt.Sprintf("  PC %d of the target", j+1), at(r.AffineAtoB, j), at(r.AffineBtoA, j))
-	}
-	if err := t.flush(); err != nil {
-		return err
+		for j := 0; j < n; j++ {
+			t.row(fmt.Sprintf("  PC %d of the target", j+1), at(r.AffineAtoB, j), at(r.AffineBtoA, j))
+		}
+		if err := t.flush(); err != nil {
+			return err
+		}
 	}
 
 	section(w, fmt.Sprintf("similarity on the %s latents", r.Options.Phase))
-	t = newTW(w)
-	t.row("  state R² (reference, symmetric)", num(r.StateR2), fmt.Sprintf("top %d PCs of each run", r.Options.StatePCs))
-	if r.Procrustes != nil {
+	t := newTW(w)
+	switch {
+	case r.StateR2 != nil:
+		t.row("  state R² (reference, symmetric)", num(*r.StateR2), fmt.Sprintf("top %d PCs of each run", r.Options.StatePCs))
+	default:
+		t.row("  state R² (reference, symmetric)", "—", "different trials")
+	}
+	switch {
+	case r.Procrustes != nil:
 		t.row("  Procrustes disparity", num(*r.Procrustes), "0 = identical up to rotation, scale, shift")
-	} else {
-		t.row("  Procrustes disparity", "—", "latent sizes differ")
+	case !r.SameTrials:
+		t.row("  Procrustes disparity", "—", "different trials")
+	default:
+		t.row("  Procrustes disparity", "—", "state sizes differ")
 	}
 	if r.DSA != nil {
 		d := r.DSA
-		t.row("  DSA angular", num(d.Angular), fmt.Sprintf("rad, global optimum over O(n); %d delays, rank %d, %d trials × %d steps", d.Delays, d.Rank, d.Trials, d.Steps))
+		trials := fmt.Sprintf("%d trials × %d steps", d.Trials[0], d.Steps[0])
+		if d.Trials[0] != d.Trials[1] || d.Steps[0] != d.Steps[1] {
+			trials = fmt.Sprintf("A %d trials × %d steps, B %d × %d", d.Trials[0], d.Steps[0], d.Trials[1], d.Steps[1])
+		}
+		t.row("  DSA angular", num(d.Angular), fmt.Sprintf("rad, global optimum over O(n); %d delays, rank %d, %s", d.Delays, d.Rank, trials))
 		t.row("  DSA euclidean", num(d.Euclidean), "")
 		t.row("  DSA wasserstein", num(d.Wasserstein), "eigenvalues")
 	} else {
@@ -421,4 +438,99 @@ func (r *ExportReport) WriteTable(w io.Writer) error {
 		t.row("  "+a.Name, a.DType, "("+strings.Join(d, ", ")+")")
 	}
 	return t.flush()
+}
+
+// WriteTable prints the runs and one table per metric: rows and columns are
+// the runs by number, "—" marks a pair the metric does not apply to, with a
+// letter pointing to the reason below the table.
+func (r *MatrixReport) WriteTable(w io.Writer) error {
+	section(w, "runs")
+	t := newTW(w)
+	t.row("  #", "label", "run", "DSA data")
+	groups := map[int][]string{}
+	for i, ru := range r.Runs {
+		dsa := ""
+		switch {
+		case ru.DSANote != "":
+			dsa = ru.DSANote
+		case ru.DSATrials > 0:
+			dsa = fmt.Sprintf("%d trials × %d steps", ru.DSATrials, ru.DSASteps)
+		}
+		t.row(fmt.Sprintf("  %d", i+1), ru.Label, ru.Run.line(), dsa)
+		groups[ru.TrialGroup] = append(groups[ru.TrialGroup], fmt.Sprint(i+1))
+	}
+	if err := t.flush(); err != nil {
+		return err
+	}
+	if len(groups) > 1 {
+		fmt.Fprintf(w, "trials: %d groups of runs that share their trials:", len(groups))
+		for g := 1; g <= len(groups); g++ {
+			fmt.Fprintf(w, " {%s}", strings.Join(groups[g], ", "))
+		}
+		fmt.Fprintf(w, "; %s apply within a group only\n", trialMatched)
+	}
+	for _, m := range r.Matrices {
+		title := m.Meaning
+		if strings.HasPrefix(m.Name, "dsa") {
+			title += fmt.Sprintf("; %d delays, rank %d, %s trials", r.Options.DSADelays, r.DSARank, r.Options.Phase)
+		} else if m.Name != "r2" {
+			title += fmt.Sprintf("; %s trials", r.Options.Phase)
+		}
+		section(w, fmt.Sprintf("%s: %s", m.Name, title))
+		if err := writeMatrix(w, m); err != nil {
+			return err
+		}
+	}
+	if r.Runs[0].FixedPoints != nil {
+		section(w, "fixed points (default search, zero input)")
+		t = newTW(w)
+		t.row("  #", "fixed", "stable", "unstable", "slow")
+		for i, ru := range r.Runs {
+			f := ru.FixedPoints
+			t.row(fmt.Sprintf("  %d", i+1), fmt.Sprint(f.Fixed), fmt.Sprint(f.Stable), fmt.Sprint(f.Unstable), fmt.Sprint(f.Slow))
+		}
+		if err := t.flush(); err != nil {
+			return err
+		}
+	}
+	_, err := fmt.Fprintf(w, "\n%.2f s\n", r.Seconds)
+	return err
+}
+
+func writeMatrix(w io.Writer, m Matrix) error {
+	n := len(m.Values)
+	var reasons []string
+	mark := func(why string) string {
+		for k, r := range reasons {
+			if r == why {
+				return string(rune('a' + k%26))
+			}
+		}
+		reasons = append(reasons, why)
+		return string(rune('a' + (len(reasons)-1)%26))
+	}
+	t := newTW(w)
+	head := []string{"  "}
+	for j := 0; j < n; j++ {
+		head = append(head, fmt.Sprint(j+1))
+	}
+	t.row(head...)
+	for i := 0; i < n; i++ {
+		cells := []string{fmt.Sprintf("  %d", i+1)}
+		for j := 0; j < n; j++ {
+			if v := m.Values[i][j]; v != nil {
+				cells = append(cells, num(*v))
+			} else {
+				cells = append(cells, "—"+mark(m.Reasons[i][j]))
+			}
+		}
+		t.row(cells...)
+	}
+	if err := t.flush(); err != nil {
+		return err
+	}
+	for k, why := range reasons {
+		fmt.Fprintf(w, "  —%c  %s\n", rune('a'+k%26), why)
+	}
+	return nil
 }

@@ -190,7 +190,7 @@ func TestAlignTrajectories(t *testing.T) {
 	}
 
 	var out bytes.Buffer
-	if err := CompareCommand(ctx, flipFlop32, flipFlop16, false, CompareOptions{NoDSA: true}, true, Output{W: &out, JSON: true}); err != nil {
+	if err := CompareCommand(ctx, []string{flipFlop32, flipFlop16}, false, MatrixOptions{CompareOptions: CompareOptions{NoDSA: true}}, true, Output{W: &out, JSON: true}); err != nil {
 		t.Fatal(err)
 	}
 	var rep struct {
@@ -204,7 +204,7 @@ func TestAlignTrajectories(t *testing.T) {
 		t.Fatalf("compare --trajectories JSON: state_r2 %v, trajectories %v", rep.StateR2, rep.Trajectories != nil)
 	}
 	out.Reset()
-	if err := CompareCommand(ctx, flipFlop32, flipFlop16, false, CompareOptions{NoDSA: true}, true, Output{W: &out}); err != nil {
+	if err := CompareCommand(ctx, []string{flipFlop32, flipFlop16}, false, MatrixOptions{CompareOptions: CompareOptions{NoDSA: true}}, true, Output{W: &out}); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(out.String(), "trajectories: 40 val trials in A's first 3 PCs") {

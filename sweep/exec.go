@@ -103,11 +103,11 @@ func (s *Sweep) Train(ctx context.Context, o Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	rep := s.Status()
 	var pending []int
 	res := &Result{Outcomes: map[string]string{}, Errors: map[string]error{}}
+	now := time.Now()
 	for _, i := range todo {
-		if rep.Runs[i].Done() {
+		if s.runStatus(i, now).Done() {
 			res.Outcomes[s.Runs[i].Name] = OutcomeDone
 			continue
 		}

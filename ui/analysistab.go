@@ -22,9 +22,14 @@ import (
 // PC1-PC2 plane or a rotatable PC1-3 view for a set of trials starting at
 // the Trials tab's trial, and the fixed-point finder: its settings as
 // keyboard sliders, a progress bar while it runs (cancellable), then the
-// summary (unique, stable, unstable and slow points, the top eigenvalues of
-// each) with the points drawn over the trajectories. Everything comes from
-// study, which caches per run and settings.
+// summary (unique, stable, unstable and slow points, their stability types,
+// the q-threshold ladder with < > choosing the threshold drawn, the top
+// eigenvalues of each) with the points drawn over the trajectories; for arm
+// models the closed-loop search (inputs held: closed loop). The right panel
+// has pages (a): the trajectories, and the time-resolved analyses of
+// analysis_time.go (aligned condition means, decoding curves, the
+// cross-temporal heatmap; e picks the event). Everything comes from study,
+// which caches per run and settings.
 type analysisTab struct {
 	sh   *shared
 	keys analysisKeys
@@ -42,6 +47,21 @@ type analysisTab struct {
 
 	nTrials int // trials drawn, from the focused one on
 	view    trajView3
+
+	// The right panel's page (analysis_time.go), the event the aligned and
+	// decoding pages align to (an index into the task's events), the
+	// variable group of the cross-temporal page, and their results.
+	page, event, group int
+	// The decoding page's line chart and its zoom, pan and cursor.
+	decChart chart.LineChart
+	decNav   chart.Nav
+	ck       chartKeys
+	align    bg[*study.AlignReport]
+	decode   bg[*study.DecodeReport]
+	// rung is the ladder threshold shown (an index into the report's
+	// ladder; -1: the q-threshold slider's).
+	rung int
+	cl   bg[*study.ClosedLoopReport] // closed-loop search (inputs held: closed loop)
 }
 
 // analysisData is what the tab draws for a run and phase before any fixed
@@ -55,7 +75,7 @@ type analysisData struct {
 }
 
 func newAnalysisTab(sh *shared) *analysisTab {
-	return &analysisTab{sh: sh, keys: newAnalysisKeys(sh.g), nTrials: 8, view: trajView3{orbit: orbit{yaw: -60, pitch: 30}}}
+	return &analysisTab{sh: sh, keys: newAnalysisKeys(sh.g), ck: newChartKeys(), nTrials: 8, view: trajView3{orbit: orbit{yaw: -60, pitch: 30}}, rung: -1}
 }
 
 func (t *analysisTab) Title() string    { return "Analysis" }
@@ -176,6 +196,9 @@ func (t *analysisTab) currentFP() *study.FixedPointReport {
 
 // find starts the fixed-point search for the current settings.
 func (t *analysisTab) find() tea.Cmd {
+	if t.closedLoop() {
+		return t.findClosedLoop()
+	}
 	d := t.shown()
 	if d == nil {
 		t.sh.info("open a run first (o)")
@@ -213,11 +236,15 @@ func (t *analysisTab) Update(msg tea.Msg) tea.Cmd {
 	case focusChangedMsg:
 		cmd := t.ensure()
 		t.lookupFP()
-		return cmd
+		return tea.Batch(cmd, t.ensurePage())
 	case workMsg:
 		return t.onWork(msg)
 	case tea.KeyMsg:
 		return t.onKey(msg)
+	case tea.MouseMsg:
+		if lo, hi, ok := t.decExtent(); ok {
+			chartMouse(msg, &t.decNav, lo, hi)
+		}
 	}
 	return nil
 }
@@ -230,9 +257,15 @@ func (t *analysisTab) onWork(msg workMsg) tea.Cmd {
 		return t.ensure() // for a run or phase no longer shown: dropped
 	case workArrived:
 		t.lookupFP()
-		return nil
+		return t.ensurePage()
 	case workFailed:
 		return nil
+	}
+	if cmd, ok := t.onPageWork(msg); ok {
+		return cmd
+	}
+	if cmd, ok := t.onClosedLoopWork(msg); ok {
+		return cmd
 	}
 	switch out, cmd := t.fp.take(msg, t.fpKeyNow()); out {
 	case workPending:
@@ -288,6 +321,9 @@ func (t *analysisTab) onKey(km tea.KeyMsg) tea.Cmd {
 		}
 		return nil
 	}
+	if lo, hi, ok := t.decExtent(); ok && !key.Matches(km, t.ck.CursorJump) && chartKey(km, t.ck, &t.decNav, lo, hi, 1, true) {
+		return nil // the decoding page's chart (< > stay the ladder's)
+	}
 	switch {
 	case key.Matches(km, k.Open):
 		t.picker = newRunPicker(t.sh, "Open a run to analyse", t.sh.focus.dir, t.sh.focus.dir != "")
@@ -326,6 +362,19 @@ func (t *analysisTab) onKey(km tea.KeyMsg) tea.Cmd {
 			t.lookupFP()
 			return focusChanged
 		}
+	case key.Matches(km, k.Page):
+		t.page = (t.page + 1) % nPages
+		return t.ensurePage()
+	case key.Matches(km, k.Event):
+		if n := len(t.events()); n > 0 {
+			t.event = (t.event + 1) % n
+			t.sh.info("aligned to " + t.eventName())
+		}
+		return t.ensurePage()
+	case key.Matches(km, k.Group):
+		t.group++
+	case key.Matches(km, k.Rung):
+		t.moveRung(stepDir(km))
 	case key.Matches(km, k.View):
 		t.view.on3D = !t.view.on3D
 	case key.Matches(km, k.Rotate):
@@ -334,6 +383,19 @@ func (t *analysisTab) onKey(km tea.KeyMsg) tea.Cmd {
 		t.view.rotate(0, 10*float64(direction(km)))
 	}
 	return nil
+}
+
+// decExtent is the decoding page's aligned steps, when that page is shown
+// with its result.
+func (t *analysisTab) decExtent() (float64, float64, bool) {
+	if t.page != pageDecoding || t.shown() == nil {
+		return 0, 0, false
+	}
+	r, ok := t.decode.get(t.decodeKey())
+	if !ok || r == nil || len(r.Steps) < 2 {
+		return 0, 0, false
+	}
+	return float64(r.Steps[0]), float64(r.Steps[len(r.Steps)-1]), true
 }
 
 func (t *analysisTab) openRun(dir string) tea.Cmd {
@@ -355,7 +417,7 @@ func (t *analysisTab) View() string {
 	sep := " " + t.sh.st.Faint.Render(t.sh.g.vrule) + " "
 	screeH := min(12, max(5, t.h/3))
 	left := t.screeView(d, leftW, screeH) + "\n" + t.fpView(d, leftW, t.h-screeH)
-	return joinColumns(t.h, sep, column{left, leftW}, column{t.trajView(d, rightW, t.h), rightW})
+	return joinColumns(t.h, sep, column{left, leftW}, column{t.pageView(d, rightW, t.h), rightW})
 }
 
 // screeView draws one row per PC on a 0-100% scale: a bar for the PC's share
@@ -472,6 +534,10 @@ func (t *analysisTab) fpView(d *analysisData, w, h int) string {
 		lines = append(lines, st.Muted.Render(truncate(fmt.Sprintf("  input of trial %d at step %d (Trials tab)", t.sh.focus.trial+1, t.sh.focus.step), w, g.ellipsis)))
 	}
 	lines = append(lines, "")
+	if t.closedLoop() {
+		lines = append(lines, t.clStatus(w, h-len(lines))...)
+		return fitBlock(strings.Join(lines, "\n"), w, h)
+	}
 	switch fp, err := t.currentFP(), t.fp.failed(t.fpKeyNow()); {
 	case t.fp.running() != nil:
 		fw := t.fp.running()
@@ -501,6 +567,11 @@ func (t *analysisTab) fpSummary(r *study.FixedPointReport, w, h int) []string {
 		st.Good.Render(fmt.Sprintf("%d stable", r.Stable)) + st.Muted.Render(" · ") +
 		st.Warn.Render(fmt.Sprintf("%d unstable", r.Unstable))
 	lines := []string{truncStyled(head, w)}
+	ft := r.FixedTypes
+	lines = append(lines, st.Muted.Render(truncate("types: "+typeLine(ft.Stable, ft.Saddles, ft.Unstable, ft.Rotational, ft.WithSlowModes), w, g.ellipsis)))
+	if lad := t.ladderLines(r, w, max(0, h-len(lines)-3)); len(lad) > 0 {
+		lines = append(lines, lad...)
+	}
 	lines = append(lines, st.Muted.Render(truncate(fmt.Sprintf("%d slow · %d iterations · top |λ| of each:", r.Slow, r.Iters), w, g.ellipsis)))
 	avail := h - len(lines)
 	for i, p := range displayOrder(r.Points) {
@@ -514,6 +585,12 @@ func (t *analysisTab) fpSummary(r *study.FixedPointReport, w, h int) []string {
 		glyph, style := markGlyph(g, "unstable"), st.Warn
 		if p.Stable {
 			glyph, style = markGlyph(g, "stable"), st.Good
+		}
+		if p.Type != "" && p.Type != "stable" {
+			glyph = strings.TrimPrefix(p.Type, "saddle-") // the number of unstable directions
+			if p.Type == "unstable" || p.Type == "unknown" {
+				glyph = markGlyph(g, "unstable")
+			}
 		}
 		var eig []string
 		for _, l := range p.Eigenvalues {
@@ -605,7 +682,19 @@ func (t *analysisTab) trajView(d *analysisData, w, h int) string {
 		paths = append(paths, trajPath{pts: pr.Trial(first + i), k: K, col: st.ChannelColor(i, count)})
 	}
 	var marks []trajMark
-	if fp != nil && fp.Options.Phase == d.phase {
+	if cl := t.currentCL(); t.closedLoop() && cl != nil && cl.Options.Phase == d.phase {
+		for _, p := range cl.Points {
+			m := trajMark{p: vec3(p.PC, len(p.PC)), glyph: markGlyph(g, "unstable"), col: st.theme.Warn}
+			if p.Stable {
+				m.glyph, m.col = markGlyph(g, "stable"), st.theme.Good
+			}
+			marks = append(marks, m)
+		}
+		legend = st.Good.Render(markGlyph(g, "stable")+" stable") + "  " + st.Warn.Render(markGlyph(g, "unstable")+" unstable") + st.Muted.Render(" closed-loop points")
+	} else if fp != nil && fp.Options.Phase == d.phase && !t.closedLoop() {
+		for _, p := range t.rungSlowPoints(fp) {
+			marks = append(marks, trajMark{p: vec3(p.PC, len(p.PC)), glyph: slowGlyph(g), col: st.theme.Faint})
+		}
 		for _, p := range fp.Points {
 			m := trajMark{p: vec3(p.PC, len(p.PC)), glyph: markGlyph(g, "unstable"), col: st.theme.Warn}
 			if p.Stable {
@@ -613,6 +702,7 @@ func (t *analysisTab) trajView(d *analysisData, w, h int) string {
 			}
 			marks = append(marks, m)
 		}
+		legend += st.Faint.Render(" " + slowGlyph(g) + " slow (ladder)")
 	}
 	plot, off := t.view.draw(t.sh, w, ch, paths, marks)
 	if off > 0 {
@@ -645,7 +735,11 @@ func (t *analysisTab) ShortHelp() []key.Binding {
 	case t.fp.running() != nil:
 		return []key.Binding{k.Stop, k.Move, k.Adjust, k.More, k.View}
 	}
-	return []key.Binding{k.Find, k.Move, k.Adjust, k.Edit, k.More, k.Trials, k.View, k.Phase, k.Open}
+	if _, _, ok := t.decExtent(); ok {
+		c := t.ck
+		return []key.Binding{k.Find, k.Move, k.Adjust, k.Page, k.Event, c.Cursor, c.Zoom, c.Pan, c.ResetView, c.Smooth, k.Rung, k.Phase, k.Open}
+	}
+	return []key.Binding{k.Find, k.Move, k.Adjust, k.Edit, k.Page, k.Event, k.Rung, k.More, k.Trials, k.View, k.Phase, k.Open}
 }
 
 func (t *analysisTab) FullHelp() [][]key.Binding {
@@ -653,5 +747,10 @@ func (t *analysisTab) FullHelp() [][]key.Binding {
 	if t.picker != nil || t.editing {
 		return [][]key.Binding{t.ShortHelp()}
 	}
-	return [][]key.Binding{{k.Find, k.Stop}, {k.Move, k.Adjust, k.Coarse, k.Edit}, {k.More, k.Trials, k.View, k.Rotate, k.Tilt}, {k.Phase, k.Open}}
+	if _, _, ok := t.decExtent(); ok {
+		c := t.ck
+		return [][]key.Binding{{k.Find, k.Stop, k.Rung}, {k.Move, k.Adjust, k.Coarse, k.Edit}, {k.Page, k.Event, k.Group},
+			{c.Cursor, c.Zoom, c.Pan, c.ResetView, c.LogY, c.Smooth}, {k.Phase, k.Open}}
+	}
+	return [][]key.Binding{{k.Find, k.Stop, k.Rung}, {k.Move, k.Adjust, k.Coarse, k.Edit}, {k.Page, k.Event, k.Group}, {k.More, k.Trials, k.View, k.Rotate, k.Tilt}, {k.Phase, k.Open}}
 }

@@ -46,7 +46,7 @@ func TestCompareRuns(t *testing.T) {
 		t.Fatalf("no result: %v", d.m.cmp.res.err)
 	}
 	rep := r.rep
-	for _, v := range []float64{rep.AffineAtoB.VarianceWeighted, rep.AffineBtoA.VarianceWeighted, rep.StateR2} {
+	for _, v := range []float64{rep.AffineAtoB.VarianceWeighted, rep.AffineBtoA.VarianceWeighted, *rep.StateR2} {
 		if !(v > 0.5 && v <= 1) {
 			t.Fatalf("R² %v for two trained flip-flops", v)
 		}
@@ -56,7 +56,7 @@ func TestCompareRuns(t *testing.T) {
 	}
 	screenHas(t, d, "Affine R²", "A→B", "B→A",
 		fmt.Sprintf("%.3f", rep.AffineAtoB.VarianceWeighted), fmt.Sprintf("%.3f", rep.AffineBtoA.VarianceWeighted),
-		fmt.Sprintf("%.3f", rep.StateR2), fmt.Sprintf("%.3f", rep.DSA.Angular),
+		fmt.Sprintf("%.3f", *rep.StateR2), fmt.Sprintf("%.3f", rep.DSA.Angular),
 		"In A's PC space", "B mapped into A's PCs")
 	for i, fp := range r.fps {
 		if fp == nil || fp.Stable != 8 {
@@ -74,13 +74,14 @@ func TestCompareRuns(t *testing.T) {
 	}
 }
 
-// Runs trained on different trials are refused with the reason; x cancels a
-// running comparison.
-func TestCompareRefusesOtherTrialsAndCancels(t *testing.T) {
+// Runs trained on different trials get DSA and the fixed points, the
+// trial-matched metrics are refused with the reason; x cancels a running
+// comparison.
+func TestCompareOtherTrialsAndCancels(t *testing.T) {
 	d := newTrainedModel(t, 100, 30, false)
 	compareRuns(t, d, "3bff-gru", "randomtarget")
 	d.until(func() bool { return d.m.cmp.res.running() == nil }, 30*time.Second, "the comparison")
-	screenHas(t, d, "Cannot compare these runs", "different datasets")
+	screenHas(t, d, "Trial-matched metrics", "not applicable", "need the same trials", "different datasets", "DSA angular")
 	// Pick B again; cancel at once.
 	d.keys("b")
 	pickRun(t, d, d.m.cmp.picker, "3bff-rnn")

@@ -14,11 +14,12 @@ import (
 	"github.com/ctdtui/ctdtui/study"
 )
 
-// compareTab puts two runs trained on the same trials side by side: the
-// affine R² both ways (per PC and variance-weighted), the symmetric state
-// R², the DSA score and the fixed-point counts (study.Compare), and both
+// compareTab puts two runs side by side: the affine R² both ways (per PC
+// and variance-weighted), the symmetric state R² (runs on the same trials),
+// the DSA score and the fixed-point counts (study.Compare), and both
 // models' latent trajectories for the same trials in the reference run A's
-// PC space (the reference's plot_trials_3d_reference).
+// PC space (the reference's plot_trials_3d_reference). m switches to the
+// N×N view of a set of runs (matrixView).
 type compareTab struct {
 	sh   *shared
 	keys compareKeys
@@ -38,6 +39,10 @@ type compareTab struct {
 	// opts are the comparison's settings beyond the phase (zero: study's
 	// defaults, the reference's); tests make DSA smaller to stay fast.
 	opts study.CompareOptions
+
+	// matrix shows the N×N view of a set of runs (m switches).
+	matrix bool
+	mx     *matrixView
 }
 
 // compareResult is study's report, both runs' fixed points and the aligned
@@ -49,7 +54,7 @@ type compareResult struct {
 }
 
 func newCompareTab(sh *shared) *compareTab {
-	return &compareTab{sh: sh, keys: newCompareKeys(), phase: "val", nTrials: 4, view: trajView3{orbit: orbit{yaw: -60, pitch: 30}}}
+	return &compareTab{sh: sh, keys: newCompareKeys(), phase: "val", nTrials: 4, view: trajView3{orbit: orbit{yaw: -60, pitch: 30}}, mx: newMatrixView(sh)}
 }
 
 func (t *compareTab) Title() string    { return "Compare" }
@@ -58,6 +63,9 @@ func (t *compareTab) SetSize(w, h int) { t.w, t.h = w, h }
 
 // Enter takes the focused run as A when none is chosen and asks for B.
 func (t *compareTab) Enter() tea.Cmd {
+	if t.matrix {
+		return t.mx.ensure(t.phase)
+	}
 	if t.dirA == "" && t.sh.focus.dir != "" {
 		t.dirA = t.sh.focus.dir
 	}
@@ -152,6 +160,10 @@ func (t *compareTab) start() tea.Cmd {
 				return nil, fmt.Errorf("fixed points of %s: %w", who, err)
 			}
 		}
+		if !rep.SameTrials {
+			// B's trajectories map into A's PCs only on the same trials.
+			return &compareResult{rep: rep, fps: fps}, nil
+		}
 		report(-1, "aligning B's trajectories with A's PCs")
 		traj, err := a.AlignTrajectories(ctx, b, phase, study.RolloutPCs)
 		if err != nil {
@@ -169,10 +181,24 @@ func (t *compareTab) shown() *compareResult {
 func (t *compareTab) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case runOpenedMsg:
+		var cmds []tea.Cmd
 		if msg.dir == t.dirA || msg.dir == t.dirB {
-			return t.ensure()
+			cmds = append(cmds, t.ensure())
 		}
+		for _, d := range t.mx.dirs {
+			if d == msg.dir {
+				cmds = append(cmds, t.mx.ensure(t.phase))
+				break
+			}
+		}
+		return tea.Batch(cmds...)
+	case matrixOpenMsg:
+		t.matrix, t.dirA, t.dirB, t.first = false, msg.a, msg.b, 0
+		return t.ensure()
 	case workMsg:
+		if mine, cmd := t.mx.update(msg, t.phase); mine {
+			return cmd
+		}
 		switch out, cmd := t.res.take(msg, t.want()); out {
 		case workPending:
 			return cmd
@@ -189,6 +215,32 @@ func (t *compareTab) Update(msg tea.Msg) tea.Cmd {
 
 func (t *compareTab) onKey(km tea.KeyMsg) tea.Cmd {
 	k := t.keys
+	if t.matrix {
+		switch {
+		case t.mx.picker != nil:
+			return t.mx.key(km, t.phase)
+		case key.Matches(km, k.Matrix):
+			t.matrix = false
+			return t.ensure()
+		case key.Matches(km, k.Phase):
+			t.togglePhase()
+			return tea.Batch(t.mx.ensure(t.phase), t.ensure())
+		}
+		return t.mx.key(km, t.phase)
+	}
+	if key.Matches(km, k.Matrix) {
+		t.matrix, t.picker = true, nil
+		if len(t.mx.dirs) < 2 {
+			var pre []string
+			for _, d := range []string{t.dirA, t.dirB} {
+				if d != "" {
+					pre = append(pre, d)
+				}
+			}
+			t.mx.picker = newSetPicker(t.sh, "Choose the runs to compare (the matrix)", pre)
+		}
+		return t.mx.ensure(t.phase)
+	}
 	if t.picker != nil {
 		res := t.picker.key(km)
 		switch {
@@ -221,12 +273,7 @@ func (t *compareTab) onKey(km tea.KeyMsg) tea.Cmd {
 		t.dirA, t.dirB = t.dirB, t.dirA
 		return t.ensure()
 	case key.Matches(km, k.Phase):
-		if t.phase == "val" {
-			t.phase = "train"
-		} else {
-			t.phase = "val"
-		}
-		t.first = 0
+		t.togglePhase()
 		return t.ensure()
 	case key.Matches(km, k.Stop) && t.res.running() != nil:
 		t.res.cancel()
@@ -247,7 +294,9 @@ func (t *compareTab) onKey(km tea.KeyMsg) tea.Cmd {
 		}
 	case key.Matches(km, k.Trials):
 		if r := t.shown(); r != nil {
-			t.first = max(0, min(len(r.traj.A.Trials)-1, t.first+stepDir(km)))
+			if r.traj != nil {
+				t.first = max(0, min(len(r.traj.A.Trials)-1, t.first+stepDir(km)))
+			}
 		}
 	case key.Matches(km, k.View):
 		t.view.on3D = !t.view.on3D
@@ -259,6 +308,15 @@ func (t *compareTab) onKey(km tea.KeyMsg) tea.Cmd {
 	return nil
 }
 
+func (t *compareTab) togglePhase() {
+	if t.phase == "val" {
+		t.phase = "train"
+	} else {
+		t.phase = "val"
+	}
+	t.first = 0
+}
+
 // errCompareCancelled is the result of a comparison the user stopped.
 var errCompareCancelled = errors.New("stopped before it finished: c starts it again")
 
@@ -266,6 +324,9 @@ var errCompareCancelled = errors.New("stopped before it finished: c starts it ag
 
 func (t *compareTab) View() string {
 	st := t.sh.st
+	if t.matrix {
+		return t.mx.View(t.w, t.h, t.phase)
+	}
 	if t.picker != nil {
 		return t.picker.View(t.w, t.h)
 	}
@@ -353,20 +414,33 @@ func (t *compareTab) metricsView(r *compareResult, w, h int) string {
 	if g.ascii {
 		ab, ba = "A->B", "B->A"
 	}
-	lines := []string{
-		st.Header.Render("Affine R²") + st.Muted.Render(" · fit train, score val"),
-		st.Faint.Render(padRight("", w-2*col)) + st.Train.Render(padLeft(ab, col)) + st.Val.Render(padLeft(ba, col)),
-		row("variance-weighted", num(rep.AffineAtoB.VarianceWeighted), num(rep.AffineBtoA.VarianceWeighted)),
-	}
-	// Per-PC rows: as many as the height allows after the other sections.
-	rest := 13
-	nPC := min(len(rep.AffineAtoB.PerPC), len(rep.AffineBtoA.PerPC), max(0, h-len(lines)-rest))
-	for j := 0; j < nPC; j++ {
-		lines = append(lines, row(fmt.Sprintf("  target PC%d", j+1), num(rep.AffineAtoB.PerPC[j]), num(rep.AffineBtoA.PerPC[j])))
+	var lines []string
+	if rep.AffineAtoB != nil && rep.AffineBtoA != nil {
+		lines = []string{
+			st.Header.Render("Affine R²") + st.Muted.Render(" · fit train, score val"),
+			st.Faint.Render(padRight("", w-2*col)) + st.Train.Render(padLeft(ab, col)) + st.Val.Render(padLeft(ba, col)),
+			row("variance-weighted", num(rep.AffineAtoB.VarianceWeighted), num(rep.AffineBtoA.VarianceWeighted)),
+		}
+		// Per-PC rows: as many as the height allows after the other sections.
+		rest := 13
+		nPC := min(len(rep.AffineAtoB.PerPC), len(rep.AffineBtoA.PerPC), max(0, h-len(lines)-rest))
+		for j := 0; j < nPC; j++ {
+			lines = append(lines, row(fmt.Sprintf("  target PC%d", j+1), num(rep.AffineAtoB.PerPC[j]), num(rep.AffineBtoA.PerPC[j])))
+		}
+	} else {
+		lines = append(lines, st.Header.Render("Trial-matched metrics")+st.Muted.Render(" · not applicable"))
+		for i, l := range wrap("affine R², state R², Procrustes and CCA need the same trials: "+rep.TrialsNote, w) {
+			if i == 3 {
+				break
+			}
+			lines = append(lines, st.Muted.Render(l))
+		}
 	}
 	lines = append(lines, "",
-		st.Header.Render("Symmetric")+st.Muted.Render(fmt.Sprintf(" · %s trials", rep.Options.Phase)),
-		row(fmt.Sprintf("state R² (%d PCs)", rep.Options.StatePCs), num(rep.StateR2), ""))
+		st.Header.Render("Symmetric")+st.Muted.Render(fmt.Sprintf(" · %s trials", rep.Options.Phase)))
+	if rep.StateR2 != nil {
+		lines = append(lines, row(fmt.Sprintf("state R² (%d PCs)", rep.Options.StatePCs), num(*rep.StateR2), ""))
+	}
 	if rep.DSA != nil {
 		lines = append(lines, row("DSA angular (rad)", num(rep.DSA.Angular), ""),
 			row("DSA Wasserstein", num(rep.DSA.Wasserstein), ""))
@@ -387,6 +461,9 @@ func (t *compareTab) metricsView(r *compareResult, w, h int) string {
 // trajView draws A's trajectories and B's mapped into A's PC space.
 func (t *compareTab) trajView(r *compareResult, w, h int) string {
 	st, g := t.sh.st, t.sh.g
+	if r.traj == nil {
+		return fitBlock(st.Muted.Render(truncate("trajectories: the runs have different trials", w, g.ellipsis)), w, h)
+	}
 	pa, pb := r.traj.A, r.traj.B
 	n := len(pa.Trials)
 	first := max(0, min(t.first, n-1))
@@ -414,15 +491,22 @@ func (t *compareTab) trajView(r *compareResult, w, h int) string {
 
 func (t *compareTab) ShortHelp() []key.Binding {
 	k := t.keys
+	if t.matrix {
+		h := t.mx.help(t.phase)
+		if t.mx.picker == nil {
+			h = append(h, k.Matrix)
+		}
+		return h
+	}
 	switch {
 	case t.picker != nil:
 		return t.picker.help()
 	case t.res.running() != nil:
 		return []key.Binding{k.Stop, k.PickA, k.PickB}
 	case t.shown() == nil:
-		return []key.Binding{k.PickA, k.PickB, k.Run, k.Phase}
+		return []key.Binding{k.PickA, k.PickB, k.Run, k.Phase, k.Matrix}
 	}
-	return []key.Binding{k.PickA, k.PickB, k.Swap, k.Phase, k.More, k.Trials, k.View}
+	return []key.Binding{k.PickA, k.PickB, k.Swap, k.Phase, k.More, k.Trials, k.View, k.Matrix}
 }
 
 func (t *compareTab) FullHelp() [][]key.Binding {
@@ -430,5 +514,12 @@ func (t *compareTab) FullHelp() [][]key.Binding {
 	if t.picker != nil {
 		return [][]key.Binding{t.picker.help()}
 	}
-	return [][]key.Binding{{k.PickA, k.PickB, k.Swap}, {k.Phase, k.Run, k.Stop}, {k.More, k.Trials, k.View, k.Rotate, k.Tilt}}
+	if t.matrix {
+		mk := t.mx.keys
+		if t.mx.picker != nil {
+			return [][]key.Binding{t.mx.picker.help()}
+		}
+		return [][]key.Binding{{mk.Move, mk.Open, mk.Metric}, {mk.Set, mk.Phase, mk.Run, mk.Stop}, {k.Matrix}}
+	}
+	return [][]key.Binding{{k.PickA, k.PickB, k.Swap}, {k.Phase, k.Run, k.Stop}, {k.More, k.Trials, k.View, k.Rotate, k.Tilt}, {k.Matrix}}
 }

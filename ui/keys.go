@@ -78,9 +78,10 @@ func newTaskKeys(g glyphs) taskKeys {
 
 // trainKeys drive the Train tab.
 type trainKeys struct {
-	Start, Pause, Stop key.Binding
-	Move, Open, Resume key.Binding
-	Dynamics           key.Binding
+	Start, Pause, Stop    key.Binding
+	Move, Open, Resume    key.Binding
+	Dynamics              key.Binding
+	Overlay, ClearOverlay key.Binding
 }
 
 func newTrainKeys(g glyphs) trainKeys {
@@ -96,6 +97,9 @@ func newTrainKeys(g glyphs) trainKeys {
 		Open:     key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open")),
 		Resume:   key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "resume")),
 		Dynamics: key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "dynamics panel")),
+		// Several runs' validation losses on one chart, each its colour.
+		Overlay:      key.NewBinding(key.WithKeys("m"), key.WithHelp("m", "overlay")),
+		ClearOverlay: key.NewBinding(key.WithKeys("M"), key.WithHelp("M", "clear overlay")),
 	}
 }
 
@@ -103,6 +107,7 @@ func newTrainKeys(g glyphs) trainKeys {
 type trialsKeys struct {
 	Trial, Jump, Ends, Step, StepJump key.Binding
 	Phase, Open, Latents, Units, View key.Binding
+	Eval, CentreOut, Back             key.Binding
 }
 
 func newTrialsKeys(g glyphs) trialsKeys {
@@ -111,16 +116,19 @@ func newTrialsKeys(g glyphs) trialsKeys {
 		lr = "left/right"
 	}
 	return trialsKeys{
-		Trial:    key.NewBinding(key.WithKeys("left", "right", "h", "l"), key.WithHelp(lr, "trial")),
-		Jump:     key.NewBinding(key.WithKeys("[", "]"), key.WithHelp("[ ]", "±10 trials")),
-		Ends:     key.NewBinding(key.WithKeys("home", "end"), key.WithHelp("home/end", "first/last trial")),
-		Step:     key.NewBinding(key.WithKeys(",", "."), key.WithHelp(", .", "time step")),
-		StepJump: key.NewBinding(key.WithKeys("<", ">"), key.WithHelp("< >", "±10 steps")),
-		Phase:    key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "train/val")),
-		Open:     key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "open run")),
-		Latents:  key.NewBinding(key.WithKeys("u"), key.WithHelp("u", "PCs/units")),
-		Units:    key.NewBinding(key.WithKeys("{", "}"), key.WithHelp("{ }", "other units")),
-		View:     key.NewBinding(key.WithKeys("v"), key.WithHelp("v", "arm/time")),
+		Trial:     key.NewBinding(key.WithKeys("left", "right", "h", "l"), key.WithHelp(lr, "trial")),
+		Jump:      key.NewBinding(key.WithKeys("[", "]"), key.WithHelp("[ ]", "±10 trials")),
+		Ends:      key.NewBinding(key.WithKeys("home", "end"), key.WithHelp("home/end", "first/last trial")),
+		Step:      key.NewBinding(key.WithKeys(",", "."), key.WithHelp(", .", "time step")),
+		StepJump:  key.NewBinding(key.WithKeys("<", ">"), key.WithHelp("< >", "±10 steps")),
+		Phase:     key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "train/val")),
+		Open:      key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "open run")),
+		Latents:   key.NewBinding(key.WithKeys("u"), key.WithHelp("u", "PCs/units")),
+		Units:     key.NewBinding(key.WithKeys("{", "}"), key.WithHelp("{ }", "other units")),
+		View:      key.NewBinding(key.WithKeys("v"), key.WithHelp("v", "arm/time")),
+		Eval:      key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "eval: Task tab")),
+		CentreOut: key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "eval: centre-out")),
+		Back:      key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back to the run")),
 	}
 }
 
@@ -129,6 +137,7 @@ type analysisKeys struct {
 	Move, Adjust, Coarse, Edit, Confirm, Cancel key.Binding
 	Find, Stop, Trials, More, View              key.Binding
 	Rotate, Tilt, Phase, Open                   key.Binding
+	Page, Event, Group, Rung                    key.Binding
 }
 
 func newAnalysisKeys(g glyphs) analysisKeys {
@@ -152,6 +161,10 @@ func newAnalysisKeys(g glyphs) analysisKeys {
 		Tilt:    key.NewBinding(key.WithKeys("{", "}"), key.WithHelp("{ }", "tilt")),
 		Phase:   key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "train/val")),
 		Open:    key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "open run")),
+		Page:    key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "view: trajectories/aligned/decoding/cross-temporal")),
+		Event:   key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "event to align to")),
+		Group:   key.NewBinding(key.WithKeys("g"), key.WithHelp("g", "cross-temporal variable")),
+		Rung:    key.NewBinding(key.WithKeys("<", ">"), key.WithHelp("< >", "ladder threshold")),
 	}
 }
 
@@ -159,6 +172,7 @@ func newAnalysisKeys(g glyphs) analysisKeys {
 type compareKeys struct {
 	PickA, PickB, Swap, Phase, Run, Stop key.Binding
 	Trials, More, View, Rotate, Tilt     key.Binding
+	Matrix                               key.Binding
 }
 
 func newCompareKeys() compareKeys {
@@ -174,6 +188,7 @@ func newCompareKeys() compareKeys {
 		View:   key.NewBinding(key.WithKeys("v"), key.WithHelp("v", "2-D/3-D")),
 		Rotate: key.NewBinding(key.WithKeys("[", "]"), key.WithHelp("[ ]", "rotate")),
 		Tilt:   key.NewBinding(key.WithKeys("{", "}"), key.WithHelp("{ }", "tilt")),
+		Matrix: key.NewBinding(key.WithKeys("m"), key.WithHelp("m", "matrix of many runs / two-run view")),
 	}
 }
 

@@ -320,7 +320,7 @@ func checkCompareTab(t *testing.T, d *driver, dirA, dirB string) {
 	o.Phase = c.phase
 	var cli map[string]any
 	command(t, func(out study.Output) error {
-		return study.CompareCommand(context.Background(), dirA, dirB, false, o, true, out)
+		return study.CompareCommand(context.Background(), []string{dirA, dirB}, false, study.MatrixOptions{CompareOptions: o}, true, out)
 	}, &cli)
 	delete(cli, "seconds")
 	sameJSON(t, "compare", asJSON(t, &study.CompareOutput{CompareReport: r.rep, Trajectories: r.traj}), cli)
@@ -334,7 +334,7 @@ func checkCompareTab(t *testing.T, d *driver, dirA, dirB string) {
 	rep := r.rep
 	num := func(v float64) string { return fmt.Sprintf("%.3f", v) }
 	v := ansi.Strip(d.m.View())
-	for _, want := range []string{num(rep.AffineAtoB.VarianceWeighted), num(rep.AffineBtoA.VarianceWeighted), num(rep.StateR2)} {
+	for _, want := range []string{num(rep.AffineAtoB.VarianceWeighted), num(rep.AffineBtoA.VarianceWeighted), num(*rep.StateR2)} {
 		if !strings.Contains(v, want) {
 			t.Fatalf("the Compare tab lacks %s:\n%s", want, v)
 		}

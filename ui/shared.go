@@ -39,8 +39,14 @@ type shared struct {
 type runFocus struct {
 	dir   string
 	phase string // "val" or "train"
-	trial int    // index into the phase's trials
-	step  int    // the Trials tab's time cursor
+	cursor
+}
+
+// cursor is a trial (an index into the phase's trials) and the Trials tab's
+// time step in it.
+type cursor struct {
+	trial int
+	step  int
 }
 
 // status is the message shown in the status line.

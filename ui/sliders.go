@@ -27,13 +27,14 @@ type sliderDef struct {
 type fpSettings struct {
 	opts study.FixedPointOptions
 	// inputs: 0 holds the inputs at zero, 1 holds them at the model's input
-	// at the Trials tab's cursor (trial and time step).
+	// at the Trials tab's cursor (trial and time step), 2 searches the
+	// closed loop (network and arm; the context held).
 	inputs int
 }
 
 var fpSliders = []sliderDef{
-	{name: "inputs held", help: "the input held fixed while searching: zero, or the model's input at the Trials tab's cursor (trial and step)",
-		choices: []string{"zero", "at cursor"}, min: 0, max: 1, step: 1, coarse: 1,
+	{name: "inputs held", help: "the input held fixed while searching: zero, or the model's input at the Trials tab's cursor (trial and step); arm models: closed loop searches the network and the arm together with the mean target held",
+		choices: []string{"zero", "at cursor", "closed loop"}, min: 0, max: 2, step: 1, coarse: 1,
 		get: func(s *fpSettings) float64 { return float64(s.inputs) }, set: func(s *fpSettings, v float64) { s.inputs = int(v) }},
 	{name: "inits", help: "initial states drawn from the latent trajectories", min: 16, max: 16384, step: 2, coarse: 8, log: true, integer: true,
 		get: func(s *fpSettings) float64 { return float64(s.opts.Inits) }, set: func(s *fpSettings, v float64) { s.opts.Inits = int(v) }},

@@ -12,6 +12,7 @@ import (
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/ctdtui/ctdtui/presets"
@@ -38,6 +39,10 @@ type trainTab struct {
 	runs    []runEntry
 	runsErr error
 	sel     int
+	// tailing: a rescan is scheduled (runs train elsewhere); overlay: the
+	// runs whose validation losses share the chart (sweepview.go).
+	tailing bool
+	overlay []*overlayRun
 
 	// Live dynamics: shown beside the loss chart (d toggles). For a saved
 	// run that is not training, one frame is computed from its checkpoint
@@ -103,7 +108,11 @@ func (t *trainTab) Update(msg tea.Msg) tea.Cmd {
 	case runsMsg:
 		t.runs, t.runsErr = msg.entries, msg.err
 		t.sel = max(0, min(t.sel, len(t.runs)-1))
-		return nil
+		return t.afterScan()
+	case tailTickMsg:
+		return t.onTailTick()
+	case historyMsg:
+		return t.onHistory(msg)
 	case jobPollMsg:
 		return t.onPoll(msg)
 	case workMsg:
@@ -152,6 +161,10 @@ func (t *trainTab) onKey(km tea.KeyMsg) tea.Cmd {
 		if e, ok := t.selected(); ok {
 			return t.resumeDir(e.dir)
 		}
+	case key.Matches(km, k.Overlay):
+		return t.toggleOverlay()
+	case key.Matches(km, k.ClearOverlay):
+		t.clearOverlay()
 	}
 	return nil
 }
@@ -235,6 +248,11 @@ func (t *trainTab) resumeDir(dir string) tea.Cmd {
 	r, err := run.Read(dir)
 	if err != nil {
 		t.sh.fail(err)
+		return nil
+	}
+	if r.Eval != nil {
+		t.sh.warn(fmt.Sprintf("%s is an evaluation of %s (its model, on a changed task): it has no training of its own; the Trials and Analysis tabs open it",
+			filepath.Base(dir), r.Eval.SourceDir()))
 		return nil
 	}
 	if held, h, _ := run.Held(dir); held {
@@ -421,7 +439,7 @@ func (t *trainTab) View() string {
 		sep := " " + t.sh.st.Faint.Render(t.sh.g.vrule) + " "
 		return joinColumns(t.h, sep, column{t.mainView(mainW, t.h), mainW}, column{t.runsView(sideW, t.h), sideW})
 	}
-	runsH := min(len(t.runs)+1, max(3, t.h/4))
+	runsH := min(len(t.listRows())+1, max(3, t.h/4))
 	if len(t.runs) == 0 {
 		runsH = 2
 	}
@@ -434,6 +452,10 @@ func (t *trainTab) View() string {
 func (t *trainTab) mainView(w, h int) string {
 	st := t.sh.st
 	v := t.cur
+	if v == nil && len(t.overlay) > 0 {
+		lines := []string{st.Header.Render("Overlay"), t.overlayLegend(w)}
+		return fitBlock(strings.Join(lines, "\n")+"\n"+t.chartView(w, h-len(lines)), w, h)
+	}
 	if v == nil {
 		lines := []string{st.Header.Render("No run open"), ""}
 		for _, l := range wrap("Press s to train the Task tab's settings: "+describeConfig(t.sh.cfg)+".", w) {
@@ -445,7 +467,11 @@ func (t *trainTab) mainView(w, h int) string {
 		}
 		return fitBlock(strings.Join(lines, "\n"), w, h)
 	}
-	lines := []string{t.titleLine(w), t.summaryLine(w), t.progressLine(w), t.legendLine(w)}
+	legend := t.legendLine(w)
+	if len(t.overlay) > 0 {
+		legend = t.overlayLegend(w)
+	}
+	lines := []string{t.titleLine(w), t.summaryLine(w), t.progressLine(w), legend}
 	chartH := h - len(lines)
 	if t.dynShown() && w >= 70 && chartH >= 6 {
 		dynW := max(28, min(64, w*2/5))
@@ -609,8 +635,20 @@ func (t *trainTab) runsView(w, h int) string {
 		return fitBlock(strings.Join(lines, "\n"), w, h)
 	}
 	avail := h - 1
-	first := max(0, min(t.sel-avail/2, len(t.runs)-avail))
-	for i := first; i < len(t.runs) && len(lines) < h; i++ {
+	rows := t.listRows()
+	selRow := 0
+	for r, row := range rows {
+		if row.entry == t.sel {
+			selRow = r
+		}
+	}
+	first := max(0, min(selRow-avail/2, len(rows)-avail))
+	for r := first; r < len(rows) && len(lines) < h; r++ {
+		if rows[r].entry < 0 {
+			lines = append(lines, t.sweepHeader(rows[r].header, w))
+			continue
+		}
+		i := rows[r].entry
 		e := t.runs[i]
 		state, status := e.state, e.shownStatus()
 		if t.cur != nil && e.dir == t.cur.dir && t.job != nil {
@@ -624,6 +662,14 @@ func (t *trainTab) runsView(w, h int) string {
 				marker = st.Cursor.Render("> ")
 			}
 		}
+		if len(t.overlay) > 0 {
+			// The overlay's runs carry their curve's colour.
+			mark := "  "
+			if o := t.inOverlay(e.dir); o != nil {
+				mark = lipgloss.NewStyle().Foreground(t.overlayColor(o)).Render(g.barFull) + " "
+			}
+			marker += mark
+		}
 		badge := t.statusBadge(status)
 		badgeW := badgeWidth(t.runs)
 		epochs := fmt.Sprintf("%d/%d", state.Epoch, state.Epochs)
@@ -635,7 +681,7 @@ func (t *trainTab) runsView(w, h int) string {
 		if w < 60 {
 			tail = fmt.Sprintf(" %9s", epochs)
 		}
-		nameW := max(w-2-badgeW-ansi.StringWidth(tail)-1, 8)
+		nameW := max(w-ansi.StringWidth(marker)-badgeW-ansi.StringWidth(tail)-1, 8)
 		tailStyle := st.Muted
 		if e.err != nil {
 			// A damaged run says why instead of its epochs: the name gets
@@ -644,7 +690,7 @@ func (t *trainTab) runsView(w, h int) string {
 			tail = " " + truncate("damaged: "+e.damage(), max(w-2-badgeW-1-nameW-1, 4), g.ellipsis)
 			tailStyle = st.Bad
 		}
-		line := marker + fitLine(badge, badgeW) + " " + nameStyle.Render(padRight(truncate(e.name, nameW, g.ellipsis), nameW)) + tailStyle.Render(tail)
+		line := marker + fitLine(badge, badgeW) + " " + nameStyle.Render(padRight(truncate(displayName(e), nameW, g.ellipsis), nameW)) + tailStyle.Render(tail)
 		lines = append(lines, line)
 	}
 	return fitBlock(strings.Join(lines, "\n"), w, h)
@@ -663,12 +709,12 @@ func fmtDuration(d time.Duration) string {
 
 func (t *trainTab) ShortHelp() []key.Binding {
 	k := t.keys
-	return []key.Binding{k.Start, k.Pause, k.Stop, t.ck.LogY, k.Move, k.Open, k.Resume, k.Dynamics, t.ck.Cursor, t.ck.Zoom}
+	return []key.Binding{k.Start, k.Pause, k.Stop, t.ck.LogY, k.Move, k.Open, k.Resume, k.Dynamics, k.Overlay, t.ck.Cursor, t.ck.Zoom}
 }
 
 func (t *trainTab) FullHelp() [][]key.Binding {
 	k := t.keys
 	c := t.ck
-	return [][]key.Binding{{k.Start, k.Pause, k.Stop}, {k.Move, k.Open, k.Resume, k.Dynamics},
+	return [][]key.Binding{{k.Start, k.Pause, k.Stop}, {k.Move, k.Open, k.Resume, k.Dynamics}, {k.Overlay, k.ClearOverlay},
 		{c.Cursor, c.CursorJump, c.Zoom, c.Pan, c.ResetView}, {c.LogY, c.Smooth}}
 }

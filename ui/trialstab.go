@@ -39,6 +39,11 @@ type trialsTab struct {
 
 	data bg[*trialsData] // the rollout of the focused run and phase
 
+	// eval is an evaluation of the focused run (trialseval.go), shown instead
+	// of its trials while evalKey names it.
+	eval    bg[*evalShow]
+	evalKey string
+
 	ck     chartKeys
 	nav    chart.Nav          // the panels' time window and cursor (the step)
 	charts []*chart.LineChart // the time panels, reused frame to frame
@@ -124,6 +129,9 @@ func (t *trialsTab) Update(msg tea.Msg) tea.Cmd {
 	case focusChangedMsg:
 		return t.ensure()
 	case workMsg:
+		if ok, cmd := t.onEvalWork(msg); ok {
+			return cmd
+		}
 		switch out, cmd := t.data.take(msg, t.want()); out {
 		case workPending:
 			return cmd
@@ -137,7 +145,7 @@ func (t *trialsTab) Update(msg tea.Msg) tea.Cmd {
 		return t.onKey(msg)
 	case tea.MouseMsg:
 		if d := t.shown(); d != nil && t.picker == nil {
-			chartMouse(msg, &t.nav, 0, float64(max(d.roll.Len(t.sh.focus.trial)-1, 1)))
+			chartMouse(msg, &t.nav, 0, float64(max(d.roll.Len(t.cur().trial)-1, 1)))
 		}
 	}
 	return nil
@@ -160,6 +168,19 @@ func (t *trialsTab) onKey(km tea.KeyMsg) tea.Cmd {
 		t.picker = newRunPicker(t.sh, "Open a run", t.sh.focus.dir, t.sh.focus.dir != "")
 		return nil
 	}
+	switch {
+	case key.Matches(km, k.Eval):
+		return t.startEval(false)
+	case key.Matches(km, k.CentreOut):
+		return t.startEval(true)
+	case key.Matches(km, k.Back):
+		t.leaveEval()
+		t.clamp()
+		return nil
+	case key.Matches(km, k.Phase) && t.evalShown() != nil:
+		t.sh.info("an evaluation shows its validation trials (esc: back to the run's own)")
+		return nil
+	}
 	if key.Matches(km, k.Phase) {
 		if !t.sh.togglePhase() {
 			return nil
@@ -171,11 +192,11 @@ func (t *trialsTab) onKey(km tea.KeyMsg) tea.Cmd {
 	if d == nil {
 		return nil
 	}
-	if T := d.roll.Len(t.sh.focus.trial); chartKey(km, t.ck, &t.nav, 0, float64(max(T-1, 1)), 1, false) {
+	if T := d.roll.Len(t.cur().trial); chartKey(km, t.ck, &t.nav, 0, float64(max(T-1, 1)), 1, false) {
 		return nil
 	}
 	n := len(d.trials)
-	f := &t.sh.focus
+	f := t.cur()
 	before, beforeStep := f.trial, f.step
 	switch {
 	case key.Matches(km, k.Trial):
@@ -189,9 +210,9 @@ func (t *trialsTab) onKey(km tea.KeyMsg) tea.Cmd {
 			f.trial = n - 1
 		}
 	case key.Matches(km, k.Step):
-		t.sh.focus.step += stepDir(km)
+		f.step += stepDir(km)
 	case key.Matches(km, k.StepJump):
-		t.sh.focus.step += 10 * stepDir(km)
+		f.step += 10 * stepDir(km)
 	case key.Matches(km, k.Latents):
 		t.units = !t.units
 	case key.Matches(km, k.Units):
@@ -202,8 +223,8 @@ func (t *trialsTab) onKey(km tea.KeyMsg) tea.Cmd {
 		t.armOn = !t.armOn
 	}
 	t.clamp()
-	if f.trial != before || f.step != beforeStep {
-		return focusChanged
+	if (f.trial != before || f.step != beforeStep) && t.evalShown() == nil {
+		return focusChanged // an evaluation's trials are its own
 	}
 	return nil
 }
@@ -219,11 +240,15 @@ func stepDir(km tea.KeyMsg) int {
 // openRun makes dir the focused run (for this tab and the Analysis tab).
 func (t *trialsTab) openRun(dir string) tea.Cmd {
 	t.picker = nil
+	t.leaveEval()
 	return tea.Batch(t.sh.focusRun(dir), t.ensure())
 }
 
-// shown is the data for the current focus, or nil.
+// shown is the data for the current focus (or the evaluation shown), or nil.
 func (t *trialsTab) shown() *trialsData {
+	if ev := t.evalShown(); ev != nil {
+		return ev.data
+	}
 	d, _ := t.data.get(t.want())
 	return d
 }
@@ -234,13 +259,13 @@ func (t *trialsTab) clamp() {
 	if d == nil {
 		return
 	}
-	f := &t.sh.focus
+	f := t.cur()
 	f.trial = max(0, min(f.trial, len(d.trials)-1))
 	if len(d.trials) == 0 {
-		t.sh.focus.step = 0
+		f.step = 0
 		return
 	}
-	t.sh.focus.step = max(0, min(t.sh.focus.step, d.roll.Len(f.trial)-1))
+	f.step = max(0, min(f.step, d.roll.Len(f.trial)-1))
 	H := d.roll.H
 	n := t.unitsShown()
 	t.unit0 = max(0, min(t.unit0, H-n))
@@ -267,7 +292,15 @@ func (t *trialsTab) View() string {
 	if len(d.trials) == 0 {
 		return centred(t.sh, t.w, t.h, "The "+phaseName(d.phase)+" phase of this run has no trials.")
 	}
-	header := t.header(d)
+	var header []string
+	if ev := t.evalShown(); ev != nil {
+		header = t.evalHeader(ev)
+	} else {
+		header = t.header(d)
+		if t.evalPending() {
+			header = append(header, workLine(t.sh, t.eval.running())+t.sh.st.Faint.Render("  (esc cancels)"))
+		}
+	}
 	bodyH := t.h - len(header)
 	var body string
 	if t.isRT(d) {
@@ -286,14 +319,14 @@ func (t *trialsTab) isRT(d *trialsData) bool {
 // header is the run, phase, trial and step, and a line about the trial.
 func (t *trialsTab) header(d *trialsData) []string {
 	st := t.sh.st
-	f := t.sh.focus
+	f := t.cur()
 	k := f.trial
 	idx := d.trials[k]
 	T := d.roll.Len(k)
 	line := st.Bold.Render(filepath.Base(d.sess.Run.Run.Dir)) + st.Muted.Render(fmt.Sprintf(" epoch %d · ", d.sess.Run.Epoch)) +
 		st.Accent.Render(d.phase) + st.Muted.Render(" · ") +
 		st.Text.Render(fmt.Sprintf("trial %d/%d", k+1, len(d.trials))) + st.Muted.Render(fmt.Sprintf(" (#%d)", idx)) + st.Muted.Render(" · ") +
-		st.Text.Render(fmt.Sprintf("step %d/%d", t.sh.focus.step, T-1))
+		st.Text.Render(fmt.Sprintf("step %d/%d", f.step, T-1))
 	lines := []string{line}
 	if info := t.trialInfo(d, idx); info != "" {
 		lines = append(lines, st.Muted.Render(truncate(info, t.w, t.sh.g.ellipsis)))
@@ -304,7 +337,7 @@ func (t *trialsTab) header(d *trialsData) []string {
 // trialInfo describes the trial (the task says what matters: MultiTask's task
 // and phase at the cursor, RandomTarget's events).
 func (t *trialsTab) trialInfo(d *trialsData, idx int) string {
-	return d.sess.Run.Task.TrialInfo(d.sess.Run.Data, idx, t.sh.focus.step)
+	return d.sess.Run.Task.TrialInfo(d.sess.Run.Data, idx, t.cur().step)
 }
 
 // timePanel is one strip of the time view.
@@ -343,7 +376,7 @@ func (t *trialsTab) panels(d *trialsData, k int) []timePanel {
 	st := t.sh.st
 	data, roll := d.sess.Run.Data, d.roll
 	idx := d.trials[k]
-	s := t.sh.focus.step
+	s := t.cur().step
 	var ps []timePanel
 
 	// Inputs: the noisy task inputs. With many channels (MultiTask's rule
@@ -490,7 +523,7 @@ func (t *trialsTab) events(d *trialsData, idx int) []timeEvent {
 // cursor (the time step), log y and smoothing.
 func (t *trialsTab) timeView(d *trialsData, w, h int) string {
 	st, g := t.sh.st, t.sh.g
-	k := t.sh.focus.trial
+	k := t.cur().trial
 	idx := d.trials[k]
 	T := d.roll.Len(k)
 	ps := t.panels(d, k)
@@ -548,7 +581,7 @@ func (t *trialsTab) timeView(d *trialsData, w, h int) string {
 	// The time window and cursor shared by every panel.
 	tmax := float64(max(T-1, 1))
 	t.nav.MinSpan = 8
-	t.nav.SetCursor(0, tmax, float64(t.sh.focus.step))
+	t.nav.SetCursor(0, tmax, float64(t.cur().step))
 	lo, hi := t.nav.Window(0, tmax)
 
 	var lines []string
@@ -582,7 +615,7 @@ func (t *trialsTab) timeView(d *trialsData, w, h int) string {
 		}
 		lines = append(lines, strings.Repeat(" ", gutter)+s.Lines()[0])
 	}
-	dataKey := fmt.Sprintf("%s|%d|%v|%d", t.want(), k, t.units, t.unit0)
+	dataKey := fmt.Sprintf("%s|%s|%d|%v|%d", t.want(), t.evalKey, k, t.units, t.unit0)
 	for len(t.charts) < len(ps) {
 		t.charts = append(t.charts, &chart.LineChart{})
 	}
@@ -606,7 +639,7 @@ func (t *trialsTab) timeView(d *trialsData, w, h int) string {
 	// Time axis: round steps in the window.
 	name := "step"
 	if roW > 0 {
-		name = fmt.Sprintf("step · cursor at %d", t.sh.focus.step)
+		name = fmt.Sprintf("step · cursor at %d", t.cur().step)
 	}
 	axis := chart.XAxisRow(pw, lo, hi, name, nil)
 	tail := ""
@@ -702,7 +735,7 @@ func (t *trialsTab) rtBody(d *trialsData, w, h int) string {
 // (shoulder, elbow, hand) at the cursor's step.
 func (t *trialsTab) armView(d *trialsData, w, h int) string {
 	st, g := t.sh.st, t.sh.g
-	k := t.sh.focus.trial
+	k := t.cur().trial
 	idx := d.trials[k]
 	roll, data := d.roll, d.sess.Run.Data
 	T := roll.Len(k)
@@ -727,7 +760,7 @@ func (t *trialsTab) armView(d *trialsData, w, h int) string {
 	xlo, xhi := rangeOf(0.05, xs, []float64{0, goal[0]})
 	ylo, yhi := rangeOf(0.05, ys, []float64{0, goal[1]})
 
-	title := st.Header.Render("Hand path") + st.Muted.Render(fmt.Sprintf(" · arm at step %d", t.sh.focus.step))
+	title := st.Header.Render("Hand path") + st.Muted.Render(fmt.Sprintf(" · arm at step %d", t.cur().step))
 	legendItems := []string{markGlyph(g, "target") + " target", markGlyph(g, "start") + " start", markGlyph(g, "hand") + " hand"}
 	// The force field: named with the trial's level in the legend (before the
 	// events, so that a narrow view keeps it), drawn as an arrow at the hand.
@@ -763,7 +796,7 @@ func (t *trialsTab) armView(d *trialsData, w, h int) string {
 	mark := func(x, y float64, glyph string, col lipgloss.Color) { fr.Mark(x, y, glyph, chart.FG(col)) }
 	// The arm at the cursor: shoulder at the origin, elbow at L1 along the
 	// shoulder angle, hand as recorded.
-	cur := ps[t.sh.focus.step*S:]
+	cur := ps[t.cur().step*S:]
 	q1 := float64(cur[sim.ArmShoulder])
 	hx, hy := float64(cur[sim.ArmHandX]), float64(cur[sim.ArmHandY])
 	if l1 > 0 {
@@ -857,7 +890,14 @@ func (t *trialsTab) ShortHelp() []key.Binding {
 	if t.shown() == nil {
 		return []key.Binding{k.Open, k.Phase}
 	}
-	return []key.Binding{k.Trial, k.Step, k.Jump, k.StepJump, k.Phase, k.Latents, k.Open, t.ck.Zoom, k.Ends}
+	if t.evalShown() != nil || t.evalPending() {
+		return []key.Binding{k.Back, k.Trial, k.Step, k.Jump, k.StepJump, k.Latents, k.Eval, k.CentreOut}
+	}
+	evals := []key.Binding{k.Eval}
+	if t.canCentreOut() {
+		evals = append(evals, k.CentreOut)
+	}
+	return append(append([]key.Binding{k.Trial, k.Step, k.Jump, k.StepJump, k.Phase}, evals...), k.Latents, k.Open, t.ck.Zoom, k.Ends)
 }
 
 func (t *trialsTab) FullHelp() [][]key.Binding {
@@ -871,5 +911,9 @@ func (t *trialsTab) FullHelp() [][]key.Binding {
 		view = append(view, k.View)
 	}
 	c := t.ck
-	return [][]key.Binding{{k.Trial, k.Jump, k.Ends}, {k.Step, k.StepJump}, view, {c.Zoom, c.Pan, c.ResetView, c.LogY, c.Smooth}, {k.Phase, k.Open}}
+	evals := []key.Binding{k.Eval}
+	if t.canCentreOut() {
+		evals = append(evals, k.CentreOut)
+	}
+	return [][]key.Binding{{k.Trial, k.Jump, k.Ends}, {k.Step, k.StepJump}, view, {c.Zoom, c.Pan, c.ResetView, c.LogY, c.Smooth}, {k.Phase, k.Open}, append(evals, k.Back)}
 }

@@ -78,3 +78,70 @@ func Scale(colors []lipgloss.Color, n int) []lipgloss.Color {
 	}
 	return out
 }
+
+// Block is what one entry of a block heatmap shows: its value (non-finite:
+// a blank block, no colour), a text written in its middle row, the text's
+// colour, and whether the block is the cursor's (drawn reversed).
+type Block struct {
+	Value  float64
+	Text   string
+	TextFG lipgloss.Color
+	Cursor bool
+}
+
+// HeatBlocks draws a rows×cols matrix as blocks of cw×ch cells (the last
+// column of each block left as a gap) from cell (x, y): each block's
+// background from ntcharts' heatmap over [lo, hi] with scale, its text
+// centred on its middle row.
+func HeatBlocks(s *Surface, x, y, rows, cols, cw, ch int, lo, hi float64, scale []lipgloss.Color, block func(i, j int) Block) {
+	if rows <= 0 || cols <= 0 || cw < 2 || ch < 1 || len(scale) == 0 || block == nil {
+		return
+	}
+	if lo, hi = usable(lo, hi); !(hi > lo) {
+		return
+	}
+	gw, gh := cols*cw, rows*ch
+	lc := linechart.New(gw, gh, 0, float64(gw), 0, float64(gh), linechart.WithXYSteps(0, 0))
+	hm := heatmap.New(gw, gh, heatmap.WithStyle(lc), heatmap.WithValueRange(lo, hi), heatmap.WithColorScale(scale))
+	blocks := make([]Block, rows*cols)
+	for i := 0; i < rows; i++ {
+		for j := 0; j < cols; j++ {
+			b := block(i, j)
+			blocks[i*cols+j] = b
+			if !Finite(b.Value) {
+				continue // never a non-finite value for the heatmap
+			}
+			v := math.Max(lo, math.Min(hi, b.Value))
+			for dy := 0; dy < ch; dy++ {
+				for dx := 0; dx < cw-1; dx++ {
+					hm.DrawPoint(heatmap.NewHeatPoint(float64(j*cw+dx), float64(gh-1-(i*ch+dy)), v))
+				}
+			}
+		}
+	}
+	s.Blit(&hm.Canvas, x, y, nil)
+	for i := 0; i < rows; i++ {
+		for j := 0; j < cols; j++ {
+			b := blocks[i*cols+j]
+			ty := y + i*ch + (ch-1)/2
+			if b.Cursor && !Finite(b.Value) {
+				for dx := 0; dx < cw-1; dx++ {
+					s.Set(x+j*cw+dx, ty, ' ', Style{Reverse: true})
+				}
+			}
+			tw := len([]rune(b.Text))
+			tx := x + j*cw + max(0, (cw-1-tw)/2)
+			for k, r := range []rune(b.Text) {
+				if k >= cw-1 {
+					break
+				}
+				st := s.At(tx+k, ty).S
+				st.FG = b.TextFG
+				if b.Cursor {
+					st.Reverse, st.Bold = true, true
+				}
+				s.Set(tx+k, ty, r, st)
+			}
+		}
+	}
+}

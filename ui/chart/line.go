@@ -35,14 +35,21 @@ type VMark struct {
 	Style Style
 }
 
+// HMark is a dotted horizontal line at Y (a reference level: R² = 0).
+type HMark struct {
+	Y     float64
+	Style Style
+}
+
 // LineChart draws series against a shared x axis with optional y tick
 // labels and x axis, through a Nav (zoom, pan, cursor, log y, smoothing).
 // Its data is identified by a key (SetData): the chart is redrawn only
 // when the key, its size or a setting changed, and moving the cursor alone
 // redraws only the cursor over the cached picture.
 type LineChart struct {
-	Marks []VMark
-	Nav   *Nav // nil: the whole range, no cursor, raw values
+	Marks  []VMark
+	HMarks []HMark
+	Nav    *Nav // nil: the whole range, no cursor, raw values
 
 	// YFixed fixes the y range (in data units, before any log); otherwise
 	// y follows the values in the x window, padded by YPad of their span.
@@ -188,7 +195,7 @@ type frameKey struct {
 	yfixed         bool
 	ylo, yhi, ypad float64
 	ascii          bool
-	marks          int
+	marks, hmarks  int
 }
 
 type baseFrame struct {
@@ -208,7 +215,7 @@ func (c *LineChart) Lines(w, h int) []string {
 	p := c.prepare()
 	lo, hi := c.Nav.Window(p.xlo, p.xhi)
 	k := frameKey{version: c.version, w: w, h: h, zoomed: n.Zoomed, lo: lo, hi: hi, logY: n.LogY, smooth: n.Smooth,
-		cursorOn: n.CursorOn, cursor: n.Cursor, yfixed: c.YFixed, ylo: c.YLo, yhi: c.YHi, ypad: c.YPad, ascii: c.ASCII, marks: len(c.Marks)}
+		cursorOn: n.CursorOn, cursor: n.Cursor, yfixed: c.YFixed, ylo: c.YLo, yhi: c.YHi, ypad: c.YPad, ascii: c.ASCII, marks: len(c.Marks), hmarks: len(c.HMarks)}
 	if c.lastView != nil && k == c.lastKey {
 		return c.lastView
 	}
@@ -305,6 +312,15 @@ func (c *LineChart) draw(k frameKey, p *prepared) *baseFrame {
 	for _, m := range c.Marks {
 		pen := f.Pen(Stroke{Style: m.Style, Dotted: true})
 		pen.VLine(m.X)
+		pen.Done()
+	}
+	for _, m := range c.HMarks {
+		y := m.Y
+		if p.logY {
+			y = math.Log10(y)
+		}
+		pen := f.Pen(Stroke{Style: m.Style, Dotted: true})
+		pen.HLine(y)
 		pen.Done()
 	}
 	for i := range c.series {

@@ -14,9 +14,10 @@ import (
 // (lipgloss colour strings; "" is the terminal's own) and two attributes.
 // It is a small comparable value, so cells of equal style are found with ==.
 type Style struct {
-	FG, BG lipgloss.Color
-	Faint  bool
-	Bold   bool
+	FG, BG  lipgloss.Color
+	Faint   bool
+	Bold    bool
+	Reverse bool
 }
 
 // FG is a style with only a foreground colour.
@@ -60,6 +61,9 @@ func codesOf(s Style) codes {
 	}
 	if s.Bold {
 		st = st.Bold(true)
+	}
+	if s.Reverse {
+		st = st.Reverse(true)
 	}
 	out := st.Render("X")
 	i := strings.IndexByte(out, 'X')
@@ -224,6 +228,7 @@ func styleOf(st lipgloss.Style) Style {
 	}
 	out.Faint = st.GetFaint()
 	out.Bold = st.GetBold()
+	out.Reverse = st.GetReverse()
 	return out
 }
 
@@ -286,7 +291,7 @@ func (s *Surface) Lines() []string {
 		for _, c := range row {
 			g := s.glyph(c.R)
 			st := c.S
-			if g == ' ' && st.BG == "" {
+			if g == ' ' && st.BG == "" && !st.Reverse {
 				st = Style{}
 			}
 			if st != cur {
