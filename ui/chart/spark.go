@@ -2,10 +2,10 @@ package chart
 
 import (
 	"math"
+	"strings"
 
 	"github.com/NimbleMarkets/ntcharts/canvas"
 	"github.com/NimbleMarkets/ntcharts/sparkline"
-	"github.com/charmbracelet/lipgloss"
 )
 
 // Sparkline renders values as a w-cell, one-row sparkline with ntcharts'
@@ -32,9 +32,8 @@ func Sparkline(values []float64, w int, log bool, st Style, ascii bool) string {
 			vals = append(vals, v)
 		}
 	}
-	s := NewSurface(w, 1, ascii)
 	if len(vals) == 0 {
-		return s.String()
+		return strings.Repeat(" ", w)
 	}
 	// Average into at most w buckets.
 	n := min(w, len(vals))
@@ -51,26 +50,45 @@ func Sparkline(values []float64, w int, log bool, st Style, ascii bool) string {
 	for _, v := range b {
 		lo, hi = math.Min(lo, v), math.Max(hi, v)
 	}
-	sl := sparkline.New(n, 1, sparkline.WithMaxValue(1), sparkline.WithNoAutoMaxValue(),
-		sparkline.WithStyle(lipgloss.NewStyle().Foreground(st.FG)))
-	for _, v := range b {
-		f := 1.0
+	f := make([]float64, n)
+	for i, v := range b {
+		f[i] = 1
 		if hi > lo {
-			f = 0.125 + 0.875*(v-lo)/(hi-lo)
+			f[i] = 0.125 + 0.875*(v-lo)/(hi-lo)
 		}
-		sl.Push(f)
+	}
+	line := Columns(f, 1, func(int) Style { return st }, ascii)
+	return strings.Repeat(" ", w-n) + line
+}
+
+// Columns renders one cell per value, a column of height value/top of a
+// cell (ntcharts' sparkline draws it, to an eighth of a cell; with --ascii
+// the characters _.-=#), in style(i); zero, negative and non-finite values
+// are blank.
+func Columns(values []float64, top float64, style func(i int) Style, ascii bool) string {
+	n := len(values)
+	s := NewSurface(n, 1, ascii)
+	if n == 0 || !(top > 0) {
+		return s.String()
+	}
+	sl := sparkline.New(n, 1, sparkline.WithMaxValue(top), sparkline.WithNoAutoMaxValue())
+	for _, v := range values {
+		if !plottable(v) || v < 0 {
+			v = 0
+		}
+		sl.Push(math.Min(v, top))
 	}
 	sl.DrawColumnsOnly()
-	s.Blit(&sl.Canvas, w-n, 0, func(c canvas.Cell) Cell {
-		if c.Rune == 0 || c.Rune == ' ' {
-			return Cell{}
+	for x := 0; x < n; x++ {
+		r := sl.Canvas.Cell(canvas.Point{X: x, Y: 0}).Rune
+		if r == 0 || r == ' ' {
+			continue
 		}
-		r := c.Rune
 		if ascii {
 			r = asciiBar(r)
 		}
-		return Cell{R: r, S: st}
-	})
+		s.Set(x, 0, r, style(x))
+	}
 	return s.String()
 }
 
