@@ -22,6 +22,7 @@ type lossChart struct {
 	// curve per run, each in its own colour (the Train tab's overlay).
 	overlay []chartSeries
 	nav     chart.Nav
+	palette chart.Palette // the overlay's colours, one per run for as long as it is shown
 	w, h    int
 	c       chart.LineChart
 	refused int // non-finite values refused
@@ -46,8 +47,17 @@ type chartSeries struct {
 func newLossChart(sh *shared) *lossChart {
 	c := &lossChart{sh: sh, dirty: true}
 	c.nav.MinSpan = 4
+	for i := 0; i < maxOverlay; i++ {
+		c.palette.Colors = append(c.palette.Colors, sh.st.ChannelColor(i, maxOverlay))
+	}
 	return c
 }
+
+// runColor is a run's colour in the overlay.
+func (c *lossChart) runColor(dir string) lipgloss.Color { return c.palette.Color(dir) }
+
+// keepRuns frees the colours of runs that left the overlay.
+func (c *lossChart) keepRuns(dirs []string) { c.palette.Keep(dirs) }
 
 func (c *lossChart) Reset() {
 	c.train, c.val = curve{}, curve{}

@@ -453,7 +453,7 @@ func (t *trainTab) mainView(w, h int) string {
 	st := t.sh.st
 	v := t.cur
 	if v == nil && len(t.overlay) > 0 {
-		lines := []string{st.Header.Render("Overlay"), t.overlayLegend(w)}
+		lines := []string{st.Header.Render("Overlay"), t.legendLine(w)}
 		return fitBlock(strings.Join(lines, "\n")+"\n"+t.chartView(w, h-len(lines)), w, h)
 	}
 	if v == nil {
@@ -468,9 +468,6 @@ func (t *trainTab) mainView(w, h int) string {
 		return fitBlock(strings.Join(lines, "\n"), w, h)
 	}
 	legend := t.legendLine(w)
-	if len(t.overlay) > 0 {
-		legend = t.overlayLegend(w)
-	}
 	lines := []string{t.titleLine(w), t.summaryLine(w), t.progressLine(w), legend}
 	chartH := h - len(lines)
 	if t.dynShown() && w >= 70 && chartH >= 6 {
@@ -596,6 +593,9 @@ func (t *trainTab) legendLine(w int) string {
 			s = fitLine(s, w-len([]rune(status))) + st.Faint.Render(status)
 		}
 		return s
+	}
+	if len(t.overlay) > 0 {
+		return t.overlayLegend(w)
 	}
 	part := func(name string, style func(string) string, last float64, best float64, bestEpoch int) string {
 		s := style(mark+" "+name) + " " + st.Text.Render(fmtLoss(last))
