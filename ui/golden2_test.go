@@ -104,5 +104,6 @@ func TestGoldenTrainDynamics(t *testing.T) {
 	waitFor(t, tm, "3bff-gru")
 	sendKeys(tm, "↓↓↓\n")
 	waitFor(t, tm, "saved epoch 200")
+	waitFor(t, tm, "█▇▄▄") // 3bff-gru's sparkline, read in the background
 	teatest.RequireEqualOutput(t, finalView(t, tm))
 }

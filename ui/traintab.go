@@ -39,6 +39,7 @@ type trainTab struct {
 	runs    []runEntry
 	runsErr error
 	sel     int
+	sparks  map[string]spark // the runs' validation-loss sparklines (sparks.go)
 	// tailing: a rescan is scheduled (runs train elsewhere); overlay: the
 	// runs whose validation losses share the chart (sweepview.go).
 	tailing bool
@@ -108,7 +109,12 @@ func (t *trainTab) Update(msg tea.Msg) tea.Cmd {
 	case runsMsg:
 		t.runs, t.runsErr = msg.entries, msg.err
 		t.sel = max(0, min(t.sel, len(t.runs)-1))
-		return t.afterScan()
+		return tea.Batch(t.afterScan(), t.sparksCmd())
+	case sparksMsg:
+		for dir, s := range msg {
+			t.sparks[dir] = s
+		}
+		return nil
 	case tailTickMsg:
 		return t.onTailTick()
 	case historyMsg:
@@ -682,6 +688,12 @@ func (t *trainTab) runsView(w, h int) string {
 			tail = fmt.Sprintf(" %9s", epochs)
 		}
 		nameW := max(w-ansi.StringWidth(marker)-badgeW-ansi.StringWidth(tail)-1, 8)
+		spark := ""
+		if w >= 84 && e.err == nil {
+			// The validation loss over the epochs, when there is room.
+			spark = " " + t.sparkline(e.dir)
+			nameW = max(nameW-sparkW-1, 8)
+		}
 		tailStyle := st.Muted
 		if e.err != nil {
 			// A damaged run says why instead of its epochs: the name gets
@@ -690,7 +702,7 @@ func (t *trainTab) runsView(w, h int) string {
 			tail = " " + truncate("damaged: "+e.damage(), max(w-2-badgeW-1-nameW-1, 4), g.ellipsis)
 			tailStyle = st.Bad
 		}
-		line := marker + fitLine(badge, badgeW) + " " + nameStyle.Render(padRight(truncate(displayName(e), nameW, g.ellipsis), nameW)) + tailStyle.Render(tail)
+		line := marker + fitLine(badge, badgeW) + " " + nameStyle.Render(padRight(truncate(displayName(e), nameW, g.ellipsis), nameW)) + spark + tailStyle.Render(tail)
 		lines = append(lines, line)
 	}
 	return fitBlock(strings.Join(lines, "\n"), w, h)
