@@ -531,3 +531,63 @@ d6withbeta:
 	VFMADD231PD (R13)(R12*2), Y15, Y10
 	VFMADD231PD 32(R13)(R12*2), Y15, Y11
 	JMP d6store
+
+// TRANSPOSE4D transposes the 4×4 block of doubles in Y0-Y3 (row i in Yi)
+// into Y8-Y11 (row i of the result is column i of the input).
+#define TRANSPOSE4D \
+	VUNPCKLPD  Y1, Y0, Y4; \
+	VUNPCKHPD  Y1, Y0, Y5; \
+	VUNPCKLPD  Y3, Y2, Y6; \
+	VUNPCKHPD  Y3, Y2, Y7; \
+	VPERM2F128 $0x20, Y6, Y4, Y8; \
+	VPERM2F128 $0x20, Y7, Y5, Y9; \
+	VPERM2F128 $0x31, Y6, Y4, Y10; \
+	VPERM2F128 $0x31, Y7, Y5, Y11
+
+// func packBTd(groups, blocks int, b *float64, ldb int, dst *float64)
+//
+// Packs 4·blocks steps of a transposed B panel of 4·groups rows (nr = 8 or
+// 16 doubles): for the rows j < 4·groups of B at b + j·ldb and p < 4·blocks,
+// dst[p·nr + j] = b[j·ldb + p], by 4×4 register transposes.
+TEXT ·packBTd(SB), NOSPLIT, $0-40
+	MOVQ groups+0(FP), R10
+	MOVQ blocks+8(FP), CX
+	MOVQ b+16(FP), SI
+	MOVQ ldb+24(FP), R8
+	SHLQ $3, R8             // bytes between rows of B
+	MOVQ dst+32(FP), DX
+	MOVQ R10, R11
+	SHLQ $5, R11            // nr·8 bytes: one panel row (groups·32)
+	LEAQ (R8)(R8*2), R9     // 3 rows
+	TESTQ CX, CX
+	JZ    pbtddone
+
+pbtdblock:
+	MOVQ SI, AX             // rows of this group
+	MOVQ DX, DI             // its place in the panel
+	MOVQ R10, BX
+
+pbtdgroup:
+	VMOVUPD (AX), Y0
+	VMOVUPD (AX)(R8*1), Y1
+	VMOVUPD (AX)(R8*2), Y2
+	VMOVUPD (AX)(R9*1), Y3
+	TRANSPOSE4D
+	VMOVUPD Y8, (DI)
+	VMOVUPD Y9, (DI)(R11*1)
+	VMOVUPD Y10, (DI)(R11*2)
+	LEAQ    (DI)(R11*2), R12
+	VMOVUPD Y11, (R12)(R11*1)
+	LEAQ    (AX)(R8*4), AX  // next four rows
+	ADDQ    $32, DI         // their four columns of the panel
+	DECQ    BX
+	JNZ     pbtdgroup
+
+	ADDQ $32, SI            // next four steps
+	LEAQ (DX)(R11*4), DX
+	DECQ CX
+	JNZ  pbtdblock
+
+pbtddone:
+	VZEROUPPER
+	RET

@@ -42,8 +42,9 @@
 //
 // float64 (gradient checks, the float64 maps of the fixed-point finder's
 // Newton refinement and Jacobians) runs the same driver with the same kernels
-// on doubles (dgemm_amd64.s: an 8×16 AVX-512 tile, a 6×8 AVX2 tile), at
-// 75-100 GFLOP/s on the GRU-128 Jacobian's products (the float64 FMA peak is
+// on doubles (dgemm_amd64.s: an 8×16 AVX-512 tile, a 6×8 AVX2 tile, and
+// 4×4 transposes for a transposed B), at ~100 GFLOP/s on the GRU-128
+// Jacobian's products (the float64 FMA peak is
 // half the float32 one; BenchmarkDgemm), against ~6 for the Go kernel.
 //
 // Everywhere else the same driver runs a portable 4×16 Go kernel

@@ -102,11 +102,33 @@ func checkKernel[F Float](mr, nr, strips, kc int, a []F, aNext, rowStride, step 
 
 // The float64 kernel sets: the same driver and kernels on doubles. Their
 // non-transposed B panels are packed by the float32 copies (the same bytes
-// per step); a transposed B is packed in Go.
+// per step), a transposed B by 4×4 transposes of doubles.
 var (
-	avx2Kernels64   = &kernelSet[float64]{mr: 6, nr: 8, kern: kernel6x8dAsm, directA: true, directAT: true, packB: packBN8dAsm}
-	avx512Kernels64 = &kernelSet[float64]{mr: 8, nr: 16, kern: kernel8x16dAsm, directA: true, directAT: true, packB: packBN16dAsm}
+	avx2Kernels64   = &kernelSet[float64]{mr: 6, nr: 8, kern: kernel6x8dAsm, directA: true, directAT: true, packB: packBN8dAsm, packBT: packBTdAsm}
+	avx512Kernels64 = &kernelSet[float64]{mr: 8, nr: 16, kern: kernel8x16dAsm, directA: true, directAT: true, packB: packBN16dAsm, packBT: packBTdAsm}
 )
+
+//go:noescape
+func packBTd(groups, blocks int, b *float64, ldb int, dst *float64)
+
+// packBTdAsm packs rows j0..j0+nr of B, columns pc..pc+kb, as a transposed
+// nr-wide panel of doubles (nr = len(panel)/kb: 8 or 16): 4×4 blocks in
+// assembly, the last kb%4 steps in Go.
+func packBTdAsm(b []float64, ldb, j0, pc, kb int, panel []float64) {
+	nr := len(panel) / kb
+	blocks := kb / 4
+	if blocks > 0 {
+		_ = b[(j0+nr-1)*ldb+pc+blocks*4-1]
+		_ = panel[blocks*4*nr-1]
+		packBTd(nr/4, blocks, &b[j0*ldb+pc], ldb, &panel[0])
+	}
+	for jj := 0; jj < nr; jj++ {
+		row := b[(j0+jj)*ldb+pc : (j0+jj)*ldb+pc+kb]
+		for p := blocks * 4; p < kb; p++ {
+			panel[p*nr+jj] = row[p]
+		}
+	}
+}
 
 //go:noescape
 func kernel6x8d(strips, k int, a *float64, aNext, rowStride, step int, b *float64, c *float64, ldc int, alpha, beta float64)
