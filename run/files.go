@@ -409,3 +409,9 @@ func writeCheckpoint(path string, c *nets.Checkpoint) error {
 	}
 	return WriteFileAtomic(path, buf.Bytes())
 }
+
+// ReadHistory reads only a run's history.csv (the runs list's sparklines):
+// no config, state or checkpoint.
+func ReadHistory(dir string) ([]nets.EpochStats, error) {
+	return readHistory(filepath.Join(dir, HistoryFile))
+}

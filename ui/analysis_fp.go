@@ -4,12 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"math"
 	"strings"
 
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/ctdtui/ctdtui/study"
+	"github.com/ctdtui/ctdtui/ui/chart"
 )
 
 // The fixed-point summary's q-threshold ladder (template Q3) and the
@@ -85,24 +85,19 @@ func (t *analysisTab) ladderLines(r *study.FixedPointReport, w, h int) []string 
 	for _, l := range r.Ladder {
 		maxP = max(maxP, l.Places)
 	}
-	blocks := []rune("▁▂▃▄▅▆▇█")
-	if g.ascii {
-		blocks = []rune("_.-=+*#@")
-	}
-	var bar strings.Builder
+	// The rungs as columns (ntcharts' sparkline through package chart).
+	vals := make([]float64, len(r.Ladder))
 	for i, l := range r.Ladder {
-		b := blocks[min(len(blocks)-1, int(math.Round(float64(l.Places)/float64(maxP)*float64(len(blocks)-1))))]
-		if l.Places == 0 {
-			b = ' '
-		}
-		if i == cur {
-			bar.WriteString(st.Cursor.Render(string(b)))
-		} else {
-			bar.WriteString(st.Muted.Render(string(b)))
-		}
+		vals[i] = float64(l.Places)
 	}
+	bar := chart.Columns(vals, float64(maxP), func(i int) chart.Style {
+		if i == cur {
+			return chart.Style{FG: st.theme.Accent, Bold: true}
+		}
+		return chart.FG(st.theme.Muted)
+	}, g.ascii)
 	c := r.Ladder[cur]
-	lines := []string{truncStyled(st.Header.Render("ladder ")+st.Faint.Render("1e-1 ")+bar.String()+st.Faint.Render(" 1e-14")+st.Muted.Render("  < >"), w)}
+	lines := []string{truncStyled(st.Header.Render("ladder ")+st.Faint.Render("1e-1 ")+bar+st.Faint.Render(" 1e-14")+st.Muted.Render("  < >"), w)}
 	head := fmt.Sprintf("q < %.0e: %d places (%d fixed, %d slow) from %d inits", c.QThresh, c.Places, c.Fixed, c.Slow, c.Rows)
 	lines = append(lines, st.Text.Render(truncate(head, w, g.ellipsis)))
 	for _, l := range wrap(typeLine(c.Types.Stable, c.Types.Saddles, c.Types.Unstable, c.Types.Rotational, c.Types.WithSlowModes), w-2) {

@@ -6,11 +6,11 @@ import (
 	"math"
 	"strings"
 
-	"github.com/NimbleMarkets/ntcharts/heatmap"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 
 	"github.com/ctdtui/ctdtui/study"
+	"github.com/ctdtui/ctdtui/ui/chart"
 )
 
 // The Analysis tab's right panel has pages: the trajectories (and fixed
@@ -189,8 +189,8 @@ func (t *analysisTab) alignedView(r *study.AlignReport, w, h int) string {
 	}
 	xlo, xhi := rangeOf(0.05, xs)
 	ylo, yhi := rangeOf(0.05, ys)
-	cv := newCanvas(w, ch, g.ascii)
-	fr := newXYFrame(cv, xlo, xhi, ylo, yhi, true)
+	sf := chart.NewSurface(w, ch, g.ascii)
+	fr := chart.NewFrame(sf, 0, 0, w, ch, xlo, xhi, ylo, yhi).Equal()
 	zero := -1
 	for j, s := range r.Steps {
 		if s == 0 {
@@ -207,15 +207,15 @@ func (t *analysisTab) alignedView(r *study.AlignReport, w, h int) string {
 				px[j], py[j] = p[0], p[1]
 			}
 		}
-		fr.path(px, py, col)
+		fr.Path(px, py, chart.Stroke{Style: chart.FG(col)})
 		legend = append(legend, lipgloss.NewStyle().Foreground(col).Render("━ "+c.Label))
 	}
 	for i, c := range r.Conditions {
 		if zero >= 0 && len(c.PC[zero]) >= 2 {
-			fr.mark(c.PC[zero][0], c.PC[zero][1], []rune(markGlyph(g, "stable"))[0], st.ChannelColor(i, len(r.Conditions)))
+			fr.Mark(c.PC[zero][0], c.PC[zero][1], markGlyph(g, "stable"), chart.FG(st.ChannelColor(i, len(r.Conditions))))
 		}
 	}
-	lines = append(lines, cv.Lines()...)
+	lines = append(lines, sf.Lines()...)
 	lines = append(lines, wrapStyled(legend, w)...)
 	return fitBlock(strings.Join(lines, "\n"), w, h)
 }
@@ -261,17 +261,11 @@ func (t *analysisTab) decodingView(r *study.DecodeReport, w, h int) string {
 	if ch < 3 || w < 12 {
 		return fitBlock(strings.Join(lines, "\n"), w, h)
 	}
-	const axisW = 5
-	cv := newCanvas(w-axisW, ch, g.ascii)
 	T := len(r.Steps)
-	zero := 0
-	for j, s := range r.Steps {
-		if s == 0 {
-			zero = j
-		}
+	xs := make([]float64, T)
+	for j, st := range r.Steps {
+		xs[j] = float64(st)
 	}
-	vline(cv, stepDot(cv, zero, T), st.theme.Faint, true)
-	hline(cv, float64(cv.Height()-1)*(hi-0)/(hi-lo), st.theme.Faint, true)
 	chance := make([]float64, T)
 	for j := range chance {
 		var vals []float64
@@ -280,27 +274,38 @@ func (t *analysisTab) decodingView(r *study.DecodeReport, w, h int) string {
 		}
 		chance[j] = meanFinite(vals)
 	}
-	plotTimeSeries(cv, clampSeries(chance, lo, hi), T, lo, hi, st.theme.Muted, true)
+	series := []chart.Series{{Name: "chance", X: xs, Y: clampSeries(chance, lo, hi), Style: chart.FG(st.theme.Muted), Dash: 2}}
 	for i, v := range r.Variables {
 		col := st.ChannelColor(i, len(r.Variables))
-		plotTimeSeries(cv, clampSeries(v.R2, lo, hi), T, lo, hi, col, false)
+		series = append(series, chart.Series{Name: v.Group, X: xs, Y: clampSeries(v.R2, lo, hi), Style: chart.FG(col)})
 		onset := "never"
 		if v.Onset != nil {
 			onset = fmt.Sprintf("%+d", *v.Onset)
 		}
 		legend = append(legend, lipgloss.NewStyle().Foreground(col).Render(fmt.Sprintf("━ %s (peak %.2f, ≥%.1f from %s)", v.Group, v.Peak, study.DecodableR2, onset)))
 	}
-	for i, l := range cv.Lines() {
-		lab := ""
-		switch i {
-		case 0:
-			lab = fmt.Sprintf("%.1f", hi)
-		case cv.h - 1:
-			lab = fmt.Sprintf("%.2f", lo)
+	// A line chart through package chart, with the tab's chart keys (zoom,
+	// pan, cursor with the R² of every variable, smoothing).
+	c := &t.decChart
+	c.SetData(t.decodeKey(), series)
+	c.Nav = &t.decNav
+	t.decNav.MinSpan = 4
+	c.YFixed, c.YLo, c.YHi = true, lo, hi
+	c.YAxis, c.XAxis, c.XLabel = true, true, "0 = "+o.Event
+	c.YFmt = func(v float64) string { return fmt.Sprintf("%.2f", v) }
+	c.XFmt = func(v float64) string { return fmt.Sprintf("%+.0f", v) }
+	c.Marks = []chart.VMark{{X: 0, Style: chart.FG(st.theme.Faint)}}
+	c.HMarks = []chart.HMark{{Y: 0, Style: chart.FG(st.theme.Faint)}}
+	c.ASCII = g.ascii
+	c.AxisStyle, c.CursorStyle = chart.FG(st.theme.Faint), chart.FG(st.theme.Accent)
+	lines = append(lines, c.Lines(w, ch+1)...)
+	if t.decNav.CursorOn {
+		ro := st.Accent.Render(fmt.Sprintf("%+.0f", t.decNav.Cursor))
+		for _, rd := range c.Readings(t.decNav.Cursor) {
+			ro += "  " + rd.Style.Render(rd.Name) + " " + st.Text.Render(fmt.Sprintf("%.3f", rd.Value))
 		}
-		lines = append(lines, st.Faint.Render(padLeft(lab, axisW-1)+" ")+l)
+		legend = []string{ro}
 	}
-	lines = append(lines, st.Faint.Render(strings.Repeat(" ", axisW)+axisLine(fmt.Sprintf("%+d", r.Steps[0]), "0 = "+o.Event, fmt.Sprintf("%+d", r.Steps[T-1]), w-axisW)))
 	lines = append(lines, wrapStyled(legend, w)...)
 	return fitBlock(strings.Join(lines, "\n"), w, h)
 }
@@ -351,41 +356,25 @@ func (t *analysisTab) crossTemporalView(r *study.DecodeReport, w, h int) string 
 	}
 	n := len(v.CrossTemporal)
 	steps := r.CTSteps
-	side := min(ch, (w-8)/2) // two cells per column keep the cells square
-	hm := heatmap.New(2*side+8, side+2, heatmap.WithValueRange(0, 1), heatmap.WithColorScale(decodeHeatScale(t.sh)))
+	// The heatmap through package chart (ntcharts' colour mapping; shade
+	// glyphs for a terminal without colour), fitted-at steps upwards, the
+	// step labels of both axes around it.
+	const labW = 5
+	side := min(ch-1, (w-labW-1)/2) // two cells per column keep the cells square
+	gw, gh := 2*side, side
+	sf := chart.NewSurface(labW+1+gw, gh+1, g.ascii)
+	chart.Heatmap(sf, labW+1, 0, gw, gh, chart.Matrix{Rows: n, Cols: n, At: func(i, j int) float64 {
+		return v.CrossTemporal[n-1-i][j]
+	}}, 0, 1, decodeHeatScale(t.sh))
 	x0, x1 := float64(steps[0]), float64(steps[n-1]+r.Options.CTStride)
-	hm.SetXYRange(x0, x1, x0, x1)
-	hm.SetViewXYRange(x0, x1, x0, x1)
-	stepLabel := func(_ int, v float64) string {
-		if math.Abs(v) < 0.5 {
-			return "0"
-		}
-		return fmt.Sprintf("%+.0f", v)
+	faint := chart.FG(st.theme.Faint)
+	for _, row := range []int{0, gh / 2, gh - 1} {
+		val := x1 - (float64(row)+0.5)*(x1-x0)/float64(gh)
+		sf.Text(0, row, padLeft(fmt.Sprintf("%+.0f", val), labW), faint)
+		sf.Text(labW, row, "┤", faint)
 	}
-	hm.XLabelFormatter, hm.YLabelFormatter = stepLabel, stepLabel
-	hm.SetXStep(4) // these recompute the graphing area with the labels' width
-	hm.SetYStep(4)
-	// One heat point per cell of the graphing area, from the matrix entry
-	// under it, so that no cell is left between two columns.
-	gw, gh := hm.GraphWidth(), hm.GraphHeight()
-	for cx := 0; cx < gw; cx++ {
-		for cy := 0; cy < gh; cy++ {
-			fx, fy := (float64(cx)+0.5)/float64(gw), (float64(cy)+0.5)/float64(gh)
-			b, a := min(n-1, int(fx*float64(n))), min(n-1, int(fy*float64(n)))
-			val := v.CrossTemporal[a][b]
-			if !finite(val) {
-				continue // never give the heatmap a non-finite value
-			}
-			// The heatmap rounds a point's scaled position to the nearest
-			// cell, (cx+1, cy+1) past the axes: put it exactly there.
-			px := x0 + float64(cx+1)*(x1-x0)/float64(gw)
-			py := x0 + float64(cy+1)*(x1-x0)/float64(gh)
-			hm.Push(heatmap.NewHeatPoint(px, py, math.Max(0, math.Min(1, val))))
-		}
-	}
-	hm.DrawXYAxisAndLabel()
-	hm.Draw()
-	lines = append(lines, strings.Split(hm.View(), "\n")...)
+	sf.Text(labW+1, gh, chart.XAxisRow(gw, x0, x1, "", func(v float64) string { return fmt.Sprintf("%+.0f", v) }), faint)
+	lines = append(lines, sf.Lines()...)
 	lines = append(lines, st.Faint.Render(truncate("aligned steps on both axes · colour: R² ≤ 0 (dark) … 1 (bright)", w, g.ellipsis)))
 	return fitBlock(strings.Join(lines, "\n"), w, h)
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/ctdtui/ctdtui/study"
+	"github.com/ctdtui/ctdtui/ui/chart"
 )
 
 // analysisTab shows the focused run's latent PCA (scree with the cumulative
@@ -51,8 +52,12 @@ type analysisTab struct {
 	// decoding pages align to (an index into the task's events), the
 	// variable group of the cross-temporal page, and their results.
 	page, event, group int
-	align              bg[*study.AlignReport]
-	decode             bg[*study.DecodeReport]
+	// The decoding page's line chart and its zoom, pan and cursor.
+	decChart chart.LineChart
+	decNav   chart.Nav
+	ck       chartKeys
+	align    bg[*study.AlignReport]
+	decode   bg[*study.DecodeReport]
 	// rung is the ladder threshold shown (an index into the report's
 	// ladder; -1: the q-threshold slider's).
 	rung int
@@ -70,7 +75,7 @@ type analysisData struct {
 }
 
 func newAnalysisTab(sh *shared) *analysisTab {
-	return &analysisTab{sh: sh, keys: newAnalysisKeys(sh.g), nTrials: 8, view: trajView3{orbit: orbit{yaw: -60, pitch: 30}}, rung: -1}
+	return &analysisTab{sh: sh, keys: newAnalysisKeys(sh.g), ck: newChartKeys(), nTrials: 8, view: trajView3{orbit: orbit{yaw: -60, pitch: 30}}, rung: -1}
 }
 
 func (t *analysisTab) Title() string    { return "Analysis" }
@@ -236,6 +241,10 @@ func (t *analysisTab) Update(msg tea.Msg) tea.Cmd {
 		return t.onWork(msg)
 	case tea.KeyMsg:
 		return t.onKey(msg)
+	case tea.MouseMsg:
+		if lo, hi, ok := t.decExtent(); ok {
+			chartMouse(msg, &t.decNav, lo, hi)
+		}
 	}
 	return nil
 }
@@ -312,6 +321,9 @@ func (t *analysisTab) onKey(km tea.KeyMsg) tea.Cmd {
 		}
 		return nil
 	}
+	if lo, hi, ok := t.decExtent(); ok && !key.Matches(km, t.ck.CursorJump) && chartKey(km, t.ck, &t.decNav, lo, hi, 1, true) {
+		return nil // the decoding page's chart (< > stay the ladder's)
+	}
 	switch {
 	case key.Matches(km, k.Open):
 		t.picker = newRunPicker(t.sh, "Open a run to analyse", t.sh.focus.dir, t.sh.focus.dir != "")
@@ -373,6 +385,19 @@ func (t *analysisTab) onKey(km tea.KeyMsg) tea.Cmd {
 	return nil
 }
 
+// decExtent is the decoding page's aligned steps, when that page is shown
+// with its result.
+func (t *analysisTab) decExtent() (float64, float64, bool) {
+	if t.page != pageDecoding || t.shown() == nil {
+		return 0, 0, false
+	}
+	r, ok := t.decode.get(t.decodeKey())
+	if !ok || r == nil || len(r.Steps) < 2 {
+		return 0, 0, false
+	}
+	return float64(r.Steps[0]), float64(r.Steps[len(r.Steps)-1]), true
+}
+
 func (t *analysisTab) openRun(dir string) tea.Cmd {
 	return tea.Batch(t.sh.focusRun(dir), t.ensure())
 }
@@ -431,47 +456,30 @@ func (t *analysisTab) screeView(d *analysisData, w, h int) string {
 	}
 	lines = append(lines, strings.Repeat(" ", labW)+st.Faint.Render(string(axis)+" %"))
 	rows := min(len(sc.Ratio), h-3)
-	bar, guide, dot := g.progFull, "┊", "●"
+	guide, dot := "┊", "●"
 	if g.ascii {
-		bar, guide, dot = "#", ":", "o"
+		guide, dot = ":", "o"
 	}
+	// The bars are ntcharts' (through package chart), over faint guides,
+	// with the cumulative share's dot on top.
+	sf := chart.NewSurface(pw, max(rows, 0), g.ascii)
 	for j := 0; j < rows; j++ {
-		r, c := sc.Ratio[j], sc.Cumulative[j]
-		var b strings.Builder
-		filled := 0
-		if finite(r) {
-			filled = int(math.Round(math.Max(0, math.Min(1, r)) * float64(pw)))
+		for _, gd := range guides {
+			sf.Text(cellOf(gd), j, guide, chart.FG(st.theme.Faint))
 		}
-		cc := -1
-		if finite(c) {
-			cc = cellOf(c)
+	}
+	chart.Bars(sf, 0, 0, pw, sc.Ratio[:max(rows, 0)], chart.FG(st.theme.Accent))
+	for j := 0; j < rows; j++ {
+		if c := sc.Cumulative[j]; finite(c) {
+			sf.Text(cellOf(c), j, dot, chart.FG(st.theme.Val))
 		}
-		for x := 0; x < pw; x++ {
-			switch {
-			case x == cc:
-				b.WriteString(st.Val.Render(dot))
-			case x < filled:
-				b.WriteString(st.Accent.Render(bar))
-			case isGuide(x, guides, cellOf):
-				b.WriteString(st.Faint.Render(guide))
-			default:
-				b.WriteByte(' ')
-			}
-		}
-		lines = append(lines, st.Muted.Render(padRight(fmt.Sprintf("PC%d", j+1), labW))+b.String()+" "+st.Text.Render(padLeft(fmtPct(r), pctW-1)))
+	}
+	for j, l := range sf.Lines() {
+		lines = append(lines, st.Muted.Render(padRight(fmt.Sprintf("PC%d", j+1), labW))+l+" "+st.Text.Render(padLeft(fmtPct(sc.Ratio[j]), pctW-1)))
 	}
 	legend := fmt.Sprintf("PCs: 50%% %d · 90%% %d · 95%% %d · 99%% %d", sc.PCsFor50, sc.PCsFor90, sc.PCsFor95, sc.PCsFor99)
 	lines = append(lines, st.Muted.Render(truncate(legend, w, g.ellipsis)))
 	return fitBlock(strings.Join(lines, "\n"), w, h)
-}
-
-func isGuide(x int, guides []float64, cellOf func(float64) int) bool {
-	for _, gd := range guides {
-		if cellOf(gd) == x {
-			return true
-		}
-	}
-	return false
 }
 
 // truncStyled cuts a styled line to w cells.
@@ -727,6 +735,10 @@ func (t *analysisTab) ShortHelp() []key.Binding {
 	case t.fp.running() != nil:
 		return []key.Binding{k.Stop, k.Move, k.Adjust, k.More, k.View}
 	}
+	if _, _, ok := t.decExtent(); ok {
+		c := t.ck
+		return []key.Binding{k.Find, k.Move, k.Adjust, k.Page, k.Event, c.Cursor, c.Zoom, c.Pan, c.ResetView, c.Smooth, k.Rung, k.Phase, k.Open}
+	}
 	return []key.Binding{k.Find, k.Move, k.Adjust, k.Edit, k.Page, k.Event, k.Rung, k.More, k.Trials, k.View, k.Phase, k.Open}
 }
 
@@ -734,6 +746,11 @@ func (t *analysisTab) FullHelp() [][]key.Binding {
 	k := t.keys
 	if t.picker != nil || t.editing {
 		return [][]key.Binding{t.ShortHelp()}
+	}
+	if _, _, ok := t.decExtent(); ok {
+		c := t.ck
+		return [][]key.Binding{{k.Find, k.Stop, k.Rung}, {k.Move, k.Adjust, k.Coarse, k.Edit}, {k.Page, k.Event, k.Group},
+			{c.Cursor, c.Zoom, c.Pan, c.ResetView, c.LogY, c.Smooth}, {k.Phase, k.Open}}
 	}
 	return [][]key.Binding{{k.Find, k.Stop, k.Rung}, {k.Move, k.Adjust, k.Coarse, k.Edit}, {k.Page, k.Event, k.Group}, {k.More, k.Trials, k.View, k.Rotate, k.Tilt}, {k.Phase, k.Open}}
 }

@@ -22,8 +22,8 @@ func TestChartRefusesNonFiniteAndWildValuesAreCheap(t *testing.T) {
 	c.Add(3, 1e300, 1e-300)
 	c.Add(4, -1e300, 0)
 	c.Add(5, 0.1, 0.2)
-	if len(c.train) != 3 || len(c.val) != 4 || c.refused != 3 {
-		t.Fatalf("kept %d train and %d val points, dropped %d; want 3, 4, 3", len(c.train), len(c.val), c.refused)
+	if c.train.len() != 3 || c.val.len() != 4 || c.refused != 3 {
+		t.Fatalf("kept %d train and %d val points, dropped %d; want 3, 4, 3", c.train.len(), c.val.len(), c.refused)
 	}
 	for _, logY := range []bool{false, true} {
 		c.SetLogY(logY)
@@ -31,6 +31,10 @@ func TestChartRefusesNonFiniteAndWildValuesAreCheap(t *testing.T) {
 		checkFits(t, v, 60, 12)
 		if strings.Contains(v, "NaN") || strings.Contains(v, "Inf") {
 			t.Fatalf("log=%v: non-finite label:\n%s", logY, v)
+		}
+		// ±1e300 decide no axis: the labels stay near the finite values.
+		if strings.Contains(v, "e+") {
+			t.Fatalf("log=%v: a far-out value set the axis:\n%s", logY, v)
 		}
 	}
 }
@@ -43,20 +47,28 @@ func TestChartRedrawsOnlyWhenDirty(t *testing.T) {
 	}
 	c.View()
 	c.View()
-	if c.renders != 1 {
-		t.Fatalf("%d renders for unchanged data, want 1", c.renders)
+	if c.renders() != 1 {
+		t.Fatalf("%d renders for unchanged data, want 1", c.renders())
 	}
 	c.Add(51, 0.01, 0.02)
 	c.View()
 	c.SetSize(60, 12) // same size: nothing to do
 	c.View()
-	if c.renders != 2 {
-		t.Fatalf("%d renders, want 2", c.renders)
+	if c.renders() != 2 {
+		t.Fatalf("%d renders, want 2", c.renders())
 	}
 	c.SetLogY(true)
 	c.View()
-	if c.renders != 3 {
-		t.Fatalf("%d renders after the log toggle, want 3", c.renders)
+	if c.renders() != 3 {
+		t.Fatalf("%d renders after the log toggle, want 3", c.renders())
+	}
+	// Moving the cursor draws it over the cached picture.
+	c.nav.SetCursor(1, 51, 20)
+	c.View()
+	c.nav.SetCursor(1, 51, 21)
+	c.View()
+	if c.renders() != 3 {
+		t.Fatalf("%d renders after cursor moves, want 3", c.renders())
 	}
 }
 
@@ -68,19 +80,20 @@ func TestChartAxesFollowTheData(t *testing.T) {
 	}
 	v := c.View()
 	lines := strings.Split(v, "\n")
-	// Top label near the maximum (22), bottom near the minimum (3), the
-	// epoch range on the x axis.
+	// Top label near the maximum (22), bottom near the minimum (3), round
+	// epochs on the x axis.
 	if !strings.Contains(lines[0], "22") || !strings.Contains(lines[len(lines)-2], "2.") {
 		t.Fatalf("y labels do not follow the data:\n%s", v)
 	}
-	if x := lines[len(lines)-1]; !strings.Contains(x, " 1 ") || !strings.HasSuffix(strings.TrimSpace(x), "20") {
+	if x := lines[len(lines)-1]; !strings.Contains(x, " 5 ") || !strings.Contains(x, "15") || !strings.HasSuffix(strings.TrimSpace(x), "epoch") {
 		t.Fatalf("x axis %q", x)
 	}
 	// A rising line: the first column's dot is low, the last column's high.
 	plot := lines[:len(lines)-1]
+	axis := strings.IndexAny(plot[0], "+|")
 	first, last := -1, -1
 	for r, l := range plot {
-		body := []rune(l)[yAxisW+1:]
+		body := []rune(l)[axis+1:]
 		if body[0] != ' ' && first < 0 {
 			first = r
 		}
@@ -97,53 +110,8 @@ func TestChartAxesFollowTheData(t *testing.T) {
 		c.Add(e, math.Pow(10, -float64(e)/5), math.Pow(10, -float64(e)/4))
 	}
 	c.SetLogY(true)
-	if v := c.View(); !strings.Contains(v, "e-0") || !strings.Contains(v, "log y") {
+	if v := c.View(); !strings.Contains(v, "e-0") {
 		t.Fatalf("log chart:\n%s", v)
-	}
-}
-
-func TestCanvasClipsWildSegments(t *testing.T) {
-	for _, ascii := range []bool{false, true} {
-		cv := newCanvas(10, 4, ascii)
-		cv.line(-1e9, -1e9, 1e9, 1e9, "1")    // crosses the grid diagonally
-		cv.line(5, 1e308, 5, -1e308, "2")     // vertical through it
-		cv.line(-1e300, 3, 1e300, 2e300, "5") // astronomically long: clipped, not walked
-		cv.line(math.NaN(), 0, 1, 1, "3")     // ignored
-		cv.line(-50, -50, -40, -40, "4")      // entirely outside
-		lines := cv.Lines()
-		if len(lines) != 4 {
-			t.Fatalf("%d lines", len(lines))
-		}
-		lit := 0
-		for _, d := range cv.dots {
-			if d != 0 {
-				lit++
-			}
-		}
-		if lit < 4 {
-			t.Fatalf("ascii=%v: only %d cells lit", ascii, lit)
-		}
-		for i, c := range cv.color {
-			if c == "3" || c == "4" {
-				t.Fatalf("cell %d drawn by a segment that should be skipped", i)
-			}
-		}
-	}
-}
-
-func TestCanvasBraille(t *testing.T) {
-	cv := newCanvas(1, 1, false)
-	cv.set(0, 0, "")
-	cv.set(1, 3, "")
-	if got := cv.Lines()[0]; got != "⢁" {
-		t.Fatalf("dots (0,0) and (1,3) drew %q, want ⢁", got)
-	}
-	cv = newCanvas(2, 1, true)
-	cv.set(0, 0, "")
-	cv.set(0, 1, "")
-	cv.set(1, 1, "")
-	if got := cv.Lines()[0]; got != ":." {
-		t.Fatalf("ascii dots drew %q, want \":.\"", got)
 	}
 }
 

@@ -3,6 +3,8 @@ package ui
 import (
 	"fmt"
 	"strings"
+
+	"github.com/ctdtui/ctdtui/ui/chart"
 )
 
 // The Train tab's live-dynamics panel. The probe itself is study's
@@ -58,7 +60,7 @@ func (t *trainTab) dynView(w, h int) string {
 	if ch < 2 {
 		return fitBlock(strings.Join(append(lines, footer...), "\n"), w, h)
 	}
-	cv := newCanvas(w, ch, g.ascii)
+	sf := chart.NewSurface(w, ch, g.ascii)
 	var xs, ys []float64
 	for _, tr := range f.Paths {
 		for _, p := range tr {
@@ -67,22 +69,22 @@ func (t *trainTab) dynView(w, h int) string {
 	}
 	xlo, xhi := rangeOf(0.05, xs)
 	ylo, yhi := rangeOf(0.05, ys)
-	fr := newXYFrame(cv, xlo, xhi, ylo, yhi, true)
+	fr := chart.NewFrame(sf, 0, 0, w, ch, xlo, xhi, ylo, yhi).Equal()
 	for i, tr := range f.Paths {
 		px, py := make([]float64, len(tr)), make([]float64, len(tr))
 		for j, p := range tr {
 			px[j], py[j] = p[0], p[1]
 		}
-		fr.path(px, py, st.ChannelColor(i, len(f.Paths)))
+		fr.Path(px, py, chart.Stroke{Style: chart.FG(st.ChannelColor(i, len(f.Paths)))})
 	}
 	for _, p := range f.Points {
 		glyph, col := markGlyph(g, "unstable"), st.theme.Warn
 		if p.Stable {
 			glyph, col = markGlyph(g, "stable"), st.theme.Text
 		}
-		fr.mark(p.PC[0], p.PC[1], []rune(glyph)[0], col)
+		fr.Mark(p.PC[0], p.PC[1], glyph, chart.FG(col))
 	}
-	lines = append(lines, cv.Lines()...)
+	lines = append(lines, sf.Lines()...)
 	lines = append(lines, footer...)
 	return fitBlock(strings.Join(lines, "\n"), w, h)
 }

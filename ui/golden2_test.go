@@ -101,7 +101,7 @@ func TestGoldenCompareTab(t *testing.T) {
 func TestGoldenTrainDynamics(t *testing.T) {
 	tm := trainedGoldenModel(t, 100, 30)
 	sendKeys(tm, "2")
-	waitFor(t, tm, "3bff-gru")
+	waitFor(t, tm, "▁   200/200") // the runs' sparklines, read in the background
 	sendKeys(tm, "↓↓↓\n")
 	waitFor(t, tm, "saved epoch 200")
 	teatest.RequireEqualOutput(t, finalView(t, tm))

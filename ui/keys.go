@@ -78,10 +78,10 @@ func newTaskKeys(g glyphs) taskKeys {
 
 // trainKeys drive the Train tab.
 type trainKeys struct {
-	Start, Pause, Stop, LogY key.Binding
-	Move, Open, Resume       key.Binding
-	Dynamics                 key.Binding
-	Overlay, ClearOverlay    key.Binding
+	Start, Pause, Stop    key.Binding
+	Move, Open, Resume    key.Binding
+	Dynamics              key.Binding
+	Overlay, ClearOverlay key.Binding
 }
 
 func newTrainKeys(g glyphs) trainKeys {
@@ -93,7 +93,6 @@ func newTrainKeys(g glyphs) trainKeys {
 		Start:    key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "start")),
 		Pause:    key.NewBinding(key.WithKeys(" ", "p"), key.WithHelp("space", "pause/resume")),
 		Stop:     key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "stop")),
-		LogY:     key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "log y")),
 		Move:     key.NewBinding(key.WithKeys("up", "down", "k", "j"), key.WithHelp(ud, "select")),
 		Open:     key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open")),
 		Resume:   key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "resume")),
@@ -216,4 +215,32 @@ func direction(msg tea.KeyMsg) int {
 		return -1
 	}
 	return 1
+}
+
+// chartKeys drive a line chart: the Train tab's loss chart and the Trials
+// tab's panels (whose cursor is the time step: trialsKeys.Step). The same
+// keys do the same on every chart.
+type chartKeys struct {
+	Cursor, CursorJump   key.Binding
+	Zoom, Pan, ResetView key.Binding
+	LogY, Smooth         key.Binding
+}
+
+func newChartKeys() chartKeys {
+	return chartKeys{
+		Cursor:     key.NewBinding(key.WithKeys(",", "."), key.WithHelp(", .", "cursor")),
+		CursorJump: key.NewBinding(key.WithKeys("<", ">"), key.WithHelp("< >", "cursor jump")),
+		Zoom:       key.NewBinding(key.WithKeys("z", "Z"), key.WithHelp("z Z", "zoom in/out")),
+		Pan:        key.NewBinding(key.WithKeys("(", ")"), key.WithHelp("( )", "pan")),
+		ResetView:  key.NewBinding(key.WithKeys("0"), key.WithHelp("0", "whole range")),
+		LogY:       key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "log y")),
+		Smooth:     key.NewBinding(key.WithKeys("w", "W"), key.WithHelp("w W", "smoothing ±")),
+	}
+}
+
+// figureKeys save the current view as a figure (package figures).
+type figureKeys struct{ Save key.Binding }
+
+func newFigureKeys() figureKeys {
+	return figureKeys{Save: key.NewBinding(key.WithKeys("F"), key.WithHelp("F", "save figure"))}
 }

@@ -9,15 +9,13 @@ import (
 	"path/filepath"
 	"strings"
 
-	ntcanvas "github.com/NimbleMarkets/ntcharts/canvas"
-	"github.com/NimbleMarkets/ntcharts/heatmap"
-	"github.com/NimbleMarkets/ntcharts/linechart"
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/ctdtui/ctdtui/study"
+	"github.com/ctdtui/ctdtui/ui/chart"
 )
 
 // matrixView is the Compare tab's N×N mode: a set of runs (ticked in a list
@@ -363,69 +361,20 @@ func (m *matrixView) heatView(r *study.MatrixReport, mx *study.Matrix, w, h int)
 	lo, hi := valueRange(mx)
 	lowerCloser := lowerIsCloser(mx.Name)
 	gw, gh := visCols*cw, visRows*ch
-	// The heatmap canvas: one heat point per character, the view range
-	// set so that point (x, y) is canvas column x, row gh−1−y.
-	hm := heatmap.New(gw, gh,
-		heatmap.WithStyle(linechart.New(gw, gh, 0, float64(gw), 0, float64(gh), linechart.WithXYSteps(0, 0))),
-		heatmap.WithColorScale(heatScale), heatmap.WithValueRange(0, 1))
-	cellVal := func(i, j int) *float64 {
+	// The blocks through package chart (ntcharts' heatmap colours them),
+	// each with its value, the cursor's reversed.
+	sf := chart.NewSurface(gw, gh, g.ascii)
+	chart.HeatBlocks(sf, 0, 0, visRows, visCols, cw, ch, 0, 1, heatScale, func(a, b int) chart.Block {
+		i, j := r0+a, c0+b
+		bl := chart.Block{Value: math.NaN(), Text: "—", TextFG: st.theme.Faint, Cursor: i == m.row && j == m.col}
 		if v := mx.Values[i][j]; v != nil && finite(*v) {
-			return v
+			k := scaleIndex(*v, lo, hi, lowerCloser)
+			bl.Value = (float64(k) + 0.5) / float64(len(heatScale))
+			bl.Text, bl.TextFG = cellText(*v, cw-1), heatText(k)
 		}
-		return nil
-	}
-	for i := r0; i < r0+visRows; i++ {
-		for j := c0; j < c0+visCols; j++ {
-			v := cellVal(i, j)
-			if v == nil {
-				continue // blank: no colour (never a non-finite value)
-			}
-			s := (float64(scaleIndex(*v, lo, hi, lowerCloser)) + 0.5) / float64(len(heatScale))
-			for dy := 0; dy < ch; dy++ {
-				for dx := 0; dx < cw-1; dx++ {
-					x, y := (j-c0)*cw+dx, gh-1-((i-r0)*ch+dy)
-					hm.Push(heatmap.NewHeatPoint(float64(x), float64(y), s))
-				}
-			}
-		}
-	}
-	hm.Draw()
-	// The values (and the cursor) written into the cells.
-	for i := r0; i < r0+visRows; i++ {
-		for j := c0; j < c0+visCols; j++ {
-			v := cellVal(i, j)
-			text := "—"
-			fg := st.theme.Faint
-			if v != nil {
-				text = cellText(*v, cw-1)
-				fg = heatText(scaleIndex(*v, lo, hi, lowerCloser))
-			}
-			y := (i-r0)*ch + (ch-1)/2
-			x0 := (j-c0)*cw + max(0, (cw-1-ansi.StringWidth(text))/2)
-			for k, ru := range []rune(text) {
-				p := ntcanvas.Point{X: x0 + k, Y: y}
-				cs := hm.Canvas.GetCellStyle(p)
-				if cs == nil {
-					continue
-				}
-				style := cs.Foreground(fg)
-				if i == m.row && j == m.col {
-					style = style.Reverse(true).Bold(true)
-				}
-				hm.Canvas.SetCell(p, ntcanvas.NewCellWithStyle(ru, style))
-			}
-			if i == m.row && j == m.col && v == nil {
-				// Mark a blank cursor cell across its width.
-				for dx := 0; dx < cw-1; dx++ {
-					p := ntcanvas.Point{X: (j-c0)*cw + dx, Y: y}
-					if c := hm.Canvas.Cell(p); c.Rune == 0 {
-						hm.Canvas.SetCell(p, ntcanvas.NewCellWithStyle(' ', lipgloss.NewStyle().Reverse(true)))
-					}
-				}
-			}
-		}
-	}
-	grid := strings.Split(hm.View(), "\n")
+		return bl
+	})
+	grid := sf.Lines()
 	for k := 0; k < gh && k < len(grid); k++ {
 		i := r0 + k/ch
 		label := ""

@@ -11,6 +11,7 @@ import (
 
 	"github.com/ctdtui/ctdtui/presets"
 	"github.com/ctdtui/ctdtui/sim"
+	"github.com/ctdtui/ctdtui/ui/chart"
 )
 
 // preview draws a sample trial of the configured task beside the form: the
@@ -234,11 +235,13 @@ func (p *preview) channelsView(w, h int) string {
 		if i == len(panels)-1 {
 			r = avail - (len(lines) - 1) // the inputs panel takes what is left
 		}
-		cv := newCanvas(pw, r, g.ascii)
-		for k, s := range pn.series {
-			plotSeries(cv, s, pn.lo, pn.hi, pn.colors[k])
+		var ss []chart.Series
+		for k, sr := range pn.series {
+			ss = append(ss, chart.Series{Y: widen32(sr), Style: chart.FG(pn.colors[k])})
 		}
-		for y, l := range cv.Lines() {
+		c := &chart.LineChart{YFixed: true, YLo: pn.lo, YHi: pn.hi, ASCII: g.ascii}
+		c.SetData("", ss)
+		for y, l := range c.Lines(pw, r) {
 			lab := ""
 			if y == r/2 || (r == 1 && y == 0) {
 				lab = lipgloss.NewStyle().Foreground(pn.labelCol).Render(padRight(truncate(pn.label, gutter-1, g.ellipsis), gutter-1))
@@ -291,11 +294,6 @@ func dataRange(series [][]float32) (lo, hi float64) {
 	return lo - pad, hi + pad
 }
 
-// plotSeries draws s over the canvas's full width between lo (bottom) and hi.
-func plotSeries(cv *canvas, s []float32, lo, hi float64, col lipgloss.Color) {
-	plotTimeSeries(cv, widen32(s), len(s), lo, hi, col, false)
-}
-
 // cubeView draws bits 0–2 of the targets as a path over the unit cube in an
 // orthographic projection rotated by yaw (about the vertical axis) and pitch.
 func (p *preview) cubeView(w, h int) string {
@@ -304,32 +302,41 @@ func (p *preview) cubeView(w, h int) string {
 	if h < 3 || w < 8 {
 		return title
 	}
-	cv := newCanvas(w, h-1, g.ascii)
-	W, H := float64(cv.Width()), float64(cv.Height())
+	ch := h - 1
+	sf := chart.NewSurface(w, ch, g.ascii)
+	// The frame's data units are dots, y upwards; the projection is own
+	// code (ntcharts has no 3-D).
+	W, H := float64(2*w), float64(4*ch)
+	fr := chart.NewFrame(sf, 0, 0, w, ch, 0, W-1, 0, H-1)
 	scale := 0.5 * math.Min(W, H) / 0.95 // the cube's half-diagonal is √3/2 ≈ 0.87
 	project := func(x, y, z float64) (float64, float64) {
 		sx, sy := p.view(x-0.5, y-0.5, z-0.5)
-		return W/2 + sx*scale, H/2 - sy*scale
+		return W/2 + sx*scale, H/2 + sy*scale
 	}
 	corner := func(k int) (float64, float64) {
 		return project(float64(k&1), float64(k>>1&1), float64(k>>2&1))
 	}
+	edges := fr.Pen(chart.Stroke{Style: chart.FG(st.theme.Faint)})
 	for a := 0; a < 8; a++ {
 		for _, bit := range []int{1, 2, 4} {
 			if b := a | bit; b != a {
 				x0, y0 := corner(a)
 				x1, y1 := corner(b)
-				cv.line(x0, y0, x1, y1, st.theme.Faint)
+				edges.Seg(x0, y0, x1, y1)
 			}
 		}
 	}
-	// The trajectory, coloured by time (violet early, red late).
+	edges.Done()
+	// The trajectory, coloured by time (violet early, red late): one
+	// stroke per colour.
 	tg, dim := p.data.Targets(0), p.data.TargetDim
 	T := p.data.Len(0)
 	visited := [8]bool{}
 	pt := func(t int) (float64, float64, float64) {
 		return float64(tg[t*dim]), float64(tg[t*dim+1]), float64(tg[t*dim+2])
 	}
+	pens := map[int]*chart.Pen{}
+	var order []int
 	x0, y0, z0 := pt(0)
 	for t := 0; t < T; t++ {
 		x, y, z := pt(t)
@@ -339,19 +346,32 @@ func (p *preview) cubeView(w, h int) string {
 		if t > 0 && (x != x0 || y != y0 || z != z0) {
 			ax, ay := project(x0, y0, z0)
 			bx, by := project(x, y, z)
-			cv.line(ax, ay, bx, by, st.ChannelColor(t*11/max(T-1, 1), 12))
+			ci := t * 11 / max(T-1, 1)
+			if pens[ci] == nil {
+				pens[ci] = fr.Pen(chart.Stroke{Style: chart.FG(st.ChannelColor(ci, 12))})
+				order = append(order, ci)
+			}
+			pens[ci].Seg(ax, ay, bx, by)
 		}
 		x0, y0, z0 = x, y, z
 	}
+	for _, ci := range order {
+		pens[ci].Done()
+	}
 	if c := cornerOf(pt(0)); c >= 0 { // a trial that never moves still shows where it is
 		ax, ay := corner(c)
-		cv.line(ax, ay, ax, ay, st.theme.Accent)
+		pen := fr.Pen(chart.Stroke{Style: chart.FG(st.theme.Accent)})
+		pen.Point(ax, ay)
+		pen.Done()
 	}
 	// Corner labels (bit 0 first), placed outward from the centre; visited
 	// corners in text colour, the others faint. Overlapping labels are skipped.
 	for k := 0; k < 8; k++ {
 		x, y := corner(k)
-		cx, cy := int(x)/cv.dx, int(y)/cv.dy
+		cx, cy, ok := fr.Cell(x, y)
+		if !ok {
+			continue
+		}
 		lab := fmt.Sprintf("%d%d%d", k&1, k>>1&1, k>>2&1)
 		if x >= W/2 {
 			cx += 1
@@ -362,11 +382,11 @@ func (p *preview) cubeView(w, h int) string {
 		if visited[k] {
 			col = st.theme.Text
 		}
-		if cv.free(cx-1, cy, len(lab)+2) || (cx >= 0 && cx+len(lab) <= cv.w && cv.free(cx, cy, len(lab))) {
-			cv.label(cx, cy, lab, col)
+		if sf.Free(cx-1, cy, len(lab)+2) || (cx >= 0 && cx+len(lab) <= w && sf.Free(cx, cy, len(lab))) {
+			sf.Text(cx, cy, lab, chart.FG(col))
 		}
 	}
-	return title + "\n" + strings.Join(cv.Lines(), "\n")
+	return title + "\n" + sf.String()
 }
 
 // cornerOf returns the cube corner index of a binary target, or -1.

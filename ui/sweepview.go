@@ -30,7 +30,6 @@ const maxOverlay = 8
 type overlayRun struct {
 	// name is the list's name (sweep/run), short the run's own.
 	dir, name, short string
-	slot             int // its colour
 	hist             []run.EpochStats
 }
 
@@ -132,15 +131,7 @@ func (t *trainTab) toggleOverlay() tea.Cmd {
 		t.sh.warn(fmt.Sprintf("the overlay holds %d runs: m on one of them takes it out, M clears it", maxOverlay))
 		return nil
 	}
-	used := map[int]bool{}
-	for _, o := range t.overlay {
-		used[o.slot] = true
-	}
-	slot := 0
-	for used[slot] {
-		slot++
-	}
-	t.overlay = append(t.overlay, &overlayRun{dir: e.dir, name: e.name, short: e.run, slot: slot})
+	t.overlay = append(t.overlay, &overlayRun{dir: e.dir, name: e.name, short: e.run})
 	t.sh.info(fmt.Sprintf("%s joined the overlay (%d runs; M clears it)", e.name, len(t.overlay)))
 	return readHistoryCmd(e.dir)
 }
@@ -153,19 +144,30 @@ func (t *trainTab) clearOverlay() {
 	}
 }
 
+// overlayColor is the run's colour in the overlay: the chart's palette
+// keeps it while the run is in the overlay, whatever joins or leaves.
 func (t *trainTab) overlayColor(o *overlayRun) lipgloss.Color {
-	return t.sh.st.ChannelColor(o.slot, maxOverlay)
+	return t.chart.runColor(o.dir)
 }
 
 // refreshOverlay gives the chart the overlay's validation curves.
 func (t *trainTab) refreshOverlay() {
+	var dirs []string
+	for _, o := range t.overlay {
+		dirs = append(dirs, o.dir)
+	}
+	t.chart.keepRuns(dirs)
 	if len(t.overlay) == 0 {
 		t.chart.SetOverlay(nil)
 		return
 	}
 	var series []chartSeries
 	for _, o := range t.overlay {
-		s := chartSeries{col: t.overlayColor(o)}
+		name := o.short
+		if name == "" {
+			name = o.name
+		}
+		s := chartSeries{name: name, col: t.overlayColor(o)}
 		for _, h := range o.hist {
 			s.pts = append(s.pts, point{float64(h.Epoch), h.ValLoss})
 		}

@@ -87,8 +87,8 @@ func TestTrainPauseResumeFinish(t *testing.T) {
 		t.Fatalf("status %q", m.sh.status.text)
 	}
 	// The chart has every epoch, and the runs list shows the finished run.
-	if len(tt.chart.train) != 150 || len(tt.chart.val) != 150 {
-		t.Fatalf("chart has %d/%d points", len(tt.chart.train), len(tt.chart.val))
+	if tt.chart.train.len() != 150 || tt.chart.val.len() != 150 {
+		t.Fatalf("chart has %d/%d points", tt.chart.train.len(), tt.chart.val.len())
 	}
 	d.until(func() bool { return len(tt.runs) == 1 && tt.runs[0].state.Status == run.StatusFinished }, 10*time.Second, "the runs list")
 	// Opening it again shows the saved history.
@@ -189,7 +189,7 @@ func TestDivergedRunKeepsLastGoodEpoch(t *testing.T) {
 	tt := m.train
 	j := fakeJob()
 	tt.job, j.dir = j, tt.cur.dir
-	n := len(tt.chart.train)
+	n := tt.chart.train.len()
 	last := tt.cur.history[len(tt.cur.history)-1].Epoch
 	m.Update(jobPollMsg{job: j, events: []jobEvent{
 		{epoch: &run.EpochStats{Epoch: last + 1, TrainLoss: 0.05, ValLoss: 0.06}},
@@ -203,13 +203,13 @@ func TestDivergedRunKeepsLastGoodEpoch(t *testing.T) {
 	if s := m.sh.status; s.level != levelError || !strings.Contains(s.text, "diverged") || !strings.Contains(s.text, "keeping epoch") {
 		t.Fatalf("status %+v", s)
 	}
-	if len(tt.chart.train) != n+1 || len(tt.chart.val) != n+1 {
-		t.Fatalf("chart got %d/%d points, want %d (non-finite refused)", len(tt.chart.train), len(tt.chart.val), n+1)
+	if tt.chart.train.len() != n+1 || tt.chart.val.len() != n+1 {
+		t.Fatalf("chart got %d/%d points, want %d (non-finite refused)", tt.chart.train.len(), tt.chart.val.len(), n+1)
 	}
-	for _, s := range [][]point{tt.chart.train, tt.chart.val} {
-		for _, p := range s {
-			if !finite(p.y) {
-				t.Fatalf("a non-finite value reached the chart: %v", p)
+	for _, s := range []curve{tt.chart.train, tt.chart.val} {
+		for _, y := range s.y {
+			if !finite(y) {
+				t.Fatalf("a non-finite value reached the chart: %v", y)
 			}
 		}
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/ctdtui/ctdtui/presets"
 	"github.com/ctdtui/ctdtui/run"
 	"github.com/ctdtui/ctdtui/study"
+	"github.com/ctdtui/ctdtui/ui/chart"
 )
 
 // trainTab starts, pauses, resumes and stops runs, draws the live loss
@@ -33,11 +34,12 @@ type trainTab struct {
 
 	cur   *runView // the run shown, training or not
 	chart *lossChart
-	logY  bool
+	ck    chartKeys
 
 	runs    []runEntry
 	runsErr error
 	sel     int
+	sparks  map[string]spark // the runs' validation-loss sparklines (sparks.go)
 	// tailing: a rescan is scheduled (runs train elsewhere); overlay: the
 	// runs whose validation losses share the chart (sweepview.go).
 	tailing bool
@@ -70,7 +72,7 @@ type runView struct {
 }
 
 func newTrainTab(sh *shared) *trainTab {
-	return &trainTab{sh: sh, keys: newTrainKeys(sh.g), chart: newLossChart(sh), savedFrame: map[string]*study.DynamicsFrame{}}
+	return &trainTab{sh: sh, keys: newTrainKeys(sh.g), ck: newChartKeys(), chart: newLossChart(sh), savedFrame: map[string]*study.DynamicsFrame{}}
 }
 
 func (t *trainTab) Title() string { return "Train" }
@@ -107,7 +109,12 @@ func (t *trainTab) Update(msg tea.Msg) tea.Cmd {
 	case runsMsg:
 		t.runs, t.runsErr = msg.entries, msg.err
 		t.sel = max(0, min(t.sel, len(t.runs)-1))
-		return t.afterScan()
+		return tea.Batch(t.afterScan(), t.sparksCmd())
+	case sparksMsg:
+		for dir, s := range msg {
+			t.sparks[dir] = s
+		}
+		return nil
 	case tailTickMsg:
 		return t.onTailTick()
 	case historyMsg:
@@ -120,11 +127,17 @@ func (t *trainTab) Update(msg tea.Msg) tea.Cmd {
 		return t.start()
 	case tea.KeyMsg:
 		return t.onKey(msg)
+	case tea.MouseMsg:
+		lo, hi := t.chart.extent()
+		chartMouse(msg, &t.chart.nav, lo, hi)
 	}
 	return nil
 }
 
 func (t *trainTab) onKey(km tea.KeyMsg) tea.Cmd {
+	if lo, hi := t.chart.extent(); !t.chart.Empty() && chartKey(km, t.ck, &t.chart.nav, lo, hi, 1, true) {
+		return nil
+	}
 	k := t.keys
 	switch {
 	case key.Matches(km, k.Start):
@@ -139,9 +152,6 @@ func (t *trainTab) onKey(km tea.KeyMsg) tea.Cmd {
 		t.stopping, t.resume = "stopped", false
 		t.job.cancel()
 		t.sh.info("stopping: the unfinished epoch is discarded, the last completed one is saved")
-	case key.Matches(km, k.LogY):
-		t.logY = !t.logY
-		t.chart.SetLogY(t.logY)
 	case key.Matches(km, k.Dynamics):
 		t.dynOff = !t.dynOff
 		if !t.dynOff {
@@ -449,7 +459,7 @@ func (t *trainTab) mainView(w, h int) string {
 	st := t.sh.st
 	v := t.cur
 	if v == nil && len(t.overlay) > 0 {
-		lines := []string{st.Header.Render("Overlay"), t.overlayLegend(w)}
+		lines := []string{st.Header.Render("Overlay"), t.legendLine(w)}
 		return fitBlock(strings.Join(lines, "\n")+"\n"+t.chartView(w, h-len(lines)), w, h)
 	}
 	if v == nil {
@@ -464,9 +474,6 @@ func (t *trainTab) mainView(w, h int) string {
 		return fitBlock(strings.Join(lines, "\n"), w, h)
 	}
 	legend := t.legendLine(w)
-	if len(t.overlay) > 0 {
-		legend = t.overlayLegend(w)
-	}
 	lines := []string{t.titleLine(w), t.summaryLine(w), t.progressLine(w), legend}
 	chartH := h - len(lines)
 	if t.dynShown() && w >= 70 && chartH >= 6 {
@@ -574,6 +581,28 @@ func (t *trainTab) legendLine(w int) string {
 	st, g := t.sh.st, t.sh.g
 	v := t.cur
 	mark := g.barFull + g.barFull
+	lo, hi := t.chart.extent()
+	status := navStatus(t.sh, &t.chart.nav, lo, hi, max(w/2, 10))
+	if rs := t.chart.readings(); rs != nil {
+		// The value cursor: every curve at the cursor's epoch.
+		s := st.Accent.Render(fmt.Sprintf("epoch %s", chart.Num(t.chart.nav.Cursor)))
+		for _, r := range rs {
+			s += "  " + r.Style.Render(mark+" "+r.Name) + " " + st.Text.Render(fmtLoss(r.Value))
+			if t.chart.nav.Smooth > 0 && r.OK && r.Raw != r.Value {
+				s += st.Faint.Render(" raw " + fmtLoss(r.Raw))
+			}
+			if r.OK && r.X != t.chart.nav.Cursor {
+				s += st.Faint.Render(fmt.Sprintf(" @%s", chart.Num(r.X)))
+			}
+		}
+		if ansi.StringWidth(s)+len([]rune(status))+2 <= w {
+			s = fitLine(s, w-len([]rune(status))) + st.Faint.Render(status)
+		}
+		return s
+	}
+	if len(t.overlay) > 0 {
+		return t.overlayLegend(w)
+	}
 	part := func(name string, style func(string) string, last float64, best float64, bestEpoch int) string {
 		s := style(mark+" "+name) + " " + st.Text.Render(fmtLoss(last))
 		if bestEpoch > 0 {
@@ -592,12 +621,8 @@ func (t *trainTab) legendLine(w int) string {
 	bestV, bestVE := v.state.BestVal, v.state.BestEpoch
 	s := part("train", func(s string) string { return st.Train.Render(s) }, lastT, bestT, bestTE) + "   " +
 		part("val", func(s string) string { return st.Val.Render(s) }, lastV, bestV, bestVE)
-	scale := "linear y"
-	if t.logY {
-		scale = "log y"
-	}
-	if ansi.StringWidth(s)+len(scale)+2 <= w {
-		s = fitLine(s, w-len(scale)) + st.Faint.Render(scale)
+	if ansi.StringWidth(s)+len([]rune(status))+2 <= w {
+		s = fitLine(s, w-len([]rune(status))) + st.Faint.Render(status)
 	}
 	return s
 }
@@ -663,6 +688,12 @@ func (t *trainTab) runsView(w, h int) string {
 			tail = fmt.Sprintf(" %9s", epochs)
 		}
 		nameW := max(w-ansi.StringWidth(marker)-badgeW-ansi.StringWidth(tail)-1, 8)
+		spark := ""
+		if w >= 84 && e.err == nil {
+			// The validation loss over the epochs, when there is room.
+			spark = " " + t.sparkline(e.dir)
+			nameW = max(nameW-sparkW-1, 8)
+		}
 		tailStyle := st.Muted
 		if e.err != nil {
 			// A damaged run says why instead of its epochs: the name gets
@@ -671,7 +702,7 @@ func (t *trainTab) runsView(w, h int) string {
 			tail = " " + truncate("damaged: "+e.damage(), max(w-2-badgeW-1-nameW-1, 4), g.ellipsis)
 			tailStyle = st.Bad
 		}
-		line := marker + fitLine(badge, badgeW) + " " + nameStyle.Render(padRight(truncate(displayName(e), nameW, g.ellipsis), nameW)) + tailStyle.Render(tail)
+		line := marker + fitLine(badge, badgeW) + " " + nameStyle.Render(padRight(truncate(displayName(e), nameW, g.ellipsis), nameW)) + spark + tailStyle.Render(tail)
 		lines = append(lines, line)
 	}
 	return fitBlock(strings.Join(lines, "\n"), w, h)
@@ -690,10 +721,12 @@ func fmtDuration(d time.Duration) string {
 
 func (t *trainTab) ShortHelp() []key.Binding {
 	k := t.keys
-	return []key.Binding{k.Start, k.Pause, k.Stop, k.LogY, k.Move, k.Open, k.Resume, k.Dynamics, k.Overlay}
+	return []key.Binding{k.Start, k.Pause, k.Stop, t.ck.LogY, k.Move, k.Open, k.Resume, k.Dynamics, k.Overlay, t.ck.Cursor, t.ck.Zoom}
 }
 
 func (t *trainTab) FullHelp() [][]key.Binding {
 	k := t.keys
-	return [][]key.Binding{{k.Start, k.Pause, k.Stop}, {k.LogY, k.Dynamics}, {k.Move, k.Open, k.Resume}, {k.Overlay, k.ClearOverlay}}
+	c := t.ck
+	return [][]key.Binding{{k.Start, k.Pause, k.Stop}, {k.Move, k.Open, k.Resume, k.Dynamics}, {k.Overlay, k.ClearOverlay},
+		{c.Cursor, c.CursorJump, c.Zoom, c.Pan, c.ResetView}, {c.LogY, c.Smooth}}
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/ctdtui/ctdtui/sim"
 	"github.com/ctdtui/ctdtui/sim/arm"
 	"github.com/ctdtui/ctdtui/study"
+	"github.com/ctdtui/ctdtui/ui/chart"
 )
 
 // trialsTab scrubs through the trials of a saved run: the noisy inputs, the
@@ -42,6 +43,10 @@ type trialsTab struct {
 	// of its trials while evalKey names it.
 	eval    bg[*evalShow]
 	evalKey string
+
+	ck     chartKeys
+	nav    chart.Nav          // the panels' time window and cursor (the step)
+	charts []*chart.LineChart // the time panels, reused frame to frame
 }
 
 // trialsData is a run's rollout over one phase and the PCA of its latents.
@@ -53,7 +58,7 @@ type trialsData struct {
 }
 
 func newTrialsTab(sh *shared) *trialsTab {
-	return &trialsTab{sh: sh, keys: newTrialsKeys(sh.g)}
+	return &trialsTab{sh: sh, keys: newTrialsKeys(sh.g), ck: newChartKeys()}
 }
 
 func (t *trialsTab) Title() string    { return "Trials" }
@@ -138,6 +143,10 @@ func (t *trialsTab) Update(msg tea.Msg) tea.Cmd {
 		}
 	case tea.KeyMsg:
 		return t.onKey(msg)
+	case tea.MouseMsg:
+		if d := t.shown(); d != nil && t.picker == nil {
+			chartMouse(msg, &t.nav, 0, float64(max(d.roll.Len(t.cur().trial)-1, 1)))
+		}
 	}
 	return nil
 }
@@ -181,6 +190,9 @@ func (t *trialsTab) onKey(km tea.KeyMsg) tea.Cmd {
 	}
 	d := t.shown()
 	if d == nil {
+		return nil
+	}
+	if T := d.roll.Len(t.cur().trial); chartKey(km, t.ck, &t.nav, 0, float64(max(T-1, 1)), 1, false) {
 		return nil
 	}
 	n := len(d.trials)
@@ -334,6 +346,7 @@ type timePanel struct {
 	labelCol lipgloss.Color
 	lines    []timeLine
 	lo, hi   float64
+	fixed    bool // the range stays lo..hi when zoomed (the flip-flop's bits)
 	rows     int
 	readout  []readout
 }
@@ -415,7 +428,7 @@ func (t *trialsTab) panels(d *trialsData, k int) []timePanel {
 			readout: []readout{ro}}
 		p.lo, p.hi = rangeOf(0.1, yt, yo)
 		if nbff {
-			p.lo, p.hi = math.Min(p.lo, -0.2), math.Max(p.hi, 1.2)
+			p.lo, p.hi, p.fixed = math.Min(p.lo, -0.2), math.Max(p.hi, 1.2), true
 		}
 		ps = append(ps, p)
 	}
@@ -505,7 +518,9 @@ func (t *trialsTab) events(d *trialsData, idx int) []timeEvent {
 }
 
 // timeView stacks the panels over a shared time axis, with the values at
-// the cursor on the right of each panel.
+// the cursor on the right of each panel. The panels are line charts
+// (package chart) sharing the tab's nav: the time window (zoom, pan), the
+// cursor (the time step), log y and smoothing.
 func (t *trialsTab) timeView(d *trialsData, w, h int) string {
 	st, g := t.sh.st, t.sh.g
 	k := t.cur().trial
@@ -563,50 +578,53 @@ func (t *trialsTab) timeView(d *trialsData, w, h int) string {
 		}
 	}
 
+	// The time window and cursor shared by every panel.
+	tmax := float64(max(T-1, 1))
+	t.nav.MinSpan = 8
+	t.nav.SetCursor(0, tmax, float64(t.cur().step))
+	lo, hi := t.nav.Window(0, tmax)
+
 	var lines []string
 	if evRow == 1 {
 		row := make([]rune, pw)
 		for i := range row {
 			row[i] = ' '
 		}
-		cols := make([]lipgloss.Color, pw)
+		cols := make([]chart.Style, pw)
 		for i, e := range ev {
-			x := int(math.Round(float64(e.t) * float64(pw-1) / float64(max(T-1, 1))))
+			x := chart.Column(float64(e.t), lo, hi, pw)
 			end := pw
 			if i+1 < len(ev) {
-				end = int(math.Round(float64(ev[i+1].t)*float64(pw-1)/float64(max(T-1, 1)))) - 1
+				end = chart.Column(float64(ev[i+1].t), lo, hi, pw) - 1
 			}
 			for j, r := range []rune(e.label) {
 				if x+j >= end || x+j >= pw || x+j < 0 {
+					if x+j < 0 {
+						continue
+					}
 					break
 				}
-				row[x+j], cols[x+j] = r, e.col
+				row[x+j], cols[x+j] = r, chart.FG(e.col)
 			}
 		}
-		var b strings.Builder
+		s := chart.NewSurface(pw, 1, g.ascii)
 		for i, r := range row {
-			if cols[i] != "" {
-				b.WriteString(lipgloss.NewStyle().Foreground(cols[i]).Render(string(r)))
-			} else {
-				b.WriteRune(r)
+			if r != ' ' {
+				s.Set(i, 0, r, cols[i])
 			}
 		}
-		lines = append(lines, strings.Repeat(" ", gutter)+b.String())
+		lines = append(lines, strings.Repeat(" ", gutter)+s.Lines()[0])
 	}
-	for _, p := range ps {
+	dataKey := fmt.Sprintf("%s|%s|%d|%v|%d", t.want(), t.evalKey, k, t.units, t.unit0)
+	for len(t.charts) < len(ps) {
+		t.charts = append(t.charts, &chart.LineChart{})
+	}
+	for i, p := range ps {
 		if p.rows <= 0 {
 			continue
 		}
-		cv := newCanvas(pw, p.rows, g.ascii)
-		for _, e := range ev {
-			vline(cv, stepDot(cv, e.t, T), e.col, true)
-		}
-		for _, l := range p.lines {
-			plotTimeSeries(cv, l.y, T, p.lo, p.hi, l.col, l.dashed)
-		}
-		vline(cv, stepDot(cv, t.cur().step, T), st.theme.Accent, false)
-		plot := cv.Lines()
-		for y, l := range plot {
+		c := t.panelChart(i, p, ev, dataKey)
+		for y, l := range c.Lines(pw, p.rows) {
 			lab := ""
 			if y == (p.rows-1)/2 {
 				lab = lipgloss.NewStyle().Foreground(p.labelCol).Render(truncate(p.label, gutter-1, g.ellipsis))
@@ -618,13 +636,12 @@ func (t *trialsTab) timeView(d *trialsData, w, h int) string {
 			lines = append(lines, line)
 		}
 	}
-	// Time axis with the cursor's step.
-	left, right := "0", fmt.Sprint(T-1)
-	mid := "time step"
+	// Time axis: round steps in the window.
+	name := "step"
 	if roW > 0 {
-		mid = fmt.Sprintf("time step · cursor at %d", t.cur().step)
+		name = fmt.Sprintf("step · cursor at %d", t.cur().step)
 	}
-	axis := axisLine(left, mid, right, pw)
+	axis := chart.XAxisRow(pw, lo, hi, name, nil)
 	tail := ""
 	if roW > 0 {
 		tail = " " + st.Faint.Render(padRight("output target", roW))
@@ -634,6 +651,34 @@ func (t *trialsTab) timeView(d *trialsData, w, h int) string {
 	}
 	lines = append(lines, strings.Repeat(" ", gutter)+st.Faint.Render(axis)+tail)
 	return fitBlock(strings.Join(lines, "\n"), w, h)
+}
+
+// panelChart is panel i's line chart, its data replaced only when the
+// trial, the latents shown or the panel's make-up changed.
+func (t *trialsTab) panelChart(i int, p timePanel, ev []timeEvent, dataKey string) *chart.LineChart {
+	st := t.sh.st
+	c := t.charts[i]
+	var ss []chart.Series
+	for _, l := range p.lines {
+		s := chart.Series{Y: l.y, Style: chart.FG(l.col)}
+		if l.dashed {
+			s.Dash = 2
+		}
+		ss = append(ss, s)
+	}
+	c.SetData(fmt.Sprintf("%s|%s|%d", dataKey, p.label, len(p.lines)), ss)
+	c.Nav = &t.nav
+	// The panel's range over the whole trial, as the reference plots it;
+	// zoomed in, y follows what the window shows (the flip-flop keeps its
+	// bit range).
+	c.YFixed, c.YLo, c.YHi, c.YPad = !t.nav.Zoomed || p.fixed, p.lo, p.hi, 0.1
+	c.ASCII = t.sh.g.ascii
+	c.CursorStyle = chart.FG(st.theme.Accent)
+	c.Marks = c.Marks[:0]
+	for _, e := range ev {
+		c.Marks = append(c.Marks, chart.VMark{X: float64(e.t), Style: chart.FG(e.col)})
+	}
+	return c
 }
 
 // overlayOutputs merges the per-channel output panels into one.
@@ -745,9 +790,10 @@ func (t *trialsTab) armView(d *trialsData, w, h int) string {
 	if ch < 3 {
 		return fitBlock(title, w, h)
 	}
-	cv := newCanvas(w, ch, g.ascii)
-	fr := newXYFrame(cv, xlo, xhi, ylo, yhi, true)
-	fr.path(xs, ys, st.theme.Train)
+	sf := chart.NewSurface(w, ch, g.ascii)
+	fr := chart.NewFrame(sf, 0, 0, w, ch, xlo, xhi, ylo, yhi).Equal()
+	fr.Path(xs, ys, chart.Stroke{Style: chart.FG(st.theme.Train)})
+	mark := func(x, y float64, glyph string, col lipgloss.Color) { fr.Mark(x, y, glyph, chart.FG(col)) }
 	// The arm at the cursor: shoulder at the origin, elbow at L1 along the
 	// shoulder angle, hand as recorded.
 	cur := ps[t.cur().step*S:]
@@ -755,25 +801,27 @@ func (t *trialsTab) armView(d *trialsData, w, h int) string {
 	hx, hy := float64(cur[sim.ArmHandX]), float64(cur[sim.ArmHandY])
 	if l1 > 0 {
 		ex, ey := l1*math.Cos(q1), l1*math.Sin(q1)
-		fr.line(0, 0, ex, ey, st.theme.Text)
-		fr.line(ex, ey, hx, hy, st.theme.Text)
-		fr.mark(ex, ey, []rune(markGlyph(g, "joint"))[0], st.theme.Text)
+		pen := fr.Pen(chart.Stroke{Style: chart.FG(st.theme.Text)})
+		pen.Seg(0, 0, ex, ey)
+		pen.Seg(ex, ey, hx, hy)
+		pen.Done()
+		mark(ex, ey, markGlyph(g, "joint"), st.theme.Text)
 	}
-	fr.mark(0, 0, []rune(markGlyph(g, "joint"))[0], st.theme.Muted)
+	mark(0, 0, markGlyph(g, "joint"), st.theme.Muted)
 	if goCue >= 0 && goCue < T {
-		fr.mark(xs[goCue], ys[goCue], 'g', st.theme.Good)
+		mark(xs[goCue], ys[goCue], "g", st.theme.Good)
 	}
 	if bump >= 0 && bump < T {
-		fr.mark(xs[bump], ys[bump], 'b', st.theme.Warn)
+		mark(xs[bump], ys[bump], "b", st.theme.Warn)
 	}
 	if field.Active() {
 		F := field.Force(level, [2]float64{float64(cur[sim.ArmHandVX]), float64(cur[sim.ArmHandVY])})
 		drawArrow(fr, hx, hy, F, math.Max(xhi-xlo, yhi-ylo), st.theme.Warn)
 	}
-	fr.mark(xs[0], ys[0], []rune(markGlyph(g, "start"))[0], st.theme.Muted)
-	fr.mark(goal[0], goal[1], []rune(markGlyph(g, "target"))[0], st.theme.Bad)
-	fr.mark(hx, hy, []rune(markGlyph(g, "hand"))[0], st.theme.Accent)
-	return title + "\n" + strings.Join(cv.Lines(), "\n") + "\n" + legend
+	mark(xs[0], ys[0], markGlyph(g, "start"), st.theme.Muted)
+	mark(goal[0], goal[1], markGlyph(g, "target"), st.theme.Bad)
+	mark(hx, hy, markGlyph(g, "hand"), st.theme.Accent)
+	return title + "\n" + sf.String() + "\n" + legend
 }
 
 // fieldArrowPerN is the field arrow's length per newton and fieldArrowMax
@@ -785,7 +833,7 @@ const (
 
 // drawArrow draws force F [N] as an arrow from (x, y), its length
 // proportional to the force, at most fieldArrowMax of span.
-func drawArrow(fr *xyFrame, x, y float64, F [2]float64, span float64, col lipgloss.Color) {
+func drawArrow(fr *chart.Frame, x, y float64, F [2]float64, span float64, col lipgloss.Color) {
 	n := math.Hypot(F[0], F[1])
 	if !(n > 0) || !(span > 0) {
 		return
@@ -793,12 +841,14 @@ func drawArrow(fr *xyFrame, x, y float64, F [2]float64, span float64, col lipglo
 	L := span * math.Min(fieldArrowPerN*n, fieldArrowMax)
 	ux, uy := F[0]/n, F[1]/n
 	tx, ty := x+L*ux, y+L*uy
-	fr.line(x, y, tx, ty, col)
+	pen := fr.Pen(chart.Stroke{Style: chart.FG(col)})
+	defer pen.Done()
+	pen.Seg(x, y, tx, ty)
 	// The head: two strokes 30% of the length, 25° either side of the shaft.
 	for _, a := range []float64{25, -25} {
 		s, c := math.Sincos((180 + a) * math.Pi / 180)
 		hx, hy := c*ux-s*uy, s*ux+c*uy
-		fr.line(tx, ty, tx+0.3*L*hx, ty+0.3*L*hy, col)
+		pen.Seg(tx, ty, tx+0.3*L*hx, ty+0.3*L*hy)
 	}
 }
 
@@ -847,7 +897,7 @@ func (t *trialsTab) ShortHelp() []key.Binding {
 	if t.canCentreOut() {
 		evals = append(evals, k.CentreOut)
 	}
-	return append(append([]key.Binding{k.Trial, k.Step, k.Jump, k.StepJump, k.Phase}, evals...), k.Latents, k.Open, k.Ends)
+	return append(append([]key.Binding{k.Trial, k.Step, k.Jump, k.StepJump, k.Phase}, evals...), k.Latents, k.Open, t.ck.Zoom, k.Ends)
 }
 
 func (t *trialsTab) FullHelp() [][]key.Binding {
@@ -860,9 +910,10 @@ func (t *trialsTab) FullHelp() [][]key.Binding {
 		// the arm and the time panels share the screen only from 110 columns
 		view = append(view, k.View)
 	}
+	c := t.ck
 	evals := []key.Binding{k.Eval}
 	if t.canCentreOut() {
 		evals = append(evals, k.CentreOut)
 	}
-	return [][]key.Binding{{k.Trial, k.Jump, k.Ends}, {k.Step, k.StepJump}, view, {k.Phase, k.Open}, append(evals, k.Back)}
+	return [][]key.Binding{{k.Trial, k.Jump, k.Ends}, {k.Step, k.StepJump}, view, {c.Zoom, c.Pan, c.ResetView, c.LogY, c.Smooth}, {k.Phase, k.Open}, append(evals, k.Back)}
 }

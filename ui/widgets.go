@@ -9,15 +9,14 @@ import (
 	"github.com/charmbracelet/lipgloss"
 
 	"github.com/ctdtui/ctdtui/study"
+	"github.com/ctdtui/ctdtui/ui/chart"
 )
 
 // Widgets drawn by more than one tab: the error block that replaces a tab's
 // content, the line and bar of a running background work (and the text of
 // study's progress reports), the x-axis line
-// under a plot, the polyline that breaks at non-finite points, and the
-// 2-D/3-D latent trajectory view of the Analysis and Compare tabs. The chart
-// primitives they use (canvas, xyFrame, rangeOf) are in canvas.go and
-// plot.go.
+// under a plot, and the 2-D/3-D latent trajectory view of the Analysis and
+// Compare tabs, drawn through package chart.
 
 // errorBlock shows an error in place of a tab's content: a title, the
 // error's first line wrapped, and a hint of what to do.
@@ -128,27 +127,6 @@ func axisLine(left, mid, right string, w int) string {
 	return padRight(axis, w-len(right)) + right
 }
 
-// gappedLine draws a polyline through the dots (xs[i], ys[i]) of cv; a
-// non-finite point breaks it, and a point between two breaks is drawn as a
-// dot.
-func gappedLine(cv *canvas, xs, ys []float64, col lipgloss.Color) {
-	have := false
-	var px, py float64
-	for i := range xs {
-		x, y := xs[i], ys[i]
-		if !finite(x) || !finite(y) {
-			have = false
-			continue
-		}
-		if have {
-			cv.line(px, py, x, y, col)
-		} else {
-			cv.line(x, y, x, y, col)
-		}
-		px, py, have = x, y, true
-	}
-}
-
 // orbit is the angle of an orthographic 3-D view: yaw about the vertical
 // axis, then pitch, in degrees (matplotlib's azim and elev; its default view
 // is yaw -60, pitch 30). The Task tab's cube and the trajectory view use it.
@@ -221,33 +199,69 @@ func (v *trajView3) project(p [3]float64) (float64, float64) {
 	return v.view(p[0], p[1], p[2])
 }
 
-// draw renders the paths and marks on a w×h canvas, framed on the paths
-// (equal scales); it returns the lines and how many marks fell outside.
+// draw renders the paths and marks in w×h cells, framed on the paths
+// (equal scales), with axes: in the PC1-PC2 plane tick labels along the
+// bottom and the left, in 3-D a triad of the PC1-3 directions in the
+// corner. It returns the lines and how many marks fell outside. The
+// projection is this package's (ntcharts has no 3-D); the drawing is
+// package chart's.
 func (v *trajView3) draw(sh *shared, w, h int, paths []trajPath, marks []trajMark) ([]string, int) {
-	cv := newCanvas(w, h, sh.g.ascii)
+	st, g := sh.st, sh.g
+	s := chart.NewSurface(w, h, g.ascii)
 	var xs, ys []float64
 	proj := make([][2][]float64, len(paths))
 	for i, p := range paths {
-		for s := 0; s+p.k <= len(p.pts); s += p.k {
-			x, y := v.project(vec3(p.pts[s:s+p.k], p.k))
+		for j := 0; j+p.k <= len(p.pts); j += p.k {
+			x, y := v.project(vec3(p.pts[j:j+p.k], p.k))
 			proj[i][0], proj[i][1] = append(proj[i][0], x), append(proj[i][1], y)
 		}
 		xs, ys = append(xs, proj[i][0]...), append(ys, proj[i][1]...)
 	}
 	xlo, xhi := rangeOf(0.05, xs)
 	ylo, yhi := rangeOf(0.05, ys)
-	fr := newXYFrame(cv, xlo, xhi, ylo, yhi, true)
+	// The plot area leaves room for the axes in 2-D.
+	px, pw, ph := 0, w, h
+	axes := !v.on3D && w >= 30 && h >= 6
+	if axes {
+		px, pw, ph = 7, w-7, h-1
+	}
+	fr := chart.NewFrame(s, px, 0, pw, ph, xlo, xhi, ylo, yhi).Equal()
 	for i, p := range paths {
-		fr.path(proj[i][0], proj[i][1], p.col)
+		fr.Path(proj[i][0], proj[i][1], chart.Stroke{Style: chart.FG(p.col)})
 	}
 	off := 0
 	for _, m := range marks {
 		x, y := v.project(m.p)
-		if !finite(x) || !finite(y) || x < xlo || x > xhi || y < ylo || y > yhi {
+		if !finite(x) || !finite(y) || x < xlo || x > xhi || y < ylo || y > yhi || !fr.Mark(x, y, m.glyph, chart.FG(m.col)) {
 			off++
-			continue
 		}
-		fr.mark(x, y, []rune(m.glyph)[0], m.col)
 	}
-	return cv.Lines(), off
+	axis := chart.FG(st.theme.Faint)
+	if axes {
+		s.Text(px, h-1, chart.XAxisRow(pw, fr.XLo, fr.XHi, "PC1", nil), axis)
+		for _, r := range []int{0, (ph - 1) / 2, ph - 1} {
+			val := fr.YHi - (float64(4*r)+1.5)/float64(4*ph-1)*(fr.YHi-fr.YLo)
+			s.Text(0, r, padLeft(chart.Num(val), 6), axis)
+		}
+		s.Text(0, max(1, (ph-1)/2+1), padLeft("PC2", 6), axis)
+	} else if v.on3D && w >= 12 && h >= 6 {
+		v.triad(s, axis)
+	}
+	return s.Lines(), off
+}
+
+// triad draws the directions of PC1, PC2 and PC3 in the view's bottom-left
+// corner, each a short stroke with its number.
+func (v *trajView3) triad(s *chart.Surface, st chart.Style) {
+	const cw, ch = 9, 4 // cells
+	fr := chart.NewFrame(s, 0, s.H-ch, cw, ch, -1.2, 1.2, -1.2, 1.2).Equal()
+	pen := fr.Pen(chart.Stroke{Style: st})
+	for i := 0; i < 3; i++ {
+		var u [3]float64
+		u[i] = 1
+		x, y := v.view(u[0], u[1], u[2])
+		pen.Seg(0, 0, 0.8*x, 0.8*y)
+		defer fr.Mark(x, y, fmt.Sprint(i+1), st)
+	}
+	pen.Done()
 }
