@@ -676,6 +676,7 @@ func (g grid) X(c int) float64    { return g.xs[c] }
 func (g grid) Y(r int) float64    { return g.ys[r] }
 func (g grid) Min() float64       { return 0 }
 func (g grid) Max() float64       { return 1 }
+
 // viridis are the control points of matplotlib's viridis (dark violet to
 // yellow, luminance rising throughout: readable in grey and by the colour
 // blind); the TUI's matrix uses the same scale.
