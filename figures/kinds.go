@@ -14,6 +14,7 @@ import (
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 
+	"github.com/ctdtui/ctdtui/run"
 	"github.com/ctdtui/ctdtui/study"
 )
 
@@ -108,14 +109,45 @@ func single(p *Panel, w, h vg.Length) *Figure {
 
 // ---- loss ----
 
+// LossRun is one run's loss curves.
+type LossRun struct {
+	Name              string
+	Epochs            []float64
+	Train, Validation []float64
+}
+
+// LossRunOf is a run's history as a LossRun.
+func LossRunOf(name string, h []run.EpochStats) LossRun {
+	r := LossRun{Name: name, Epochs: make([]float64, len(h)), Train: make([]float64, len(h)), Validation: make([]float64, len(h))}
+	for j, e := range h {
+		r.Epochs[j], r.Train[j], r.Validation[j] = float64(e.Epoch), e.TrainLoss, e.ValLoss
+	}
+	return r
+}
+
 func lossFigure(s *study.Session, o Options) (*Figure, error) {
-	runs := append([]*study.Session{s}, o.Others...)
+	var runs []LossRun
+	for _, r := range append([]*study.Session{s}, o.Others...) {
+		if len(r.Run.Run.History) == 0 {
+			return nil, fmt.Errorf("%s has no epochs in its history.csv: nothing to plot", r.Run.Run.Dir)
+		}
+		runs = append(runs, LossRunOf(r.Name(), r.Run.Run.History))
+	}
+	return Loss(runs, o), nil
+}
+
+// Loss draws the train and validation losses of one run, or the
+// validation losses of several, on a log axis unless o.Linear, smoothed
+// when o.Smooth > 0 (the Train tab's chart, and what it overlays).
+func Loss(runs []LossRun, o Options) *Figure {
 	scale := "log"
 	if o.Linear {
 		scale = "linear"
 	}
-	title := "Loss · " + s.Name()
-	if len(runs) > 1 {
+	title := "Loss"
+	if len(runs) == 1 {
+		title += " · " + runs[0].Name
+	} else {
 		title = fmt.Sprintf("Validation loss · %d runs", len(runs))
 	}
 	if o.Smooth > 0 {
@@ -141,22 +173,14 @@ func lossFigure(s *study.Session, o Options) (*Figure, error) {
 		p.Legend.Add(name, th)
 	}
 	for i, r := range runs {
-		h := r.Run.Run.History
-		if len(h) == 0 {
-			return nil, fmt.Errorf("%s has no epochs in its history.csv: nothing to plot", r.Run.Run.Dir)
-		}
-		xs, tr, va := make([]float64, len(h)), make([]float64, len(h)), make([]float64, len(h))
-		for j, e := range h {
-			xs[j], tr[j], va[j] = float64(e.Epoch), e.TrainLoss, e.ValLoss
-		}
 		if len(runs) == 1 {
-			curve("train", xs, tr, qual(0))
-			curve("validation", xs, va, qual(1))
+			curve("train", r.Epochs, r.Train, qual(0))
+			curve("validation", r.Epochs, r.Validation, qual(1))
 			break
 		}
-		curve(r.Name(), xs, va, qual(i))
+		curve(r.Name, r.Epochs, r.Validation, qual(i))
 	}
-	return single(pan, 6*vg.Inch, 4*vg.Inch), nil
+	return single(pan, 6*vg.Inch, 4*vg.Inch)
 }
 
 // positive replaces values a log axis cannot show by NaN (a gap).
@@ -497,8 +521,18 @@ func compareFigure(ctx context.Context, a *study.Session, o Options, progress st
 	if err != nil {
 		return nil, err
 	}
+	return Compare(a.Name(), b.Name(), rep, traj, o), nil
+}
+
+// Compare draws a comparison already computed (the Compare tab's): both
+// runs' trajectories in A's PC space and the affine R² per target PC both
+// ways.
+func Compare(nameA, nameB string, rep *study.CompareReport, traj *study.AlignedTrajectories, o Options) *Figure {
+	if o.Trials <= 0 {
+		o.Trials = 4
+	}
 	xl, yl := axisNames(o, traj.A.Ratio)
-	p := newPlot(fmt.Sprintf("%s (A) and %s (B) in A's PC space", a.Name(), b.Name()), xl, yl)
+	p := newPlot(fmt.Sprintf("%s (A) and %s (B) in A's PC space", nameA, nameB), xl, yl)
 	pan := &Panel{Plot: p}
 	first := max(0, min(o.Trial, len(traj.A.Trials)-1))
 	n := min(o.Trials, 4)
@@ -506,9 +540,12 @@ func compareFigure(ctx context.Context, a *study.Session, o Options, progress st
 	trajectoryPanel(p, pan, traj.B, o, first, n, qual(1), dashed, "B")
 	_, tha := line(p, "", nil, nil, qual(0), vg.Points(1), nil)
 	_, thb := line(p, "", nil, nil, qual(1), vg.Points(1), dashed)
-	p.Legend.Add("A "+a.Name(), tha)
+	p.Legend.Add("A "+nameA, tha)
 	p.Legend.Add("B mapped into A's PCs", thb)
-	title := fmt.Sprintf("affine R² (A→B %.3f, B→A %.3f)", rep.AffineAtoB.VarianceWeighted, rep.AffineBtoA.VarianceWeighted)
+	title := "affine R²"
+	if rep.AffineAtoB != nil && rep.AffineBtoA != nil {
+		title = fmt.Sprintf("affine R² (A→B %.3f, B→A %.3f)", rep.AffineAtoB.VarianceWeighted, rep.AffineBtoA.VarianceWeighted)
+	}
 	if rep.StateR2 != nil {
 		title += fmt.Sprintf(", state R² %.3f", *rep.StateR2)
 	}
@@ -518,6 +555,9 @@ func compareFigure(ctx context.Context, a *study.Session, o Options, progress st
 	pr := newPlot(title, "target PC", "held-out R²")
 	r2 := &Panel{Plot: pr}
 	for i, ab := range []*study.AffineR2{rep.AffineAtoB, rep.AffineBtoA} {
+		if ab == nil {
+			continue
+		}
 		xs := make([]float64, len(ab.PerPC))
 		for j := range xs {
 			xs[j] = float64(j + 1)
@@ -530,7 +570,7 @@ func compareFigure(ctx context.Context, a *study.Session, o Options, progress st
 	}
 	pr.Y.Max = 1
 	pr.Legend.Top = false
-	return &Figure{Rows: 1, Cols: 2, Panels: []*Panel{pan, r2}, Width: 10 * vg.Inch, Height: 4.8 * vg.Inch}, nil
+	return &Figure{Rows: 1, Cols: 2, Panels: []*Panel{pan, r2}, Width: 10 * vg.Inch, Height: 4.8 * vg.Inch}
 }
 
 // ---- time-resolved ----
@@ -800,7 +840,12 @@ func matrixFigure(ctx context.Context, s *study.Session, o Options, progress stu
 	if len(rep.Matrices) == 0 {
 		return nil, fmt.Errorf("no matrix computed")
 	}
-	mx := rep.Matrices[0]
+	return Matrix(rep, &rep.Matrices[0]), nil
+}
+
+// Matrix draws one metric of a matrix report (the Compare tab's N×N view)
+// as a heatmap with its values, bright for more similar pairs.
+func Matrix(rep *study.MatrixReport, mx *study.Matrix) *Figure {
 	n := len(mx.Values)
 	lo, hi := math.Inf(1), math.Inf(-1)
 	for i, row := range mx.Values {
@@ -885,5 +930,5 @@ func matrixFigure(ctx context.Context, s *study.Session, o Options, progress stu
 	p.X.Tick.Label.XAlign, p.X.Tick.Label.YAlign = draw.XRight, draw.YCenter
 	pan := &Panel{Plot: p, Series: []Series{{Name: mx.Name, Kind: "heatmap", N: n * n}}}
 	side := 3*vg.Inch + vg.Length(n)*0.4*vg.Inch
-	return single(pan, side, side), nil
+	return single(pan, side, side)
 }
