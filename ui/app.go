@@ -49,6 +49,7 @@ type Model struct {
 	active int
 	w, h   int
 
+	mouse       bool // --mouse: wheel events reach the active tab's chart
 	confirmQuit bool // asking whether to stop the training run and quit
 	quitting    bool // waiting for the run to save before quitting
 
@@ -246,6 +247,12 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		if ok, cmd := m.onFigure(msg); ok {
 			return cmd
 		}
+	case tea.MouseMsg:
+		// The wheel (with --mouse) goes to the active tab only.
+		if m.confirmQuit || m.quitting || m.tooSmall() {
+			return nil
+		}
+		return m.tabs[m.active].Update(msg)
 	case tea.KeyMsg:
 		// Bubble Tea hands over runes that arrived in one read ("2s" typed
 		// fast, or sent by a script) as one message; they are separate key
