@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ctdtui/ctdtui/study"
 	"github.com/ctdtui/ctdtui/sweep"
 )
 
@@ -284,5 +285,65 @@ func sweepStatusCmd(args []string, stdout, stderr io.Writer) error {
 }
 
 func sweepCompareCmd(args []string, stdout, stderr io.Writer) error {
-	return errors.New("sweep compare: not yet available")
+	fs := flag.NewFlagSet("compare", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var af analysisFlags
+	var o sweep.CompareOptions
+	var metrics stringList
+	af.register(fs)
+	fs.StringVar(&o.Reference, "reference", "", "the run the summary's DSA is measured to (default: the first finished)")
+	fs.BoolVar(&o.NoFixedPoints, "no-fixedpoints", false, "skip the fixed-point searches")
+	fs.Var(&metrics, "metric", "matrix metrics, comma-separated or repeated (default dsa,r2; all for every one)")
+	m := &o.Matrix
+	fs.StringVar(&m.Phase, "phase", "val", "trials of the symmetric metrics: train, val or all")
+	fs.IntVar(&m.PCs, "pcs", 10, "target PCs whose affine R² is listed")
+	fs.IntVar(&m.StatePCs, "state-pcs", 4, "PCs of the reference's state R²")
+	fs.IntVar(&m.CCAComponents, "cca", 10, "CCA components")
+	fs.BoolVar(&m.CCAReference, "cca-reference", false, "compute the reference's NIPALS CCA R² also for large phases (slow)")
+	fs.IntVar(&m.DSADelays, "dsa-delays", 0, "DSA delays (default 20, the reference's)")
+	fs.IntVar(&m.DSARank, "dsa-rank", 50, "DSA rank")
+	fs.IntVar(&m.DSATrials, "dsa-trials", 0, "DSA trials (0: 1% of the phase, at least what the embedding needs)")
+	fs.BoolVar(&m.NoDSA, "no-dsa", false, "skip DSA")
+	fs.Uint64Var(&m.Seed, "seed", 0, "seed of the DSA similarity search")
+	fs.IntVar(&m.Workers, "threads", 0, "goroutines for the pairs (default: all cores; the result does not depend on it)")
+	dir, err := sweepDir(fs, args)
+	if err != nil {
+		return err
+	}
+	m.Metrics = metrics
+	o.Best = af.best
+	s, err := sweep.Open(dir)
+	if err != nil {
+		return err
+	}
+	ctx, stop := signalContextMsg("stopping the comparison")
+	defer stop()
+	rep, err := s.Compare(ctx, o, stageProgress(stderr))
+	if errors.Is(err, context.Canceled) {
+		return errors.New("comparison cancelled")
+	}
+	if err != nil {
+		return err
+	}
+	if af.json {
+		return study.WriteJSON(stdout, rep)
+	}
+	return rep.WriteTable(stdout)
+}
+
+// stageProgress prints a line to w each time a comparison's stage changes.
+func stageProgress(w io.Writer) study.ProgressFunc {
+	last := ""
+	return func(p study.Progress) {
+		key := p.Stage + " " + p.Run
+		if key == last || p.Stage == "done" {
+			return
+		}
+		last = key
+		line := "compare: " + p.Stage
+		if p.Run != "" {
+			line += " " + p.Run
+		}
+		fmt.Fprintln(w, line)
+	}
 }

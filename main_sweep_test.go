@@ -91,6 +91,22 @@ func TestSweepCommands(t *testing.T) {
 		!strings.Contains(out.String(), "3 finished, 1 already done") {
 		t.Fatalf("sweep run: %d\n%s%s", code, out.String(), errb.String())
 	}
+	out.Reset()
+	cmp := []string{"sweep", "compare", dir, "--no-fixedpoints", "--dsa-delays", "4", "--dsa-rank", "10", "--dsa-trials", "8", "--reference", "rnn-s0"}
+	if code := runMain(append(cmp, "--json"), &out, &errb); code != 0 {
+		t.Fatalf("sweep compare: %d %s", code, errb.String())
+	}
+	var cr sweep.CompareReport
+	if err := json.Unmarshal(out.Bytes(), &cr); err != nil || len(cr.Summary) != 2 || cr.Reference != "rnn-s0" || len(cr.Matrix.Runs) != 4 {
+		t.Fatalf("compare --json: %v\n%s", err, out.String())
+	}
+	out.Reset()
+	if code := runMain(cmp, &out, &errb); code != 0 || !strings.Contains(out.String(), "DSA to rnn-s0") {
+		t.Fatalf("sweep compare: %d\n%s", code, out.String())
+	}
+	if code := runMain([]string{"sweep", "compare", dir, "--metric", "nope"}, &out, &errb); code != 1 || !strings.Contains(errb.String(), `"nope"`) {
+		t.Errorf("bad metric: %d %s", code, errb.String())
+	}
 }
 
 // Ctrl-C stops a sweep's runs cleanly: exit status 130, each run saved as

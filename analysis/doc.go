@@ -55,6 +55,25 @@
 // and stability (|λ|max < 1, the discrete-time criterion). The search takes a
 // context.Context and reports progress through a callback.
 //
+// After the search, rows are grouped into places once, whatever the q
+// threshold (places.go): fixed points by the finder's merge, other rows to
+// the nearest fixed point within the place radius or into single-linkage
+// clusters. PlaceLadder then counts the places under each threshold
+// 1e-1 … 1e-14 by stability type (stable, saddle-k, unstable; rotational,
+// slow modes), monotone in the threshold and equal to what a search with that
+// threshold reports. ReferenceLadder is CTD's version (rows below each
+// threshold, merged within tol_unique).
+//
+// # Decoding over time
+//
+// DecodeOverTime fits, at every step of a set of aligned samples, a ridge
+// regression from the latents to task variables (RidgeBasis: one
+// eigendecomposition of XᵀX per step, the penalty chosen by exact
+// leave-one-out cross-validation on the training samples, shared by the
+// label-shuffled controls and by groups of variables), scores it by R² on
+// the validation samples, and DecodeResult.CrossTemporal scores each step's
+// decoder at every other step.
+//
 // # DSA
 //
 // FitDMD delay-embeds the data (DelayEmbed), takes the SVD and fits the

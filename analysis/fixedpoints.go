@@ -112,11 +112,13 @@ type FixedPointSettings struct {
 	// TolUniqueSlow is the place radius: a row that is not a fixed point
 	// belongs to the nearest fixed point within this distance (2-norm over
 	// [x, u]), else to the single-linkage cluster of such rows within this
-	// distance of each other (see Places). Default: PlaceScale × the mean
-	// distance of the initial states from their centroid.
+	// distance of each other (see places.go). Default: half the smallest
+	// distance between two distinct fixed points, or with fewer than two,
+	// PlaceScale × the mean distance of the initial states from their
+	// centroid.
 	TolUniqueSlow float64
-	// PlaceScale sets the default place radius relative to the spread of the
-	// initial states (default 0.05).
+	// PlaceScale sets the fallback place radius relative to the spread of
+	// the initial states (default 0.1).
 	PlaceScale float64
 	// Ladder lists the q thresholds of FixedPointResult.Ladder (default
 	// DefaultLadder, 1e-1 … 1e-14). Rows with q below the largest of them
@@ -311,7 +313,7 @@ func (s *FixedPointSettings) withDefaults(m Map) fpConfig {
 	setF(&c.SlowQ, 1e-5, 1e-5)
 	setF(&c.RefineQ, 1e-5, 1e-5)
 	setF(&c.TolUnique, 1e-6, 1e-4)
-	setF(&c.PlaceScale, 0.05, 0.05)
+	setF(&c.PlaceScale, 0.1, 0.1)
 	if c.Ladder == nil {
 		c.Ladder = DefaultLadder()
 	}

@@ -22,7 +22,10 @@ import (
 //     the nearest fixed point within the place radius, else to its
 //     single-linkage cluster: rows within the place radius of each other,
 //     transitively, are one place (so a line of slow points is one place,
-//     not a string of beads).
+//     not a string of beads). The radius is half the smallest distance
+//     between two fixed points (defaultPlaceRadius): slow points are
+//     resolved as finely as the fixed points are, and no slow row is ever
+//     within the radius of two fixed points.
 //
 // A place's q is its best row's q and that row is its representative (its
 // Jacobian, eigenvalues and stability type). A place is present under a
@@ -211,11 +214,6 @@ func classifyRows(res *FixedPointResult, init []float64, n, h int, c *fpConfig) 
 		meanDist += dist(init[i*h:(i+1)*h], centroid)
 	}
 	meanDist /= float64(n)
-	radius := c.TolUniqueSlow
-	if radius == 0 {
-		radius = c.PlaceScale * meanDist
-	}
-	res.PlaceRadius = radius
 	top := c.SlowQ
 	for _, q := range c.Ladder {
 		top = math.Max(top, q)
@@ -257,6 +255,11 @@ func classifyRows(res *FixedPointResult, init []float64, n, h int, c *fpConfig) 
 	for k, cl := range fixedClusters {
 		fixedReps[k] = bestRow(res.Rows, cl)
 	}
+	radius := c.TolUniqueSlow
+	if radius == 0 {
+		radius = defaultPlaceRadius(res.Rows, fixedReps, c.PlaceScale*meanDist)
+	}
+	res.PlaceRadius = radius
 	// Other rows: to the nearest fixed point within the radius, else by
 	// single linkage among themselves.
 	var loose []int
@@ -294,6 +297,24 @@ func classifyRows(res *FixedPointResult, init []float64, n, h int, c *fpConfig) 
 			res.Rows[i].Point = k
 		}
 	}
+}
+
+// defaultPlaceRadius is half the smallest distance between two distinct
+// fixed points: the finest resolution at which the fixed points are told
+// apart, and the largest radius at which "the nearest fixed point within the
+// radius" is never a choice between two (their discs are disjoint). With
+// fewer than two fixed points it is fallback.
+func defaultPlaceRadius(rows []FixedPointRow, reps []int, fallback float64) float64 {
+	if len(reps) < 2 {
+		return fallback
+	}
+	minD := math.Inf(1)
+	for a := range reps {
+		for b := a + 1; b < len(reps); b++ {
+			minD = math.Min(minD, distXU(rows[reps[a]].X, rows[reps[a]].U, rows[reps[b]].X, rows[reps[b]].U))
+		}
+	}
+	return minD / 2
 }
 
 // greedyClusters is the finder's merge walk over the rows idx (in order):

@@ -70,6 +70,10 @@ func TestStabilityTypesCube(t *testing.T) {
 			t.Errorf("point %v: %d unstable directions, type %s", p.X, p.NUnstable, p.TypeName())
 		}
 	}
+	// The default place radius is half the closest fixed points' distance.
+	if math.Abs(res.PlaceRadius-0.5) > 1e-12 {
+		t.Errorf("place radius %v, want 0.5 (half the unit spacing of the fixed points)", res.PlaceRadius)
+	}
 	// The centre has every direction unstable: a repeller, not a saddle.
 	if len(res.FixedPoints) != 27 || c.Stable != 8 || c.Saddles[1] != 12 || c.Saddles[2] != 6 || c.Unstable != 1 || c.Rotational != 0 {
 		t.Fatalf("%d fixed points, types %+v", len(res.FixedPoints), c)
@@ -111,7 +115,9 @@ func cmplxNaN() complex128 { return complex(math.NaN(), math.NaN()) }
 func TestLadderMonotoneAndSeparateSearches(t *testing.T) {
 	x0 := cubeInits(400, 2)
 	set := func(slowQ float64) *FixedPointSettings {
-		return &FixedPointSettings{LearningRate: 1e-3, MaxIters: 400, NewtonEvery: -1, SlowQ: slowQ}
+		// A small place radius keeps the unconverged rows apart from the
+		// fixed points (the default, half their spacing, would absorb them).
+		return &FixedPointSettings{LearningRate: 1e-3, MaxIters: 400, NewtonEvery: -1, SlowQ: slowQ, TolUniqueSlow: 0.05}
 	}
 	res, err := FindFixedPoints(context.Background(), cubeMap{dt: 0.1}, x0, nil, set(0))
 	if err != nil {

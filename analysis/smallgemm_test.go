@@ -81,3 +81,33 @@ func matMul(dst, a, b []float64, n int, transA, transB bool) {
 		blas64.General{Rows: n, Cols: n, Stride: n, Data: b},
 		0, blas64.General{Rows: n, Cols: n, Stride: n, Data: dst})
 }
+
+// gemmNN equals gonum's product on rectangular shapes around the tile edges,
+// with strides, with the tile kernel and the Go loops, serial and parallel.
+func TestGemmNN(t *testing.T) {
+	rng := rand.New(rand.NewPCG(8, 9))
+	defer func(v bool) { useTileKernel = v }(useTileKernel)
+	paths := []bool{false}
+	if useTileKernel {
+		paths = append(paths, true)
+	}
+	for _, tile := range paths {
+		useTileKernel = tile
+		for _, sh := range [][3]int{{1, 1, 1}, {3, 7, 5}, {4, 8, 1}, {9, 17, 33}, {130, 70, 481}, {260, 16, 2560}, {500, 1000, 128}} {
+			m, n, k := sh[0], sh[1], sh[2]
+			lda, ldb, ldc := k+3, n+5, n+2
+			a, b := randSlice(rng, m*lda, 1), randSlice(rng, k*ldb, 1)
+			c := make([]float64, m*ldc)
+			for i := range c {
+				c[i] = math.NaN()
+			}
+			gemmNN(m, n, k, a, lda, b, ldb, c, ldc)
+			var want mat.Dense
+			want.Mul(mat.NewDense(m, lda, a).Slice(0, m, 0, k), mat.NewDense(k, ldb, b).Slice(0, k, 0, n))
+			got := mat.NewDense(m, ldc, c).Slice(0, m, 0, n)
+			if d := maxAbsDiff(t, denseData(got), denseData(&want)); d > 1e-12*float64(k) {
+				t.Errorf("tile %v %v: off by %g", tile, sh, d)
+			}
+		}
+	}
+}

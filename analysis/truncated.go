@@ -43,9 +43,6 @@ func hankelGram(data Trials, nDelays, tau int) *mat.Dense {
 	tp := T - (nDelays-1)*tau
 	w := nDelays * n
 	g := mat.NewDense(w, w, nil)
-	rows := func(k, t0, t1 int) blas64.General {
-		return blas64.General{Rows: t1 - t0, Cols: n, Stride: n, Data: data.Data[(k*T+t0)*n : (k*T+t1)*n]}
-	}
 	// edge gathers the rows t0..t0+τ of every trial into one Kτ×N matrix.
 	edge := func(dst []float64, t0 int) blas64.General {
 		for k := 0; k < data.B; k++ {
@@ -56,12 +53,31 @@ func hankelGram(data Trials, nDelays, tau int) *mat.Dense {
 	headA, headB := make([]float64, data.B*tau*n), make([]float64, data.B*tau*n)
 	tailA, tailB := make([]float64, data.B*tau*n), make([]float64, data.B*tau*n)
 	s := blas64.General{Rows: n, Cols: n, Stride: n, Data: make([]float64, n*n)}
+	// Every lag's window sum starting at step 0, S_m = Σ_k X_k[0:T']ᵀ X_k[mτ:mτ+T'],
+	// from each trial's transpose (gemmNN wants row-major operands).
+	lagSums := make([][]float64, nDelays)
+	for m := range lagSums {
+		lagSums[m] = make([]float64, n*n)
+	}
+	xt := make([]float64, n*T)
+	prod := make([]float64, n*n)
+	for k := 0; k < data.B; k++ {
+		x := data.Data[k*T*n : (k+1)*T*n]
+		for t, row := 0, x; t < T; t, row = t+1, row[n:] {
+			for i, v := range row[:n] {
+				xt[i*T+t] = v
+			}
+		}
+		for m := range lagSums {
+			gemmNN(n, n, tp, xt, T, x[m*tau*n:], n, prod, n)
+			for i, v := range prod {
+				lagSums[m][i] += v
+			}
+		}
+	}
 	for m := 0; m < nDelays; m++ { // lag m·τ: blocks (d₂+m, d₂)
 		lag := m * tau
-		clear(s.Data)
-		for k := 0; k < data.B; k++ {
-			blas64.Gemm(blas.Trans, blas.NoTrans, 1, rows(k, 0, tp), rows(k, lag, lag+tp), 1, s)
-		}
+		copy(s.Data, lagSums[m])
 		// The window starts at a₁ = 0 for d₂ = D−1−m and moves by τ as d₂
 		// decreases.
 		for d2 := nDelays - 1 - m; d2 >= 0; d2-- {
@@ -101,8 +117,9 @@ func hankelTimes(data Trials, nDelays, tau int, u *mat.Dense) *mat.Dense {
 	}
 	out := mat.NewDense(data.B*tp, c, nil)
 	z := mat.NewDense(T, nDelays*c, nil)
+	zr, ur := z.RawMatrix(), ucat.RawMatrix()
 	for k := 0; k < data.B; k++ {
-		z.Mul(mat.NewDense(T, n, data.Data[k*T*n:(k+1)*T*n]), ucat)
+		gemmNN(T, nDelays*c, n, data.Data[k*T*n:(k+1)*T*n], n, ur.Data, ur.Stride, zr.Data, zr.Stride)
 		for t := 0; t < tp; t++ {
 			row := out.RawRowView(k*tp + t)
 			for d := 0; d < nDelays; d++ {
@@ -189,9 +206,10 @@ func topEigen(g *mat.Dense, k int) ([]float64, *mat.Dense, error) {
 	}
 	// extend multiplies the newest columns [from, cols) by G and fills the
 	// projected matrix T = QᵀGQ for them.
+	gr := g.RawMatrix()
 	extend := func(from int) {
-		nq := q.Slice(0, n, from, cols)
-		gq.Slice(0, n, from, cols).(*mat.Dense).Mul(g, nq)
+		qr, gqr := q.RawMatrix(), gq.RawMatrix()
+		gemmNN(n, cols-from, n, gr.Data, gr.Stride, qr.Data[from:], qr.Stride, gqr.Data[from:], gqr.Stride)
 		tt := t.Slice(0, cols, from, cols).(*mat.Dense)
 		tt.Mul(q.Slice(0, n, 0, cols).T(), gq.Slice(0, n, from, cols))
 		for i := 0; i < cols; i++ {

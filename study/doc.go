@@ -14,8 +14,12 @@
 //
 //   - Trials: Rollout (the phase's trials as the model ran them, with their
 //     latents on the phase's first PCs) and Trial (`ctdtui trial`).
-//   - Analysis: Scree, PCs, FixedPoints; the input held "at the cursor" is
-//     Rollout.HeldInput (`fixedpoints --inputs-at`).
+//   - Analysis: Scree, PCs, FixedPoints (with its q-threshold ladder and
+//     stability types); the input held "at the cursor" is Rollout.HeldInput
+//     (`fixedpoints --inputs-at`); ClosedLoopFixedPoints for arm models
+//     (`fixedpoints --closed-loop`); the time-resolved pages: Align
+//     (`ctdtui align`) and Decode (`ctdtui decode`), whose events,
+//     conditions and variables come from the task's sim.Describer.
 //   - Compare: Compare, FixedPoints of both runs, AlignTrajectories
 //     (`compare --trajectories`).
 //   - Trials, evaluating (e, c): Evaluate (`ctdtui eval`), the model under

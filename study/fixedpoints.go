@@ -198,7 +198,7 @@ type FixedPointReport struct {
 	Ladder []analysis.LadderRung `json:"ladder"`
 	// PlaceRadius: rows that are not fixed points and lie this close to a
 	// fixed point, or to each other (transitively), are one place (refine
-	// mode; 5% of the initial states' mean distance from their centroid).
+	// mode; half the smallest distance between two fixed points).
 	PlaceRadius float64 `json:"place_radius"`
 	// Points are the distinct fixed points (stable first, then by the
 	// number of unstable directions, then by q);

@@ -314,16 +314,26 @@ func trialGroups(ses []*Session, progress ProgressFunc) ([]int, map[[2]int]strin
 			reps = append(reps, i)
 		}
 	}
+	// One reason per pair of groups (what differs between their first
+	// runs), so that a table lists it once.
+	byGroups := map[[2]int]string{}
 	reasons := map[[2]int]string{}
 	for i := 0; i < n; i++ {
 		for j := i + 1; j < n; j++ {
-			if groups[i] != groups[j] {
-				msg := "different trials"
-				if err := run.SameTrials(ses[i].Run, ses[j].Run); err != nil {
-					msg = "different trials: " + err.Error()
-				}
-				reasons[[2]int{i, j}] = msg
+			gi, gj := groups[i], groups[j]
+			if gi == gj {
+				continue
 			}
+			g := [2]int{min(gi, gj), max(gi, gj)}
+			msg, ok := byGroups[g]
+			if !ok {
+				msg = fmt.Sprintf("different trials (groups %d and %d)", g[0]+1, g[1]+1)
+				if err := run.SameTrials(ses[reps[g[0]]].Run, ses[reps[g[1]]].Run); err != nil {
+					msg += ": " + err.Error()
+				}
+				byGroups[g] = msg
+			}
+			reasons[[2]int{i, j}] = msg
 		}
 	}
 	return groups, reasons

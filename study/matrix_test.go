@@ -88,8 +88,9 @@ func TestMatrixEqualsPairwise(t *testing.T) {
 				for _, m := range []string{"r2", "state_r2", "procrustes", "cca"} {
 					for _, c := range [][2]int{{i, j}, {j, i}} {
 						mx := rep.Matrix(m)
-						if mx.Values[c[0]][c[1]] != nil || !strings.Contains(mx.Reasons[c[0]][c[1]], pw.TrialsNote) || !strings.HasPrefix(mx.Reasons[c[0]][c[1]], "different trials") {
-							t.Errorf("%s %s %v: value %v, reason %q, want blank with %q", pair, m, c, mx.Values[c[0]][c[1]], mx.Reasons[c[0]][c[1]], pw.TrialsNote)
+						why := mx.Reasons[c[0]][c[1]]
+						if mx.Values[c[0]][c[1]] != nil || !strings.HasPrefix(why, "different trials (groups 1 and 2): the runs use different datasets") || !strings.Contains(why, pw.B.Dataset) {
+							t.Errorf("%s %s %v: value %v, reason %q, want blank with the datasets (pairwise: %q)", pair, m, c, mx.Values[c[0]][c[1]], why, pw.TrialsNote)
 						}
 					}
 				}
@@ -116,7 +117,7 @@ func TestMatrixEqualsPairwise(t *testing.T) {
 	if err := rep.WriteTable(&buf); err != nil {
 		t.Fatal(err)
 	}
-	for _, w := range []string{"3bff-gru32", "multitask-gru8", "dsa: DSA angular distance", "r2: affine R²", "—a", "different trials: the runs use different datasets", "2 groups of runs that share their trials: {1, 2, 3} {4}"} {
+	for _, w := range []string{"3bff-gru32", "multitask-gru8", "dsa: DSA angular distance", "r2: affine R²", "—a", "different trials (groups 1 and 2): the runs use different datasets", "2 groups of runs that share their trials: {1, 2, 3} {4}"} {
 		if !strings.Contains(buf.String(), w) {
 			t.Errorf("table lacks %q:\n%s", w, buf.String())
 		}

@@ -119,17 +119,23 @@ func (s *Sweep) Train(ctx context.Context, o Options) (*Result, error) {
 		threads[i] = s.threadsOf(i)
 		maxThreads = max(maxThreads, threads[i])
 	}
+	if o.Jobs < 0 {
+		return nil, fmt.Errorf("--jobs must be at least 1, got %d", o.Jobs)
+	}
+	if len(pending) == 0 {
+		fmt.Fprintf(orDiscard(o.Out), "sweep %s: %s done: nothing to train\n", s.Def.Name, plural(len(todo), "run"))
+		res.Elapsed = time.Since(start)
+		return res, nil
+	}
 	jobs := o.Jobs
 	switch {
-	case jobs < 0:
-		return nil, fmt.Errorf("--jobs must be at least 1, got %d", jobs)
 	case jobs == 0:
 		jobs = max(1, o.Cores/maxThreads)
-	case jobs*maxThreads > o.Cores && !(jobs == 1 && len(pending) <= 1):
+	case jobs > 1 && jobs*maxThreads > o.Cores:
 		return nil, fmt.Errorf("--jobs %d runs × %d threads (train.threads) is more than the %d cores: lower --jobs, or raise --cores to oversubscribe on purpose",
 			jobs, maxThreads, o.Cores)
 	}
-	if maxThreads > o.Cores && len(pending) > 0 {
+	if maxThreads > o.Cores {
 		fmt.Fprintf(orDiscard(o.Out), "note: runs have train.threads = %d but only %d cores are available: they will share them\n", maxThreads, o.Cores)
 	}
 	jobs = max(1, min(jobs, len(pending)))
@@ -137,11 +143,6 @@ func (s *Sweep) Train(ctx context.Context, o Options) (*Result, error) {
 		running: map[int]*progress{}, total: len(pending)}
 	for _, i := range pending {
 		ex.width = max(ex.width, len(s.Runs[i].Name))
-	}
-	if len(pending) == 0 {
-		ex.printf("sweep %s: %s done: nothing to train\n", s.Def.Name, plural(len(todo), "run"))
-		res.Elapsed = time.Since(start)
-		return res, nil
 	}
 	ex.printf("sweep %s: %s, %d done, %d to train; %d at a time, %s (%d cores)\n",
 		s.Def.Name, plural(len(todo), "run"), len(todo)-len(pending), len(pending), jobs, threadsString(threads), o.Cores)

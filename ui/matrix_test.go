@@ -83,7 +83,7 @@ func TestCompareMatrix(t *testing.T) {
 	for mx.current(r).Name != "r2" {
 		d.keys("t")
 	}
-	screenHas(t, d, "r2 · affine R²", "different trials: the runs use different", "MultiTask_")
+	screenHas(t, d, "r2 · affine R²", "different trials (groups", "use different datasets")
 	// Down from the top-left corner: the cursor stays inside.
 	mx.row, mx.col = 0, 0
 	d.keys("↑←")

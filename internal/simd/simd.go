@@ -13,10 +13,7 @@ package simd
 import (
 	"fmt"
 	"os"
-	"runtime"
 	"strings"
-
-	"golang.org/x/sys/cpu"
 )
 
 // Level is one implementation of the float32 kernels.
@@ -40,27 +37,15 @@ func (l Level) String() string {
 	return fmt.Sprintf("Level(%d)", int(l))
 }
 
-// Hardware is the best level this CPU and operating system run.
+// Hardware is the best level this CPU and operating system run with this
+// build (always Go where the build has no assembly: other architectures, or
+// the purego build tag).
 var Hardware = hardware()
 
 // Detected is the level the kernels use by default: Hardware, capped by
 // CTDTUI_SIMD when it is set (an unknown value is ignored with a warning on
 // standard error, so a typo never stops a training).
 var Detected = capped(Hardware, os.Getenv("CTDTUI_SIMD"))
-
-func hardware() Level {
-	if runtime.GOARCH != "amd64" {
-		return Go
-	}
-	x := cpu.X86
-	switch {
-	case x.HasAVX512F && x.HasAVX512BW && x.HasAVX512VL && x.HasAVX2 && x.HasFMA:
-		return AVX512
-	case x.HasAVX2 && x.HasFMA:
-		return AVX2
-	}
-	return Go
-}
 
 func capped(hw Level, env string) Level {
 	if env == "" {
