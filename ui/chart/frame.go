@@ -191,10 +191,13 @@ func (p *Pen) Seg(x0, y0, x1, y1 float64) {
 		return
 	}
 	f := p.f
-	var ok bool
-	x0, y0, x1, y1 = f.pull(x0, f.XLo, f.XHi), f.pull(y0, f.YLo, f.YHi), f.pull(x1, f.XLo, f.XHi), f.pull(y1, f.YLo, f.YHi)
-	if x0, y0, x1, y1, ok = clipSegment(x0, y0, x1, y1, f.XLo, f.YLo, f.XHi, f.YHi); !ok {
-		return
+	if !(x0 >= f.XLo && x0 <= f.XHi && x1 >= f.XLo && x1 <= f.XHi && y0 >= f.YLo && y0 <= f.YHi && y1 >= f.YLo && y1 <= f.YHi) {
+		// Not wholly inside (or not finite): pulled in, then clipped.
+		var ok bool
+		x0, y0, x1, y1 = f.pull(x0, f.XLo, f.XHi), f.pull(y0, f.YLo, f.YHi), f.pull(x1, f.XLo, f.XHi), f.pull(y1, f.YLo, f.YHi)
+		if x0, y0, x1, y1, ok = clipSegment(x0, y0, x1, y1, f.XLo, f.YLo, f.XHi, f.YHi); !ok {
+			return
+		}
 	}
 	a := p.g.GridPoint(canvas.Float64Point{X: x0, Y: y0})
 	b := p.g.GridPoint(canvas.Float64Point{X: x1, Y: y1})
