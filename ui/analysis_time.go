@@ -291,7 +291,7 @@ func (t *analysisTab) decodingView(r *study.DecodeReport, w, h int) string {
 	c.Nav = &t.decNav
 	t.decNav.MinSpan = 4
 	c.YFixed, c.YLo, c.YHi = true, lo, hi
-	c.YAxis, c.XAxis, c.XLabel = true, true, "0 = "+o.Event
+	c.YAxis, c.XAxis, c.XLabel, c.XStep = true, true, "0 = "+o.Event, 1
 	c.YFmt = func(v float64) string { return fmt.Sprintf("%.2f", v) }
 	c.XFmt = func(v float64) string { return fmt.Sprintf("%+.0f", v) }
 	c.Marks = []chart.VMark{{X: 0, Style: chart.FG(st.theme.Faint)}}

@@ -646,7 +646,7 @@ func (t *trialsTab) timeView(d *trialsData, w, h int) string {
 	if roW > 0 {
 		name = fmt.Sprintf("step · cursor at %d", t.cur().step)
 	}
-	axis := chart.XAxisRow(pw, lo, hi, name, nil)
+	axis := chart.XAxisRowStep(pw, lo, hi, name, nil, 1)
 	tail := ""
 	if roW > 0 {
 		tail = " " + st.Faint.Render(padRight("output target", roW))
