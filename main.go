@@ -88,6 +88,8 @@ terminal UI flags:
   --preset NAME|FILE.toml      the settings to start from (default ` + presets.DefaultName + `)
   --runs DIR                   root of the run directories (default runs)
   --ascii                      no braille or box-drawing glyphs
+  --mouse                      the mouse wheel zooms the line charts (shift or sideways: pans);
+                               the keys do the same without it (z Z ( ) 0)
   --theme dark|light|auto      colours (default auto: from the terminal's background)
 `)
 	for _, c := range cs {
@@ -193,6 +195,7 @@ func tuiCmd(args []string, stderr io.Writer) int {
 	fs.StringVar(&o.Preset, "preset", presets.DefaultName, "embedded preset name or TOML file")
 	fs.StringVar(&o.Runs, "runs", "runs", "root of the run directories")
 	fs.BoolVar(&o.ASCII, "ascii", false, "no braille or box-drawing glyphs")
+	fs.BoolVar(&o.Mouse, "mouse", false, "the mouse wheel zooms and pans the line charts")
 	fs.StringVar(&o.Theme, "theme", "auto", "dark, light or auto")
 	if err := fs.Parse(args); err != nil {
 		return 2

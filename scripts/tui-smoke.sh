@@ -78,7 +78,7 @@ wait_for "(›|>) bits +.* 4 "
 wait_for "1 changed"
 screen >"$caps/1-task.txt"
 pass "→ raised bits to 4, marked as changed against the preset"
-screen | grep -q "Output 3" || fail "the preview did not redraw with a fourth channel"
+screen | grep -q "bit 3" || fail "the preview did not redraw with a fourth channel"
 pass "the preview redrew with four channels"
 
 # Start training on the Train tab.

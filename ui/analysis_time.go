@@ -208,7 +208,7 @@ func (t *analysisTab) alignedView(r *study.AlignReport, w, h int) string {
 			}
 		}
 		fr.Path(px, py, chart.Stroke{Style: chart.FG(col)})
-		legend = append(legend, lipgloss.NewStyle().Foreground(col).Render("━ "+c.Label))
+		legend = append(legend, lipgloss.NewStyle().Foreground(col).Render(g.barFull+" "+c.Label))
 	}
 	for i, c := range r.Conditions {
 		if zero >= 0 && len(c.PC[zero]) >= 2 {
@@ -282,7 +282,7 @@ func (t *analysisTab) decodingView(r *study.DecodeReport, w, h int) string {
 		if v.Onset != nil {
 			onset = fmt.Sprintf("%+d", *v.Onset)
 		}
-		legend = append(legend, lipgloss.NewStyle().Foreground(col).Render(fmt.Sprintf("━ %s (peak %.2f, ≥%.1f from %s)", v.Group, v.Peak, study.DecodableR2, onset)))
+		legend = append(legend, lipgloss.NewStyle().Foreground(col).Render(fmt.Sprintf("%s %s (peak %.2f, ≥%.1f from %s)", g.barFull, v.Group, v.Peak, study.DecodableR2, onset)))
 	}
 	// A line chart through package chart, with the tab's chart keys (zoom,
 	// pan, cursor with the R² of every variable, smoothing).
@@ -291,7 +291,7 @@ func (t *analysisTab) decodingView(r *study.DecodeReport, w, h int) string {
 	c.Nav = &t.decNav
 	t.decNav.MinSpan = 4
 	c.YFixed, c.YLo, c.YHi = true, lo, hi
-	c.YAxis, c.XAxis, c.XLabel = true, true, "0 = "+o.Event
+	c.YAxis, c.XAxis, c.XLabel, c.XStep = true, true, "0 = "+o.Event, 1
 	c.YFmt = func(v float64) string { return fmt.Sprintf("%.2f", v) }
 	c.XFmt = func(v float64) string { return fmt.Sprintf("%+.0f", v) }
 	c.Marks = []chart.VMark{{X: 0, Style: chart.FG(st.theme.Faint)}}
@@ -371,7 +371,11 @@ func (t *analysisTab) crossTemporalView(r *study.DecodeReport, w, h int) string 
 	for _, row := range []int{0, gh / 2, gh - 1} {
 		val := x1 - (float64(row)+0.5)*(x1-x0)/float64(gh)
 		sf.Text(0, row, padLeft(fmt.Sprintf("%+.0f", val), labW), faint)
-		sf.Text(labW, row, "┤", faint)
+		tick := "┤"
+		if g.ascii {
+			tick = "+"
+		}
+		sf.Text(labW, row, tick, faint)
 	}
 	sf.Text(labW+1, gh, chart.XAxisRow(gw, x0, x1, "", func(v float64) string { return fmt.Sprintf("%+.0f", v) }), faint)
 	lines = append(lines, sf.Lines()...)

@@ -49,8 +49,15 @@ type Model struct {
 	active int
 	w, h   int
 
+	mouse       bool // --mouse: wheel events reach the active tab's chart
 	confirmQuit bool // asking whether to stop the training run and quit
 	quitting    bool // waiting for the run to save before quitting
+
+	fig    bg[string] // the figure being saved (figure.go): its path
+	figKey string
+	// figFolder is where a run's figures go (nil: its figures folder;
+	// tests keep the test runs clean).
+	figFolder func(runDir string) string
 }
 
 // statusExpiredMsg clears an informational status message after a while.
@@ -87,7 +94,13 @@ func (m *Model) helpView() string {
 		return m.help.ShortHelpView([]key.Binding{m.yesNo.Yes, m.yesNo.No})
 	}
 	if m.help.ShowAll {
-		groups := append(t.FullHelp(), []key.Binding{m.keys.NextTab, m.keys.PrevTab, m.keys.Jump, m.keys.Help, m.keys.Quit})
+		global := []key.Binding{m.keys.NextTab, m.keys.PrevTab, m.keys.Jump}
+		if f, ok := t.(figurer); ok {
+			if _, err := f.figure(); err != errNoFigure {
+				global = append(global, m.keys.Figure) // a view of a run
+			}
+		}
+		groups := append(t.FullHelp(), append(global, m.keys.Help, m.keys.Quit))
 		return m.fullHelp(groups)
 	}
 	// The tab's keys, most important first, then the global ones; when the
@@ -231,6 +244,15 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		if ok, cmd := m.sh.store.onWork(msg); ok {
 			return cmd
 		}
+		if ok, cmd := m.onFigure(msg); ok {
+			return cmd
+		}
+	case tea.MouseMsg:
+		// The wheel (with --mouse) goes to the active tab only.
+		if m.confirmQuit || m.quitting || m.tooSmall() {
+			return nil
+		}
+		return m.tabs[m.active].Update(msg)
 	case tea.KeyMsg:
 		// Bubble Tea hands over runes that arrived in one read ("2s" typed
 		// fast, or sent by a script) as one message; they are separate key
@@ -297,6 +319,8 @@ func (m *Model) onKey(km tea.KeyMsg) tea.Cmd {
 	case key.Matches(km, m.keys.Jump):
 		m.setActive(int(km.Runes[0] - '1'))
 		return m.onTabEnter()
+	case key.Matches(km, m.keys.Figure):
+		return m.saveFigure()
 	case key.Matches(km, m.keys.Help):
 		m.help.ShowAll = !m.help.ShowAll
 		if m.help.ShowAll {

@@ -16,11 +16,24 @@
 // buffer is full. The UI drains both on a 100 ms tick into one message, so the
 // loss chart, which keeps its own copy of the data and redraws only when it
 // changed, is drawn at most ten times a second. Values enter the chart only
-// if finite; charts and previews are drawn on a small braille canvas (or an
-// ASCII one with --ascii) rather than a charting library, so a wild value
-// costs nothing. A panic in the worker is recovered and reported; whatever
+// if finite. A panic in the worker is recovered and reported; whatever
 // ends the program, a training run is stopped after saving its last completed
 // epoch.
+//
+// Every chart is drawn by github.com/NimbleMarkets/ntcharts through the
+// adapter ui/chart (its package doc lists what it takes from ntcharts and
+// what it guards against): on the Task tab the sample trial's channels and
+// the cube; on the Train tab the loss chart (and its overlay of runs), the
+// live-dynamics panel and the runs list's sparklines; on the Trials tab the
+// input, output and latent panels and the arm's hand path; on the Analysis
+// tab the scree's bars, the trajectories and fixed points, the aligned
+// means, the decoding curves, the cross-temporal heatmap and the
+// fixed-point ladder; on the Compare tab the trajectories in A's PC space
+// and the N×N matrix's heatmap. The line charts (loss, trial panels,
+// decoding) share the chart keys of keys.go, charts.go: a value cursor with
+// every series read out, zoom and pan of the x axis (and the mouse wheel
+// with --mouse), log y and exponential smoothing. F saves the view as a
+// figure (figure.go, package figures).
 //
 // The Trials, Analysis and Compare tabs read saved runs through package
 // study: a runStore (store.go) loads each run once, in the background, as a
@@ -47,6 +60,7 @@
 // The UI computes nothing itself: every number it shows comes from package
 // study, the one `ctdtui analyze`, `fixedpoints`, `compare`, `trial` and
 // `dynamics` print (parity_test.go checks it per task kind). It imports
-// study, run, sim and presets (the types it draws or edits), never nets or
+// study, run, sim and presets (the types it draws or edits) and figures (which
+// draws study's results with gonum/plot), never nets or
 // analysis.
 package ui

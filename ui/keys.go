@@ -13,6 +13,7 @@ import (
 // globalKeys work on every tab unless a focused input takes the key first.
 type globalKeys struct {
 	NextTab, PrevTab, Jump, Help, Quit key.Binding
+	Figure                             key.Binding // save the view's figure (figure.go)
 }
 
 func newGlobalKeys() globalKeys {
@@ -22,6 +23,7 @@ func newGlobalKeys() globalKeys {
 		Jump:    key.NewBinding(key.WithKeys("1", "2", "3", "4", "5"), key.WithHelp("1-5", "go to tab")),
 		Help:    key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "more")),
 		Quit:    key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
+		Figure:  key.NewBinding(key.WithKeys("F"), key.WithHelp("F", "save figure")),
 	}
 }
 
@@ -236,11 +238,4 @@ func newChartKeys() chartKeys {
 		LogY:       key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "log y")),
 		Smooth:     key.NewBinding(key.WithKeys("w", "W"), key.WithHelp("w W", "smoothing ±")),
 	}
-}
-
-// figureKeys save the current view as a figure (package figures).
-type figureKeys struct{ Save key.Binding }
-
-func newFigureKeys() figureKeys {
-	return figureKeys{Save: key.NewBinding(key.WithKeys("F"), key.WithHelp("F", "save figure"))}
 }

@@ -19,7 +19,29 @@ func TestLayoutAnalysisTabsFitEverySize(t *testing.T) {
 		{"trials-randomtarget", func(d *driver) { openTrials(t, d, "randomtarget"); d.keys(">>>") }},
 		{"trials-randomtarget-arm", func(d *driver) { openTrials(t, d, "randomtarget"); d.keys("v>>>") }},
 		{"trials-multitask", func(d *driver) { openTrials(t, d, "multitask"); d.keys(">>>>") }},
+		{"trials-zoomed-smoothed-log", func(d *driver) { openTrials(t, d, "multitask"); d.keys(">>>>zzwy") }},
 		{"analysis", func(d *driver) { openAnalysis(t, d, "multitask") }},
+		{"analysis-decoding-cursor", func(d *driver) {
+			openAnalysis(t, d, "randomtarget")
+			d.keys("aa")
+			d.until(func() bool { _, _, ok := d.m.anal.decExtent(); return ok }, 60*time.Second, "the decoding")
+			d.keys(".zw")
+		}},
+		{"analysis-aligned", func(d *driver) {
+			openAnalysis(t, d, "randomtarget")
+			d.keys("a")
+			d.until(func() bool { _, ok := d.m.anal.align.get(d.m.anal.alignKey()); return ok }, 60*time.Second, "the alignment")
+		}},
+		{"analysis-decoding", func(d *driver) {
+			openAnalysis(t, d, "randomtarget")
+			d.keys("aa")
+			d.until(func() bool { _, _, ok := d.m.anal.decExtent(); return ok }, 60*time.Second, "the decoding")
+		}},
+		{"analysis-crosstemporal", func(d *driver) {
+			openAnalysis(t, d, "randomtarget")
+			d.keys("aaa")
+			d.until(func() bool { _, ok := d.m.anal.decode.get(d.m.anal.decodeKey()); return ok }, 60*time.Second, "the decoding")
+		}},
 		{"analysis-fixed-points-3d", func(d *driver) {
 			openAnalysis(t, d, "3bff-gru")
 			setSlider(t, d, "inits", "64")

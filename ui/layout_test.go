@@ -87,6 +87,22 @@ func TestLayoutFitsEverySize(t *testing.T) {
 		{"train-empty", func(m *Model) { press(m, keyOf('2')) }},
 		{"train-history", func(m *Model) { press(m, keyOf('2')); withTrainingHistory(t, m) }},
 		{"train-history-log", func(m *Model) { press(m, keyOf('2')); withTrainingHistory(t, m); press(m, keyOf('y')) }},
+		// The chart keys: cursor readout, zoomed window, smoothing slider.
+		{"train-cursor-zoom-smooth", func(m *Model) {
+			press(m, keyOf('2'))
+			withTrainingHistory(t, m)
+			typeKeys(m, ",,,zzwww")
+		}},
+		{"train-overlay", func(m *Model) {
+			press(m, keyOf('2'))
+			withTrainingHistory(t, m)
+			for i := 0; i < 3; i++ {
+				m.train.overlay = append(m.train.overlay, &overlayRun{dir: fmt.Sprintf("/r/%d", i), name: fmt.Sprintf("a-long-run-name-%d", i),
+					hist: []run.EpochStats{{Epoch: 1, ValLoss: 1}, {Epoch: 2, ValLoss: math.NaN()}, {Epoch: 3, ValLoss: 0.3}}})
+			}
+			m.train.refreshOverlay()
+			typeKeys(m, ",")
+		}},
 		{"trials", func(m *Model) { press(m, keyOf('3')) }},
 		{"analysis", func(m *Model) { press(m, keyOf('4')) }},
 		{"compare-full-help", func(m *Model) { press(m, keyOf('5')); press(m, keyOf('?')) }},

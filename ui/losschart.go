@@ -141,7 +141,7 @@ func (c *lossChart) View() string {
 	c.sync()
 	st := c.sh.st
 	c.c.Nav = &c.nav
-	c.c.YAxis, c.c.XAxis, c.c.XLabel = true, true, "epoch"
+	c.c.YAxis, c.c.XAxis, c.c.XLabel, c.c.XStep = true, true, "epoch", 1
 	c.c.YFmt = fmtLoss
 	c.c.YPad = 0.05
 	c.c.ASCII = c.sh.g.ascii

@@ -21,6 +21,10 @@ type Options struct {
 	Runs   string // root of the run directories; "" is "runs"
 	ASCII  bool   // no braille or box-drawing glyphs
 	Theme  string // dark, light or auto ("" is auto)
+	// Mouse turns on mouse reporting: the wheel zooms and pans the line
+	// charts (the keys stay primary; mouse reporting stops the terminal's
+	// own selection, so it is off by default).
+	Mouse bool
 }
 
 // New validates the options and builds the app without touching the
@@ -60,7 +64,9 @@ func New(o Options) (*Model, error) {
 	g := newGlyphs(o.ASCII)
 	sh := &shared{st: NewStyles(theme), g: g, runsDir: o.Runs, cfg: cfg, base: cfg, baseName: o.Preset, now: time.Now,
 		store: newRunStore(), focus: runFocus{phase: "val"}, fp: defaultFPSettings()}
-	return newModel(sh), nil
+	m := newModel(sh)
+	m.mouse = o.Mouse
+	return m, nil
 }
 
 // Run takes the terminal (alternate screen) and runs the app until the user
@@ -71,7 +77,11 @@ func Run(m *Model) error {
 	if !term.IsTerminal(os.Stdin.Fd()) || !term.IsTerminal(os.Stdout.Fd()) {
 		return errors.New("the terminal UI needs an interactive terminal (for scripts and batch jobs use `ctdtui train`)")
 	}
-	p := tea.NewProgram(m, tea.WithAltScreen())
+	opts := []tea.ProgramOption{tea.WithAltScreen()}
+	if m.mouse {
+		opts = append(opts, tea.WithMouseCellMotion())
+	}
+	p := tea.NewProgram(m, opts...)
 	// A dropped SSH connection sends SIGHUP: end the program like a quit, so
 	// that a run in training is stopped and saved below rather than killed.
 	hup := make(chan os.Signal, 1)

@@ -223,6 +223,11 @@ func (t *trialsTab) onKey(km tea.KeyMsg) tea.Cmd {
 		t.armOn = !t.armOn
 	}
 	t.clamp()
+	if d := t.shown(); d != nil && len(d.trials) > 0 {
+		// the zoomed time window follows the cursor
+		c := t.cur()
+		t.nav.SetCursor(0, float64(max(d.roll.Len(c.trial)-1, 1)), float64(c.step))
+	}
 	if (f.trial != before || f.step != beforeStep) && t.evalShown() == nil {
 		return focusChanged // an evaluation's trials are its own
 	}
@@ -641,7 +646,7 @@ func (t *trialsTab) timeView(d *trialsData, w, h int) string {
 	if roW > 0 {
 		name = fmt.Sprintf("step · cursor at %d", t.cur().step)
 	}
-	axis := chart.XAxisRow(pw, lo, hi, name, nil)
+	axis := chart.XAxisRowStep(pw, lo, hi, name, nil, 1)
 	tail := ""
 	if roW > 0 {
 		tail = " " + st.Faint.Render(padRight("output target", roW))

@@ -5,9 +5,10 @@
 // ntcharts themselves.
 //
 // What comes from ntcharts: the braille dot grids every line is drawn on
-// (graph.BrailleGrid, one per series per frame), the rasterisation of
-// segments (graph.GetLinePoints), the merging of braille patterns
-// (runes.CombineBraillePatterns), the horizontal bars of the scree
+// (graph.BrailleGrid: its mapping of data to dots, its dots and their
+// braille patterns; one grid per frame, shared by the frame's series), the
+// merging of braille patterns (runes.CombineBraillePatterns), the
+// horizontal bars of the scree
 // (barchart, with its eighth-of-a-cell ends), the sparklines (sparkline)
 // and the heatmaps' colour mapping (heatmap).
 //
@@ -22,9 +23,14 @@
 //     history draws as fast as a 500-epoch one.
 //   - Ranges are computed here once per frame; ntcharts' auto-ranging
 //     buffers (which rescale every point on every push: O(n²)) are never used.
-//   - One BrailleGrid per series, never one per segment (what ntcharts'
-//     DrawBrailleLine allocates), and series are drawn one by one rather
-//     than through DrawBrailleDataSets, which stops at the first empty set.
+//   - One BrailleGrid per frame, never one per segment (what ntcharts'
+//     DrawBrailleLine allocates): the series of a frame light dots in the
+//     same grid, each cell keeping the style of the last series that lit it
+//     (what a grid per series merged in order would show), and the grid
+//     becomes patterns once. Series are drawn one by one rather than
+//     through DrawBrailleDataSets, which stops at the first empty set.
+//     Segments are rasterised here (Bresenham, as graph.GetLinePoints does
+//     but without a slice per segment).
 //   - Cells are composed on a Surface of small cells and rendered in runs
 //     of equal style. ntcharts' canvas.Model keeps a 560-byte lipgloss.Style
 //     in every cell (canvas.New at 250×70 allocates 10 MB in 3 ms) and its

@@ -191,16 +191,70 @@ func (p *Pen) Seg(x0, y0, x1, y1 float64) {
 		return
 	}
 	f := p.f
-	var ok bool
-	x0, y0, x1, y1 = f.pull(x0, f.XLo, f.XHi), f.pull(y0, f.YLo, f.YHi), f.pull(x1, f.XLo, f.XHi), f.pull(y1, f.YLo, f.YHi)
-	if x0, y0, x1, y1, ok = clipSegment(x0, y0, x1, y1, f.XLo, f.YLo, f.XHi, f.YHi); !ok {
-		return
+	if !(x0 >= f.XLo && x0 <= f.XHi && x1 >= f.XLo && x1 <= f.XHi && y0 >= f.YLo && y0 <= f.YHi && y1 >= f.YLo && y1 <= f.YHi) {
+		// Not wholly inside (or not finite): pulled in, then clipped.
+		var ok bool
+		x0, y0, x1, y1 = f.pull(x0, f.XLo, f.XHi), f.pull(y0, f.YLo, f.YHi), f.pull(x1, f.XLo, f.XHi), f.pull(y1, f.YLo, f.YHi)
+		if x0, y0, x1, y1, ok = clipSegment(x0, y0, x1, y1, f.XLo, f.YLo, f.XHi, f.YHi); !ok {
+			return
+		}
 	}
 	a := p.g.GridPoint(canvas.Float64Point{X: x0, Y: y0})
 	b := p.g.GridPoint(canvas.Float64Point{X: x1, Y: y1})
-	for _, q := range graph.GetLinePoints(a, b) {
-		p.set(q)
+	p.line(a, b)
+}
+
+// line lights the grid points of the segment a–b: the points
+// graph.GetLinePoints returns (its two Bresenham variants, for slopes below
+// and above 1, with their tie-breaking), lit as they are found. Own code:
+// GetLinePoints returns a new slice for every segment, and the trajectory
+// views draw thousands of segments a frame, so its allocations cost more
+// than all the rest of the drawing.
+func (p *Pen) line(a, b canvas.Point) {
+	if iabs(b.Y-a.Y) < iabs(b.X-a.X) {
+		if a.X > b.X {
+			a, b = b, a
+		}
+		dx, dy, yi := b.X-a.X, b.Y-a.Y, 1
+		if dy < 0 {
+			yi, dy = -1, -dy
+		}
+		d, y := 2*dy-dx, a.Y
+		for x := a.X; x <= b.X; x++ {
+			p.set(canvas.Point{X: x, Y: y})
+			if d > 0 {
+				y += yi
+				d += 2 * (dy - dx)
+			} else {
+				d += 2 * dy
+			}
+		}
+		return
 	}
+	if a.Y > b.Y {
+		a, b = b, a
+	}
+	dx, dy, xi := b.X-a.X, b.Y-a.Y, 1
+	if dx < 0 {
+		xi, dx = -1, -dx
+	}
+	d, x := 2*dx-dy, a.X
+	for y := a.Y; y <= b.Y; y++ {
+		p.set(canvas.Point{X: x, Y: y})
+		if d > 0 {
+			x += xi
+			d += 2 * (dx - dy)
+		} else {
+			d += 2 * dx
+		}
+	}
+}
+
+func iabs(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
 }
 
 // pull brings a coordinate within 10⁴ window widths of the window (NaN

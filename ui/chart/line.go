@@ -57,8 +57,9 @@ type LineChart struct {
 	YLo, YHi float64
 	YPad     float64
 
-	YAxis, XAxis bool   // tick labels on the left, an x axis row below
-	XLabel       string // named at the right end of the x axis
+	YAxis, XAxis bool    // tick labels on the left, an x axis row below
+	XLabel       string  // named at the right end of the x axis
+	XStep        float64 // the x axis's smallest tick step (1: whole epochs)
 	YFmt, XFmt   func(float64) string
 	AxisStyle    Style // the axis rules and tick labels
 	CursorStyle  Style
@@ -348,7 +349,7 @@ func (c *LineChart) draw(k frameKey, p *prepared) *baseFrame {
 		}
 	}
 	if c.XAxis {
-		s.Text(labW, h-1, XAxisRow(pw, k.lo, k.hi, c.XLabel, c.XFmt), c.AxisStyle)
+		s.Text(labW, h-1, XAxisRowStep(pw, k.lo, k.hi, c.XLabel, c.XFmt, c.XStep), c.AxisStyle)
 	}
 	return b
 }
@@ -387,6 +388,12 @@ func (c *LineChart) yLabels(ylo, yhi float64, ph int, logY bool) (map[int]string
 // values, each centred on its column, and the axis's name at the right end
 // when it fits.
 func XAxisRow(w int, lo, hi float64, name string, fm func(float64) string) string {
+	return XAxisRowStep(w, lo, hi, name, fm, 0)
+}
+
+// XAxisRowStep is XAxisRow with ticks at least minStep apart (1 for epochs
+// and time steps: no tick between two of them).
+func XAxisRowStep(w int, lo, hi float64, name string, fm func(float64) string, minStep float64) string {
 	if w <= 0 {
 		return ""
 	}
@@ -398,6 +405,9 @@ func XAxisRow(w int, lo, hi float64, name string, fm func(float64) string) strin
 		end = w - len(nr) - 1
 	}
 	ticks := Ticks(lo, hi, max(1, w/8))
+	if minStep > 0 && len(ticks) > 1 && ticks[1]-ticks[0] < minStep {
+		ticks = Ticks(lo, hi, max(1, int((hi-lo)/minStep)))
+	}
 	if fm == nil {
 		integral := true
 		for _, v := range ticks {

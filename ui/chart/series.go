@@ -145,6 +145,8 @@ func Num(v float64) string {
 		return fmt.Sprintf("%.3g", v)
 	case math.Abs(v) >= 1e4 && math.Abs(v) < 1e6 && v == math.Trunc(v):
 		return fmt.Sprintf("%.0f", v)
+	case math.Abs(v) >= 1e100 || math.Abs(v) < 1e-99:
+		return fmt.Sprintf("%.0e", v) // a three-digit exponent: 7 cells
 	}
 	return fmt.Sprintf("%.1e", v)
 }

@@ -87,13 +87,21 @@ type Cell struct {
 	S Style
 }
 
+// cell is a Cell as the surface stores it: the style as an index into the
+// surface's styles (a chart uses a handful), 8 bytes a cell.
+type cell struct {
+	r rune
+	s uint16
+}
+
 // Surface is a w×h grid of cells that charts are composed on: ntcharts'
 // braille grids are merged into it, its small models are copied onto it, and
 // labels are written over it. Lines renders it in runs of equal style.
 type Surface struct {
-	W, H  int
-	ASCII bool // braille patterns are rendered as ' . : (see asciiDots)
-	cells []Cell
+	W, H   int
+	ASCII  bool // braille patterns are rendered as ' . : (see asciiDots)
+	cells  []cell
+	styles []Style // styles[0] is the plain style
 	// pending are frames whose strokes are not merged yet; every method
 	// that writes or reads cells merges them first, so strokes and text
 	// land in the order they were drawn.
@@ -112,7 +120,21 @@ func (s *Surface) flush() {
 // NewSurface returns a blank surface; negative sizes are taken as zero.
 func NewSurface(w, h int, ascii bool) *Surface {
 	w, h = max(w, 0), max(h, 0)
-	return &Surface{W: w, H: h, ASCII: ascii, cells: make([]Cell, w*h)}
+	return &Surface{W: w, H: h, ASCII: ascii, cells: make([]cell, w*h), styles: []Style{{}}}
+}
+
+// style returns the index of st, adding it.
+func (s *Surface) style(st Style) uint16 {
+	for i, x := range s.styles {
+		if x == st {
+			return uint16(i)
+		}
+	}
+	if len(s.styles) == 1<<16-1 {
+		return 0 // not reached by any chart: a cell per style
+	}
+	s.styles = append(s.styles, st)
+	return uint16(len(s.styles) - 1)
 }
 
 func (s *Surface) in(x, y int) bool { return x >= 0 && y >= 0 && x < s.W && y < s.H }
@@ -123,14 +145,15 @@ func (s *Surface) At(x, y int) Cell {
 	if !s.in(x, y) {
 		return Cell{}
 	}
-	return s.cells[y*s.W+x]
+	c := s.cells[y*s.W+x]
+	return Cell{c.r, s.styles[c.s]}
 }
 
 // Set puts rune r in style st at (x, y), if it is on the surface.
 func (s *Surface) Set(x, y int, r rune, st Style) {
 	s.flush()
 	if s.in(x, y) {
-		s.cells[y*s.W+x] = Cell{r, st}
+		s.cells[y*s.W+x] = cell{r, s.style(st)}
 	}
 }
 
@@ -148,16 +171,16 @@ func (s *Surface) dots(x, y int, pattern rune, st Style) {
 	}
 	c := &s.cells[y*s.W+x]
 	switch {
-	case c.R == 0 || c.R == ' ':
-		c.R = pattern
-	case runes.IsBraillePattern(c.R):
-		c.R = runes.CombineBraillePatterns(c.R, pattern)
+	case c.r == 0 || c.r == ' ':
+		c.r = pattern
+	case runes.IsBraillePattern(c.r):
+		c.r = runes.CombineBraillePatterns(c.r, pattern)
 	default:
 		return
 	}
-	c.S.FG = st.FG
-	c.S.Faint = st.Faint
-	c.S.Bold = st.Bold
+	old := s.styles[c.s]
+	old.FG, old.Faint, old.Bold = st.FG, st.Faint, st.Bold
+	c.s = s.style(old)
 }
 
 // Text writes str from cell (x, y) rightwards, clipped to the surface.
@@ -165,8 +188,12 @@ func (s *Surface) Text(x, y int, str string, st Style) {
 	if y < 0 || y >= s.H {
 		return
 	}
+	s.flush()
+	k := s.style(st)
 	for _, r := range str {
-		s.Set(x, y, r, st)
+		if s.in(x, y) {
+			s.cells[y*s.W+x] = cell{r, k}
+		}
 		x++
 	}
 }
@@ -179,7 +206,7 @@ func (s *Surface) Free(x, y, n int) bool {
 		return false
 	}
 	for i := x; i < x+n; i++ {
-		if r := s.cells[y*s.W+i].R; r != 0 && r != ' ' && !runes.IsBraillePattern(r) {
+		if r := s.cells[y*s.W+i].r; r != 0 && r != ' ' && !runes.IsBraillePattern(r) {
 			return false
 		}
 	}
@@ -190,7 +217,8 @@ func (s *Surface) Free(x, y, n int) bool {
 func (s *Surface) Clone() *Surface {
 	s.flush()
 	c := *s
-	c.cells = append([]Cell(nil), s.cells...)
+	c.cells = append([]cell(nil), s.cells...)
+	c.styles = append([]Style(nil), s.styles...)
 	return &c
 }
 
@@ -212,7 +240,9 @@ func (s *Surface) Blit(c *canvas.Model, x0, y0 int, conv func(canvas.Cell) Cell)
 			if out.R == 0 && out.S.plain() {
 				continue
 			}
-			s.Set(x0+x, y0+y, out.R, out.S)
+			if s.in(x0+x, y0+y) {
+				s.cells[(y0+y)*s.W+x0+x] = cell{out.R, s.style(out.S)}
+			}
 		}
 	}
 }
@@ -267,40 +297,36 @@ func asciiDots(r rune) rune {
 func (s *Surface) Lines() []string {
 	s.flush()
 	out := make([]string, s.H)
+	// the sequences of each style, and the style a blank cell shows in
+	codes := make([]codes, len(s.styles))
+	blank := make([]uint16, len(s.styles))
+	for i, st := range s.styles {
+		if !st.plain() {
+			codes[i] = codesOf(st)
+		}
+		if st.BG != "" || st.Reverse {
+			blank[i] = uint16(i)
+		}
+	}
 	var b strings.Builder
-	run := make([]rune, 0, s.W)
 	for y := 0; y < s.H; y++ {
 		b.Reset()
-		run = run[:0]
-		var cur Style
-		flush := func() {
-			if len(run) == 0 {
-				return
+		b.Grow(s.W * 3)
+		cur := uint16(0)
+		for _, c := range s.cells[y*s.W : (y+1)*s.W] {
+			g := s.glyph(c.r)
+			k := c.s
+			if g == ' ' {
+				k = blank[k]
 			}
-			if cur.plain() {
-				b.WriteString(string(run))
-			} else {
-				c := codesOf(cur)
-				b.WriteString(c.pre)
-				b.WriteString(string(run))
-				b.WriteString(c.post)
+			if k != cur {
+				b.WriteString(codes[cur].post)
+				b.WriteString(codes[k].pre)
+				cur = k
 			}
-			run = run[:0]
+			b.WriteRune(g)
 		}
-		row := s.cells[y*s.W : (y+1)*s.W]
-		for _, c := range row {
-			g := s.glyph(c.R)
-			st := c.S
-			if g == ' ' && st.BG == "" && !st.Reverse {
-				st = Style{}
-			}
-			if st != cur {
-				flush()
-				cur = st
-			}
-			run = append(run, g)
-		}
-		flush()
+		b.WriteString(codes[cur].post)
 		out[y] = b.String()
 	}
 	return out
