@@ -43,7 +43,7 @@ func stepLabel(k int) string {
 func (r *AlignReport) WriteTable(w io.Writer) error {
 	o := r.Options
 	fmt.Fprintf(w, "run      %s\n", r.Run.line())
-	fmt.Fprintf(w, "event    %s at aligned step 0, window %d … %+d; %d occurrences in %d %s trials (%d trials without it, left out)\n",
+	fmt.Fprintf(w, "event    %s at aligned step 0, window %d … %+d; %d occurrences in %d trials of phase %s (%d trials without it, left out)\n",
 		o.Event, -o.Window.Pre, o.Window.Post, r.Samples, r.Trials, o.Phase, r.Without)
 	var marks []string
 	for _, m := range r.Marks {

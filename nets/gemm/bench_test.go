@@ -117,3 +117,46 @@ func BenchmarkSgemm(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkDgemm is BenchmarkSgemm in float64 for the products of a GRU-128
+// Jacobian (128 rows: one per unit, as nets.FixedPointMap forms it) and the
+// weight gradient of a float64 gradient check, per path.
+func BenchmarkDgemm(b *testing.B) {
+	for _, s := range []benchShape{
+		{"gru128_b128_fwd", false, true, 128, 384, 128},
+		{"gru128_b128_bwd", false, false, 128, 128, 384},
+		{"gru128_b128_wgrad", true, false, 384, 128, 128},
+	} {
+		rng := rand.New(rand.NewPCG(1, 1))
+		lda, ldb := s.k, s.n
+		if s.transA {
+			lda = s.m
+		}
+		if s.transB {
+			ldb = s.k
+		}
+		a, bb, c := randSlice64(rng, s.m*s.k), randSlice64(rng, s.k*s.n), randSlice64(rng, s.m*s.n)
+		flops := 2 * float64(s.m) * float64(s.n) * float64(s.k)
+		b.Run(s.label(), func(b *testing.B) {
+			for _, p := range paths() {
+				b.Run(p.String(), func(b *testing.B) {
+					withPath(b, p, func() {
+						clock := startClock()
+						for b.Loop() {
+							Gemm(s.transA, s.transB, s.m, s.n, s.k, 1, a, lda, bb, ldb, 0, c, s.n)
+						}
+						reportPeak(b, clock, flops*float64(b.N))
+					})
+				})
+			}
+		})
+	}
+}
+
+func randSlice64(rng *rand.Rand, n int) []float64 {
+	s := make([]float64, n)
+	for i := range s {
+		s[i] = rng.Float64() - 0.5
+	}
+	return s
+}

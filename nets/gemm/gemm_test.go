@@ -174,12 +174,16 @@ func TestGemmRandomShapes(t *testing.T) {
 			})
 		})
 	}
-	t.Run("float64", func(t *testing.T) {
-		rng := rand.New(rand.NewPCG(3, 4))
-		for it := 0; it < 1000; it++ {
-			check[float64](t, randomCase(rng, 40), rng, 1e-14)
-		}
-	})
+	for _, p := range paths() {
+		t.Run("float64/"+p.String(), func(t *testing.T) {
+			withPath(t, p, func() {
+				rng := rand.New(rand.NewPCG(3, 4))
+				for it := 0; it < 1000; it++ {
+					check[float64](t, randomCase(rng, 40), rng, 1e-14)
+				}
+			})
+		})
+	}
 }
 
 // TestGemmBlockEdges uses shapes that cross the cache-block sizes (several k
@@ -208,6 +212,7 @@ func TestGemmBlockEdges(t *testing.T) {
 						}
 						tc.ldc = tc.n + 2
 						check[float32](t, tc, rng, 1e-6)
+						check[float64](t, tc, rng, 1e-14)
 					}
 				}
 			})

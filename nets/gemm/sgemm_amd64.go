@@ -2,7 +2,11 @@
 
 package gemm
 
-import "github.com/ctdtui/ctdtui/internal/simd"
+import (
+	"unsafe"
+
+	"github.com/ctdtui/ctdtui/internal/simd"
+)
 
 var (
 	hasAVX2   = simd.Hardware >= simd.AVX2
@@ -85,7 +89,7 @@ func kernel512(strips, kc int, a []float32, aNext, rowStride, step int, b []floa
 	kernel8x32(strips, kc, &a[0], aNext, rowStride, step, &b[0], &c[0], ldc, alpha, beta)
 }
 
-func checkKernel(mr, nr, strips, kc int, a []float32, aNext, rowStride, step int, b []float32, c []float32, ldc int) {
+func checkKernel[F Float](mr, nr, strips, kc int, a []F, aNext, rowStride, step int, b []F, c []F, ldc int) {
 	_ = c[(strips*mr-1)*ldc+nr-1]
 	_ = b[kc*nr-1]
 	last := (strips - 1) * aNext
@@ -94,6 +98,82 @@ func checkKernel(mr, nr, strips, kc int, a []float32, aNext, rowStride, step int
 	} else {
 		_ = a[last+(mr-1)*rowStride+kc-1]
 	}
+}
+
+// The float64 kernel sets: the same driver and kernels on doubles. Their
+// non-transposed B panels are packed by the float32 copies (the same bytes
+// per step), a transposed B by 4×4 transposes of doubles.
+var (
+	avx2Kernels64   = &kernelSet[float64]{mr: 6, nr: 8, kern: kernel6x8dAsm, directA: true, directAT: true, packB: packBN8dAsm, packBT: packBTdAsm}
+	avx512Kernels64 = &kernelSet[float64]{mr: 8, nr: 16, kern: kernel8x16dAsm, directA: true, directAT: true, packB: packBN16dAsm, packBT: packBTdAsm}
+)
+
+//go:noescape
+func packBTd(groups, blocks int, b *float64, ldb int, dst *float64)
+
+// packBTdAsm packs rows j0..j0+nr of B, columns pc..pc+kb, as a transposed
+// nr-wide panel of doubles (nr = len(panel)/kb: 8 or 16): 4×4 blocks in
+// assembly, the last kb%4 steps in Go.
+func packBTdAsm(b []float64, ldb, j0, pc, kb int, panel []float64) {
+	nr := len(panel) / kb
+	blocks := kb / 4
+	if blocks > 0 {
+		_ = b[(j0+nr-1)*ldb+pc+blocks*4-1]
+		_ = panel[blocks*4*nr-1]
+		packBTd(nr/4, blocks, &b[j0*ldb+pc], ldb, &panel[0])
+	}
+	for jj := 0; jj < nr; jj++ {
+		row := b[(j0+jj)*ldb+pc : (j0+jj)*ldb+pc+kb]
+		for p := blocks * 4; p < kb; p++ {
+			panel[p*nr+jj] = row[p]
+		}
+	}
+}
+
+//go:noescape
+func kernel6x8d(strips, k int, a *float64, aNext, rowStride, step int, b *float64, c *float64, ldc int, alpha, beta float64)
+
+//go:noescape
+func kernel8x16d(strips, k int, a *float64, aNext, rowStride, step int, b *float64, c *float64, ldc int, alpha, beta float64)
+
+func kernel6x8dAsm(strips, kc int, a []float64, aNext, rowStride, step int, b []float64, c []float64, ldc int, alpha, beta float64) {
+	checkKernel(6, 8, strips, kc, a, aNext, rowStride, step, b, c, ldc)
+	kernel6x8d(strips, kc, &a[0], aNext, rowStride, step, &b[0], &c[0], ldc, alpha, beta)
+}
+
+func kernel8x16dAsm(strips, kc int, a []float64, aNext, rowStride, step int, b []float64, c []float64, ldc int, alpha, beta float64) {
+	checkKernel(8, 16, strips, kc, a, aNext, rowStride, step, b, c, ldc)
+	kernel8x16d(strips, kc, &a[0], aNext, rowStride, step, &b[0], &c[0], ldc, alpha, beta)
+}
+
+// f32ptr is the address of a float64 as a *float32, for the packing copies
+// that move bytes.
+func f32ptr(p *float64) *float32 { return (*float32)(unsafe.Pointer(p)) }
+
+func packBN8dAsm(b []float64, ldb, j0, pc, kb int, panel []float64) {
+	_ = b[(pc+kb-1)*ldb+j0+7]
+	_ = panel[kb*8-1]
+	packBN16(kb, f32ptr(&b[pc*ldb+j0]), 2*ldb, f32ptr(&panel[0]))
+}
+
+func packBN16dAsm(b []float64, ldb, j0, pc, kb int, panel []float64) {
+	_ = b[(pc+kb-1)*ldb+j0+15]
+	_ = panel[kb*16-1]
+	packBN32(kb, f32ptr(&b[pc*ldb+j0]), 2*ldb, f32ptr(&panel[0]))
+}
+
+func dgemmFast(transA, transB bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) bool {
+	var ks *kernelSet[float64]
+	switch path {
+	case simd.AVX512:
+		ks = avx512Kernels64
+	case simd.AVX2:
+		ks = avx2Kernels64
+	default:
+		return false
+	}
+	blocked(ks, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	return true
 }
 
 func sgemmFast(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) bool {
