@@ -220,3 +220,22 @@ func TestDecodingChartKeys(t *testing.T) {
 	}
 	checkFits(t, d.m.View(), 120, 40)
 }
+
+// The Task tab's sample trial takes the chart keys too (no cursor there).
+func TestPreviewChartKeys(t *testing.T) {
+	m := newTestModel(t, "3bff-small", 120, 40)
+	typeKeys(m, "zz")
+	p := m.task.prev
+	lo, hi := p.nav.Window(0, 99)
+	if !p.nav.Zoomed || math.Abs(hi-lo-99.0/4) > 1 {
+		t.Fatalf("window %v … %v", lo, hi)
+	}
+	if v := ansi.Strip(m.View()); !strings.Contains(v, "step") || strings.Contains(v, "time step") {
+		t.Fatalf("the zoomed preview's axis:\n%s", v)
+	}
+	typeKeys(m, "0")
+	if p.nav.Zoomed || !strings.Contains(ansi.Strip(m.View()), "time step") {
+		t.Fatal("0 did not show the whole trial")
+	}
+	checkFits(t, m.View(), 120, 40)
+}

@@ -219,9 +219,10 @@ func direction(msg tea.KeyMsg) int {
 	return 1
 }
 
-// chartKeys drive a line chart: the Train tab's loss chart and the Trials
-// tab's panels (whose cursor is the time step: trialsKeys.Step). The same
-// keys do the same on every chart.
+// chartKeys drive a line chart: the Train tab's loss chart, the Trials
+// tab's panels (whose cursor is the time step: trialsKeys.Step), the
+// Analysis tab's decoding curves and the Task tab's sample trial (no
+// cursor). The same keys do the same on every chart.
 type chartKeys struct {
 	Cursor, CursorJump   key.Binding
 	Zoom, Pan, ResetView key.Binding

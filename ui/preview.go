@@ -28,8 +28,9 @@ type preview struct {
 	data        *sim.Dataset
 	err         error
 
-	orbit     // the cube view's angles
-	mode  int // index into modes()
+	orbit           // the cube view's angles
+	mode  int       // index into modes()
+	nav   chart.Nav // the channel panels' time window, log y and smoothing
 
 	dirty bool
 	cache string
@@ -239,7 +240,8 @@ func (p *preview) channelsView(w, h int) string {
 		for k, sr := range pn.series {
 			ss = append(ss, chart.Series{Y: widen32(sr), Style: chart.FG(pn.colors[k])})
 		}
-		c := &chart.LineChart{YFixed: true, YLo: pn.lo, YHi: pn.hi, ASCII: g.ascii}
+		// Zoomed in, y follows the data in the window (the bits keep theirs).
+		c := &chart.LineChart{YFixed: !p.nav.Zoomed || nbff, YLo: pn.lo, YHi: pn.hi, YPad: 0.1, ASCII: g.ascii, Nav: &p.nav}
 		c.SetData("", ss)
 		for y, l := range c.Lines(pw, r) {
 			lab := ""
@@ -249,11 +251,14 @@ func (p *preview) channelsView(w, h int) string {
 			lines = append(lines, fitLine(lab, gutter)+l)
 		}
 	}
-	// Time axis.
+	// Time axis: the whole trial as before, or the zoomed window's steps.
 	left, right := "0", fmt.Sprint(T-1)
 	mid := "time step"
 	axis := padRight(left, (pw-len(mid))/2) + mid
 	axis = padRight(axis, pw-len(right)) + right
+	if lo, hi := p.nav.Window(0, float64(T-1)); p.nav.Zoomed {
+		axis = chart.XAxisRowStep(pw, lo, hi, "step", nil, 1)
+	}
 	lines = append(lines, strings.Repeat(" ", gutter)+st.Faint.Render(axis))
 	return strings.Join(lines, "\n")
 }
@@ -402,4 +407,12 @@ func cornerOf(x, y, z float64) int {
 		}
 	}
 	return k
+}
+
+// steps is the sample trial's length (0 without one).
+func (p *preview) steps() int {
+	if p.data == nil || p.err != nil {
+		return 0
+	}
+	return p.data.Len(0)
 }

@@ -18,6 +18,7 @@ type taskTab struct {
 	form   *form
 	prev   *preview
 	dialog *presetDialog // open dialog, or nil
+	ck     chartKeys     // the sample trial's panels
 	w, h   int
 }
 
@@ -25,7 +26,7 @@ type taskTab struct {
 type startTrainingMsg struct{}
 
 func newTaskTab(sh *shared) *taskTab {
-	t := &taskTab{sh: sh, keys: newTaskKeys(sh.g), form: newForm(sh), prev: newPreview(sh)}
+	t := &taskTab{sh: sh, keys: newTaskKeys(sh.g), ck: newChartKeys(), form: newForm(sh), prev: newPreview(sh)}
 	t.prev.update(sh.cfg)
 	return t
 }
@@ -83,6 +84,12 @@ func (t *taskTab) loadPreset(name string, cfg presets.Config) {
 }
 
 func (t *taskTab) Update(msg tea.Msg) tea.Cmd {
+	if mm, ok := msg.(tea.MouseMsg); ok && t.dialog == nil {
+		if T := t.prev.steps(); T > 1 && chartMouse(mm, &t.prev.nav, 0, float64(T-1)) {
+			t.prev.dirty = true
+		}
+		return nil
+	}
 	km, ok := msg.(tea.KeyMsg)
 	if !ok {
 		return nil
@@ -146,6 +153,12 @@ func (t *taskTab) Update(msg tea.Msg) tea.Cmd {
 		t.prev.rotate(0, 10*float64(direction(km)))
 	case key.Matches(km, k.View):
 		t.prev.cycleMode()
+	default:
+		// The sample trial's panels: the chart keys without a cursor
+		// (zoom, pan, log y, smoothing).
+		if T := t.prev.steps(); T > 1 && chartKey(km, t.ck, &t.prev.nav, 0, float64(T-1), 1, false) {
+			t.prev.dirty = true
+		}
 	}
 	return nil
 }
@@ -188,11 +201,13 @@ func (t *taskTab) FullHelp() [][]key.Binding {
 	if !t.prev.cubeOK() {
 		view = nil
 	}
+	c := t.ck
 	return [][]key.Binding{
 		{k.Move, k.Page, k.Ends},
 		{k.Adjust, k.Coarse, k.Edit, k.Reset, k.ResetAll},
 		{k.Load, k.Save, k.Train},
 		view,
+		{c.Zoom, c.Pan, c.ResetView, c.LogY, c.Smooth},
 	}
 }
 
