@@ -31,7 +31,7 @@ func init() {
   compare:       RUN_A RUN_B; --dsa adds DSA (slower)
   aligned, decoding, crosstemporal: --event NAME (default the task's first), --vars a,b,
                  --group G (crosstemporal: one variable group)
-  matrix:        RUN1 … RUNn; --metric dsa|r2|state_r2|procrustes|cca|… (default dsa)
+  matrix:        RUN1 … RUNn or a folder of runs; --metric dsa|r2|state_r2|procrustes|cca|… (default dsa)
   --width 6in --height 4in     the figure's size (default by kind); --best as for analyze
 `})
 }
@@ -96,6 +96,10 @@ func plotCmd(args []string, stdout, stderr io.Writer) error {
 	}
 	if o.Height, err = parseLength("--height", height); err != nil {
 		return err
+	}
+	// A folder of runs (a sweep, say) stands for its runs, as in compare.
+	if pos, err = study.ExpandRuns(pos); err != nil {
+		return fmt.Errorf("plot: %w", err)
 	}
 	var ses []*study.Session
 	for _, dir := range pos {

@@ -15,6 +15,9 @@ func TestPlotCommand(t *testing.T) {
 	dir := t.TempDir()
 	out := func(n string) string { return filepath.Join(dir, n) }
 	os.WriteFile(out("taken.png"), []byte("x"), 0o644)
+	// A folder of runs stands for its runs, as in compare.
+	copyDir(t, ff, out("folder/a"))
+	copyDir(t, ff, out("folder/b"))
 	for _, c := range []struct {
 		args     []string
 		code     int
@@ -27,6 +30,7 @@ func TestPlotCommand(t *testing.T) {
 		{[]string{"plot", ff, "--what", "trial", "--trial", "2", "--out", out("trial.png")}, 0, "trial", "", out("trial.png")},
 		{[]string{"plot", ff, "--what", "trajectories", "--3d", "--out", out("traj.svg")}, 0, "(8 series)", "", out("traj.svg")},
 		{[]string{"plot", ff, "--what", "fixedpoints", "--inits", "32", "--iters", "200", "--out", out("fp.png")}, 0, "fixedpoints", "", out("fp.png")},
+		{[]string{"plot", out("folder"), "--what", "matrix", "--metric", "r2", "--out", out("m.png")}, 0, "matrix of a", "", out("m.png")},
 		{[]string{"plot", ff, "--what", "loss", "--out", out("taken.png")}, 1, "", "taken.png exists: choose another --out or add --force", ""},
 		{[]string{"plot", ff, "--what", "loss", "--out", out("taken.png"), "--force"}, 0, "wrote", "", out("taken.png")},
 		{[]string{"plot", ff, "--what", "pie", "--out", out("pie.png")}, 1, "", `--what "pie" is not one of loss, scree`, ""},
