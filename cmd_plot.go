@@ -91,6 +91,13 @@ func plotCmd(args []string, stdout, stderr io.Writer) error {
 		o.Vars = strings.Split(vars, ",")
 	}
 	o.Compare.NoDSA = !dsa && o.What == "compare"
+	// The fixed points are searched from --phase's trials only when it is
+	// given: by default the figure shows what `ctdtui fixedpoints` lists.
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == "phase" {
+			o.FixedPoints.Phase = o.Phase
+		}
+	})
 	if o.Width, err = parseLength("--width", width); err != nil {
 		return err
 	}

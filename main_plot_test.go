@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -54,5 +55,32 @@ func TestPlotCommand(t *testing.T) {
 				t.Errorf("ctdtui %v: %s not written (%v)", c.args, c.file, err)
 			}
 		}
+	}
+}
+
+// The fixed-point figure shows the points `ctdtui fixedpoints` lists with the
+// same settings: both search from the same trials unless --phase is given.
+func TestPlotFixedPointsMatchesCommand(t *testing.T) {
+	const ff = "study/testdata/3bff-gru32"
+	search := []string{"--inits", "64", "--iters", "300"}
+	var o, e bytes.Buffer
+	if code := runMain(append([]string{"fixedpoints", ff}, search...), &o, &e); code != 0 {
+		t.Fatalf("fixedpoints: status %d: %s", code, e.String())
+	}
+	m := regexp.MustCompile(`fixed points +(\d+) +distinct`).FindStringSubmatch(o.String())
+	if m == nil {
+		t.Fatalf("fixedpoints printed no count:\n%s", o.String())
+	}
+	fig := filepath.Join(t.TempDir(), "fp.svg")
+	o.Reset()
+	if code := runMain(append([]string{"plot", ff, "--what", "fixedpoints", "--out", fig}, search...), &o, &e); code != 0 {
+		t.Fatalf("plot: status %d: %s", code, e.String())
+	}
+	svg, err := os.ReadFile(fig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "· " + m[1] + " fixed points"; !strings.Contains(string(svg), want) {
+		t.Errorf("the figure's title does not say %q (fixedpoints found %s)", want, m[1])
 	}
 }

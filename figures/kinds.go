@@ -40,8 +40,9 @@ type Options struct {
 	// degrees (matplotlib's azim and elev), as the TUI's 3-D view.
 	View3D     bool
 	Yaw, Pitch float64
-	// FixedPoints are the search's settings (zero: study's defaults); the
-	// phase defaults to Phase.
+	// FixedPoints are the search's settings (zero: study's defaults, the
+	// phase included, so that the figure shows the points `ctdtui
+	// fixedpoints` lists; the trajectories drawn are Phase's).
 	FixedPoints study.FixedPointOptions
 	// Compare are a comparison's settings (compare, matrix).
 	Compare study.CompareOptions
@@ -487,11 +488,7 @@ func trajectoriesFigure(ctx context.Context, s *study.Session, o Options, fp *st
 var blackish = color.RGBA{20, 20, 20, 255}
 
 func fixedPointsFigure(ctx context.Context, s *study.Session, o Options, progress study.ProgressFunc) (*Figure, error) {
-	fo := o.FixedPoints
-	if fo.Phase == "" {
-		fo.Phase = o.Phase
-	}
-	fp, err := s.FixedPoints(ctx, fo, progress)
+	fp, err := s.FixedPoints(ctx, o.FixedPoints, progress)
 	if err != nil {
 		return nil, err
 	}
