@@ -233,7 +233,8 @@ func TestTrajectoryFigures(t *testing.T) {
 		t.Fatalf("3-D: %v", names(f3))
 	}
 	fp := make1(t, s, Options{What: "fixedpoints", FixedPoints: study.FixedPointOptions{Inits: 64}})
-	rep, err := s.FixedPoints(context.Background(), study.FixedPointOptions{Inits: 64, Phase: "val"}, nil)
+	// The figure searches as `ctdtui fixedpoints` does: study's default phase.
+	rep, err := s.FixedPoints(context.Background(), study.FixedPointOptions{Inits: 64}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
