@@ -78,6 +78,9 @@ type Run struct {
 	// analyses read the model regardless (Load), and resuming rebuilds a
 	// damaged state.json from the checkpoint and the history.
 	StateErr, HistoryErr error
+	// curriculumEnd is the task's CurriculumEnd, set when a session opens
+	// the run: which epochs' validation losses can be compared (IsBest).
+	curriculumEnd int
 }
 
 // missingFile is the error for a run file that does not exist: it names the

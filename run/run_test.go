@@ -286,3 +286,48 @@ func TestLoadAndSameTrials(t *testing.T) {
 		t.Fatal("missing run loaded")
 	}
 }
+
+// The best epoch by IsBest's rule: during a curriculum the losses cannot be
+// compared (early epochs score short stretches of the trials), so each
+// epoch replaces the best until the loss is final; from then on the lowest
+// wins. Without a curriculum it is the plain lowest loss.
+func TestBestEpochAfterCurriculum(t *testing.T) {
+	h := []nets.EpochStats{{Epoch: 1, ValLoss: 0.1}, {Epoch: 2, ValLoss: 0.2}, {Epoch: 3, ValLoss: 0.3},
+		{Epoch: 4, ValLoss: 0.5}, {Epoch: 5, ValLoss: 0.4}, {Epoch: 6, ValLoss: math.NaN()}, {Epoch: 7, ValLoss: 0.45}}
+	for _, c := range []struct {
+		end, epoch int
+		val        float64
+	}{{0, 1, 0.1}, {3, 5, 0.4}, {10, 7, 0.45}} {
+		if e, v := BestEpoch(h, c.end); e != c.epoch || v != c.val {
+			t.Errorf("curriculum end %d: best epoch %d (%g), want %d (%g)", c.end, e, v, c.epoch, c.val)
+		}
+	}
+}
+
+// A RandomTarget run (curriculum over its first epochs) keeps as best.bin
+// an epoch scored on the whole trial, not an early curriculum epoch whose
+// short trials score low; state.json, best.bin and a reopened run agree.
+func TestBestEpochOfCurriculumRun(t *testing.T) {
+	c, err := presets.Embedded("rt-small")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Task.Samples, c.Model.Latent, c.Train.Batch, c.Train.Threads = 20, 8, 16, 2
+	c.Task.RandomTarget.MaxEpDuration, c.Task.RandomTarget.FullTrialEpoch = 0.5, 3
+	dir := filepath.Join(t.TempDir(), "rt")
+	r := trainTo(t, dir, c, 5, false)
+	want, _ := BestEpoch(r.History, 3)
+	if r.State.BestEpoch != want || want < 4 {
+		t.Fatalf("best epoch %d, want %d (after the curriculum's 3 epochs); history %v", r.State.BestEpoch, want, r.History)
+	}
+	best, err := r.ReadCheckpoint(true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if best.Header.Epoch != want {
+		t.Errorf("best.bin holds epoch %d, state.json says %d", best.Header.Epoch, want)
+	}
+	if r2, err := Open(dir); err != nil || r2.CurriculumEnd() != 3 {
+		t.Fatalf("reopened: %v, curriculum end %d", err, r2.CurriculumEnd())
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -89,6 +90,7 @@ func newSession(r *Run, fromBest bool) (s *Session, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", filepath.Join(r.Dir, ConfigFile), err)
 	}
+	r.curriculumEnd = task.CurriculumEnd()
 	s = &Session{Run: r, Task: task, Data: data, Trainer: tr, lock: lock}
 	ck, ckErr := r.ReadCheckpoint(false)
 	ckMissing := errors.Is(ckErr, os.ErrNotExist)
@@ -235,12 +237,45 @@ func (s *Session) SettleFinished() error {
 func (s *Session) Close() error { return s.lock.Release() }
 
 func (r *Run) recomputeBest() {
-	r.State.BestEpoch, r.State.BestVal = 0, 0
-	for _, h := range r.History {
-		if r.State.BestEpoch == 0 || h.ValLoss < r.State.BestVal {
-			r.State.BestEpoch, r.State.BestVal = h.Epoch, h.ValLoss
+	r.State.BestEpoch, r.State.BestVal = BestEpoch(r.History, r.curriculumEnd)
+}
+
+// BestEpoch is a history's best epoch and its validation loss by IsBest's
+// rule (0, 0 for a history with no finite validation loss).
+func BestEpoch(history []nets.EpochStats, curriculumEnd int) (epoch int, val float64) {
+	var st State
+	for _, h := range history {
+		if !math.IsNaN(h.ValLoss) && !math.IsInf(h.ValLoss, 0) && st.IsBest(h.Epoch, h.ValLoss, curriculumEnd) {
+			st.BestEpoch, st.BestVal = h.Epoch, h.ValLoss
 		}
 	}
+	return st.BestEpoch, st.BestVal
+}
+
+// CurriculumEnd is the CurriculumEnd of the run's task (0 when its
+// configuration builds none; such a run is refused where it is trained).
+func (r *Run) CurriculumEnd() int {
+	t, err := r.Config.BuildTask()
+	if err != nil {
+		return 0
+	}
+	return t.CurriculumEnd()
+}
+
+// IsBest says whether an epoch with validation loss val becomes the run's
+// best. A task with a curriculum (RandomTarget scores a growing share of each
+// trial until full_trial_epoch) has validation losses that cannot be compared
+// until it ends: the early epochs score short stretches of the trials and so
+// look best (a 1000-epoch reach model's best epoch was 7). So while the loss
+// is not final (the loss of epoch e is the curriculum's at e-1, final from
+// curriculumEnd on) every epoch replaces the best, and the first epoch scored
+// on the final loss starts the comparison afresh. Without a curriculum
+// (curriculumEnd 0) this is the plain lowest validation loss.
+func (st *State) IsBest(epoch int, val float64, curriculumEnd int) bool {
+	if epoch <= curriculumEnd || st.BestEpoch <= curriculumEnd {
+		return true
+	}
+	return val < st.BestVal
 }
 
 // SetEpochs changes the run's total number of epochs (resuming with --epochs).
@@ -300,7 +335,7 @@ func (s *Session) Train(ctx context.Context, report func(nets.EpochStats)) error
 		if err := writeCheckpoint(ckPath, nets.NewCheckpoint(tr.Model, tr.Opt, st.Epoch)); err != nil {
 			return err
 		}
-		if r.State.BestEpoch == 0 || st.ValLoss < r.State.BestVal {
+		if r.State.IsBest(st.Epoch, st.ValLoss, r.curriculumEnd) {
 			if err := writeCheckpoint(filepath.Join(r.Dir, BestFile), nets.NewCheckpoint(tr.Model, nil, st.Epoch)); err != nil {
 				return err
 			}

@@ -31,6 +31,7 @@ type overlayRun struct {
 	// name is the list's name (sweep/run), short the run's own.
 	dir, name, short string
 	hist             []run.EpochStats
+	curriculumEnd    int // the run's task's (run.BestEpoch)
 }
 
 // tailTickMsg asks the Train tab to read the runs again.
@@ -103,7 +104,7 @@ func (t *trainTab) onHistory(m historyMsg) tea.Cmd {
 	}
 	for _, o := range t.overlay {
 		if o.dir == m.dir {
-			o.hist = m.r.History
+			o.hist, o.curriculumEnd = m.r.History, m.r.CurriculumEnd()
 			t.refreshOverlay()
 		}
 	}
@@ -194,12 +195,7 @@ func (t *trainTab) overlayLegend(w int) string {
 		if useShort && o.short != "" {
 			name = o.short
 		}
-		best, at := 0.0, 0
-		for _, h := range o.hist {
-			if finite(h.ValLoss) && (at == 0 || h.ValLoss < best) {
-				best, at = h.ValLoss, h.Epoch
-			}
-		}
+		at, best := run.BestEpoch(o.hist, o.curriculumEnd)
 		s := lipgloss.NewStyle().Foreground(t.overlayColor(o)).Render(mark) + " " + st.Text.Render(name)
 		if at > 0 {
 			s += st.Muted.Render(" " + fmtLoss(best))

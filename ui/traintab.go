@@ -321,7 +321,11 @@ func (t *trainTab) onPoll(m jobPollMsg) tea.Cmd {
 			v.seconds = append(v.seconds, s.Seconds)
 			v.epochStart = t.sh.now()
 			v.state.Epoch = s.Epoch
-			if v.state.BestEpoch == 0 || s.ValLoss < v.state.BestVal {
+			end := 0
+			if v.info != nil {
+				end = v.info.curriculumEnd
+			}
+			if v.state.IsBest(s.Epoch, s.ValLoss, end) {
 				v.state.BestVal, v.state.BestEpoch = s.ValLoss, s.Epoch
 			}
 			t.chart.Add(s.Epoch, s.TrainLoss, s.ValLoss)

@@ -41,6 +41,9 @@ type jobStarted struct {
 	epoch, epochs         int
 	workers, train, valid int
 	dataset               string
+	// curriculumEnd says which epochs' losses can be compared for the best
+	// one (run.State.IsBest).
+	curriculumEnd int
 }
 
 // jobEnd is the run's final state and why training ended.
@@ -105,7 +108,8 @@ func (j *trainJob) work(ctx context.Context, r *run.Run) {
 	s.Trainer.Progress = j.progress
 	j.events <- jobEvent{started: &jobStarted{
 		history: slices.Clone(r.History), epoch: s.Trainer.Epoch, epochs: r.Config.Train.Epochs,
-		workers: s.Trainer.Workers(), train: len(s.Data.Train), valid: len(s.Data.Valid), dataset: s.Data.Name}}
+		workers: s.Trainer.Workers(), train: len(s.Data.Train), valid: len(s.Data.Valid), dataset: s.Data.Name,
+		curriculumEnd: s.Task.CurriculumEnd()}}
 	probe := study.NewLiveProbe(s.Task, s.Data, s.Trainer.Workers(), study.DynamicsOptions{}, j.dyn)
 	err = study.TrainWatched(ctx, s, probe, func(st run.EpochStats) {
 		j.events <- jobEvent{epoch: &st}
