@@ -25,6 +25,10 @@ type Figure struct {
 	Rows, Cols    int
 	Panels        []*Panel // row-major, Rows×Cols
 	Width, Height vg.Length
+	// Side, when set, is drawn in a strip SideWidth wide at the right of
+	// the panels (a colour bar, which needs no cell of the grid's size).
+	Side      *Panel
+	SideWidth vg.Length
 }
 
 // Panel is one plot of a figure and the series drawn on it.
@@ -105,6 +109,10 @@ func (f *Figure) Write(w io.Writer, fm string) error {
 		return fmt.Errorf("unknown figure format %q (png, svg, pdf)", fm)
 	}
 	dc := draw.New(c)
+	if f.Side != nil {
+		f.Side.Plot.Draw(draw.Crop(dc, f.Width-f.SideWidth, 0, vg.Millimeter*12, 0))
+		dc = draw.Crop(dc, 0, -f.SideWidth, 0, 0)
+	}
 	if f.Rows*f.Cols == 1 {
 		f.Panels[0].Plot.Draw(dc)
 	} else {

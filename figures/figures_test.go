@@ -302,6 +302,14 @@ func TestTimeResolvedFigures(t *testing.T) {
 	if g.SeriesCount("heatmap") != 1 {
 		t.Fatalf("one group: %v", names(g))
 	}
+	// The colour scale is drawn whatever the grid (one panel leaves no free
+	// cell for it).
+	for _, f := range []*Figure{c, g} {
+		if f.Side == nil || f.SideWidth <= 0 {
+			t.Errorf("cross-temporal figure of %d panels has no colour bar", len(f.Panels))
+		}
+	}
+	save(t, g, "crosstemporal-one")
 	if _, err := Make(ctx, s, Options{What: "crosstemporal", Event: "go_cue", Group: "nope"}, nil); err == nil {
 		t.Fatal("an unknown group was accepted")
 	}

@@ -803,17 +803,16 @@ func crossTemporalFigure(s *study.Session, r *study.DecodeReport, o Options) (*F
 	}
 	cols := min(len(panels), 3)
 	rows := (len(panels) + cols - 1) / cols
-	if len(panels) < rows*cols {
-		// the colour bar in the first free cell of the grid
-		panels = append(panels, colorBar("R² (≤ 0 … 1)", 0, 1))
-	}
 	for len(panels) < rows*cols {
 		// an empty cell of the grid
 		p := plot.New()
 		p.HideAxes()
 		panels = append(panels, &Panel{Plot: p})
 	}
-	return &Figure{Rows: rows, Cols: cols, Panels: panels, Width: vg.Length(cols) * 4.2 * vg.Inch, Height: vg.Length(rows) * 4 * vg.Inch}, nil
+	// The colour bar in a strip of its own at the right, whatever the grid.
+	side := 1.1 * vg.Inch
+	return &Figure{Rows: rows, Cols: cols, Panels: panels, Width: vg.Length(cols)*4.2*vg.Inch + side, Height: vg.Length(rows) * 4 * vg.Inch,
+		Side: colorBar("R² (≤ 0 … 1)", 0, 1), SideWidth: side}, nil
 }
 
 // ---- the N×N matrix ----
