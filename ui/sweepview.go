@@ -42,12 +42,19 @@ type historyMsg struct {
 	dir string
 	r   *run.Run
 	err error
+	// curriculumEnd is r's task's, computed with the read (off the UI's
+	// goroutine: it builds the task).
+	curriculumEnd int
 }
 
 func readHistoryCmd(dir string) tea.Cmd {
 	return func() tea.Msg {
 		r, err := run.Read(dir)
-		return historyMsg{dir: dir, r: r, err: err}
+		m := historyMsg{dir: dir, r: r, err: err}
+		if r != nil {
+			m.curriculumEnd = r.CurriculumEnd()
+		}
+		return m
 	}
 }
 
@@ -104,7 +111,7 @@ func (t *trainTab) onHistory(m historyMsg) tea.Cmd {
 	}
 	for _, o := range t.overlay {
 		if o.dir == m.dir {
-			o.hist, o.curriculumEnd = m.r.History, m.r.CurriculumEnd()
+			o.hist, o.curriculumEnd = m.r.History, m.curriculumEnd
 			t.refreshOverlay()
 		}
 	}
